@@ -1,0 +1,82 @@
+# Makefile — the front door. `make demo` and `make test` are all a newcomer needs;
+# both install missing Debian packages first (tools/install-deps.sh).
+#
+#   make demo      build, then run the exporter with packaging/demo/ (Ctrl-C stops)
+#   make test      build + the whole suite: unit, integration, sanitizers, short fuzz
+#   make bench     release build + Google Benchmark + side-by-side runs against peers
+#   make fuzz      long fuzz runs (FUZZ_SECONDS per target, default 600)
+#   make package   deb + rpm via CPack
+BUILD      ?= build
+JOBS       ?= $(shell nproc)
+CMAKE_GEN  ?= -G Ninja
+CTEST_ARGS ?= --output-on-failure --timeout 900
+FUZZ_SECONDS ?= 600
+
+.PHONY: all deps build test unit-test sanitize asan tsan fuzz-short fuzz demo bench package clean
+
+all: build
+
+deps:
+	@tools/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The suite CI runs: everything in the main build, then the sanitizer builds
+# and a short fuzz run.
+test: build
+	cd $(BUILD) && ctest $(CTEST_ARGS) -j $(JOBS)
+	$(MAKE) sanitize
+	$(MAKE) fuzz-short
+
+unit-test: build
+	cd $(BUILD) && ctest $(CTEST_ARGS) -L unit -j $(JOBS)
+
+sanitize: asan tsan
+
+# AddressSanitizer + UndefinedBehaviorSanitizer over the unit tests and the
+# host-level tests that drive real plugins.
+asan: deps
+	cmake -S . -B $(BUILD)-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DPE_SANITIZE="address;undefined" -DPE_BUILD_BENCH=OFF
+	cmake --build $(BUILD)-asan -j $(JOBS)
+	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS) -L sanitize -j $(JOBS)
+
+# ThreadSanitizer over the concurrency code (orchestrator, single-flight, pools).
+tsan: deps
+	cmake -S . -B $(BUILD)-tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DPE_SANITIZE=thread -DPE_BUILD_BENCH=OFF
+	cmake --build $(BUILD)-tsan -j $(JOBS)
+	cd $(BUILD)-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest $(CTEST_ARGS) -L concurrency -j $(JOBS)
+
+# libFuzzer targets (clang, ASan+UBSan): a short run is part of `make test`.
+fuzz-build: deps
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DPE_BUILD_FUZZERS=ON -DPE_BUILD_BENCH=OFF -DPE_BUILD_TESTS=ON
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzzers
+
+fuzz-short: fuzz-build
+	tests/fuzz/run-fuzzers.sh $(BUILD)-fuzz 20
+
+fuzz: fuzz-build
+	tests/fuzz/run-fuzzers.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
+
+demo: build
+	tools/run-demo.sh $(BUILD)
+
+bench: deps
+	cmake -S . -B $(BUILD)-release $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DPE_BUILD_TESTS=OFF
+	cmake --build $(BUILD)-release -j $(JOBS)
+	bench/run-all.sh $(BUILD)-release
+
+package: deps
+	cmake -S . -B $(BUILD)-package $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DPE_BUILD_TESTS=OFF \
+	  -DPE_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX=/usr
+	cmake --build $(BUILD)-package -j $(JOBS)
+	cd $(BUILD)-package && cpack
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz $(BUILD)-release $(BUILD)-package

@@ -1,0 +1,23 @@
+# Dependencies.cmake — every external library, found from Debian 12 packages.
+find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+
+# Debian's PocoDataPostgreSQL targets reference PostgreSQL::client, which no
+# package defines (see shared/NOTES.md): define it before asking for Poco.
+find_package(PostgreSQL REQUIRED)
+if(NOT TARGET PostgreSQL::client)
+  add_library(PostgreSQL::client INTERFACE IMPORTED)
+  target_link_libraries(PostgreSQL::client INTERFACE PostgreSQL::PostgreSQL)
+endif()
+find_package(Poco REQUIRED COMPONENTS Foundation Net NetSSL Crypto Util JSON Data DataPostgreSQL)
+find_package(tomlplusplus REQUIRED)
+find_package(prometheus-cpp REQUIRED)
+
+if(PE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(PE_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

@@ -1,0 +1,55 @@
+// metric_sink.hpp — C++ side of the host's metrics sink for one collect:
+// families, samples (labels as string pairs), exposition text, error reason.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "plugin_exporter/exposition/metric_set.hpp"
+#include "plugin_exporter/plugin.h"
+
+namespace pe {
+
+class MetricSink {
+ public:
+  MetricSink(const pe_host_api* api, pe_sink* sink) : api_(api), sink_(sink) {}
+
+  using LabelPairs = std::span<const std::pair<std::string, std::string>>;
+
+  // Starts a family. False if the host refused it (invalid name / limit).
+  bool family(const std::string& name, MetricType type, const std::string& help = {},
+              const std::string& unit = {});
+  // A sample of the current family; `name` empty = the family's name.
+  bool sample(const std::string& name, LabelPairs labels, double value);
+  bool sample(const std::string& name,
+              std::initializer_list<std::pair<std::string, std::string>> labels, double value);
+  bool sample_at(const std::string& name, LabelPairs labels, double value, int64_t timestamp_ms);
+  // A family with one unlabelled sample.
+  bool gauge(const std::string& name, const std::string& help, double value);
+
+  // Exposition text (0.0.4 or OpenMetrics) parsed by the host.
+  pe_status text(std::string_view data, pe_format format = PE_FORMAT_AUTO);
+  // Everything in a MetricSet, family by family.
+  pe_status metric_set(const MetricSet& set);
+
+  void error(const std::string& message);
+  bool limit_reached() const noexcept { return limit_reached_; }
+
+  pe_sink* raw() const noexcept { return sink_; }
+  const pe_host_api* api() const noexcept { return api_; }
+
+ private:
+  bool emit(const char* name, const pe_label* labels, std::size_t count, double value,
+            int64_t timestamp_ms, bool has_timestamp);
+  const pe_host_api* api_;
+  pe_sink* sink_;
+  std::vector<pe_label> scratch_;
+  bool limit_reached_ = false;
+};
+
+}  // namespace pe

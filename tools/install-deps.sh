@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# install-deps.sh — installs every Debian package the build, tests, demo and
+# benchmarks need, and nothing else. Runs apt-get only for what is missing:
+# `apt-get update` once, then one `apt-get install -y`. Needs root or sudo.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  cmake ninja-build g++ make ccache pkg-config clang libclang-rt-14-dev
+  # libraries we build against
+  libpoco-dev libtomlplusplus-dev prometheus-cpp-dev libre2-dev zlib1g-dev libssl-dev
+  libcrypt-dev libprotobuf-dev protobuf-compiler libsnappy-dev libpq-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # real servers and clients the integration tests and benchmarks run
+  postgresql prometheus prometheus-pushgateway prometheus-node-exporter
+  prometheus-postgres-exporter prometheus-exporter-exporter nginx-light
+  python3 python3-prometheus-client nodejs curl openssl apache2-utils wrk hyperfine procps
+  # packaging
+  dpkg-dev rpm lintian fakeroot file
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
