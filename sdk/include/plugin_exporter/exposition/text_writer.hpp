@@ -4,9 +4,15 @@
 // model is valid (names checked, families contiguous, no duplicate series).
 //
 // The writer is streaming: the host writes a merged view family by family
-// from several MetricSets without copying them into one.
+// from several MetricSets without copying them into one. A family's header is
+// written with its first sample (its name may depend on the samples), so the
+// strings a Family views must stay valid until the next call on the writer;
+// call finish() at the end in both formats (text output may hold deferred
+// samples until then). See text_writer.cpp for how OpenMetrics-only types
+// map to text 0.0.4 and how le/quantile values are canonicalised.
 #pragma once
 
+#include <array>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,14 +40,23 @@ class ExpositionWriter {
   // Every family of a set, in order.
   void write_all(const MetricSet& set);
 
-  // "# EOF" for OpenMetrics, nothing for text. Call once at the end.
+  // Flushes what is pending, then "# EOF" for OpenMetrics. Call once at the end.
   void finish();
 
   ExpositionFormat format() const noexcept { return format_; }
 
  private:
+  int deferred_slot(const Family& family, std::string_view sample_name) noexcept;
+  void write_header(const Family& family, std::string_view first_sample_name);
+  void flush_pending();
+
   ExpositionFormat format_;
   std::string& out_;
+  Family pending_family_;  // header not written yet (no sample seen)
+  bool header_pending_ = false;
+  // Text 0.0.4: _created / _gsum / _gcount samples, written as gauge families
+  // after their family.
+  std::array<std::string, 3> deferred_;
 };
 
 // Convenience: the whole set in one string.
