@@ -3,7 +3,7 @@
 function(pe_target_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wcast-align -Wunused
-    -Woverloaded-virtual -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough
+    -Woverloaded-virtual -Wformat=2 -Wimplicit-fallthrough
     $<$<COMPILE_LANGUAGE:CXX>:-Wold-style-cast>)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     target_compile_options(${target} PRIVATE -Wduplicated-cond -Wlogical-op)

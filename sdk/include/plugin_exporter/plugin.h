@@ -115,8 +115,8 @@ typedef int32_t pe_config_kind;
 #define PE_CONFIG_DATETIME 7
 
 /* Descriptor capability bits. */
-#define PE_CAP_HTTP_ROUTES ((uint64_t)1 << 0)       /* handle_http is set; routes registered at create */
-#define PE_CAP_CONCURRENT_COLLECT ((uint64_t)1 << 1) /* collect may run concurrently for different parameters */
+#define PE_CAP_HTTP_ROUTES (UINT64_C(1) << 0)     /* handle_http is set; routes registered at create */
+#define PE_CAP_CONCURRENT_COLLECT (UINT64_C(1) << 1) /* collect may run concurrently for different parameters */
 
 /* ------------------------------------------------------------------------ */
 /* Opaque handles                                                            */

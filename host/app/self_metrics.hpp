@@ -1,0 +1,45 @@
+// self_metrics.hpp — the host's own cumulative metrics (prometheus-cpp
+// registry): collects by result, dropped samples by reason, lockouts, HTTP
+// requests by handler and code, reloads, build info. Exported into the model
+// (no text round trip) and merged with everything else on each scrape.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "collect/collect_outcome.hpp"
+#include "plugin_exporter/exposition/metric_set.hpp"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace pe::host {
+
+class SelfMetrics {
+ public:
+  SelfMetrics();
+  ~SelfMetrics();
+  SelfMetrics(const SelfMetrics&) = delete;
+  SelfMetrics& operator=(const SelfMetrics&) = delete;
+
+  void collect_finished(const std::string& collector, const std::string& plugin,
+                        CollectStatus status);
+  void samples_dropped(const std::string& collector, std::string_view reason, double count);
+  void scrape_lockout();
+  void http_request(std::string_view handler, int code);
+  void config_loaded(bool ok);
+
+  // Appends every registry family to `set` (strings interned into it).
+  void export_to(MetricSet& set) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// process_* metrics of this process from /proc (cpu, memory, fds, start time).
+void export_process_metrics(MetricSet& set);
+
+}  // namespace pe::host

@@ -1,0 +1,44 @@
+// serving_state.hpp — everything a request needs from one loaded
+// configuration: the collectors, the orchestrator, plugin routes, auth and
+// the redacted config. Swapped as a whole (a reload replaces the pointer;
+// requests in flight keep the state they started with).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "collect/collector.hpp"
+#include "collect/scrape_orchestrator.hpp"
+#include "config/exporter_config.hpp"
+#include "http/bearer_auth.hpp"
+#include "http/plugin_route_table.hpp"
+
+namespace pe::host {
+
+struct ServingState {
+  std::shared_ptr<const ExporterConfig> config;
+  std::unique_ptr<ScrapeOrchestrator> orchestrator;
+  PluginRouteTable routes;
+  BearerAuth auth{{}};
+  std::string configz_json;
+};
+
+class ServingStateHolder {
+ public:
+  std::shared_ptr<const ServingState> get() const {
+    std::lock_guard lock(mu_);
+    return state_;
+  }
+  void set(std::shared_ptr<const ServingState> s) {
+    std::lock_guard lock(mu_);
+    state_ = std::move(s);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const ServingState> state_;
+};
+
+}  // namespace pe::host

@@ -1,0 +1,119 @@
+// collect_sink.cpp — validation and storage of what a plugin emits.
+#include "collect/collect_sink.hpp"
+
+#include <string_view>
+
+#include "plugin_exporter/exposition/metric_names.hpp"
+#include "plugin_exporter/exposition/text_parser.hpp"
+#include "plugin_exporter/exposition/utf8.hpp"
+
+namespace {
+
+bool valid_type(pe_metric_type t) { return t >= PE_TYPE_UNKNOWN && t <= PE_TYPE_STATESET; }
+
+}  // namespace
+
+void pe_sink::drop(const std::string& reason) {
+  ++invalid_samples;
+  if (first_invalid_reason.empty()) first_invalid_reason = reason;
+}
+
+pe_status pe_sink::family(const pe_family& f) {
+  family_open_ = false;
+  if (limit_reached) return PE_LIMIT_EXCEEDED;
+  std::string_view name = f.name ? f.name : "";
+  if (!pe::is_valid_metric_name(name)) {
+    drop("invalid metric family name \"" + std::string(name) + "\"");
+    return PE_ERROR;
+  }
+  if (!valid_type(f.type)) {
+    drop("family " + std::string(name) + ": unknown metric type " + std::to_string(f.type));
+    return PE_ERROR;
+  }
+  std::string_view help = f.help ? f.help : "";
+  if (!pe::is_valid_utf8(help)) {
+    drop("family " + std::string(name) + ": HELP is not valid UTF-8");
+    return PE_ERROR;
+  }
+  set.add_family(set.intern(name), static_cast<pe::MetricType>(f.type), set.intern(help),
+                 f.help != nullptr, set.intern(f.unit ? f.unit : ""));
+  family_open_ = true;
+  return PE_OK;
+}
+
+pe_status pe_sink::sample(const pe_sample& s) {
+  if (limit_reached) return PE_LIMIT_EXCEEDED;
+  if (!family_open_) {
+    drop("sample without an accepted family");
+    return PE_ERROR;
+  }
+  const pe::Family& fam = set.families.back();
+  std::string_view name = s.name ? std::string_view(s.name) : fam.name;
+  if (s.name && !pe::sample_belongs_to_family(name, fam.name, fam.type)) {
+    drop("sample \"" + std::string(name) + "\" does not belong to " +
+         std::string(pe::to_string(fam.type)) + " family \"" + std::string(fam.name) + "\"");
+    return PE_ERROR;
+  }
+  if (set.samples.size() >= max_samples) {
+    limit_reached = true;
+    error = "sample limit of " + std::to_string(max_samples) + " reached";
+    return PE_LIMIT_EXCEEDED;
+  }
+  scratch_.clear();
+  for (std::size_t i = 0; i < s.label_count; ++i) {
+    std::string_view ln = s.labels[i].name ? s.labels[i].name : "";
+    std::string_view lv = s.labels[i].value ? s.labels[i].value : "";
+    if (!pe::is_valid_label_name(ln) || pe::is_reserved_label_name(ln)) {
+      drop("sample " + std::string(name) + ": invalid label name \"" + std::string(ln) + "\"");
+      return PE_ERROR;
+    }
+    if (!pe::is_valid_utf8(lv)) {
+      drop("sample " + std::string(name) + ": label " + std::string(ln) +
+           " value is not valid UTF-8");
+      return PE_ERROR;
+    }
+    for (const pe::Label& prev : scratch_) {
+      if (prev.name == ln) {
+        drop("sample " + std::string(name) + ": duplicate label \"" + std::string(ln) + "\"");
+        return PE_ERROR;
+      }
+    }
+    scratch_.push_back(pe::Label{set.intern(ln), set.intern(lv)});
+  }
+  std::string_view stored_name = s.name ? set.intern(name) : fam.name;
+  pe::Sample& out = set.add_sample(stored_name, scratch_, s.value);
+  if (s.has_timestamp) {
+    out.has_timestamp = true;
+    out.timestamp_ms = s.timestamp_ms;
+  }
+  return PE_OK;
+}
+
+pe_status pe_sink::text(const char* data, std::size_t len, pe_format format) {
+  if (limit_reached) return PE_LIMIT_EXCEEDED;
+  pe::ParseOptions opts;
+  opts.format = format == PE_FORMAT_OPENMETRICS ? pe::ExpositionFormat::openmetrics
+                                                : pe::ExpositionFormat::text;
+  opts.detect_format = format == PE_FORMAT_AUTO;
+  opts.strict = false;
+  opts.reference_input = false;
+  uint64_t have = set.samples.size();
+  opts.max_samples = have < max_samples ? static_cast<std::size_t>(max_samples - have) : 1;
+  // All or nothing: on failure the set goes back to what it held before.
+  const std::size_t families = set.families.size(), samples = set.samples.size(),
+                    labels = set.labels.size(), exemplars = set.exemplars.size();
+  pe::ParseResult r = pe::parse_exposition(std::string_view(data, len), set, opts);
+  if (!r.ok) {
+    set.families.resize(families);
+    set.samples.resize(samples);
+    set.labels.resize(labels);
+    set.exemplars.resize(exemplars);
+    family_open_ = false;
+    if (error.empty()) error = "invalid exposition text: " + r.error.to_string();
+    return PE_ERROR;
+  }
+  family_open_ = false;  // structured samples after text need their own family
+  return PE_OK;
+}
+
+void pe_sink::set_error(const char* message) { error = message ? message : "unknown error"; }

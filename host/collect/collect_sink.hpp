@@ -1,0 +1,38 @@
+// collect_sink.hpp — the C ABI's pe_sink: receives one collect's families and
+// samples (structured, or as exposition text it parses) into a MetricSet,
+// validating as it goes. Invalid names, reserved or duplicate labels and
+// invalid UTF-8 are dropped and counted, never served; a sample limit stops a
+// runaway collector.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "plugin_exporter/exposition/metric_set.hpp"
+#include "plugin_exporter/plugin.h"
+
+struct pe_sink {
+  pe_sink(pe::MetricSet& target, uint64_t sample_limit) : set(target), max_samples(sample_limit) {}
+
+  pe_status family(const pe_family& f);
+  pe_status sample(const pe_sample& s);
+  pe_status text(const char* data, std::size_t len, pe_format format);
+  void set_error(const char* message);
+
+  pe::MetricSet& set;
+  uint64_t max_samples;
+  uint64_t invalid_samples = 0;     // dropped: bad names, labels, UTF-8
+  std::string first_invalid_reason;  // the first drop's reason, for the log
+  std::string error;                // set by sink_error or a failed text parse
+  bool limit_reached = false;
+
+ private:
+  void drop(const std::string& reason);
+  bool family_open_ = false;  // the last sink_family call was accepted
+  std::vector<pe::Label> scratch_;
+};
+
+namespace pe::host {
+using CollectSink = ::pe_sink;
+}

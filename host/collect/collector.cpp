@@ -1,0 +1,211 @@
+// collector.cpp — single-flight collects, result labelling, destroy.
+#include "collect/collector.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include "app/logging.hpp"
+#include "collect/collect_sink.hpp"
+#include "collect/target_labels.hpp"
+#include "collect/worker_pool.hpp"
+#include "plugin/host_api.hpp"
+
+namespace pe::host {
+namespace {
+
+std::string params_key(const Params& params) {
+  Params sorted = params;
+  std::sort(sorted.begin(), sorted.end());
+  std::string key;
+  for (const auto& [k, v] : sorted) {
+    key += k;
+    key += '\0';
+    key += v;
+    key += '\0';
+  }
+  return key;
+}
+
+CollectOutcome refusal(CollectStatus status, std::string reason) {
+  CollectOutcome o;
+  o.status = status;
+  o.reason = std::move(reason);
+  return o;
+}
+
+int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Collector::Collector(CollectorConfig config, std::shared_ptr<PluginLibrary> library,
+                     std::unique_ptr<pe_host> context, pe_instance* instance,
+                     RelabelProgram relabel, std::shared_ptr<const RelabelProgram> global_relabel)
+    : config_(std::move(config)),
+      library_(std::move(library)),
+      context_(std::move(context)),
+      instance_(instance),
+      relabel_(std::move(relabel)),
+      global_relabel_(std::move(global_relabel)) {}
+
+Collector::~Collector() = default;
+
+Collector::Ticket Collector::begin(const Params& params, int64_t deadline_ns, WorkerPool& pool) {
+  Ticket ticket;
+  std::string key = params_key(params);
+  std::shared_ptr<InFlightCollect> flight;
+  {
+    std::lock_guard lock(mu_);
+    if (destroyed_) {
+      ticket.immediate = refusal(CollectStatus::unavailable, "collector is shutting down");
+      return ticket;
+    }
+    auto it = in_flight_.find(key);
+    if (it != in_flight_.end()) {
+      ticket.flight = it->second;
+      ticket.joined = true;
+      return ticket;
+    }
+    if (!in_flight_.empty() && !library_->has(PE_CAP_CONCURRENT_COLLECT)) {
+      const auto& running = in_flight_.begin()->second;
+      double secs = static_cast<double>(monotonic_now_ns() - running->started_ns()) / 1e9;
+      ticket.immediate = refusal(CollectStatus::busy,
+                                 "a collect with other parameters is still running (for " +
+                                     std::to_string(static_cast<int>(secs)) +
+                                     "s); not called again");
+      return ticket;
+    }
+    flight = std::make_shared<InFlightCollect>(monotonic_now_ns(), deadline_ns);
+    in_flight_.emplace(key, flight);
+  }
+  ticket.flight = flight;
+  pool.submit([self = shared_from_this(), flight, key, params] { self->run(flight, key, params); });
+  return ticket;
+}
+
+void Collector::run(const std::shared_ptr<InFlightCollect>& flight, const std::string& key,
+                    const Params& params) {
+  CollectOutcome outcome;
+  const int64_t start = monotonic_now_ns();
+  if (start >= flight->deadline_ns()) {
+    // Waited in the pool's queue past the deadline: do not start late work.
+    outcome.status = CollectStatus::timeout;
+    outcome.reason = "deadline passed while waiting for a collector thread";
+  } else {
+    auto set = std::make_shared<MetricSet>();
+    pe_sink sink(*set, config_.max_samples);
+    std::vector<pe_label> raw_params;
+    raw_params.reserve(params.size());
+    for (const auto& [k, v] : params) raw_params.push_back(pe_label{k.c_str(), v.c_str()});
+    pe_collect_request req{};
+    req.struct_size = sizeof req;
+    req.deadline_monotonic_ns = flight->deadline_ns();
+    req.timeout_ns = flight->deadline_ns() - start;
+    req.params = raw_params.data();
+    req.param_count = raw_params.size();
+    pe_status status = library_->descriptor().collect(instance_, &req, &sink);
+    double seconds = static_cast<double>(monotonic_now_ns() - start) / 1e9;
+    outcome = finish(status, sink, std::move(set), seconds);
+  }
+  {
+    std::lock_guard lock(mu_);
+    in_flight_.erase(key);
+  }
+  flight->complete(std::move(outcome));
+}
+
+CollectOutcome Collector::finish(pe_status status, pe_sink& sink, std::shared_ptr<MetricSet> set,
+                                 double seconds) {
+  CollectOutcome out;
+  out.duration_seconds = seconds;
+  out.invalid_samples = sink.invalid_samples;
+  if (sink.invalid_samples > 0) {
+    log(LogLevel::warn, "collector emitted invalid samples; dropped",
+        {{"collector", name()},
+         {"dropped", std::to_string(sink.invalid_samples)},
+         {"first_reason", sink.first_invalid_reason}});
+  }
+  switch (status) {
+    case PE_OK: out.status = CollectStatus::ok; break;
+    case PE_TIMEOUT: out.status = CollectStatus::timeout; break;
+    case PE_BAD_REQUEST: out.status = CollectStatus::bad_request; break;
+    case PE_UNAVAILABLE: out.status = CollectStatus::unavailable; break;
+    default: out.status = CollectStatus::error; break;
+  }
+  if (out.status == CollectStatus::ok && sink.limit_reached) {
+    out.status = CollectStatus::error;
+  }
+  if (out.status != CollectStatus::ok) {
+    out.reason = !sink.error.empty() ? sink.error
+                 : out.status == CollectStatus::timeout
+                     ? "the plugin reported a timeout"
+                     : "the plugin failed without a reason (status " + std::to_string(status) + ")";
+    return out;
+  }
+  apply_target_labels(*set, config_.labels, config_.honor_labels);
+  if (!relabel_.empty()) out.relabel_dropped += relabel_.apply(*set).samples_dropped;
+  if (global_relabel_ && !global_relabel_->empty())
+    out.relabel_dropped += global_relabel_->apply(*set).samples_dropped;
+  out.metrics = std::move(set);
+  return out;
+}
+
+void Collector::record(const CollectOutcome& outcome) {
+  std::lock_guard lock(mu_);
+  health_.collected = true;
+  health_.last_ok = outcome.status == CollectStatus::ok;
+  health_.last_duration_seconds = outcome.duration_seconds;
+  if (!health_.last_ok) {
+    health_.last_error = outcome.reason;
+    health_.last_error_unix_ms = unix_ms_now();
+  }
+}
+
+CollectorHealth Collector::health() const {
+  std::lock_guard lock(mu_);
+  return health_;
+}
+
+pe_status Collector::handle_http(const pe_http_request& request, pe_http_response& response) {
+  auto fn = library_->descriptor().handle_http;
+  if (!fn) return PE_ERROR;
+  {
+    std::lock_guard lock(mu_);
+    if (destroyed_) return PE_UNAVAILABLE;
+    ++http_calls_;
+  }
+  pe_status st = fn(instance_, &request, &response);
+  --http_calls_;
+  return st;
+}
+
+bool Collector::destroy(int64_t wait_until_ns) {
+  {
+    std::lock_guard lock(mu_);
+    if (destroyed_) return true;
+    destroyed_ = true;  // no new collects or HTTP calls from now on
+  }
+  for (;;) {
+    bool idle;
+    {
+      std::lock_guard lock(mu_);
+      idle = in_flight_.empty() && http_calls_ == 0;
+    }
+    if (idle) break;
+    if (monotonic_now_ns() >= wait_until_ns) {
+      log(LogLevel::warn, "collector still running at shutdown; not destroyed",
+          {{"collector", name()}, {"plugin", plugin_name()}});
+      library_->leak_on_destroy();
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  library_->descriptor().destroy(instance_);
+  instance_ = nullptr;
+  return true;
+}
+
+}  // namespace pe::host

@@ -1,0 +1,90 @@
+// collector.hpp — one configured collector: a plugin instance plus what the
+// host adds around it — single-flight collects on the worker pool, the
+// deadline, static labels and relabelling of the result, last-error state
+// and HTTP route dispatch. Fault isolation lives here: a collect that has not
+// returned is never called again, it is waited on (bounded) or reported.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "collect/collect_outcome.hpp"
+#include "collect/in_flight_collect.hpp"
+#include "config/exporter_config.hpp"
+#include "plugin/collector_context.hpp"
+#include "plugin/plugin_library.hpp"
+#include "plugin_exporter/exposition/relabel.hpp"
+
+namespace pe::host {
+
+class WorkerPool;
+
+struct CollectorHealth {
+  bool collected = false;  // at least one collect finished
+  bool last_ok = false;
+  std::string last_error;
+  int64_t last_error_unix_ms = 0;
+  double last_duration_seconds = 0;
+};
+
+class Collector : public std::enable_shared_from_this<Collector> {
+ public:
+  Collector(CollectorConfig config, std::shared_ptr<PluginLibrary> library,
+            std::unique_ptr<pe_host> context, pe_instance* instance, RelabelProgram relabel,
+            std::shared_ptr<const RelabelProgram> global_relabel);
+  ~Collector();
+  Collector(const Collector&) = delete;
+  Collector& operator=(const Collector&) = delete;
+
+  const std::string& name() const noexcept { return config_.name; }
+  std::string plugin_name() const { return library_->name(); }
+  const CollectorConfig& config() const noexcept { return config_; }
+  const pe_host& context() const noexcept { return *context_; }
+  const PluginLibrary& library() const noexcept { return *library_; }
+
+  struct Ticket {
+    std::shared_ptr<InFlightCollect> flight;  // null when `immediate` is set
+    std::optional<CollectOutcome> immediate;  // refused without calling the plugin
+    bool joined = false;                      // shares a collect already running
+  };
+  // Starts a collect for `params` on `pool` with `deadline_ns`, or joins the
+  // one already running for the same parameters. Never blocks on the plugin.
+  Ticket begin(const Params& params, int64_t deadline_ns, WorkerPool& pool);
+
+  // Records a finished scrape's outcome for health and /readyz.
+  void record(const CollectOutcome& outcome);
+  CollectorHealth health() const;
+
+  // Forwards one HTTP request to the plugin (PE_CAP_HTTP_ROUTES).
+  pe_status handle_http(const pe_http_request& request, pe_http_response& response);
+
+  // Calls the plugin's destroy once no collect or HTTP call is running,
+  // waiting until `wait_until_ns`. False if something is still running: the
+  // instance is then leaked on purpose (and its library kept mapped).
+  bool destroy(int64_t wait_until_ns);
+
+ private:
+  void run(const std::shared_ptr<InFlightCollect>& flight, const std::string& key,
+           const Params& params);
+  CollectOutcome finish(pe_status status, pe_sink& sink, std::shared_ptr<MetricSet> set,
+                        double seconds);
+
+  CollectorConfig config_;
+  std::shared_ptr<PluginLibrary> library_;
+  std::unique_ptr<pe_host> context_;
+  pe_instance* instance_;
+  RelabelProgram relabel_;
+  std::shared_ptr<const RelabelProgram> global_relabel_;
+
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<InFlightCollect>> in_flight_;  // by params
+  CollectorHealth health_;
+  std::atomic<int> http_calls_{0};
+  bool destroyed_ = false;
+};
+
+}  // namespace pe::host

@@ -1,0 +1,101 @@
+// collector_factory.cpp — plugin loading and instance creation.
+#include "collect/collector_factory.hpp"
+
+#include <filesystem>
+#include <map>
+#include <toml++/toml.h>
+
+#include "app/logging.hpp"
+#include "config/config_document.hpp"
+#include "plugin/host_api.hpp"
+
+namespace pe::host {
+
+CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only) {
+  CreatedCollectors out;
+  ConfigDocument& doc = *config.document;
+  std::map<std::string, std::shared_ptr<PluginLibrary>> libraries;
+  std::string relabel_error;
+  std::size_t bad_rule = 0;
+  std::shared_ptr<const RelabelProgram> global;
+  if (auto p = RelabelProgram::compile(config.relabel, relabel_error, bad_rule))
+    global = std::make_shared<const RelabelProgram>(std::move(*p));
+  static const toml::table kEmptyTable;
+
+  for (const CollectorConfig& cc : config.collectors) {
+    auto lib_it = libraries.find(cc.plugin_path);
+    if (lib_it == libraries.end()) {
+      std::string error;
+      auto lib = PluginLibrary::load(cc.plugin_path, error);
+      if (!lib) {
+        const toml::node* at = cc.table ? cc.table->get("plugin") : nullptr;
+        doc.error(at, ConfigDocument::child_path(cc.path, "plugin"), error);
+        continue;
+      }
+      lib_it = libraries.emplace(cc.plugin_path, std::move(lib)).first;
+    }
+    std::shared_ptr<PluginLibrary> lib = lib_it->second;
+
+    auto ctx = std::make_unique<pe_host>();
+    ctx->collector_name = cc.name;
+    ctx->plugin_name = lib->name();
+    ctx->doc = &doc;
+    ctx->check_only = check_only;
+    ctx->creating = true;
+    const toml::table* table = cc.plugin_table ? cc.plugin_table : &kEmptyTable;
+    ctx->plugin_table = doc.handle(table, cc.plugin_table_path);
+
+    if (!cc.state_dir.empty() && !check_only) {
+      std::error_code ec;
+      std::filesystem::create_directories(cc.state_dir, ec);
+      if (ec) {
+        doc.error(cc.table, cc.path,
+                  "cannot create state directory " + cc.state_dir + ": " + ec.message());
+        continue;
+      }
+    }
+    pe_create_params params{};
+    params.struct_size = sizeof params;
+    params.api = host_api();
+    params.host = ctx.get();
+    params.config = ctx->plugin_table;
+    params.collector_name = cc.name.c_str();
+    params.check_only = check_only ? 1 : 0;
+    params.state_dir = cc.state_dir.empty() ? nullptr : cc.state_dir.c_str();
+    pe_instance* instance = nullptr;
+    const std::size_t errors_before = doc.errors().size();
+    pe_status st = lib->descriptor().create(&params, &instance);
+    ctx->creating = false;
+    if (cc.plugin_table) doc.report_unused(*cc.plugin_table, cc.plugin_table_path);
+    const bool new_errors = doc.errors().size() > errors_before;
+    if (st != PE_OK || new_errors) {
+      if (st == PE_OK && instance) lib->descriptor().destroy(instance);
+      if (!new_errors) {
+        doc.error(cc.table, cc.path,
+                  "plugin " + lib->name() + " failed to create the collector (status " +
+                      std::to_string(st) + "; see the log)");
+      }
+      continue;
+    }
+    if (!instance) {
+      doc.error(cc.table, cc.path, "plugin " + lib->name() + " returned no instance");
+      continue;
+    }
+    ctx->doc = nullptr;
+    ctx->plugin_table = nullptr;
+    RelabelProgram own;
+    if (auto p = RelabelProgram::compile(cc.relabel, relabel_error, bad_rule)) own = std::move(*p);
+    auto collector = std::make_shared<Collector>(cc, lib, std::move(ctx), instance,
+                                                 std::move(own), global);
+    out.collectors.push_back(std::move(collector));
+  }
+
+  out.errors = doc.sorted_errors();
+  if (check_only || !out.errors.empty()) {
+    for (auto& c : out.collectors) c->destroy(monotonic_now_ns());
+    out.collectors.clear();
+  }
+  return out;
+}
+
+}  // namespace pe::host

@@ -1,0 +1,25 @@
+// collector_factory.hpp — turns the configuration's collectors into running
+// (or, for --check-config, validated-and-destroyed) plugin instances: loads
+// each plugin file once, checks its ABI, lets the plugin validate its table,
+// and reports every problem located in the configuration file.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "collect/collector.hpp"
+#include "config/config_error.hpp"
+#include "config/exporter_config.hpp"
+
+namespace pe::host {
+
+struct CreatedCollectors {
+  std::vector<std::shared_ptr<Collector>> collectors;  // in configuration order
+  ConfigErrors errors;
+};
+
+// check_only: plugins validate without opening anything, and the instances
+// are destroyed before returning. Errors make the result empty.
+CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only);
+
+}  // namespace pe::host

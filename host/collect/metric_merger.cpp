@@ -1,0 +1,138 @@
+// metric_merger.cpp — grouping by family, type-conflict resolution, series
+// deduplication with an open-addressing table of series hashes.
+#include "collect/metric_merger.hpp"
+
+#include <bit>
+#include <functional>
+#include <unordered_map>
+
+namespace pe::host {
+namespace {
+
+// Counters are grouped without their "_total" so a text-format "x_total"
+// family and an OpenMetrics "x" family meet.
+std::string_view group_key(const Family& f) {
+  std::string_view n = f.name;
+  constexpr std::string_view kTotal = "_total";
+  if (f.type == MetricType::counter && n.size() > kTotal.size() &&
+      n.substr(n.size() - kTotal.size()) == kTotal)
+    n.remove_suffix(kTotal.size());
+  return n;
+}
+
+inline uint64_t mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+// Order-independent over labels: {a,b} and {b,a} are the same series.
+uint64_t series_hash(const MetricSet& set, const Sample& s) {
+  std::hash<std::string_view> h;
+  uint64_t acc = mix(h(s.name));
+  for (const Label& l : set.labels_of(s)) acc += mix(h(l.name) * 31 + h(l.value));
+  return mix(acc);
+}
+
+bool same_series(const MetricSet& a, const Sample& sa, const MetricSet& b, const Sample& sb) {
+  if (sa.name != sb.name || sa.label_count != sb.label_count) return false;
+  auto la = a.labels_of(sa);
+  auto lb = b.labels_of(sb);
+  for (const Label& x : la) {
+    bool found = false;
+    for (const Label& y : lb) {
+      if (x.name == y.name) {
+        if (x.value != y.value) return false;
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool MetricMerger::seen_before(std::span<const MergeSource> sources, uint32_t source,
+                               uint32_t sample_index) {
+  const MetricSet& set = *sources[source].set;
+  const Sample& s = set.samples[sample_index];
+  uint64_t h = series_hash(set, s);
+  for (std::size_t i = h & slot_mask_;; i = (i + 1) & slot_mask_) {
+    Slot& slot = slots_[i];
+    if (slot.sample == UINT32_MAX) {
+      slot = Slot{h, source, sample_index};
+      return false;
+    }
+    if (slot.hash == h) {
+      const MetricSet& other = *sources[slot.source].set;
+      if (same_series(set, s, other, other.samples[slot.sample])) return true;
+    }
+  }
+}
+
+void MetricMerger::write(std::span<const MergeSource> sources, ExpositionWriter& writer,
+                         MergeStats& stats) {
+  stats.sources.assign(sources.size(), {});
+  groups_.clear();
+  std::unordered_map<std::string_view, std::size_t> index;
+  for (uint32_t si = 0; si < sources.size(); ++si) {
+    const MetricSet& set = *sources[si].set;
+    for (const Family& f : set.families) {
+      std::string_view key = group_key(f);
+      auto [it, inserted] = index.emplace(key, groups_.size());
+      if (inserted) {
+        Group g;
+        g.key = key;
+        g.type = f.type;
+        g.header = f;
+        groups_.push_back(std::move(g));
+      }
+      Group& g = groups_[it->second];
+      if (f.type != g.type) {
+        auto& ps = stats.sources[si];
+        ps.conflict_samples += f.sample_count;
+        ps.conflicting_families.push_back(f.name);
+        continue;
+      }
+      if (!g.header.has_help && f.has_help) {
+        g.header.help = f.help;
+        g.header.has_help = true;
+      }
+      if (g.header.unit.empty() && !f.unit.empty()) g.header.unit = f.unit;
+      g.parts.push_back(Part{si, &f});
+    }
+  }
+
+  for (const Group& g : groups_) {
+    std::size_t n = 0;
+    for (const Part& p : g.parts) n += p.family->sample_count;
+    if (n == 0) continue;
+    std::size_t cap = std::bit_ceil(n * 2);
+    if (slots_.size() < cap) slots_.resize(cap);
+    slot_mask_ = cap - 1;
+    for (std::size_t i = 0; i < cap; ++i) slots_[i].sample = UINT32_MAX;
+
+    writer.family_header(g.header);
+    ++stats.families;
+    for (const Part& p : g.parts) {
+      const MetricSet& set = *sources[p.source].set;
+      for (uint32_t i = p.family->sample_begin; i < p.family->sample_begin + p.family->sample_count;
+           ++i) {
+        if (seen_before(sources, p.source, i)) {
+          ++stats.sources[p.source].duplicates;
+          continue;
+        }
+        const Sample& s = set.samples[i];
+        writer.sample(g.header, s, set.labels_of(s), {}, &set);
+        ++stats.samples;
+      }
+    }
+  }
+}
+
+}  // namespace pe::host

@@ -1,0 +1,64 @@
+// metric_merger.hpp — writes the results of several collectors as one valid
+// exposition: families of the same name become one family (HELP/TYPE once,
+// from the first source that has them), duplicate series are dropped and
+// counted, and a family whose type disagrees with the first source's is
+// dropped from the later source and counted (deterministic: configuration
+// order wins). Nothing is copied: the writer reads the sources in place.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "plugin_exporter/exposition/metric_set.hpp"
+#include "plugin_exporter/exposition/text_writer.hpp"
+
+namespace pe::host {
+
+struct MergeSource {
+  const MetricSet* set;
+  std::string_view name;  // collector name, for the statistics
+};
+
+struct MergeStats {
+  struct PerSource {
+    uint64_t duplicates = 0;         // series already written by an earlier sample
+    uint64_t conflict_samples = 0;   // samples of families dropped for a type conflict
+    std::vector<std::string_view> conflicting_families;
+  };
+  std::vector<PerSource> sources;  // parallel to the sources given
+  uint64_t families = 0;
+  uint64_t samples = 0;
+};
+
+class MetricMerger {
+ public:
+  // Writes every source through `writer` (family_header + sample calls).
+  // Reusable: internal buffers are kept between calls.
+  void write(std::span<const MergeSource> sources, ExpositionWriter& writer, MergeStats& stats);
+
+ private:
+  struct Part {
+    uint32_t source;
+    const Family* family;
+  };
+  struct Group {
+    std::string_view key;
+    MetricType type;
+    Family header;  // name/type/unit/help as written
+    std::vector<Part> parts;
+  };
+  struct Slot {
+    uint64_t hash;
+    uint32_t source;
+    uint32_t sample;  // index into that source's samples; UINT32_MAX = empty
+  };
+  bool seen_before(std::span<const MergeSource> sources, uint32_t source, uint32_t sample_index);
+
+  std::vector<Group> groups_;
+  std::vector<Slot> slots_;
+  std::size_t slot_mask_ = 0;
+};
+
+}  // namespace pe::host

@@ -1,0 +1,34 @@
+// config_loader.hpp — reads plugin_exporter.toml into an ExporterConfig,
+// strictly: unknown keys, wrong types, bad durations, missing fields,
+// duplicate collector names, unknown plugins and invalid relabel rules are
+// all reported, located, in one pass. Plugin-specific validation happens when
+// the collectors are created (see CollectorSet), on the same document.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config_error.hpp"
+#include "config/exporter_config.hpp"
+
+namespace pe::host {
+
+struct ConfigOverrides {
+  std::vector<std::string> listen_addresses;  // --web.listen-address (replaces the file's)
+  std::string plugin_dir;                     // --plugin.dir
+};
+
+struct LoadResult {
+  std::optional<ExporterConfig> config;  // set when there were no errors so far
+  ConfigErrors errors;
+};
+
+LoadResult load_config_file(const std::string& path, const ConfigOverrides& overrides);
+LoadResult load_config_text(const std::string& text, const std::string& display_name,
+                            const ConfigOverrides& overrides);
+
+// Where plugins are looked up when neither the file nor the flags say.
+std::string default_plugin_dir();
+
+}  // namespace pe::host

@@ -1,0 +1,14 @@
+// config_redaction.hpp — the effective configuration as JSON for /configz,
+// with every secret replaced by "<redacted>": values the host or a plugin
+// read as secrets, keys named like secrets (password, token, secret...), and
+// passwords embedded in URLs or libpq conninfo strings.
+#pragma once
+
+#include <string>
+
+namespace pe::host {
+
+class ConfigDocument;
+std::string redacted_config_json(const ConfigDocument& doc);
+
+}  // namespace pe::host

@@ -1,0 +1,19 @@
+// endpoints.hpp — the host's HTTP endpoints, each a function of the exchange,
+// the serving state and the shared context.
+#pragma once
+
+#include "app/serving_state.hpp"
+#include "http/http_exchange.hpp"
+#include "http/server_context.hpp"
+
+namespace pe::host {
+
+void serve_metrics(HttpExchange& ex, const ServingState& state, ServerContext& ctx);
+void serve_landing_page(HttpExchange& ex, const ServingState& state);
+void serve_health(HttpExchange& ex);
+void serve_ready(HttpExchange& ex, const ServingState* state, ServerContext& ctx);
+void serve_configz(HttpExchange& ex, const ServingState& state);
+void serve_plugin_route(HttpExchange& ex, const MountedRoute& route, const std::string& identity,
+                        uint64_t default_body_limit);
+
+}  // namespace pe::host

@@ -1,0 +1,102 @@
+// metrics_endpoint.cpp — the telemetry path: concurrent-scrape gate, collector
+// selection and parameters, the scrape, merge with self-metrics, format
+// negotiation, gzip.
+#include <string>
+#include <vector>
+
+#include "app/logging.hpp"
+#include "collect/metric_merger.hpp"
+#include "http/endpoints.hpp"
+#include "plugin_exporter/exposition/exposition_format.hpp"
+
+namespace pe::host {
+namespace {
+
+// Query keys the host consumes itself; everything else goes to the plugins.
+bool host_param(const std::string& key) { return key == "collector"; }
+
+class ScrapeSlot {
+ public:
+  ScrapeSlot(std::atomic<int>& counter, int limit) : counter_(counter) {
+    acquired_ = counter_.fetch_add(1) < limit;
+  }
+  ~ScrapeSlot() { counter_.fetch_sub(1); }
+  bool acquired() const noexcept { return acquired_; }
+
+ private:
+  std::atomic<int>& counter_;
+  bool acquired_;
+};
+
+}  // namespace
+
+void serve_metrics(HttpExchange& ex, const ServingState& state, ServerContext& ctx) {
+  const WebConfig& web = state.config->web;
+  ScrapeSlot slot(ctx.scrapes_in_flight, web.max_concurrent_scrapes);
+  if (!slot.acquired()) {
+    ctx.metrics.scrape_lockout();
+    ex.send_text(503, "too many concurrent scrapes (limit " +
+                          std::to_string(web.max_concurrent_scrapes) + "); try again later");
+    return;
+  }
+
+  std::vector<std::string> selected;
+  Params params;
+  for (const auto& [k, v] : ex.query()) {
+    if (host_param(k)) selected.push_back(v);
+    else params.emplace_back(k, v);
+  }
+  std::optional<double> scrape_timeout;
+  std::string timeout_header = ex.header("X-Prometheus-Scrape-Timeout-Seconds");
+  if (!timeout_header.empty()) {
+    char* end = nullptr;
+    double v = std::strtod(timeout_header.c_str(), &end);
+    if (end && *end == '\0' && v > 0) scrape_timeout = v;
+  }
+
+  ScrapeResult result = state.orchestrator->scrape(selected, params, scrape_timeout);
+  if (!result.unknown_collector.empty()) {
+    ex.send_text(400, "unknown collector \"" + result.unknown_collector + "\"");
+    return;
+  }
+  for (const CollectorScrape& cs : result.collectors) {
+    if (cs.outcome.status == CollectStatus::bad_request) {
+      ex.send_text(400, "collector " + cs.collector->name() + ": " + cs.outcome.reason);
+      return;
+    }
+  }
+
+  MetricSet self;
+  ctx.metrics.export_to(self);
+  export_process_metrics(self);
+  export_collector_metrics(result, self);
+
+  std::vector<MergeSource> sources;
+  sources.reserve(result.collectors.size() + 1);
+  sources.push_back(MergeSource{&self, "plugin_exporter"});
+  for (const CollectorScrape& cs : result.collectors)
+    if (cs.outcome.metrics) sources.push_back(MergeSource{cs.outcome.metrics.get(), cs.collector->name()});
+
+  ExpositionFormat format = negotiate_format(ex.header("Accept"));
+  std::string body;
+  ExpositionWriter writer(format, body);
+  MergeStats stats;
+  thread_local MetricMerger merger;
+  merger.write(sources, writer, stats);
+  writer.finish();
+
+  for (std::size_t i = 1; i < sources.size(); ++i) {
+    const auto& ps = stats.sources[i];
+    std::string collector(sources[i].name);
+    ctx.metrics.samples_dropped(collector, "duplicate", static_cast<double>(ps.duplicates));
+    ctx.metrics.samples_dropped(collector, "type_conflict", static_cast<double>(ps.conflict_samples));
+    for (std::string_view family : ps.conflicting_families) {
+      if (ctx.first_time("conflict\x1f" + collector + "\x1f" + std::string(family)))
+        log(LogLevel::warn, "metric family type differs from an earlier collector's; dropped",
+            {{"collector", collector}, {"family", family}});
+    }
+  }
+  ex.send(200, content_type(format), std::move(body), true);
+}
+
+}  // namespace pe::host

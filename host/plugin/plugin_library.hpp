@@ -1,0 +1,40 @@
+// plugin_library.hpp — one collector plugin shared object, loaded with
+// dlopen(RTLD_NOW | RTLD_LOCAL), its ABI checked before any other of its code
+// runs, its descriptor copied into a zero-filled host-side struct.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "plugin_exporter/plugin.h"
+
+namespace pe::host {
+
+class PluginLibrary {
+ public:
+  // Loads `path`; on failure returns null and sets `error` to a message that
+  // names the file, what it was built for and what this host speaks.
+  static std::shared_ptr<PluginLibrary> load(const std::string& path, std::string& error);
+
+  ~PluginLibrary();
+  PluginLibrary(const PluginLibrary&) = delete;
+  PluginLibrary& operator=(const PluginLibrary&) = delete;
+
+  const pe_plugin_descriptor& descriptor() const noexcept { return descriptor_; }
+  const std::string& path() const noexcept { return path_; }
+  std::string name() const { return descriptor_.name ? descriptor_.name : ""; }
+  bool has(uint64_t capability) const noexcept {
+    return (descriptor_.capabilities & capability) != 0;
+  }
+  // Keep the library mapped at exit (a collect that never returned still runs its code).
+  void leak_on_destroy() noexcept { leak_ = true; }
+
+ private:
+  PluginLibrary() = default;
+  void* handle_ = nullptr;
+  std::string path_;
+  pe_plugin_descriptor descriptor_{};
+  bool leak_ = false;
+};
+
+}  // namespace pe::host

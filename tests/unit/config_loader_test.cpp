@@ -1,0 +1,247 @@
+// config_loader_test.cpp — strict configuration: every kind of error with its
+// exact file:line:column and key path, and the values a valid file yields.
+#include "config/config_loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "collect/collector_factory.hpp"
+#include "config/config_document.hpp"
+
+using namespace pe::host;
+using namespace std::chrono_literals;
+
+namespace {
+
+ConfigOverrides overrides() { return ConfigOverrides{{}, PE_PLUGIN_DIR}; }
+
+std::vector<std::string> load_errors(const std::string& text) {
+  LoadResult r = load_config_text(text, "t.toml", overrides());
+  std::vector<std::string> out;
+  for (const auto& e : r.errors) out.push_back(e.to_string());
+  return out;
+}
+
+// Errors of loading and then creating every collector in check-only mode
+// (what --check-config reports).
+std::vector<std::string> check_errors(const std::string& text) {
+  LoadResult r = load_config_text(text, "t.toml", overrides());
+  std::vector<std::string> out;
+  for (const auto& e : r.errors) out.push_back(e.to_string());
+  if (r.config) {
+    CreatedCollectors c = create_collectors(*r.config, true);
+    for (const auto& e : c.errors) out.push_back(e.to_string());
+  }
+  return out;
+}
+
+const std::string kTestSource = std::string(PE_TEST_PLUGIN_DIR) + "/test_source.so";
+
+}  // namespace
+
+TEST(ConfigLoader, ValidFileGivesTheConfiguredValues) {
+  LoadResult r = load_config_text(R"(
+[web]
+listen_addresses = ["127.0.0.1:9999", "[::1]:9999"]
+telemetry_path = "/m"
+max_concurrent_scrapes = 3
+scrape_timeout_offset = "250ms"
+
+[auth]
+bearer_tokens = ["0123456789abcdef"]
+open_health_endpoints = false
+
+[[collector]]
+name = "one"
+plugin = "hello"
+timeout = "2s"
+labels = { zone = "b", app = "a" }
+honor_labels = true
+
+[[collector]]
+name = "two"
+plugin = "hello"
+[collector.config]
+greeting = "hi"
+)",
+                                  "t.toml", overrides());
+  ASSERT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors[0].to_string());
+  const ExporterConfig& c = *r.config;
+  EXPECT_EQ(c.web.listen_addresses, (std::vector<std::string>{"127.0.0.1:9999", "[::1]:9999"}));
+  EXPECT_EQ(c.web.telemetry_path, "/m");
+  EXPECT_EQ(c.web.max_concurrent_scrapes, 3);
+  EXPECT_EQ(c.web.scrape_timeout_offset, 250ms);
+  EXPECT_EQ(c.auth.bearer_tokens, (std::vector<std::string>{"0123456789abcdef"}));
+  EXPECT_FALSE(c.auth.open_health_endpoints);
+  ASSERT_EQ(c.collectors.size(), 2u);
+  EXPECT_EQ(c.collectors[0].name, "one");
+  EXPECT_EQ(c.collectors[0].timeout, 2s);
+  EXPECT_TRUE(c.collectors[0].honor_labels);
+  // Labels keep file order.
+  ASSERT_EQ(c.collectors[0].labels.size(), 2u);
+  EXPECT_EQ(c.collectors[0].labels[0].first, "zone");
+  EXPECT_EQ(c.collectors[0].labels[1].first, "app");
+  EXPECT_EQ(c.collectors[0].plugin_path, std::string(PE_PLUGIN_DIR) + "/hello.so");
+  EXPECT_EQ(c.collectors[1].timeout, 10s);
+  EXPECT_NE(c.collectors[1].plugin_table, nullptr);
+  EXPECT_TRUE(check_errors(R"([[collector]]
+name = "two"
+plugin = "hello"
+[collector.config]
+greeting = "hi"
+value = 3
+)").empty());
+}
+
+TEST(ConfigLoader, TomlSyntaxErrorIsLocated) {
+  auto e = load_errors("[web]\nlisten_addresses = [\":1\"\n");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].rfind("t.toml:2:", 0), 0u) << e[0];
+  EXPECT_NE(e[0].find("TOML syntax error"), std::string::npos);
+}
+
+TEST(ConfigLoader, UnknownKeysAnywhereAreErrors) {
+  auto e = load_errors("bogus = 1\n[web]\ntelemetry_pat = \"/x\"\n[[collector]]\nname = \"a\"\n"
+                       "plugin = \"hello\"\ntimout = \"1s\"\n");
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0], "t.toml:1:9: bogus: unknown key");
+  EXPECT_EQ(e[1], "t.toml:3:17: web.telemetry_pat: unknown key");
+  EXPECT_EQ(e[2], "t.toml:7:10: collector[0].timout: unknown key");
+}
+
+TEST(ConfigLoader, WrongTypesAreErrors) {
+  auto e = load_errors("[web]\nmax_concurrent_scrapes = \"10\"\nlisten_addresses = \":1\"\n");
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0], "t.toml:2:26: web.max_concurrent_scrapes: expected an integer, got a string");
+  EXPECT_EQ(e[1], "t.toml:3:20: web.listen_addresses: expected an array of strings, got a string");
+}
+
+TEST(ConfigLoader, BadDurationsAreErrors) {
+  auto e = load_errors("[[collector]]\nname = \"a\"\nplugin = \"hello\"\ntimeout = \"10 seconds\"\n"
+                       "[web]\nread_timeout = 5\n");
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].rfind("t.toml:4:11: collector[0].timeout: bad duration \"10 seconds\"", 0), 0u)
+      << e[0];
+  EXPECT_EQ(e[1].rfind("t.toml:6:16: web.read_timeout: expected a duration string", 0), 0u)
+      << e[1];
+}
+
+TEST(ConfigLoader, MissingRequiredFieldsAreErrors) {
+  auto e = load_errors("[[collector]]\nname = \"a\"\n\n[[collector]]\nplugin = \"hello\"\n");
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0], "t.toml:1:1: collector[0].plugin: missing required key");
+  EXPECT_EQ(e[1], "t.toml:4:1: collector[1].name: missing required key");
+}
+
+TEST(ConfigLoader, UnknownPluginIsAnError) {
+  auto e = load_errors("[[collector]]\nname = \"a\"\nplugin = \"nosuchplugin\"\n");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0], std::string("t.toml:3:10: collector[0].plugin: unknown plugin \"nosuchplugin\": "
+                              "no file ") +
+                      PE_PLUGIN_DIR + "/nosuchplugin.so");
+}
+
+TEST(ConfigLoader, DuplicateCollectorNamesAreErrors) {
+  auto e = load_errors("[[collector]]\nname = \"a\"\nplugin = \"hello\"\n"
+                       "[[collector]]\nname = \"a\"\nplugin = \"hello\"\n");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0], "t.toml:5:8: collector[1].name: duplicate collector name \"a\"");
+}
+
+TEST(ConfigLoader, InvalidLabelsAndRelabelRulesAreErrors) {
+  auto e = load_errors(R"([[collector]]
+name = "a"
+plugin = "hello"
+labels = { "bad-name" = "x" }
+[[collector.relabel]]
+action = "explode"
+)");
+  ASSERT_EQ(e.size(), 2u) << (e.empty() ? "" : e[0]);
+  EXPECT_EQ(e[0], "t.toml:4:10: collector[0].labels: invalid label name \"bad-name\"");
+  EXPECT_EQ(e[1].rfind("t.toml:6:10: collector[0].relabel[0].action: unknown relabel action", 0),
+            0u)
+      << e[1];
+  e = load_errors(R"([[collector]]
+name = "a"
+plugin = "hello"
+[[collector.relabel]]
+action = "drop"
+regex = "go_.*"
+source_labels = ["__name__"]
+[[collector.relabel]]
+action = "replace"
+regex = "(unclosed"
+target_label = "x"
+)");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].rfind("t.toml:8:1: collector[0].relabel[1]: invalid regex \"(unclosed\"", 0), 0u)
+      << e[0];
+}
+
+TEST(ConfigLoader, PluginSpecificErrorsAreLocatedInThePluginTable) {
+  auto e = check_errors("[[collector]]\nname = \"a\"\nplugin = \"" + kTestSource +
+                        "\"\n[collector.config]\nbehaviour = \"dance\"\ndelay = 5\nextra = true\n");
+  ASSERT_EQ(e.size(), 3u) << (e.empty() ? "" : e[0]);
+  EXPECT_EQ(e[0], "t.toml:5:13: collector[0].config.behaviour: unknown behaviour \"dance\"");
+  EXPECT_EQ(e[1].rfind("t.toml:6:9: collector[0].config.delay: expected a duration string", 0), 0u)
+      << e[1];
+  EXPECT_EQ(e[2], "t.toml:7:9: collector[0].config.extra: unknown key");
+}
+
+TEST(ConfigLoader, HelloPluginValidatesItsTable) {
+  auto e = check_errors("[[collector]]\nname = \"a\"\nplugin = \"hello\"\n[collector.config]\n"
+                        "value = \"high\"\n");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0], "t.toml:5:9: collector[0].config.value: expected a number, got a string");
+}
+
+TEST(ConfigLoader, SecretsComeInlineFromFilesOrEnvironment) {
+  std::string dir = testing::TempDir();
+  std::string file = dir + "/pe_secret_test";
+  {
+    std::ofstream(file) << "from-file-secret\n";
+  }
+  ASSERT_EQ(::chmod(file.c_str(), 0600), 0);
+  ::setenv("PE_TEST_SECRET_VAR", "from-env", 1);
+  auto cfg = [&](const std::string& secret_line) {
+    return "[[collector]]\nname = \"a\"\nplugin = \"" + kTestSource + "\"\n[collector.config]\n" +
+           secret_line + "\n";
+  };
+  EXPECT_TRUE(check_errors(cfg("password = \"inline\"")).empty());
+  EXPECT_TRUE(check_errors(cfg("password_file = \"" + file + "\"")).empty());
+  EXPECT_TRUE(check_errors(cfg("password_env = \"PE_TEST_SECRET_VAR\"")).empty());
+
+  auto unset = check_errors(cfg("password_env = \"PE_TEST_NO_SUCH_VAR\""));
+  ASSERT_EQ(unset.size(), 1u);
+  EXPECT_EQ(unset[0], "t.toml:5:16: collector[0].config.password_env: environment variable "
+                      "PE_TEST_NO_SUCH_VAR is not set");
+  auto both = check_errors(cfg("password = \"x\"\npassword_env = \"PE_TEST_SECRET_VAR\""));
+  ASSERT_EQ(both.size(), 1u);
+  EXPECT_NE(both[0].find("give the secret one way only"), std::string::npos);
+
+  ASSERT_EQ(::chmod(file.c_str(), 0644), 0);
+  auto open = check_errors(cfg("password_file = \"" + file + "\""));
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_NE(open[0].find("readable by everyone"), std::string::npos) << open[0];
+}
+
+TEST(ConfigLoader, AuthTokensFromFilesAndEnvironment) {
+  std::string file = testing::TempDir() + "/pe_tokens_test";
+  {
+    std::ofstream(file) << "# comment\ntoken-from-file-1\n\ntoken-from-file-2\n";
+  }
+  ::setenv("PE_TEST_TOKEN", "token-from-env-1", 1);
+  LoadResult r = load_config_text("[auth]\nbearer_token_files = [\"" + file +
+                                       "\"]\nbearer_token_env = [\"PE_TEST_TOKEN\"]\n",
+                                   "t.toml", overrides());
+  ASSERT_TRUE(r.config);
+  EXPECT_EQ(r.config->auth.bearer_tokens,
+            (std::vector<std::string>{"token-from-file-1", "token-from-file-2", "token-from-env-1"}));
+  auto short_token = load_errors("[auth]\nbearer_tokens = [\"short\"]\n");
+  ASSERT_EQ(short_token.size(), 1u);
+  EXPECT_NE(short_token[0].find("shorter than 8"), std::string::npos);
+}

@@ -1,0 +1,136 @@
+// metric_merger_test.cpp — merging collectors' results: one family per name
+// with HELP/TYPE once, duplicates dropped and counted, type conflicts
+// resolved in configuration order and counted; the output parses back.
+#include "collect/metric_merger.hpp"
+
+#include <gtest/gtest.h>
+
+#include "plugin_exporter/exposition/text_parser.hpp"
+
+using namespace pe;
+using pe::host::MergeSource;
+using pe::host::MergeStats;
+using pe::host::MetricMerger;
+
+namespace {
+
+std::size_t count(const std::string& haystack, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1)) ++n;
+  return n;
+}
+
+MetricSet gauge_set(std::string_view help, std::initializer_list<std::string_view> values) {
+  MetricSet set;
+  set.add_family("go_goroutines", MetricType::gauge, help, !help.empty());
+  for (std::string_view v : values) {
+    Label l[] = {{"exporter", v}};
+    set.add_sample("go_goroutines", l, 1);
+  }
+  return set;
+}
+
+std::string merge(std::vector<MergeSource> sources, MergeStats& stats,
+                  ExpositionFormat format = ExpositionFormat::text) {
+  std::string out;
+  ExpositionWriter writer(format, out);
+  MetricMerger merger;
+  merger.write(sources, writer, stats);
+  writer.finish();
+  return out;
+}
+
+}  // namespace
+
+TEST(MetricMerger, SameFamilyFromSeveralSourcesIsOneFamily) {
+  MetricSet a = gauge_set("Goroutines.", {"node"});
+  MetricSet b = gauge_set("Other help.", {"push"});
+  MetricSet c = gauge_set("", {"pdns"});
+  MergeStats stats;
+  std::string out = merge({{&a, "a"}, {&b, "b"}, {&c, "c"}}, stats);
+  EXPECT_EQ(count(out, "# TYPE go_goroutines gauge"), 1u) << out;
+  EXPECT_EQ(count(out, "# HELP go_goroutines"), 1u) << out;
+  EXPECT_NE(out.find("# HELP go_goroutines Goroutines."), std::string::npos) << out;
+  EXPECT_EQ(count(out, "go_goroutines{exporter="), 3u) << out;
+  EXPECT_EQ(stats.families, 1u);
+  EXPECT_EQ(stats.samples, 3u);
+  MetricSet parsed;
+  ParseOptions opts;
+  opts.strict = true;
+  ParseResult r = parse_exposition(out, parsed, opts);
+  ASSERT_TRUE(r.ok) << r.error.to_string() << "\n" << out;
+  EXPECT_EQ(parsed.families.size(), 1u);
+  EXPECT_EQ(parsed.samples.size(), 3u);
+}
+
+TEST(MetricMerger, DuplicateSeriesAreDroppedAndCountedPerSource) {
+  MetricSet a = gauge_set("h", {"x", "y"});
+  MetricSet b = gauge_set("h", {"y", "z", "z"});
+  MergeStats stats;
+  std::string out = merge({{&a, "a"}, {&b, "b"}}, stats);
+  EXPECT_EQ(count(out, "go_goroutines{"), 3u) << out;
+  EXPECT_EQ(stats.sources[0].duplicates, 0u);
+  EXPECT_EQ(stats.sources[1].duplicates, 2u);
+}
+
+TEST(MetricMerger, LabelOrderDoesNotMakeADifferentSeries) {
+  MetricSet a;
+  a.add_family("m", MetricType::gauge);
+  Label l1[] = {{"a", "1"}, {"b", "2"}};
+  Label l2[] = {{"b", "2"}, {"a", "1"}};
+  Label l3[] = {{"b", "1"}, {"a", "2"}};
+  a.add_sample("m", l1, 1);
+  a.add_sample("m", l2, 2);
+  a.add_sample("m", l3, 3);
+  MergeStats stats;
+  std::string out = merge({{&a, "a"}}, stats);
+  EXPECT_EQ(stats.sources[0].duplicates, 1u) << out;
+  EXPECT_EQ(stats.samples, 2u);
+}
+
+TEST(MetricMerger, TypeConflictKeepsTheFirstSourcesFamily) {
+  MetricSet a;
+  a.add_family("shared", MetricType::gauge, "g", true);
+  a.add_sample("shared", {}, 1);
+  MetricSet b;
+  b.add_family("shared", MetricType::histogram, "h", true);
+  Label le[] = {{"le", "+Inf"}};
+  b.add_sample("shared_bucket", le, 1);
+  b.add_sample("shared_count", {}, 1);
+  b.add_sample("shared_sum", {}, 1);
+  MergeStats stats;
+  std::string out = merge({{&a, "a"}, {&b, "b"}}, stats);
+  EXPECT_NE(out.find("# TYPE shared gauge"), std::string::npos) << out;
+  EXPECT_EQ(out.find("shared_bucket"), std::string::npos) << out;
+  EXPECT_EQ(stats.sources[1].conflict_samples, 3u);
+  ASSERT_EQ(stats.sources[1].conflicting_families.size(), 1u);
+  EXPECT_EQ(stats.sources[1].conflicting_families[0], "shared");
+  // Swapping the order swaps the winner: deterministic by configuration order.
+  MergeStats swapped;
+  out = merge({{&b, "b"}, {&a, "a"}}, swapped);
+  EXPECT_NE(out.find("# TYPE shared histogram"), std::string::npos) << out;
+  EXPECT_EQ(swapped.sources[1].conflict_samples, 1u);
+}
+
+TEST(MetricMerger, CounterFromTextAndOpenMetricsSourcesMeet) {
+  MetricSet text;  // 0.0.4 style: family named with _total
+  text.add_family("requests_total", MetricType::counter, "r", true);
+  Label a[] = {{"src", "text"}};
+  text.add_sample("requests_total", a, 1);
+  MetricSet om;  // OpenMetrics style: family without _total
+  om.add_family("requests", MetricType::counter, "r", true);
+  Label b[] = {{"src", "om"}};
+  om.add_sample("requests_total", b, 2);
+  MergeStats stats;
+  std::string out = merge({{&text, "t"}, {&om, "o"}}, stats);
+  EXPECT_EQ(stats.families, 1u) << out;
+  EXPECT_EQ(count(out, "# TYPE "), 1u) << out;
+  std::string om_out = merge({{&text, "t"}, {&om, "o"}}, stats, ExpositionFormat::openmetrics);
+  EXPECT_EQ(count(om_out, "# TYPE "), 1u) << om_out;
+  MetricSet parsed;
+  ParseOptions opts;
+  opts.format = ExpositionFormat::openmetrics;
+  opts.strict = true;
+  ParseResult r = parse_exposition(om_out, parsed, opts);
+  EXPECT_TRUE(r.ok) << r.error.to_string() << "\n" << om_out;
+}
