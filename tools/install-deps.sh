@@ -16,7 +16,7 @@ packages=(
   prometheus-postgres-exporter prometheus-exporter-exporter nginx-light
   python3 python3-prometheus-client nodejs curl openssl apache2-utils wrk hyperfine procps
   # packaging
-  dpkg-dev rpm lintian fakeroot file
+  dpkg-dev rpm lintian fakeroot file gettext-base
 )
 
 missing=()

@@ -1,0 +1,313 @@
+"""harness.py — shared helpers for integration tests that run real servers.
+
+Everything runs on loopback (127.0.0.1 / ::1), on free ports, in temporary
+directories, bounded in time, and is stopped afterwards. Paths to the build
+come from the environment CTest sets (see tests/integration/CMakeLists.txt):
+PE_BUILD_DIR, PE_SOURCE_DIR, PE_PLUGIN_DIR, PE_TEST_PLUGIN_DIR, PE_SHARED_TESTDATA.
+"""
+import contextlib
+import gzip
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BUILD_DIR = os.environ.get("PE_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
+SOURCE_DIR = os.environ.get("PE_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
+PLUGIN_DIR = os.environ.get("PE_PLUGIN_DIR", os.path.join(BUILD_DIR, "plugins"))
+TEST_PLUGIN_DIR = os.environ.get("PE_TEST_PLUGIN_DIR", os.path.join(BUILD_DIR, "test-plugins"))
+SHARED_TESTDATA = os.environ.get("PE_SHARED_TESTDATA", os.path.join(SOURCE_DIR, "../shared/testdata"))
+EXPORTER = os.path.join(BUILD_DIR, "plugin_exporter")
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def free_port(host="127.0.0.1"):
+    """A TCP port nothing listens on right now (bound then released)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=20.0, interval=0.05, what="condition"):
+    """Polls predicate() until it returns a truthy value; raises on timeout."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as e:  # noqa: BLE001 — keep polling, report the last one
+            last_error = e
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}" +
+                       (f" (last error: {last_error})" if last_error else ""))
+
+
+def port_open(host, port):
+    with contextlib.suppress(OSError):
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    return False
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8")
+
+
+def http(method, url, body=None, headers=None, timeout=30.0):
+    """One HTTP request; returns Response for every status (never raises on 4xx/5xx)."""
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            data = r.read()
+            if r.headers.get("Content-Encoding") == "gzip":
+                data = gzip.decompress(data)
+            return Response(r.status, r.headers, data)
+    except urllib.error.HTTPError as e:
+        return Response(e.code, e.headers, e.read())
+
+
+def get(url, **kw):
+    return http("GET", url, **kw)
+
+
+class Process:
+    """A child process in its own process group, stopped on exit."""
+
+    def __init__(self, argv, env=None, cwd=None, log_path=None, user=None):
+        self.argv = argv
+        self.log_path = log_path
+        self._log = open(log_path, "wb") if log_path else subprocess.DEVNULL
+        preexec = None
+        if user:
+            pw = pwd.getpwnam(user)
+
+            def preexec():  # noqa: E306 — runs in the child
+                os.setgid(pw.pw_gid)
+                os.setuid(pw.pw_uid)
+        self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self._log,
+                                     stderr=subprocess.STDOUT, start_new_session=True,
+                                     preexec_fn=preexec)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            self.proc.send_signal(sig)
+
+    def stop(self, timeout=10.0, sig=signal.SIGTERM):
+        """SIGTERM, then SIGKILL of the whole group; returns the exit code."""
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        if self._log is not subprocess.DEVNULL:
+            self._log.close()
+        return self.proc.returncode
+
+    def log(self):
+        if not self.log_path or not os.path.exists(self.log_path):
+            return ""
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+
+class Exporter:
+    """plugin_exporter started from the build tree with a given TOML config."""
+
+    def __init__(self, tmpdir, config_text, extra_args=(), env=None, listen="127.0.0.1"):
+        self.tmpdir = tmpdir
+        self.port = free_port(listen)
+        host = f"[{listen}]" if ":" in listen else listen
+        self.base = f"http://{host}:{self.port}"
+        self.config_path = os.path.join(tmpdir, "plugin_exporter.toml")
+        with open(self.config_path, "w") as f:
+            f.write(config_text)
+        argv = [EXPORTER, f"--config.file={self.config_path}",
+                f"--web.listen-address={host}:{self.port}", f"--plugin.dir={PLUGIN_DIR}",
+                *extra_args]
+        self.process = Process(argv, env=env, log_path=os.path.join(tmpdir, "exporter.log"))
+        try:
+            wait_for(lambda: not self.process.alive() or port_open(listen, self.port), 20,
+                     what="plugin_exporter to listen")
+        except TimeoutError:
+            self.process.stop()
+            raise
+        if not self.process.alive():
+            raise RuntimeError("plugin_exporter exited at start:\n" + self.process.log())
+
+    def url(self, path):
+        return self.base + path
+
+    def get(self, path, **kw):
+        return get(self.url(path), **kw)
+
+    def metrics(self, query="", headers=None):
+        r = self.get("/metrics" + query, headers=headers)
+        if r.status != 200:
+            raise AssertionError(f"/metrics{query} answered {r.status}: {r.text}")
+        return r.text
+
+    def stop(self):
+        return self.process.stop()
+
+
+def promtool_check(text):
+    """Runs `promtool check metrics` on text; returns (exit code, output)."""
+    p = subprocess.run(["promtool", "check", "metrics"], input=text.encode(), capture_output=True,
+                       timeout=60)
+    return p.returncode, (p.stdout + p.stderr).decode()
+
+
+def samples(text):
+    """Parses exposition text into {(name, frozenset(labels)): value} (simple, for assertions)."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name_end = len(line)
+        for i, c in enumerate(line):
+            if c in "{ ":
+                name_end = i
+                break
+        name = line[:name_end]
+        labels = {}
+        rest = line[name_end:]
+        if rest.startswith("{"):
+            i = 1
+            while i < len(rest) and rest[i] != "}":
+                eq = rest.index("=", i)
+                key = rest[i:eq].strip().lstrip(",").strip()
+                j = eq + 2
+                val = []
+                while rest[j] != '"':
+                    if rest[j] == "\\":
+                        j += 1
+                        val.append({"n": "\n", "\\": "\\", '"': '"'}.get(rest[j], rest[j]))
+                    else:
+                        val.append(rest[j])
+                    j += 1
+                labels[key] = "".join(val)
+                i = j + 1
+                while i < len(rest) and rest[i] in ", ":
+                    i += 1
+            rest = rest[i + 1:]
+        value = rest.split()[0]
+        out[(name, frozenset(labels.items()))] = float(value)
+    return out
+
+
+def find(text, name, **labels):
+    """Values of samples named `name` whose labels include `labels`."""
+    return [v for (n, ls), v in samples(text).items()
+            if n == name and all((k, str(val)) in ls for k, val in labels.items())]
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL 15 cluster on loopback, run as the postgres user."""
+
+    def __init__(self, tmpdir, port=None):
+        self.dir = os.path.join(tmpdir, "pg")
+        self.socket_dir = os.path.join(tmpdir, "pgsock")
+        os.makedirs(self.dir, exist_ok=True)
+        os.makedirs(self.socket_dir, exist_ok=True)
+        pw = pwd.getpwnam("postgres")
+        for d in (tmpdir, self.dir, self.socket_dir):
+            os.chown(d, pw.pw_uid, pw.pw_gid)
+        os.chmod(tmpdir, 0o755)
+        self.port = port or free_port()
+        self._as_postgres([f"{PG_BIN}/initdb", "-D", self.dir, "-A", "trust", "-U", "postgres",
+                           "--no-sync"], timeout=120)
+        with open(os.path.join(self.dir, "postgresql.conf"), "a") as f:
+            f.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\n"
+                    f"unix_socket_directories = '{self.socket_dir}'\nfsync = off\n"
+                    "max_connections = 100\nshared_buffers = 32MB\n")
+        with open(os.path.join(self.dir, "pg_hba.conf"), "w") as f:
+            f.write("local all all trust\nhost all postgres 127.0.0.1/32 trust\n"
+                    "host all all 127.0.0.1/32 scram-sha-256\n")
+        self.start()
+
+    def _as_postgres(self, argv, timeout=60, check=True, input=None):
+        return subprocess.run(["runuser", "-u", "postgres", "--", *argv], capture_output=True,
+                              timeout=timeout, check=check, input=input)
+
+    def start(self):
+        self._as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.dir, "-l",
+                           os.path.join(self.dir, "server.log"), "-w", "-t", "60", "start"],
+                          timeout=90)
+
+    def stop(self, mode="fast"):
+        self._as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.dir, "-m", mode, "-w", "-t", "60", "stop"],
+                          timeout=90, check=False)
+
+    def psql(self, sql, db="postgres"):
+        """Runs SQL as the superuser over the socket; returns stdout (tuples only)."""
+        r = self._as_postgres(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h",
+                               self.socket_dir, "-p", str(self.port), "-d", db, "-c", sql],
+                              timeout=60)
+        return r.stdout.decode()
+
+    def dsn(self, user="postgres", password=None, db="postgres"):
+        auth = user + (f":{password}" if password else "")
+        return f"postgresql://{auth}@127.0.0.1:{self.port}/{db}"
+
+
+class Prometheus:
+    """The real Prometheus server (Debian package) on loopback with a given scrape config."""
+
+    def __init__(self, tmpdir, scrape_configs_yaml, extra_args=()):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.dir = os.path.join(tmpdir, "prometheus")
+        os.makedirs(self.dir, exist_ok=True)
+        self.config = os.path.join(self.dir, "prometheus.yml")
+        with open(self.config, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                    "scrape_configs:\n" + scrape_configs_yaml)
+        self.process = Process(["prometheus", f"--config.file={self.config}",
+                                f"--storage.tsdb.path={os.path.join(self.dir, 'data')}",
+                                f"--web.listen-address=127.0.0.1:{self.port}", *extra_args],
+                               log_path=os.path.join(self.dir, "prometheus.log"))
+        wait_for(lambda: get(self.base + "/-/ready").status == 200, 60, what="prometheus ready")
+
+    def query(self, expr):
+        import json
+        import urllib.parse
+        r = get(self.base + "/api/v1/query?query=" + urllib.parse.quote(expr))
+        data = json.loads(r.body)
+        if data.get("status") != "success":
+            raise AssertionError(f"query {expr} failed: {data}")
+        return data["data"]["result"]
+
+    def stop(self):
+        return self.process.stop()
+
+
+@contextlib.contextmanager
+def temp_dir(prefix="pe-it-"):
+    d = tempfile.mkdtemp(prefix=prefix)
+    try:
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
