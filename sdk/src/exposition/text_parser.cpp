@@ -571,10 +571,13 @@ bool Parser::parse_sample(const char* b, const char* e) {
 
   Sample s;
   s.label_begin = static_cast<uint32_t>(out_.labels.size());
+  const char* const after_name = p;
   if (!om_)
-    while (p < e && is_blank(*p)) ++p;
+    while (p < e && is_blank(*p)) ++p;  // text allows "name {labels}"
   if (p < e && *p == '{') {
     if (!parse_labels(p, e, s.label_count)) return false;
+  } else {
+    p = after_name;
   }
   // Value.
   if (om_) {
