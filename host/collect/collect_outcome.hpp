@@ -31,6 +31,12 @@ struct CollectOutcome {
   double duration_seconds = 0;
   uint64_t invalid_samples = 0;   // dropped by the sink's validation
   uint64_t relabel_dropped = 0;   // dropped by relabel rules
+  struct Stat {
+    std::string name;
+    std::string help;
+    double value = 0;
+  };
+  std::vector<Stat> stats;        // figures the plugin reported (sink_stat)
 };
 
 using Params = std::vector<std::pair<std::string, std::string>>;

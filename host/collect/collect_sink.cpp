@@ -89,13 +89,15 @@ pe_status pe_sink::sample(const pe_sample& s) {
   return PE_OK;
 }
 
-pe_status pe_sink::text(const char* data, std::size_t len, pe_format format) {
+pe_status pe_sink::text(const char* data, std::size_t len, pe_format format,
+                        bool skip_invalid_lines) {
   if (limit_reached) return PE_LIMIT_EXCEEDED;
   pe::ParseOptions opts;
   opts.format = format == PE_FORMAT_OPENMETRICS ? pe::ExpositionFormat::openmetrics
                                                 : pe::ExpositionFormat::text;
   opts.detect_format = format == PE_FORMAT_AUTO;
   opts.strict = false;
+  opts.skip_invalid_lines = skip_invalid_lines;
   opts.reference_input = false;
   uint64_t have = set.samples.size();
   opts.max_samples = have < max_samples ? static_cast<std::size_t>(max_samples - have) : 1;
@@ -113,6 +115,28 @@ pe_status pe_sink::text(const char* data, std::size_t len, pe_format format) {
     return PE_ERROR;
   }
   family_open_ = false;  // structured samples after text need their own family
+  if (r.skipped_lines > 0) {
+    invalid_samples += r.skipped_lines;
+    if (first_invalid_reason.empty()) first_invalid_reason = "skipped line " + r.first_skipped.to_string();
+  }
+  return PE_OK;
+}
+
+pe_status pe_sink::stat(const char* name, const char* help, double value) {
+  std::string_view n = name ? name : "";
+  bool valid = !n.empty() && n.size() <= 64;
+  for (char c : n)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) valid = false;
+  if (!valid) return PE_ERROR;
+  for (Stat& s : stats) {
+    if (s.name == n) {
+      s.value = value;
+      return PE_OK;
+    }
+  }
+  std::string h = help ? help : "";
+  if (!pe::is_valid_utf8(h)) h.clear();
+  stats.push_back(Stat{std::string(n), std::move(h), value});
   return PE_OK;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "collect/collect_outcome.hpp"
 #include "plugin_exporter/exposition/metric_set.hpp"
 #include "plugin_exporter/plugin.h"
 
@@ -17,7 +18,8 @@ struct pe_sink {
 
   pe_status family(const pe_family& f);
   pe_status sample(const pe_sample& s);
-  pe_status text(const char* data, std::size_t len, pe_format format);
+  pe_status text(const char* data, std::size_t len, pe_format format, bool skip_invalid_lines);
+  pe_status stat(const char* name, const char* help, double value);
   void set_error(const char* message);
 
   pe::MetricSet& set;
@@ -26,6 +28,12 @@ struct pe_sink {
   std::string first_invalid_reason;  // the first drop's reason, for the log
   std::string error;                // set by sink_error or a failed text parse
   bool limit_reached = false;
+  struct Stat {
+    std::string name;  // becomes plugin_exporter_collector_<name>
+    std::string help;
+    double value;
+  };
+  std::vector<Stat> stats;
 
  private:
   void drop(const std::string& reason);

@@ -9,6 +9,7 @@
 #include "collect/target_labels.hpp"
 #include "collect/worker_pool.hpp"
 #include "plugin/host_api.hpp"
+#include "plugin_exporter/exposition/utf8.hpp"
 
 namespace pe::host {
 namespace {
@@ -31,6 +32,17 @@ CollectOutcome refusal(CollectStatus status, std::string reason) {
   o.status = status;
   o.reason = std::move(reason);
   return o;
+}
+
+// A failure reason fit to be a label value: valid UTF-8, one line, bounded.
+std::string printable_reason(std::string_view reason) {
+  constexpr std::size_t kMax = 300;
+  std::string out;
+  for (char c : reason.substr(0, kMax)) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  while (!out.empty() && !pe::is_valid_utf8(out)) out.pop_back();  // cut inside a character
+  if (!pe::is_valid_utf8(out)) out = "(reason is not valid UTF-8)";
+  if (reason.size() > kMax) out += "...";
+  return out.empty() ? "unknown error" : out;
 }
 
 int64_t unix_ms_now() {
@@ -122,6 +134,7 @@ CollectOutcome Collector::finish(pe_status status, pe_sink& sink, std::shared_pt
   CollectOutcome out;
   out.duration_seconds = seconds;
   out.invalid_samples = sink.invalid_samples;
+  for (auto& st : sink.stats) out.stats.push_back(CollectOutcome::Stat{st.name, st.help, st.value});
   if (sink.invalid_samples > 0) {
     log(LogLevel::warn, "collector emitted invalid samples; dropped",
         {{"collector", name()},
@@ -159,7 +172,7 @@ void Collector::record(const CollectOutcome& outcome) {
   health_.last_ok = outcome.status == CollectStatus::ok;
   health_.last_duration_seconds = outcome.duration_seconds;
   if (!health_.last_ok) {
-    health_.last_error = outcome.reason;
+    health_.last_error = printable_reason(outcome.reason);
     health_.last_error_unix_ms = unix_ms_now();
   }
 }

@@ -119,6 +119,28 @@ void export_collector_metrics(const ScrapeResult& result, MetricSet& set) {
          return cs.outcome.metrics ? static_cast<double>(cs.outcome.metrics->sample_count()) : 0.0;
        });
 
+  // Figures plugins reported, one family per name across collectors.
+  std::vector<std::pair<std::string, std::string>> stat_names;  // name, help
+  for (const CollectorScrape& cs : result.collectors)
+    for (const auto& st : cs.outcome.stats) {
+      bool known = false;
+      for (auto& [n, h] : stat_names) known |= n == st.name;
+      if (!known) stat_names.emplace_back(st.name, st.help);
+    }
+  for (const auto& [stat, help] : stat_names) {
+    std::string_view family = set.intern("plugin_exporter_collector_" + stat);
+    set.add_family(family, MetricType::gauge,
+                   set.intern(help.empty() ? "Reported by the collector's plugin." : help), true);
+    for (const CollectorScrape& cs : result.collectors)
+      for (const auto& st : cs.outcome.stats) {
+        if (st.name != stat) continue;
+        labels.clear();
+        labels.push_back(Label{"collector", set.intern(cs.collector->name())});
+        labels.push_back(Label{"plugin", set.intern(cs.collector->plugin_name())});
+        set.add_sample(family, labels, st.value);
+      }
+  }
+
   bool any_error = false;
   for (const CollectorScrape& cs : result.collectors)
     if (!cs.collector->health().last_error.empty()) any_error = true;

@@ -43,6 +43,7 @@ class TestSource : public pe::Plugin {
 
   pe_status collect(const pe::CollectRequest& req, pe::MetricSink& sink) override {
     long calls = ++calls_;
+    sink.stat("test_calls", static_cast<double>(calls), "Collect calls so far.");
     if (behaviour_ == "slow") std::this_thread::sleep_for(delay_);
     if (behaviour_ == "hang")
       for (;;) std::this_thread::sleep_for(std::chrono::hours(1));

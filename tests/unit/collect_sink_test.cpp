@@ -87,11 +87,33 @@ TEST(CollectSink, TextIsParsedAllOrNothing) {
   pe::MetricSet set;
   pe_sink sink(set, 100);
   const std::string good = "# TYPE a gauge\na{x=\"1\"} 1\na{x=\"2\"} 2\n";
-  ASSERT_EQ(sink.text(good.data(), good.size(), PE_FORMAT_TEXT), PE_OK);
+  ASSERT_EQ(sink.text(good.data(), good.size(), PE_FORMAT_TEXT, false), PE_OK);
   EXPECT_EQ(set.samples.size(), 2u);
   const std::string bad = "# TYPE b gauge\nb 1\nb{ 2\n";
-  EXPECT_EQ(sink.text(bad.data(), bad.size(), PE_FORMAT_TEXT), PE_ERROR);
+  EXPECT_EQ(sink.text(bad.data(), bad.size(), PE_FORMAT_TEXT, false), PE_ERROR);
   EXPECT_EQ(set.samples.size(), 2u);  // nothing of the bad text remains
   EXPECT_EQ(set.families.size(), 1u);
   EXPECT_NE(sink.error.find("3:"), std::string::npos) << sink.error;  // line 3
+}
+
+TEST(CollectSink, SkippingInvalidLinesKeepsTheRestAndCounts) {
+  pe::MetricSet set;
+  pe_sink sink(set, 100);
+  const std::string text = "# TYPE a gauge\na 1\na{ 2\nb 3\n";
+  ASSERT_EQ(sink.text(text.data(), text.size(), PE_FORMAT_TEXT, true), PE_OK) << sink.error;
+  EXPECT_EQ(set.samples.size(), 2u);
+  EXPECT_EQ(sink.invalid_samples, 1u);
+  EXPECT_NE(sink.first_invalid_reason.find("3:"), std::string::npos) << sink.first_invalid_reason;
+}
+
+TEST(CollectSink, StatsAreNamedFiguresLastValueWins) {
+  pe::MetricSet set;
+  pe_sink sink(set, 100);
+  EXPECT_EQ(sink.stat("response_size_bytes", "Bytes.", 10), PE_OK);
+  EXPECT_EQ(sink.stat("response_size_bytes", nullptr, 20), PE_OK);
+  EXPECT_EQ(sink.stat("Bad-Name", nullptr, 1), PE_ERROR);
+  EXPECT_EQ(sink.stat("", nullptr, 1), PE_ERROR);
+  ASSERT_EQ(sink.stats.size(), 1u);
+  EXPECT_EQ(sink.stats[0].value, 20);
+  EXPECT_EQ(sink.stats[0].help, "Bytes.");
 }

@@ -141,6 +141,21 @@ TEST(Collector, HangingCollectorIsNotCalledAgainAndNeverBlocksOthers) {
   EXPECT_FALSE(host.collectors()[0]->destroy(monotonic_now_ns()));
 }
 
+TEST(Collector, PluginStatsAreReportedEvenWhenTheCollectFails) {
+  Host host(collector("thrower", "throw"));
+  ScrapeResult r = host.scrape();
+  const CollectOutcome& o = r.collectors[0].outcome;
+  EXPECT_EQ(o.status, CollectStatus::error);
+  ASSERT_EQ(o.stats.size(), 1u);
+  EXPECT_EQ(o.stats[0].name, "test_calls");
+  EXPECT_EQ(o.stats[0].value, 1);
+  pe::MetricSet self;
+  export_collector_metrics(r, self);
+  bool found = false;
+  for (const pe::Sample& s : self.samples) found |= s.name == "plugin_exporter_collector_test_calls";
+  EXPECT_TRUE(found);
+}
+
 TEST(Collector, ExceptionsBecomeTheFailureReason) {
   Host host(collector("thrower", "throw") + kHello);
   ScrapeResult r = host.scrape();

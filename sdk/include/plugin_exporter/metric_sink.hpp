@@ -32,8 +32,14 @@ class MetricSink {
   // A family with one unlabelled sample.
   bool gauge(const std::string& name, const std::string& help, double value);
 
-  // Exposition text (0.0.4 or OpenMetrics) parsed by the host.
-  pe_status text(std::string_view data, pe_format format = PE_FORMAT_AUTO);
+  // Exposition text (0.0.4 or OpenMetrics) parsed by the host; with
+  // skip_invalid_lines, unparsable lines are dropped (counted) instead of
+  // failing the whole text.
+  pe_status text(std::string_view data, pe_format format = PE_FORMAT_AUTO,
+                 bool skip_invalid_lines = false);
+  // A figure about this collect, exported by the host as
+  // plugin_exporter_collector_<name>{collector,plugin}.
+  void stat(const std::string& name, double value, const std::string& help = {});
   // Everything in a MetricSet, family by family.
   pe_status metric_set(const MetricSet& set);
 

@@ -159,6 +159,14 @@ typedef struct pe_sample {
   int32_t has_timestamp; /* 0 or 1 */
 } pe_sample;
 
+/* How sink_text_opts parses a text. */
+typedef struct pe_text_options {
+  uint32_t struct_size;
+  pe_format format;
+  int32_t skip_invalid_lines; /* 1: drop lines that fail to parse (counted as invalid
+                                 samples) and keep the rest; 0: fail the whole text */
+} pe_text_options;
+
 /* ------------------------------------------------------------------------ */
 /* Calls from the host into the plugin                                       */
 /* ------------------------------------------------------------------------ */
@@ -328,6 +336,14 @@ typedef struct pe_host_api {
   pe_status (*sink_text)(pe_sink* sink, const char* data, size_t len, pe_format format);
   /* Set the reason the collect failed (the last call wins). */
   void (*sink_error)(pe_sink* sink, const char* message);
+  /* sink_text with options (see pe_text_options). */
+  pe_status (*sink_text_opts)(pe_sink* sink, const char* data, size_t len,
+                              const pe_text_options* options);
+  /* Report a figure about this collect (e.g. "response_size_bytes"); the host
+   * exports it as the gauge plugin_exporter_collector_<name>{collector,plugin}
+   * next to success and duration, whether the collect succeeded or not.
+   * `name` is [a-z0-9_]+; `help` may be NULL. The last value per name wins. */
+  pe_status (*sink_stat)(pe_sink* sink, const char* name, const char* help, double value);
 
   /* --- HTTP routes (1.0): for plugins with PE_CAP_HTTP_ROUTES --- */
 

@@ -59,8 +59,16 @@ bool MetricSink::gauge(const std::string& name, const std::string& help, double 
   return emit(nullptr, nullptr, 0, value, 0, false);
 }
 
-pe_status MetricSink::text(std::string_view data, pe_format format) {
-  return api_->sink_text(sink_, data.data(), data.size(), format);
+pe_status MetricSink::text(std::string_view data, pe_format format, bool skip_invalid_lines) {
+  pe_text_options o{};
+  o.struct_size = sizeof o;
+  o.format = format;
+  o.skip_invalid_lines = skip_invalid_lines ? 1 : 0;
+  return api_->sink_text_opts(sink_, data.data(), data.size(), &o);
+}
+
+void MetricSink::stat(const std::string& name, double value, const std::string& help) {
+  api_->sink_stat(sink_, name.c_str(), help.empty() ? nullptr : help.c_str(), value);
 }
 
 pe_status MetricSink::metric_set(const MetricSet& set) {
