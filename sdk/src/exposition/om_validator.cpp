@@ -9,7 +9,14 @@
 namespace pe {
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) {
+  std::string q;
+  q.reserve(s.size() + 2);
+  q.push_back('"');
+  q.append(s);
+  q.push_back('"');
+  return q;
+}
 
 std::string_view suffix_of(std::string_view sample, std::string_view family) noexcept {
   return sample.size() >= family.size() ? sample.substr(family.size()) : std::string_view{};
@@ -103,8 +110,10 @@ std::string OpenMetricsValidator::end_family(const Family& family) {
   if (!family.unit.empty()) {
     if (family.type == MetricType::info || family.type == MetricType::stateset)
       return std::string(to_string(family.type)) + " family " + quoted(family.name) + " cannot have a unit";
-    const std::string suffix = "_" + std::string(family.unit);
-    if (!(family.name.size() > suffix.size() && family.name.ends_with(suffix)))
+    const std::string_view name = family.name;
+    const bool suffixed = name.size() > family.unit.size() + 1 && name.ends_with(family.unit) &&
+                          name[name.size() - family.unit.size() - 1] == '_';
+    if (!suffixed)
       return "unit " + quoted(family.unit) + " is not a suffix of the family name " + quoted(family.name);
   }
   for (std::string_view suffix : generated_suffixes(family.type)) {
