@@ -68,6 +68,17 @@ TEST(TextParser, SampleOutsideItsFamilyStartsAnUntypedFamily) {
             "family a_total type=unknown\n  a_total{} 3\n");
 }
 
+TEST(TextParser, TextFamiliesAreNamedLikeTheirSamples) {
+  // In text 0.0.4 a counter is named like its samples; "a_total" under
+  // "# TYPE a counter" and a histogram's "_created" are metrics of their own.
+  const MetricSet set = parse_ok("# TYPE a counter\na_total 1\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_created 5\n");
+  EXPECT_EQ(dump(set),
+            "family a type=counter\n"
+            "family a_total type=unknown\n  a_total{} 1\n"
+            "family h type=histogram\n  h_bucket{le=+Inf,} 1\n"
+            "family h_created type=unknown\n  h_created{} 5\n");
+}
+
 TEST(TextParser, PrometheusQuirksAreAccepted) {
   const MetricSet set = parse_ok(
       "\n"
@@ -111,6 +122,7 @@ TEST(TextParser, ErrorsSayLineColumnAndWhy) {
             "1:5: invalid timestamp \"1.5\" (text format timestamps are integer milliseconds)");
   EXPECT_EQ(parse_error("a 1 2 3\n"), "1:7: unexpected text after the timestamp");
   EXPECT_EQ(parse_error("# TYPE a gauges\n"), "1:10: invalid metric type \"gauges\"");
+  EXPECT_EQ(parse_error("# TYPE a info\n"), "1:10: invalid metric type \"info\"");  // OpenMetrics only
   EXPECT_EQ(parse_error("a{b=\"\xff\"} 1\n"), "1:6: label value is not valid UTF-8");
   EXPECT_EQ(parse_error("{\"a.b\"} 1\n"), "1:1: quoted (UTF-8) metric names are not supported; expected a metric name");
 }
@@ -125,7 +137,7 @@ TEST(TextParser, StrictTextRejectsWhatTheFormatForbids) {
       {"# TYPE h histogram\nh_bucket 1\n", "2:1: \"h_bucket\" has no le label"},
       {"# TYPE h histogram\nh_bucket{le=\"x\"} 1\n", "2:1: invalid le value \"x\""},
       {"# TYPE s summary\ns{quantile=\"x\"} 1\n", "2:1: invalid quantile value \"x\""},
-      {"# TYPE a info\n", "1:10: invalid metric type \"info\""},
+      {"# TYPE a unknown\n", "1:10: invalid metric type \"unknown\""},
   };
   for (const auto& [text, want] : cases) {
     EXPECT_EQ(parse_error(text, /*strict=*/true), want) << text;

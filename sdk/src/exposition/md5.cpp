@@ -76,7 +76,7 @@ std::array<uint8_t, 16> md5(std::string_view data) noexcept {
   const uint64_t bit_length = static_cast<uint64_t>(n) * 8;
   for (; n >= 64; n -= 64, p += 64) block(state, p);
   uint8_t tail[128] = {};
-  std::memcpy(tail, p, n);
+  if (n > 0) std::memcpy(tail, p, n);
   tail[n] = 0x80;
   const std::size_t total = n + 9 <= 64 ? 64 : 128;
   for (int i = 0; i < 8; ++i) tail[total - 8 + static_cast<std::size_t>(i)] = static_cast<uint8_t>(bit_length >> (8 * i));

@@ -72,14 +72,18 @@ bool ends_with_eof_marker(std::string_view in) noexcept {
   return (nl == std::string_view::npos ? in : in.substr(nl + 1)) == kEofLine;
 }
 
+// Type names: text 0.0.4 knows counter, gauge, histogram, summary and
+// untyped (as Prometheus's text parser); OpenMetrics adds gaugehistogram,
+// info, stateset and calls untyped "unknown". Lenient mode accepts either
+// spelling of untyped/unknown in both formats.
 std::optional<MetricType> parse_type(std::string_view s, bool om, bool strict) noexcept {
   if (s == "counter") return MetricType::counter;
   if (s == "gauge") return MetricType::gauge;
   if (s == "histogram") return MetricType::histogram;
   if (s == "summary") return MetricType::summary;
   if (s == "untyped" && (!om || !strict)) return MetricType::unknown;
-  if (om || !strict) {
-    if (s == "unknown") return MetricType::unknown;
+  if (s == "unknown" && (om || !strict)) return MetricType::unknown;
+  if (om) {
     if (s == "gaugehistogram") return MetricType::gaugehistogram;
     if (s == "info") return MetricType::info;
     if (s == "stateset") return MetricType::stateset;
@@ -115,12 +119,17 @@ bool parse_seconds_timestamp(std::string_view s, int64_t& out) noexcept {
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
     frac_end = i;
   }
-  if (i == s.size() && int_end - int_begin <= 15) {
-    int64_t ms = 0;
-    for (std::size_t k = int_begin; k < int_end; ++k) ms = ms * 10 + (s[k] - '0');
+  if (i == s.size() && int_end - int_begin <= 16) {
+    // At most 16 integer digits: seconds * 1000 + ms fits in uint64.
+    uint64_t ms = 0;
+    for (std::size_t k = int_begin; k < int_end; ++k) ms = ms * 10 + static_cast<uint64_t>(s[k] - '0');
     for (std::size_t k = 0; k < 3; ++k)
-      ms = ms * 10 + (frac_begin + k < frac_end ? s[frac_begin + k] - '0' : 0);
-    out = negative ? -ms : ms;
+      ms = ms * 10 + (frac_begin + k < frac_end ? static_cast<uint64_t>(s[frac_begin + k] - '0') : 0);
+    constexpr auto kMaxMs = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+    if (negative)
+      out = ms > kMaxMs ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(ms);
+    else
+      out = ms > kMaxMs ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(ms);
     return true;
   }
   const double ms = std::trunc(v * 1000.0);
@@ -132,6 +141,29 @@ bool parse_seconds_timestamp(std::string_view s, int64_t& out) noexcept {
   else
     out = static_cast<int64_t>(ms);
   return true;
+}
+
+// Whether a sample named `name` continues `family`. OpenMetrics: the suffixes
+// of the family's type (a counter's samples always carry _total/_created).
+// Text 0.0.4 names families like their samples: counters, gauges and untyped
+// match exactly, histograms own _bucket/_sum/_count, summaries the name,
+// _sum and _count; anything else (a "_created" too) is a metric of its own,
+// as in Prometheus's and client_golang's text parsers.
+bool belongs_to(std::string_view name, const Family& family, bool om) noexcept {
+  if (om) return family.type == MetricType::counter ? name != family.name && sample_belongs_to_family(name, family.name, family.type)
+                                                    : sample_belongs_to_family(name, family.name, family.type);
+  auto suffixed = [&](std::string_view suffix) {
+    return name.size() == family.name.size() + suffix.size() && name.starts_with(family.name) && name.ends_with(suffix);
+  };
+  switch (family.type) {
+    case MetricType::histogram: return suffixed("_bucket") || suffixed("_sum") || suffixed("_count");
+    case MetricType::summary: return name == family.name || suffixed("_sum") || suffixed("_count");
+    case MetricType::counter:
+    case MetricType::gauge:
+    case MetricType::unknown: return name == family.name;
+    default: break;
+  }
+  return sample_belongs_to_family(name, family.name, family.type);
 }
 
 bool is_om_generated_suffix(std::string_view s) noexcept {
@@ -303,7 +335,8 @@ bool Parser::parse_line(const char* b, const char* e) {
     if (is_blank(*b)) return fail(b, "line starts with whitespace");
     return parse_sample(b, e);
   }
-  if (!strict_ && e > b && e[-1] == '\r') --e;  // tolerate CRLF line ends
+  if (!strict_)
+    while (e > b && e[-1] == '\r') --e;  // tolerate CRLF line ends
   while (b < e && is_blank(*b)) ++b;
   if (b == e) return true;
   if (*b == '#') return parse_comment(b, e);
@@ -399,7 +432,9 @@ bool Parser::parse_metadata(Meta kind, const char* p, const char* e) {
       f->has_help = help_declared_ = true;
     } else if (kind == Meta::type && !type_declared_) {
       bool fits = true;
-      for (const Sample& s : out_.samples_of(*f)) fits = fits && sample_belongs_to_family(s.name, f->name, type);
+      Family retyped = *f;
+      retyped.type = type;
+      for (const Sample& s : out_.samples_of(*f)) fits = fits && belongs_to(s.name, retyped, om_);
       if (fits) {
         f->type = type;
         type_declared_ = true;
@@ -641,9 +676,7 @@ bool Parser::parse_sample(const char* b, const char* e) {
   Family* f = current();
   const bool same_as_last = f != nullptr && raw_name == last_name_;
   if (!same_as_last) {
-    bool fits = f != nullptr && sample_belongs_to_family(raw_name, f->name, f->type);
-    if (fits && om_ && strict_ && f->type == MetricType::counter && raw_name == f->name) fits = false;
-    if (!fits) {
+    if (f == nullptr || !belongs_to(raw_name, *f, om_)) {
       if (f != nullptr && om_ && strict_ && raw_name.starts_with(f->name) &&
           (raw_name.size() == f->name.size() || is_om_generated_suffix(raw_name.substr(f->name.size()))))
         return fail(b, "sample name " + quoted(raw_name) + " is not valid in " +

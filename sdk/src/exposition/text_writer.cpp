@@ -24,8 +24,9 @@
 //                                         those samples, written after the family
 // Exemplars and UNIT exist only in OpenMetrics output.
 //
-// OpenMetrics output declares a counter "x_total" as "x"; a counter whose
-// samples do not carry the _total suffix (a legacy text counter) is written
+// OpenMetrics output declares a counter family "x_total" whose samples are
+// named "x_total" (text style) as "x"; a counter whose samples do not carry
+// the _total suffix (a legacy text counter "x" with samples "x") is written
 // as unknown, so the output stays valid OpenMetrics with unchanged series.
 #include "plugin_exporter/exposition/text_writer.hpp"
 
@@ -154,8 +155,14 @@ std::string_view float_label_of(const Family& family, std::string_view sample_na
 // Index into deferred_ of a sample that text 0.0.4 writes as a separate gauge
 // family after its own family, or -1.
 int ExpositionWriter::deferred_slot(const Family& family, std::string_view sample_name) noexcept {
-  if (format_ != ExpositionFormat::text) return -1;
-  auto is = [&](std::string_view suffix) { return ends_with(sample_name, suffix); };
+  if (format_ != ExpositionFormat::text || sample_name == family.name) return -1;
+  // The family's own name plus `suffix` (a counter family may be named "x_total").
+  auto is = [&](std::string_view suffix) {
+    std::string_view stem = family.name;
+    if (family.type == MetricType::counter && ends_with(stem, kTotal)) stem.remove_suffix(kTotal.size());
+    return sample_name.size() == stem.size() + suffix.size() && sample_name.starts_with(stem) &&
+           sample_name.ends_with(suffix);
+  };
   switch (family.type) {
     case MetricType::counter:
     case MetricType::histogram:
@@ -177,12 +184,11 @@ void ExpositionWriter::write_header(const Family& family, std::string_view first
   std::string_view type;
   if (om) {
     type = to_string(family.type);
-    if (family.type == MetricType::counter) {
-      if (ends_with(name, kTotal)) {
-        name.remove_suffix(kTotal.size());
-      } else if (!first_sample_name.empty() && first_sample_name == family.name) {
-        type = {};  // legacy counter without _total: declare as unknown
-      }
+    if (family.type == MetricType::counter && first_sample_name == family.name) {
+      if (ends_with(name, kTotal))
+        name.remove_suffix(kTotal.size());  // text-style "x_total" family: declared as "x"
+      else
+        type = {};  // legacy counter without _total: declared as unknown
     } else if (family.type == MetricType::unknown) {
       type = {};
     }

@@ -1,0 +1,70 @@
+// round_trip_check.hpp — shared by the parser fuzzers: a parsed model,
+// written and parsed again with the same options, must give the same model,
+// and writing that must give the same bytes. Aborts with both sides printed
+// on a mismatch.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "plugin_exporter/exposition/text_parser.hpp"
+#include "plugin_exporter/exposition/text_writer.hpp"
+#include "test_support.hpp"
+
+namespace pe::fuzz {
+
+// What the writer preserves: families without samples, HELP or a known type
+// have nothing to write; a unit is written (OpenMetrics only) when it is the
+// family name's suffix; le/quantile values compare as numbers.
+inline std::string preserved_model(const MetricSet& set, ExpositionFormat format) {
+  MetricSet copy;
+  for (const Family& f : set.families) {
+    const bool unit_written = format == ExpositionFormat::openmetrics && !f.unit.empty() &&
+                              f.name.size() > f.unit.size() + 1 && f.name.ends_with(f.unit) &&
+                              f.name[f.name.size() - f.unit.size() - 1] == '_';
+    if (f.sample_count == 0 && !f.has_help && f.help.empty() && f.type == MetricType::unknown && !unit_written)
+      continue;
+    Family& nf = copy.add_family(f.name, f.type, f.help, f.has_help || !f.help.empty(),
+                                 unit_written ? f.unit : std::string_view{});
+    (void)nf;
+    for (const Sample& s : set.samples_of(f)) {
+      Sample& ns = copy.add_sample(s.name, set.labels_of(s), s.value);
+      ns.has_timestamp = s.has_timestamp;
+      ns.timestamp_ms = s.timestamp_ms;
+      if (s.exemplar >= 0 && format == ExpositionFormat::openmetrics) {
+        Exemplar e = set.exemplars[static_cast<std::size_t>(s.exemplar)];
+        const auto ls = set.labels_of(e);
+        e.label_begin = static_cast<uint32_t>(copy.labels.size());
+        copy.labels.insert(copy.labels.end(), ls.begin(), ls.end());
+        ns.exemplar = static_cast<int32_t>(copy.exemplars.size());
+        copy.exemplars.push_back(e);
+      }
+    }
+  }
+  return test::dump(copy, /*canonical_floats=*/true);
+}
+
+[[noreturn]] inline void mismatch(const char* what, const std::string& a, const std::string& b) {
+  std::fprintf(stderr, "round trip mismatch: %s\n--- first\n%s\n--- second\n%s\n", what, a.c_str(), b.c_str());
+  std::abort();
+}
+
+inline void check_round_trip(const MetricSet& parsed, const ParseOptions& options) {
+  const ExpositionFormat format = options.format;
+  const std::string written = write_exposition(parsed, format);
+  MetricSet again;
+  ParseOptions o = options;
+  o.skip_invalid_lines = false;
+  o.max_samples = 0;
+  o.max_bytes = 0;
+  const ParseResult r = parse_exposition(written, again, o);
+  if (!r.ok) mismatch(("writer output does not parse: " + r.error.to_string()).c_str(), written, "");
+  const std::string before = preserved_model(parsed, format);
+  const std::string after = preserved_model(again, format);
+  if (before != after) mismatch("model", before, after);
+  const std::string rewritten = write_exposition(again, format);
+  if (rewritten != written) mismatch("bytes", written, rewritten);
+}
+
+}  // namespace pe::fuzz
