@@ -49,6 +49,7 @@ HttpFetcher::Attempt HttpFetcher::exchange(std::unique_ptr<HttpConnection> conne
       n = connection->receive(buffer, sizeof buffer, deadline);
     } catch (const CollectFailure& f) {
       if (reused && received == 0 && f.status() == PE_ERROR) return Attempt::retry;
+      if (error_status) break;  // the status is the news, not the rest of its body
       throw CollectFailure(f.status(), f.what() + progress(parser));
     }
     if (n == 0) {

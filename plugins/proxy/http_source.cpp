@@ -1,6 +1,7 @@
 // http_source.cpp — collect from an HTTP(S) target.
 #include "http_source.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "exposition_check.hpp"
@@ -10,6 +11,7 @@ namespace pe::proxy {
 namespace {
 
 constexpr int64_t kMaxIdleNs = 50'000'000'000;  // under nginx's 75s and Go's usual idle timeouts
+constexpr int64_t kDeadlineMarginNs = 100'000'000;
 
 // One line of a backend's error body, fit for a reason.
 std::string first_line(std::string_view body) {
@@ -67,7 +69,11 @@ HttpSource::HttpSource(const HttpTarget& target, const ProxyConfig& config)
       drop_invalid_lines_(config.drop_invalid_lines) {}
 
 pe_status HttpSource::collect(const CollectRequest& req, MetricSink& sink) {
-  Deadline deadline(req.deadline_monotonic_ns);
+  // Finish a little before the host's deadline so that our reason ("timed
+  // out reading the response of ... after N body bytes") reaches the host
+  // before it gives up with a bare "timed out".
+  int64_t left = req.deadline_monotonic_ns - Deadline::now_ns();
+  Deadline deadline(req.deadline_monotonic_ns - std::clamp<int64_t>(left / 10, 0, kDeadlineMarginNs));
   std::string request, body;
   request_.render(req.params, static_cast<double>(deadline.remaining_ns()) / 1e9, request);
   FetchResult r;
