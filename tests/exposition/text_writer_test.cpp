@@ -162,6 +162,15 @@ TEST(TextWriter, ExemplarsOnlyInOpenMetrics) {
   EXPECT_EQ(write(om, ExpositionFormat::text), "# TYPE c_total counter\nc_total 1\n");
 }
 
+TEST(TextWriter, BareUnknownFamilyIsDeclaredSoItSurvives) {
+  MetricSet set;
+  set.add_family("bare", MetricType::unknown);
+  set.add_family("x", MetricType::unknown);
+  set.add_sample("x", {}, 1);
+  EXPECT_EQ(write_exposition(set, ExpositionFormat::text), "# TYPE bare untyped\nx 1\n");
+  EXPECT_EQ(write_exposition(set, ExpositionFormat::openmetrics), "# TYPE bare unknown\nx 1\n# EOF\n");
+}
+
 TEST(TextWriter, StreamingWithExtraLabelsAndEmptyFamilies) {
   MetricSet set;
   set.add_family("meta_only", MetricType::gauge, "Nothing yet.", true);

@@ -14,17 +14,15 @@
 
 namespace pe::fuzz {
 
-// What the writer preserves: families without samples, HELP or a known type
-// have nothing to write; a unit is written (OpenMetrics only) when it is the
-// family name's suffix; le/quantile values compare as numbers.
+// What the writer preserves: everything but a unit that is not the family
+// name's suffix (OpenMetrics would reject it), units in text 0.0.4, and
+// exemplars in text 0.0.4; le/quantile values compare as numbers.
 inline std::string preserved_model(const MetricSet& set, ExpositionFormat format) {
   MetricSet copy;
   for (const Family& f : set.families) {
     const bool unit_written = format == ExpositionFormat::openmetrics && !f.unit.empty() &&
                               f.name.size() > f.unit.size() + 1 && f.name.ends_with(f.unit) &&
                               f.name[f.name.size() - f.unit.size() - 1] == '_';
-    if (f.sample_count == 0 && !f.has_help && f.help.empty() && f.type == MetricType::unknown && !unit_written)
-      continue;
     Family& nf = copy.add_family(f.name, f.type, f.help, f.has_help || !f.help.empty(),
                                  unit_written ? f.unit : std::string_view{});
     (void)nf;

@@ -25,7 +25,7 @@
 
 #include "md5.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
-#include "utf8.hpp"
+#include "plugin_exporter/exposition/utf8.hpp"
 
 namespace pe {
 namespace {
@@ -240,8 +240,8 @@ std::optional<RelabelProgram> RelabelProgram::compile(const std::vector<RelabelR
       error_rule = i;
       return std::nullopt;
     };
-    if (!utf8::valid(r.replacement)) return fail("'replacement' is not valid UTF-8");
-    if (!utf8::valid(r.separator)) return fail("'separator' is not valid UTF-8");
+    if (!is_valid_utf8(r.replacement)) return fail("'replacement' is not valid UTF-8");
+    if (!is_valid_utf8(r.separator)) return fail("'separator' is not valid UTF-8");
     for (const std::string& l : r.source_labels)
       if (!is_valid_label_name(l)) return fail("invalid source label name \"" + l + "\"");
     const bool default_regex = r.regex == kDefaultRegex;

@@ -36,7 +36,7 @@
 #include "om_validator.hpp"
 #include "plugin_exporter/exposition/float_format.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
-#include "utf8.hpp"
+#include "plugin_exporter/exposition/utf8.hpp"
 
 namespace pe {
 
@@ -472,7 +472,7 @@ bool Parser::parse_label_value(const char*& p, const char* e, std::string_view& 
   const char* bs = static_cast<const char*>(std::memchr(b, '\\', static_cast<std::size_t>(q - b)));
   if (bs == nullptr) {
     value = {b, static_cast<std::size_t>(q - b)};
-    if (!utf8::valid(value)) return fail(b, "label value is not valid UTF-8");
+    if (!is_valid_utf8(value)) return fail(b, "label value is not valid UTF-8");
     value = stable(value);
     p = q + 1;
     return true;
@@ -482,7 +482,7 @@ bool Parser::parse_label_value(const char*& p, const char* e, std::string_view& 
   while (q < e && *q != '"') q += (*q == '\\' && q + 1 < e) ? 2 : 1;
   if (q >= e) return fail(b - 1, "unterminated label value");
   value = unescape(b, q, false);
-  if (!utf8::valid(value)) return fail(b, "label value is not valid UTF-8");
+  if (!is_valid_utf8(value)) return fail(b, "label value is not valid UTF-8");
   p = q + 1;
   return true;
 }

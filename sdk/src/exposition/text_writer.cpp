@@ -18,7 +18,8 @@
 //   info "x" (samples x_info)          -> gauge "x_info"
 //   stateset                           -> gauge
 //   gaugehistogram                     -> histogram
-//   unknown                            -> no TYPE line (untyped)
+//   unknown                            -> no TYPE line (untyped), unless the
+//                                         family has neither samples nor HELP
 //   _created (counter/histogram/summary), _gsum/_gcount (gaugehistogram)
 //                                      -> separate gauge families named after
 //                                         those samples, written after the family
@@ -202,7 +203,13 @@ void ExpositionWriter::write_header(const Family& family, std::string_view first
       name = first_sample_name;
     }
   }
-  if (family.has_help || !family.help.empty()) {
+  const bool help_line = family.has_help || !family.help.empty();
+  const bool unit_line = om && !family.unit.empty() && name.size() > family.unit.size() + 1 &&
+                         name.ends_with(family.unit) && name[name.size() - family.unit.size() - 1] == '_';
+  // A family with nothing else to show is declared explicitly, so it survives
+  // a round trip instead of vanishing.
+  if (type.empty() && !help_line && !unit_line && first_sample_name.empty()) type = om ? "unknown" : "untyped";
+  if (help_line) {
     out_.append("# HELP ");
     out_.append(name);
     out_.push_back(' ');
@@ -216,8 +223,7 @@ void ExpositionWriter::write_header(const Family& family, std::string_view first
     out_.append(type);
     out_.push_back('\n');
   }
-  if (om && !family.unit.empty() && name.size() > family.unit.size() + 1 && name.ends_with(family.unit) &&
-      name[name.size() - family.unit.size() - 1] == '_') {
+  if (unit_line) {
     out_.append("# UNIT ");
     out_.append(name);
     out_.push_back(' ');
