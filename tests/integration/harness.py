@@ -311,3 +311,135 @@ def temp_dir(prefix="pe-it-"):
         yield d
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+# --- Real exporters to proxy, and certificates (added for plugins/proxy) ---
+
+class NodeExporter:
+    """prometheus-node-exporter (Debian) on loopback with a few cheap collectors.
+
+    `textfile_dir` also enables its textfile collector on that directory."""
+
+    def __init__(self, tmpdir, textfile_dir=None, port=None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}/metrics"
+        args = ["prometheus-node-exporter", f"--web.listen-address=127.0.0.1:{self.port}",
+                "--collector.disable-defaults", "--collector.loadavg", "--collector.time",
+                "--collector.uname"]
+        if textfile_dir:
+            args += ["--collector.textfile", f"--collector.textfile.directory={textfile_dir}"]
+        self.process = Process(args, log_path=os.path.join(tmpdir, f"node-exporter-{self.port}.log"))
+        wait_for(lambda: get(self.url).status == 200, 20, what="node_exporter ready")
+
+    def stop(self):
+        return self.process.stop()
+
+
+class Pushgateway:
+    """prometheus-pushgateway (Debian) on loopback, persisting to a temp file."""
+
+    def __init__(self, tmpdir, port=None):
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = self.base + "/metrics"
+        self.process = Process(["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{self.port}",
+                                f"--persistence.file={os.path.join(tmpdir, f'pushgateway-{self.port}.data')}"],
+                               log_path=os.path.join(tmpdir, f"pushgateway-{self.port}.log"))
+        wait_for(lambda: get(self.base + "/-/ready").status == 200, 20, what="pushgateway ready")
+
+    def push(self, job, text, method="PUT"):
+        r = http(method, f"{self.base}/metrics/job/{job}", body=text.encode())
+        if r.status not in (200, 202):
+            raise AssertionError(f"push to pushgateway answered {r.status}: {r.text}")
+
+    def stop(self):
+        return self.process.stop()
+
+
+def make_tls_files(tmpdir, names=("localhost", "127.0.0.1")):
+    """A throwaway CA and a server certificate for `names` (DNS names or IPs),
+    plus a client certificate, made with openssl. Returns a dict of paths:
+    ca, server_cert, server_key, client_cert, client_key."""
+    d = os.path.join(tmpdir, "tls")
+    os.makedirs(d, exist_ok=True)
+    p = {k: os.path.join(d, k + ".pem") for k in
+         ("ca", "ca_key", "server_cert", "server_key", "client_cert", "client_key")}
+
+    def run(*argv):
+        subprocess.run(["openssl", *argv], check=True, capture_output=True, timeout=60)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=pe-test-ca",
+        "-keyout", p["ca_key"], "-out", p["ca"])
+    san = ",".join(("IP:" if all(c.isdigit() or c in ".:" for c in n) else "DNS:") + n for n in names)
+    ext = os.path.join(d, "san.ext")
+    for who, cn, extra in (("server", names[0], f"subjectAltName={san}\nextendedKeyUsage=serverAuth\n"),
+                           ("client", "pe-test-client", "extendedKeyUsage=clientAuth\n")):
+        csr = os.path.join(d, who + ".csr")
+        run("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={cn}",
+            "-keyout", p[who + "_key"], "-out", csr)
+        with open(ext, "w") as f:
+            f.write(extra)
+        run("x509", "-req", "-in", csr, "-CA", p["ca"], "-CAkey", p["ca_key"], "-CAcreateserial",
+            "-days", "2", "-extfile", ext, "-out", p[who + "_cert"])
+    return p
+
+
+# --- PostgreSQL helpers (added for plugins/postgres) ---
+
+def postgres_postmaster_pid(server):
+    """The postmaster pid of a PostgresServer (first line of postmaster.pid)."""
+    with open(os.path.join(server.dir, "postmaster.pid")) as f:
+        return int(f.readline())
+
+
+def postgres_cluster_pids(server):
+    """The postmaster and every process it started (backends, checkpointer, ...)."""
+    root = postgres_postmaster_pid(server)
+    pids = [root]
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == root:  # field 4 of stat: parent pid
+                pids.append(int(entry))
+    return pids
+
+
+def postgres_signal_cluster(server, sig):
+    """Sends `sig` to the whole cluster: SIGSTOP freezes it (sockets stay open but
+    nothing answers), SIGCONT thaws it."""
+    for pid in postgres_cluster_pids(server):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
+class PostgresStandby(PostgresServer):
+    """A hot standby of `primary` (pg_basebackup -R over the Unix socket, streaming
+    replication), on its own free port, run as the postgres user."""
+
+    def __init__(self, primary, tmpdir, port=None):  # noqa: super().__init__ would initdb
+        self.primary = primary
+        self.dir = os.path.join(tmpdir, "pg")
+        self.socket_dir = os.path.join(tmpdir, "pgsock")
+        os.makedirs(self.socket_dir, exist_ok=True)
+        pw = pwd.getpwnam("postgres")
+        for d in (tmpdir, self.socket_dir):
+            os.chown(d, pw.pw_uid, pw.pw_gid)
+        os.chmod(tmpdir, 0o755)
+        self.port = port or free_port()
+        hba = os.path.join(primary.dir, "pg_hba.conf")
+        with open(hba) as f:
+            has_replication = "local replication all trust" in f.read()
+        if not has_replication:
+            with open(hba, "a") as f:
+                f.write("local replication all trust\n")
+            primary.psql("SELECT pg_reload_conf()")
+        self._as_postgres([f"{PG_BIN}/pg_basebackup", "-h", primary.socket_dir, "-p", str(primary.port),
+                           "-U", "postgres", "-D", self.dir, "-R", "-X", "stream",
+                           "--no-sync"], timeout=120)
+        with open(os.path.join(self.dir, "postgresql.conf"), "a") as f:
+            f.write(f"\nport = {self.port}\nunix_socket_directories = '{self.socket_dir}'\n"
+                    "hot_standby = on\n")
+        self.start()
