@@ -229,7 +229,7 @@ TEST(ScriptCollector, OutputBeyondTheLimitFailsAndStopsTheProgram) {
 TEST(ScriptCollector, TheProgramSeesOnlyTheAllowedEnvironment) {
   ::setenv("PE_SCRIPT_TEST_INHERITED", "yes", 1);
   ::setenv("PE_SCRIPT_TEST_NOT_ASKED", "no", 1);
-  ScriptHost host(collector("env", command({program("env_metrics.awk")}) +
+  ScriptHost host(collector("env", command({program("env_metrics.py")}) +
                                        "environment = { LANG = 'C.UTF-8' }\n"
                                        "inherit_environment = ['PE_SCRIPT_TEST_INHERITED']\n"
                                        "[[collector.config.parameter]]\nname = 'target'\n"
@@ -239,7 +239,7 @@ TEST(ScriptCollector, TheProgramSeesOnlyTheAllowedEnvironment) {
   ::unsetenv("PE_SCRIPT_TEST_INHERITED");
   ::unsetenv("PE_SCRIPT_TEST_NOT_ASKED");
   ASSERT_EQ(o.status, CollectStatus::ok) << o.reason;
-  EXPECT_EQ(label_values(o, "script_test_env", "name"),
+  EXPECT_EQ(label_values(o, "script_test_env", "variable"),
             (std::set<std::string>{"LANG", "PE_SCRIPT_TEST_INHERITED", "PATH", "TARGET",
                                    "PLUGIN_EXPORTER_TIMEOUT_SECONDS", "PLUGIN_EXPORTER_DEADLINE"}));
   EXPECT_EQ(sample(o, "plugin_exporter_script_unknown_parameters_total", {{"collector", "env"}}), 3);
