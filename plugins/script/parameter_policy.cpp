@@ -106,7 +106,8 @@ std::optional<std::string> ParameterPolicy::add(ParameterSpec spec) {
 
 ResolvedParameters ParameterPolicy::resolve(QueryParams params) const {
   ResolvedParameters out;
-  for (const auto& [name, value] : params) {
+  for (const auto& param : params) {
+    const std::string& name = param.first;
     bool known = std::any_of(entries_.begin(), entries_.end(),
                              [&](const auto& e) { return e->spec.name == name; });
     if (known) continue;
