@@ -1,0 +1,64 @@
+// family_assembler.hpp — turns the families of one push, whatever format they
+// came in, into StoredFamily objects, enforcing the rules every body shares:
+// reserved metric and label names, no timestamps unless allowed, valid
+// UTF-8, no series twice, the series-per-push limit; and the grouping labels
+// win over labels of the same name in the body (pushgateway's rule), so they
+// are dropped from the stored series and added back at scrape time. Labels
+// with an empty value are dropped (an empty label is no label in Prometheus).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "grouping_key.hpp"
+#include "stored_family.hpp"
+
+namespace pe::push {
+
+struct AssemblyRules {
+  bool allow_timestamps = false;
+  std::size_t max_series_per_push = 0;  // 0 = unlimited
+};
+
+struct PushedFamilies {
+  std::vector<std::shared_ptr<StoredFamily>> families;
+  std::size_t series = 0;
+};
+
+class FamilyAssembler {
+ public:
+  FamilyAssembler(const GroupingKey& key, const AssemblyRules& rules, PushedFamilies& out)
+      : key_(key), rules_(rules), out_(out) {}
+
+  // Starts a family (throws PushError 400 on a reserved or invalid name, or
+  // a family already seen in this push). `where` prefixes messages.
+  void family(std::string_view name, MetricType type, std::string_view help, bool has_help,
+              std::string_view unit, const std::string& where);
+  // Adds a series to the current family (throws PushError 400/413).
+  void series(std::string_view sample_name, std::span<const LabelPairView> labels, double value,
+              bool has_timestamp, int64_t timestamp_ms, const std::string& where);
+  // Closes the push: duplicate series are refused; empty families dropped.
+  void finish();
+
+  // True if `name` is reserved for the gateway itself.
+  static bool reserved_metric_name(std::string_view name);
+
+ private:
+  void close_family();
+
+  const GroupingKey& key_;
+  const AssemblyRules& rules_;
+  PushedFamilies& out_;
+  std::shared_ptr<StoredFamily> current_;
+  std::string current_where_;
+  std::vector<LabelPairView> scratch_;
+};
+
+// "name{a=\"1\",b=\"2\"}" for messages.
+std::string describe_series(std::string_view sample_name, std::span<const LabelPairView> labels);
+std::string describe_series(const StoredFamily& f, const StoredFamily::Series& s);
+
+}  // namespace pe::push

@@ -1,0 +1,197 @@
+// push_plugin.cpp — the "push" collector plugin: a push gateway inside the
+// exporter. create() reads the configuration, recovers the state directory
+// (if any) and registers the HTTP routes; handle_http() serves them on the
+// host's HTTP threads (PushApi); collect() exposes the store and the
+// gateway's own metrics; a maintenance thread expires groups whose TTL ran
+// out and compacts the write-ahead log.
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "metric_store.hpp"
+#include "plugin_exporter/plugin.hpp"
+#include "push_api.hpp"
+#include "push_config.hpp"
+#include "push_stats.hpp"
+#include "scrape_emitter.hpp"
+#include "state_directory.hpp"
+
+namespace pe::push {
+namespace {
+
+class PushPlugin : public pe::Plugin {
+ public:
+  explicit PushPlugin(pe::CreateContext& ctx)
+      : api_(ctx.api), log_(ctx.log), config_(read_push_config(ctx.config, ctx.state_dir)),
+        store_(config_.store, config_.help_mismatch, config_.aggregation) {
+    if (ctx.config.has_errors() || ctx.check_only) return;
+    if (config_.durability != Durability::none) {
+      state_ = std::make_unique<StateDirectory>(config_.state_dir, config_.durability, log_);
+      recovery_ = state_->recover(store_);
+      for (const std::string& p : recovery_.problems) log_.warn("state recovery: " + p);
+      auto t = store_.totals();
+      log_.info("push store restored from " + config_.state_dir + ": " + std::to_string(t.groups) +
+                " groups, " + std::to_string(t.series) + " series from " +
+                std::to_string(recovery_.records) + " records" +
+                (recovery_.discarded_bytes ? ", " + std::to_string(recovery_.discarded_bytes) +
+                                                 " bytes of torn/corrupt tail discarded"
+                                           : std::string()));
+      state_->start(store_);
+    } else {
+      log_.info("push store is in memory only (no state directory): pushes do not survive a restart");
+    }
+    http_ = std::make_unique<PushApi>(config_, store_, state_ ? state_->wal() : nullptr, stats_, api_, log_);
+    for (const auto& r : http_->routes()) {
+      pe_route route{};
+      route.struct_size = sizeof route;
+      route.method = r.method;
+      route.path_prefix = r.path.c_str();
+      route.role = r.role;
+      route.max_body_bytes = config_.max_body_bytes;
+      if (ctx.api->register_route(ctx.host, &route) != PE_OK)
+        throw std::runtime_error(std::string("cannot register route ") + r.method + " " + r.path +
+                                 " (another collector serves it; set path_prefix)");
+    }
+    maintenance_ = std::thread([this] { maintain(); });
+  }
+
+  ~PushPlugin() override {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (maintenance_.joinable()) maintenance_.join();
+    if (state_) {
+      std::string error;
+      if (!state_->compact(store_, error)) log_.warn("final compaction failed: " + error);
+    }
+  }
+
+  pe_status collect(const pe::CollectRequest&, pe::MetricSink& sink) override {
+    const int64_t now = api_->realtime_ms();
+    uint64_t ticket = 0;
+    store_.expire(now, ticket);
+    std::vector<GroupPtr> groups = store_.snapshot(now);
+    if (emit_groups(groups, api_, sink.raw()) == PE_LIMIT_EXCEEDED)
+      throw pe::CollectFailure(PE_ERROR, "the host's sample limit for this collector was reached");
+    emit_self_metrics(sink, groups);
+    return PE_OK;
+  }
+
+  pe_status handle_http(const pe::HttpRequest& request, pe::HttpResponse& response) override {
+    if (!http_) return PE_UNAVAILABLE;
+    http_->handle(request, response);
+    return PE_OK;
+  }
+
+ private:
+  void maintain() {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; })) {
+      lock.unlock();
+      try {
+        uint64_t ticket = 0;
+        store_.expire(api_->realtime_ms(), ticket);
+        if (state_) maybe_compact();
+      } catch (const std::exception& e) {
+        log_.error(std::string("push maintenance: ") + e.what());
+      }
+      lock.lock();
+    }
+  }
+
+  void maybe_compact() {
+    const auto wal = state_->wal()->stats();
+    const int64_t now = api_->realtime_ms();
+    const bool big = config_.compact_wal_bytes && wal.bytes_since_rotate >= config_.compact_wal_bytes;
+    const bool due = wal.bytes_since_rotate > 0 &&
+                     now - state_->last_compaction_ms() >= config_.compact_interval.count();
+    if (!big && !due && wal.failures == failures_seen_) return;
+    failures_seen_ = wal.failures;
+    std::string error;
+    if (!state_->compact(store_, error)) log_.error("compaction failed: " + error);
+  }
+
+  void counter(pe::MetricSink& sink, const std::string& name, const std::string& help, double v) {
+    sink.family(name, MetricType::counter, help);
+    sink.sample(name, {}, v);
+  }
+  void gauge(pe::MetricSink& sink, const std::string& name, const std::string& help, double v) {
+    sink.family(name, MetricType::gauge, help);
+    sink.sample(name, {}, v);
+  }
+
+  void emit_self_metrics(pe::MetricSink& sink, const std::vector<GroupPtr>& groups) {
+    auto t = store_.totals();
+    std::size_t bytes = 0;
+    for (const GroupPtr& g : groups) bytes += g->memory_bytes();
+    gauge(sink, "plugin_exporter_push_groups", "Push groups in the store.", static_cast<double>(t.groups));
+    gauge(sink, "plugin_exporter_push_series", "Series in the store (all groups).", static_cast<double>(t.series));
+    gauge(sink, "plugin_exporter_push_families", "Distinct metric family names in the store.", static_cast<double>(t.families));
+    gauge(sink, "plugin_exporter_push_store_bytes", "Approximate memory held by the stored series.", static_cast<double>(bytes));
+    counter(sink, "plugin_exporter_push_expired_groups_total", "Groups removed because their TTL ran out.",
+            static_cast<double>(store_.expired_total()));
+
+    sink.family("plugin_exporter_push_requests_total", MetricType::counter,
+                "Requests to the push API by operation and result (ok, invalid, limited, unavailable, error).");
+    for (std::size_t o = 0; o < kOperationNames.size(); ++o)
+      for (std::size_t r = 0; r < kResultNames.size(); ++r)
+        sink.sample("plugin_exporter_push_requests_total",
+                    {{"operation", std::string(kOperationNames[o])}, {"result", std::string(kResultNames[r])}},
+                    static_cast<double>(stats_.requests[o][r].load(std::memory_order_relaxed)));
+
+    const uint64_t limit_values[] = {config_.max_body_bytes, config_.max_decompressed_bytes,
+                                     config_.max_series_per_push, config_.store.max_series_per_group,
+                                     config_.store.max_series_total, config_.store.max_groups};
+    sink.family("plugin_exporter_push_limit", MetricType::gauge, "Configured limits (0 = unlimited).");
+    for (std::size_t i = 0; i < kLimitNames.size(); ++i)
+      sink.sample("plugin_exporter_push_limit", {{"limit", std::string(kLimitNames[i])}},
+                  static_cast<double>(limit_values[i]));
+    sink.family("plugin_exporter_push_limit_hits_total", MetricType::counter,
+                "Requests refused by each limit (max_body_bytes is enforced by the host before the plugin).");
+    for (std::size_t i = 0; i < kLimitNames.size(); ++i)
+      sink.sample("plugin_exporter_push_limit_hits_total", {{"limit", std::string(kLimitNames[i])}},
+                  static_cast<double>(stats_.limit_hits[i].load(std::memory_order_relaxed)));
+
+    gauge(sink, "plugin_exporter_push_durable", "1 if acknowledged pushes are persisted (state directory in use).",
+          state_ ? 1 : 0);
+    if (state_) {
+      auto w = state_->wal()->stats();
+      counter(sink, "plugin_exporter_push_wal_written_bytes_total", "Bytes appended to the write-ahead log.", static_cast<double>(w.bytes));
+      counter(sink, "plugin_exporter_push_wal_records_total", "Records appended to the write-ahead log.", static_cast<double>(w.records));
+      counter(sink, "plugin_exporter_push_wal_syncs_total", "fdatasync calls (one per group commit).", static_cast<double>(w.syncs));
+      counter(sink, "plugin_exporter_push_wal_failures_total", "Write-ahead log write or sync failures.", static_cast<double>(w.failures));
+      counter(sink, "plugin_exporter_push_compactions_total", "Snapshots written.", static_cast<double>(state_->compactions()));
+      gauge(sink, "plugin_exporter_push_snapshot_bytes", "Size of the last snapshot.", static_cast<double>(state_->snapshot_bytes()));
+      gauge(sink, "plugin_exporter_push_recovered_records", "Records replayed at start.", static_cast<double>(recovery_.records));
+      gauge(sink, "plugin_exporter_push_recovery_discarded_bytes",
+            "Bytes of torn or corrupt state cut off at start.", static_cast<double>(recovery_.discarded_bytes));
+    }
+  }
+
+  const pe_host_api* api_;
+  HostLog log_;
+  PushConfig config_;
+  MetricStore store_;
+  PushStats stats_;
+  std::unique_ptr<StateDirectory> state_;
+  RecoveryReport recovery_;
+  std::unique_ptr<PushApi> http_;
+  uint64_t failures_seen_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread maintenance_;
+};
+
+}  // namespace
+}  // namespace pe::push
+
+PE_DEFINE_CPP_PLUGIN(pe::push::PushPlugin, "push", "1.0.0",
+                     "Push gateway: pushgateway-compatible API, aggregation, TTL, durable store",
+                     PE_CAP_HTTP_ROUTES)

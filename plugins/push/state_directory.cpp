@@ -1,0 +1,220 @@
+// state_directory.cpp — locking, recovery and compaction of the state files.
+#include "state_directory.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "state_record.hpp"
+
+namespace pe::push {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kSnapshot = "snapshot.bin";
+constexpr const char* kSnapshotTmp = "snapshot.bin.tmp";
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool write_all(int fd, const std::string& data) {
+  std::size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+StateDirectory::StateDirectory(std::string dir, Durability durability, HostLog log)
+    : dir_(std::move(dir)), durability_(durability), log_(log) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) throw std::runtime_error("cannot create state directory " + dir_ + ": " + ec.message());
+  const std::string lock_path = dir_ + "/LOCK";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (lock_fd_ < 0)
+    throw std::runtime_error("cannot open " + lock_path + ": " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw std::runtime_error("state directory " + dir_ + " is in use by another process");
+  }
+}
+
+StateDirectory::~StateDirectory() {
+  wal_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+std::vector<std::pair<uint64_t, std::string>> StateDirectory::segments() const {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const std::string name = e.path().filename().string();
+    if (!name.starts_with("wal-") || !name.ends_with(".log")) continue;
+    const std::string digits = name.substr(4, name.size() - 8);
+    if (digits.empty() || !std::all_of(digits.begin(), digits.end(), ::isdigit)) continue;
+    out.emplace_back(std::stoull(digits), e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+RecoveryReport StateDirectory::recover(MetricStore& store) {
+  RecoveryReport report;
+  std::error_code ec;
+  fs::remove(dir_ + "/" + kSnapshotTmp, ec);  // an interrupted compaction
+  uint64_t first_segment = 0;  // segments below are covered by the snapshot
+  std::string data;
+  StateRecord rec;
+  std::string error;
+
+  auto replay = [&](const std::string& path, std::string_view magic) -> std::optional<uint64_t> {
+    if (!read_file(path, data)) {
+      report.problems.push_back(path + ": cannot be read");
+      return std::nullopt;
+    }
+    auto seq = decode_file_header(data, magic);
+    if (!seq) {
+      report.problems.push_back(path + ": not a state file (bad header); ignored");
+      report.discarded_bytes += data.size();
+      fs::rename(path, path + ".corrupt", ec);
+      return std::nullopt;
+    }
+    std::size_t offset = kFileHeaderSize;
+    uint64_t n = 0;
+    for (;;) {
+      DecodeOutcome o = decode_record(data, offset, rec, error);
+      if (o == DecodeOutcome::end) break;
+      if (o == DecodeOutcome::torn) {
+        report.problems.push_back(path + ": " + error + " at byte " + std::to_string(offset) +
+                                  " after " + std::to_string(n) + " records; the last " +
+                                  std::to_string(data.size() - offset) +
+                                  " bytes are discarded (torn write)");
+        report.discarded_bytes += data.size() - offset;
+        break;
+      }
+      store.restore(rec);
+      ++n;
+    }
+    report.records += n;
+    return seq;
+  };
+
+  const std::string snapshot = dir_ + "/" + kSnapshot;
+  if (fs::exists(snapshot, ec))
+    if (auto seq = replay(snapshot, kSnapshotMagic)) first_segment = *seq;
+  uint64_t highest = first_segment;
+  for (const auto& [seq, path] : segments()) {
+    highest = std::max(highest, seq);
+    if (seq < first_segment) {
+      fs::remove(path, ec);  // covered by the snapshot: left by an interrupted compaction
+      continue;
+    }
+    replay(path, kWalMagic);
+  }
+  next_segment_ = highest + 1;
+  return report;
+}
+
+void StateDirectory::start(MetricStore& store) {
+  wal_ = std::make_unique<WriteAheadLog>(dir_, durability_, next_segment_, log_);
+  store.set_log(wal_.get());
+  std::string error;
+  if (!compact(store, error)) log_.error("initial compaction failed: " + error);
+}
+
+bool StateDirectory::compact(MetricStore& store, std::string& error) {
+  std::lock_guard guard(compaction_mu_);
+  uint64_t covers = 0;
+  std::vector<GroupPtr> groups = store.snapshot_with([&] { covers = wal_->rotate(); });
+  wal_->wait_segment_started(covers);
+
+  const std::string tmp = dir_ + "/" + kSnapshotTmp;
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    error = "cannot create " + tmp + ": " + std::strerror(errno);
+    return false;
+  }
+  std::string buf = encode_file_header(kSnapshotMagic, covers);
+  uint64_t total = 0;
+  bool ok = true;
+  StateRecord rec;
+  for (const GroupPtr& g : groups) {
+    rec = StateRecord{};
+    rec.key = *g->key;
+    rec.push_time_ms = g->push_time_ms;
+    rec.failure_time_ms = g->failure_time_ms;
+    rec.ttl_ms = g->ttl_ms;
+    rec.aggregate = g->aggregate;
+    rec.replace_all = true;
+    rec.families = g->families;
+    rec.pushers = g->pushers;
+    encode_record(rec, buf);
+    if (buf.size() >= (1u << 20)) {
+      ok = ok && write_all(fd, buf);
+      total += buf.size();
+      buf.clear();
+    }
+  }
+  ok = ok && write_all(fd, buf);
+  total += buf.size();
+  if (ok && durability_ == Durability::fsync) ok = ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!ok) {
+    error = "cannot write " + tmp + ": " + std::strerror(saved);
+    fs::remove(tmp);
+    return false;
+  }
+  std::error_code ec;
+  fs::rename(tmp, dir_ + "/" + kSnapshot, ec);
+  if (ec) {
+    error = "cannot rename " + tmp + ": " + ec.message();
+    return false;
+  }
+  if (durability_ == Durability::fsync) {
+    int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
+  }
+  for (const auto& [seq, path] : segments())
+    if (seq < covers) fs::remove(path, ec);
+  wal_->clear_failure();
+  ++compactions_;
+  last_compaction_ms_ = now_ms();
+  snapshot_bytes_ = total;
+  return true;
+}
+
+}  // namespace pe::push
