@@ -443,3 +443,64 @@ class PostgresStandby(PostgresServer):
             f.write(f"\nport = {self.port}\nunix_socket_directories = '{self.socket_dir}'\n"
                     "hot_standby = on\n")
         self.start()
+
+
+# --- PostgreSQL helpers (added for plugins/postgres) ---
+
+def postgres_postmaster_pid(server):
+    """The postmaster pid of a PostgresServer (first line of postmaster.pid)."""
+    with open(os.path.join(server.dir, "postmaster.pid")) as f:
+        return int(f.readline())
+
+
+def postgres_cluster_pids(server):
+    """The postmaster and every process it started (backends, checkpointer, ...)."""
+    root = postgres_postmaster_pid(server)
+    pids = [root]
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == root:  # field 4 of stat: parent pid
+                pids.append(int(entry))
+    return pids
+
+
+def postgres_signal_cluster(server, sig):
+    """Sends `sig` to the whole cluster: SIGSTOP freezes it (sockets stay open but
+    nothing answers), SIGCONT thaws it."""
+    for pid in postgres_cluster_pids(server):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
+class PostgresStandby(PostgresServer):
+    """A hot standby of `primary` (pg_basebackup -R over the Unix socket, streaming
+    replication), on its own free port, run as the postgres user."""
+
+    def __init__(self, primary, tmpdir, port=None):  # noqa: super().__init__ would initdb
+        self.primary = primary
+        self.dir = os.path.join(tmpdir, "pg")
+        self.socket_dir = os.path.join(tmpdir, "pgsock")
+        os.makedirs(self.socket_dir, exist_ok=True)
+        pw = pwd.getpwnam("postgres")
+        for d in (tmpdir, self.socket_dir):
+            os.chown(d, pw.pw_uid, pw.pw_gid)
+        os.chmod(tmpdir, 0o755)
+        self.port = port or free_port()
+        hba = os.path.join(primary.dir, "pg_hba.conf")
+        with open(hba) as f:
+            has_replication = "local replication all trust" in f.read()
+        if not has_replication:
+            with open(hba, "a") as f:
+                f.write("local replication all trust\n")
+            primary.psql("SELECT pg_reload_conf()")
+        self._as_postgres([f"{PG_BIN}/pg_basebackup", "-h", primary.socket_dir, "-p", str(primary.port),
+                           "-U", "postgres", "-D", self.dir, "-R", "-X", "stream",
+                           "--no-sync"], timeout=120)
+        with open(os.path.join(self.dir, "postgresql.conf"), "a") as f:
+            f.write(f"\nport = {self.port}\nunix_socket_directories = '{self.socket_dir}'\n"
+                    "hot_standby = on\n")
+        self.start()

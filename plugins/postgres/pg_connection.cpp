@@ -1,0 +1,255 @@
+// pg_connection.cpp — non-blocking connect and pipelined read-only jobs over
+// libpq (see pg_connection.hpp for the protocol).
+#include "pg_connection.hpp"
+
+#include <poll.h>
+
+#include "monotonic_clock.hpp"
+
+namespace pe::postgres {
+namespace {
+
+void ignore_notice(void*, const char*) {}
+
+std::string trimmed(const char* s) {
+  std::string out = s ? s : "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+std::string result_error(const PGresult* r) {
+  const char* primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+  const char* severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (!primary) return trimmed(PQresultErrorMessage(r));
+  std::string out = severity ? std::string(severity) + ": " : std::string();
+  out += primary;
+  return out;
+}
+
+// Sessions opened on servers that know it (14+) ask the server to notice a
+// vanished client during a long statement, so a connection we close at a
+// deadline ends its statement even before statement_timeout.
+constexpr int kClientCheckIntervalServerVersion = 140000;
+const char* const kSessionSetup = "SET client_connection_check_interval = 1000";
+
+}  // namespace
+
+bool PgConnection::start_connect(const ConnectionSettings& settings, std::string& error) {
+  close();
+  std::vector<const char*> keys, values;
+  for (const auto& [k, v] : settings.parameters) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  conn_ = PQconnectStartParams(keys.data(), values.data(), 0);
+  if (!conn_) {
+    error = "out of memory starting a connection";
+    return false;
+  }
+  PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    error = trimmed(PQerrorMessage(conn_));
+    close();
+    return false;
+  }
+  state_ = State::connecting;
+  connect_poll_ = PGRES_POLLING_WRITING;
+  return true;
+}
+
+int PgConnection::socket() const { return conn_ ? PQsocket(conn_) : -1; }
+
+short PgConnection::wanted_events() const {
+  if (state_ == State::connecting)
+    return connect_poll_ == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+  if (state_ == State::running) return static_cast<short>(POLLIN | (flush_pending_ ? POLLOUT : 0));
+  return 0;
+}
+
+PgConnection::Progress PgConnection::advance() {
+  if (state_ == State::connecting) return advance_connect();
+  if (state_ == State::running) return advance_pipeline();
+  return {};
+}
+
+PgConnection::Progress PgConnection::advance_connect() {
+  Progress p;
+  connect_poll_ = PQconnectPoll(conn_);
+  if (connect_poll_ == PGRES_POLLING_FAILED) {
+    p.kind = Progress::Kind::connect_failed;
+    p.error = trimmed(PQerrorMessage(conn_));
+    close();
+    return p;
+  }
+  if (connect_poll_ != PGRES_POLLING_OK) return p;
+  if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
+    p.kind = Progress::Kind::connect_failed;
+    p.error = "cannot switch the connection to pipeline mode: " + trimmed(PQerrorMessage(conn_));
+    close();
+    return p;
+  }
+  state_ = State::idle;
+  server_version_ = PQserverVersion(conn_);
+  database_ = PQdb(conn_) ? PQdb(conn_) : "";
+  connected_at_ns_ = monotonic_ns();
+  session_setup_done_ = false;
+  p.kind = Progress::Kind::connected;
+  return p;
+}
+
+bool PgConnection::send(const std::string& sql) {
+  return PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+}
+
+bool PgConnection::start_pipeline(const std::vector<std::string>& statements,
+                                  int64_t statement_timeout_ms, std::string& error) {
+  steps_.clear();
+  step_ = 0;
+  awaiting_end_ = false;
+  outcome_ = PipelineOutcome{};
+  outcome_.results.resize(statements.size());
+
+  bool ok = true;
+  if (!session_setup_done_ && server_version_ >= kClientCheckIntervalServerVersion) {
+    ok = ok && send(kSessionSetup) && PQpipelineSync(conn_) == 1;
+    steps_.push_back({StepKind::setup});
+    steps_.push_back({StepKind::sync});
+    session_setup_done_ = true;
+  }
+  ok = ok && send("BEGIN READ ONLY");
+  steps_.push_back({StepKind::begin});
+  ok = ok && send("SET LOCAL statement_timeout = " + std::to_string(statement_timeout_ms));
+  steps_.push_back({StepKind::set_timeout});
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    ok = ok && send(statements[i]);
+    steps_.push_back({StepKind::statement, static_cast<int>(i)});
+  }
+  ok = ok && PQpipelineSync(conn_) == 1;
+  steps_.push_back({StepKind::sync});
+  ok = ok && send("ROLLBACK");
+  steps_.push_back({StepKind::rollback});
+  ok = ok && PQpipelineSync(conn_) == 1;
+  steps_.push_back({StepKind::sync});
+  if (!ok) {
+    error = "cannot send the query: " + trimmed(PQerrorMessage(conn_));
+    close();
+    return false;
+  }
+  int flushed = PQflush(conn_);
+  if (flushed < 0) {
+    error = "cannot send the query: " + trimmed(PQerrorMessage(conn_));
+    close();
+    return false;
+  }
+  flush_pending_ = flushed == 1;
+  state_ = State::running;
+  return true;
+}
+
+PgConnection::Progress PgConnection::lose_connection(std::string why) {
+  Progress p;
+  p.kind = Progress::Kind::pipeline_done;
+  p.outcome.status = PipelineOutcome::Status::connection_lost;
+  p.outcome.error = why.empty() ? "the connection to the server was lost" : std::move(why);
+  close();
+  return p;
+}
+
+PgConnection::Progress PgConnection::advance_pipeline() {
+  if (flush_pending_) {
+    int flushed = PQflush(conn_);
+    if (flushed < 0) return lose_connection(trimmed(PQerrorMessage(conn_)));
+    flush_pending_ = flushed == 1;
+  }
+  if (PQconsumeInput(conn_) != 1) return lose_connection(trimmed(PQerrorMessage(conn_)));
+  while (step_ < steps_.size()) {
+    if (PQisBusy(conn_)) return {};
+    PGresult* raw = PQgetResult(conn_);
+    const Step& step = steps_[step_];
+    if (step.kind == StepKind::sync) {
+      PgResult r(raw);
+      if (!raw || PQresultStatus(raw) != PGRES_PIPELINE_SYNC) {
+        if (PQstatus(conn_) == CONNECTION_BAD)
+          return lose_connection(r ? result_error(raw) : trimmed(PQerrorMessage(conn_)));
+        return lose_connection("unexpected reply from the server where a pipeline sync was due");
+      }
+      ++step_;
+      continue;
+    }
+    if (awaiting_end_) {
+      if (raw) {  // a second result for one command (e.g. COPY): not something we run
+        PQclear(raw);
+        return lose_connection("a statement returned more than one result; only plain queries "
+                               "are supported");
+      }
+      awaiting_end_ = false;
+      ++step_;
+      continue;
+    }
+    if (!raw) {
+      if (PQstatus(conn_) == CONNECTION_BAD) return lose_connection(trimmed(PQerrorMessage(conn_)));
+      return lose_connection("the server sent no result for a queued command");
+    }
+    PgResult r(raw);
+    awaiting_end_ = true;
+    switch (PQresultStatus(raw)) {
+      case PGRES_COMMAND_OK:
+      case PGRES_TUPLES_OK:
+        if (step.kind == StepKind::statement) outcome_.results[step.statement] = std::move(r);
+        break;
+      case PGRES_PIPELINE_ABORTED:
+        break;
+      case PGRES_FATAL_ERROR:
+      case PGRES_NONFATAL_ERROR:
+      case PGRES_BAD_RESPONSE:
+        if (PQstatus(conn_) == CONNECTION_BAD) return lose_connection(result_error(raw));
+        if (step.kind != StepKind::setup && step.kind != StepKind::rollback &&
+            outcome_.error.empty()) {
+          outcome_.error = result_error(raw);
+          const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+          outcome_.sqlstate = state ? state : "";
+        }
+        break;
+      case PGRES_EMPTY_QUERY:
+        if (outcome_.error.empty()) outcome_.error = "the query is empty";
+        break;
+      default:
+        return lose_connection(std::string("unexpected result status ") +
+                               PQresStatus(PQresultStatus(raw)) +
+                               "; only plain queries are supported");
+    }
+  }
+  return finish_pipeline();
+}
+
+PgConnection::Progress PgConnection::finish_pipeline() {
+  Progress p;
+  p.kind = Progress::Kind::pipeline_done;
+  state_ = State::idle;
+  if (!outcome_.error.empty()) {
+    outcome_.status = outcome_.sqlstate == "57014" ? PipelineOutcome::Status::statement_timeout
+                                                   : PipelineOutcome::Status::sql_error;
+    outcome_.results.clear();
+  }
+  if (PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+    // Cannot happen after ROLLBACK + Sync; never reuse a session in doubt.
+    close();
+  }
+  p.outcome = std::move(outcome_);
+  outcome_ = PipelineOutcome{};
+  return p;
+}
+
+void PgConnection::close() {
+  if (conn_) PQfinish(conn_);
+  conn_ = nullptr;
+  state_ = State::closed;
+  flush_pending_ = false;
+  steps_.clear();
+  step_ = 0;
+  awaiting_end_ = false;
+}
+
+}  // namespace pe::postgres
