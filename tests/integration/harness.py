@@ -107,7 +107,7 @@ class Process:
     def alive(self):
         return self.proc.poll() is None
 
-    def signal(self, sig):
+    def send_signal(self, sig):
         if self.alive():
             self.proc.send_signal(sig)
 
@@ -218,10 +218,10 @@ def samples(text):
     return out
 
 
-def find(text, name, **labels):
-    """Values of samples named `name` whose labels include `labels`."""
+def find(text, metric, /, **labels):
+    """Values of samples named `metric` whose labels include `labels`."""
     return [v for (n, ls), v in samples(text).items()
-            if n == name and all((k, str(val)) in ls for k, val in labels.items())]
+            if n == metric and all((k, str(val)) in ls for k, val in labels.items())]
 
 
 class PostgresServer:
@@ -445,62 +445,59 @@ class PostgresStandby(PostgresServer):
         self.start()
 
 
-# --- PostgreSQL helpers (added for plugins/postgres) ---
+# --- push gateway helpers (added by the push plugin's tests) -----------------
 
-def postgres_postmaster_pid(server):
-    """The postmaster pid of a PostgresServer (first line of postmaster.pid)."""
-    with open(os.path.join(server.dir, "postmaster.pid")) as f:
-        return int(f.readline())
+DEBIAN_PYTHON = "/usr/bin/python3"  # has Debian's python3-prometheus-client
 
 
-def postgres_cluster_pids(server):
-    """The postmaster and every process it started (backends, checkpointer, ...)."""
-    root = postgres_postmaster_pid(server)
-    pids = [root]
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            if int(fields[1]) == root:  # field 4 of stat: parent pid
-                pids.append(int(entry))
-    return pids
+class Pushgateway:
+    """Debian's prometheus-pushgateway on loopback, no persistence by default."""
+
+    def __init__(self, tmpdir, persistence_file="", extra_args=()):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = Process(["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{self.port}",
+                                f"--persistence.file={persistence_file}", *extra_args],
+                               log_path=os.path.join(tmpdir, f"pushgateway-{self.port}.log"))
+        wait_for(lambda: get(self.base + "/-/ready").status == 200, 30, what="pushgateway ready")
+
+    def url(self, path):
+        return self.base + path
+
+    def metrics(self):
+        return get(self.base + "/metrics").text
+
+    def stop(self):
+        return self.process.stop()
 
 
-def postgres_signal_cluster(server, sig):
-    """Sends `sig` to the whole cluster: SIGSTOP freezes it (sockets stay open but
-    nothing answers), SIGCONT thaws it."""
-    for pid in postgres_cluster_pids(server):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
+def run_debian_python(code, timeout=60, env=None):
+    """Runs Python code with Debian's interpreter (which has prometheus_client);
+    returns (exit code, combined output)."""
+    p = subprocess.run([DEBIAN_PYTHON, "-c", code], capture_output=True, timeout=timeout,
+                       env={**os.environ, **(env or {})})
+    return p.returncode, (p.stdout + p.stderr).decode()
 
 
-class PostgresStandby(PostgresServer):
-    """A hot standby of `primary` (pg_basebackup -R over the Unix socket, streaming
-    replication), on its own free port, run as the postgres user."""
+def npm_install(tmpdir, package, timeout=300):
+    """`npm install PACKAGE` into tmpdir/node (from the npm registry); returns the
+    directory to run node scripts in, or raises with npm's output."""
+    d = os.path.join(tmpdir, "node")
+    os.makedirs(d, exist_ok=True)
+    p = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", package],
+                       cwd=d, capture_output=True, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(f"npm install {package} failed:\n{(p.stdout + p.stderr).decode()}")
+    return d
 
-    def __init__(self, primary, tmpdir, port=None):  # noqa: super().__init__ would initdb
-        self.primary = primary
-        self.dir = os.path.join(tmpdir, "pg")
-        self.socket_dir = os.path.join(tmpdir, "pgsock")
-        os.makedirs(self.socket_dir, exist_ok=True)
-        pw = pwd.getpwnam("postgres")
-        for d in (tmpdir, self.socket_dir):
-            os.chown(d, pw.pw_uid, pw.pw_gid)
-        os.chmod(tmpdir, 0o755)
-        self.port = port or free_port()
-        hba = os.path.join(primary.dir, "pg_hba.conf")
-        with open(hba) as f:
-            has_replication = "local replication all trust" in f.read()
-        if not has_replication:
-            with open(hba, "a") as f:
-                f.write("local replication all trust\n")
-            primary.psql("SELECT pg_reload_conf()")
-        self._as_postgres([f"{PG_BIN}/pg_basebackup", "-h", primary.socket_dir, "-p", str(primary.port),
-                           "-U", "postgres", "-D", self.dir, "-R", "-X", "stream",
-                           "--no-sync"], timeout=120)
-        with open(os.path.join(self.dir, "postgresql.conf"), "a") as f:
-            f.write(f"\nport = {self.port}\nunix_socket_directories = '{self.socket_dir}'\n"
-                    "hot_standby = on\n")
-        self.start()
+
+def run_node(directory, script, timeout=60):
+    """Runs a node script in directory; returns (exit code, combined output)."""
+    p = subprocess.run(["node", "-e", script], cwd=directory, capture_output=True, timeout=timeout)
+    return p.returncode, (p.stdout + p.stderr).decode()
+
+
+def push_samples(text, drop_prefixes=("plugin_exporter_", "process_", "go_", "pushgateway_")):
+    """samples() without the exporters' own metrics: what was pushed (plus
+    push_time_seconds / push_failure_time_seconds)."""
+    return {k: v for k, v in samples(text).items() if not k[0].startswith(drop_prefixes)}

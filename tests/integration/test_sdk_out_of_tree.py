@@ -1,0 +1,61 @@
+"""test_sdk_out_of_tree.py — a third party's view: install only the SDK, build
+the plain-C example plugin out of tree with CMake's find_package and with
+pkg-config, and load each result in the host."""
+import os
+import shutil
+import subprocess
+import unittest
+
+import harness as h
+
+
+def run(argv, **kw):
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=300, **kw)
+    if r.returncode != 0:
+        raise AssertionError(f"{' '.join(argv)} failed:\n{r.stdout}\n{r.stderr}")
+    return r
+
+
+class SdkOutOfTree(unittest.TestCase):
+    def serve(self, tmp, plugin_path):
+        config = (f'[[collector]]\nname = "third-party"\nplugin = "{plugin_path}"\n'
+                  '[collector.config]\ngreeting = "built out of tree"\n')
+        exporter = h.Exporter(tmp, config)
+        try:
+            text = exporter.metrics()
+        finally:
+            exporter.stop()
+        self.assertEqual(h.find(text, "hello_info", greeting="built out of tree"), [1.0])
+        self.assertEqual(h.find(text, "plugin_exporter_collector_success", collector="third-party"), [1.0])
+
+    def test_find_package_and_pkg_config_builds_load(self):
+        with h.temp_dir() as tmp:
+            prefix = os.path.join(tmp, "prefix")
+            run(["cmake", "--install", h.BUILD_DIR, "--component", "sdk", "--prefix", prefix])
+            self.assertTrue(os.path.exists(os.path.join(prefix, "include/plugin_exporter/plugin.h")))
+            examples = os.path.join(prefix, "share/plugin_exporter/examples/hello")
+            self.assertTrue(os.path.exists(os.path.join(examples, "hello.c")))
+
+            # CMake: find_package(plugin_exporter_sdk), nothing from the source tree.
+            build = os.path.join(tmp, "cmake-build")
+            run(["cmake", "-S", examples, "-B", build, f"-DCMAKE_PREFIX_PATH={prefix}"])
+            run(["cmake", "--build", build])
+            built = os.path.join(build, "hello.so")
+            self.assertTrue(os.path.exists(built))
+            exported = run(["nm", "-D", "--defined-only", built]).stdout
+            symbols = [l.split()[-1] for l in exported.splitlines() if " T " in l]
+            self.assertEqual(symbols, ["plugin_exporter_entry"])  # one exported symbol
+            self.serve(tmp, built)
+
+            # pkg-config.
+            src = os.path.join(tmp, "pkgconfig-build")
+            shutil.copytree(examples, src)
+            libdir = next(d for d in ("lib", "lib64", "lib/x86_64-linux-gnu")
+                          if os.path.exists(os.path.join(prefix, d, "pkgconfig")))
+            env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(prefix, libdir, "pkgconfig"))
+            run(["make", "-f", "Makefile.pkgconfig"], cwd=src, env=env)
+            self.serve(tmp, os.path.join(src, "hello.so"))
+
+
+if __name__ == "__main__":
+    unittest.main()
