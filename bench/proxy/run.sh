@@ -31,6 +31,14 @@ done
 [ -x "$build/plugin_exporter" ] && [ -f "$build/plugins/proxy.so" ] ||
   { echo "bench/proxy: $build has no plugin_exporter or plugins/proxy.so" >&2; exit 2; }
 
+# The plugin's own work per collect (framing, text vs OpenMetrics parse).
+if [ -x "$build/bench/proxy/proxy_bench" ]; then
+  echo "=== proxy_bench (framing; parse as text vs OpenMetrics, as the host does)"
+  PE_SHARED_TESTDATA=$(dirname "$(dirname "$fixture")") "$build/bench/proxy/proxy_bench" \
+    --benchmark_repetitions=5 --benchmark_report_aggregates_only=true 2>&1 | grep -E "_median|^Run|^CPU"
+  echo
+fi
+
 work=$(mktemp -d /tmp/pe-bench-proxy.XXXXXX)
 chmod 755 "$work"  # nginx workers run as nobody
 pids=()
