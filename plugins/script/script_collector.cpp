@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 
@@ -14,6 +15,8 @@ namespace {
 
 constexpr std::size_t kKeptStderrBytes = 4096;
 constexpr std::size_t kMaxCachedParameterSets = 64;
+// Output kept by the cache: at least this much, or two runs' worth at the limit.
+constexpr std::size_t kMinCachedBytes = 64u << 20;
 constexpr int64_t kUnknownLogIntervalNs = 60'000'000'000;
 constexpr int64_t kMinRunNs = 1'000'000;  // less time than this left: do not start
 
@@ -55,7 +58,8 @@ ScriptCollector::ScriptCollector(pe::CreateContext& ctx)
       unknown_log_throttle_(kUnknownLogIntervalNs) {
   if (ctx.config.has_errors()) return;  // the adapter discards this instance
   if (config_.mode == RunMode::cached)
-    cache_ = std::make_unique<ResultCache>(config_.min_interval_ns, kMaxCachedParameterSets);
+    cache_ = std::make_unique<ResultCache>(config_.min_interval_ns, kMaxCachedParameterSets,
+                                           std::max(kMinCachedBytes, 2 * config_.max_output_bytes));
   if (ctx.check_only) return;  // no thread, no shared state
 
   cap_registration_.emplace(RunningProgramCap::process(), config_.max_running_programs);
