@@ -46,6 +46,11 @@ TEST_P(OpenMetricsConformance, StrictParserAgreesWithSuite) {
   const ParseResult r = test::parse(input, set, ExpositionFormat::openmetrics, /*strict=*/true);
   if (c.should_parse) {
     EXPECT_TRUE(r.ok) << c.name << ": " << r.error.to_string() << "\n" << input;
+    // Whatever the specification allows, lenient mode allows too.
+    MetricSet lenient;
+    const ParseResult rl = test::parse(input, lenient, ExpositionFormat::openmetrics, /*strict=*/false);
+    EXPECT_TRUE(rl.ok) << c.name << " (lenient): " << rl.error.to_string();
+    EXPECT_EQ(test::dump(lenient), test::dump(set)) << c.name;
   } else {
     EXPECT_FALSE(r.ok) << c.name << " was accepted:\n" << input;
     if (!r.ok) {

@@ -127,6 +127,13 @@ TEST(TextParser, ErrorsSayLineColumnAndWhy) {
   EXPECT_EQ(parse_error("{\"a.b\"} 1\n"), "1:1: quoted (UTF-8) metric names are not supported; expected a metric name");
 }
 
+TEST(TextParser, DuplicateLabelInALongLabelSet) {
+  std::string line = "a{";
+  for (int i = 0; i < 40; ++i) line += "l" + std::to_string(i) + "=\"v\",";
+  parse_ok(line + "} 1\n");
+  EXPECT_EQ(parse_error(line + "l7=\"w\"} 1\n"), "1:2: duplicate label name \"l7\"");
+}
+
 TEST(TextParser, StrictTextRejectsWhatTheFormatForbids) {
   // Each is accepted in lenient mode.
   const char* cases[][2] = {

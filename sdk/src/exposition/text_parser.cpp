@@ -23,6 +23,7 @@
 // literally in every mode, as Prometheus and the OpenMetrics suite do.
 #include "plugin_exporter/exposition/text_parser.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -31,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "name_chars.hpp"
 #include "om_validator.hpp"
@@ -214,6 +216,8 @@ class Parser {
   const bool strict_;
   std::unique_ptr<OpenMetricsValidator> validator_;
   std::unordered_set<std::string_view> strict_text_names_;
+  static constexpr uint32_t kLinearDuplicateCheck = 16;
+  std::vector<std::string_view> sorted_names_;  // duplicate check of long label sets
 
   const char* line_begin_ = nullptr;
   std::size_t line_no_ = 0;
@@ -534,12 +538,23 @@ bool Parser::parse_labels(const char*& p, const char* e, uint32_t& count) {
       else
         name = out_.arena.store(name);
     }
-    for (std::size_t i = first; i < out_.labels.size(); ++i)
-      if (out_.labels[i].name == name) return fail(name_begin, "duplicate label name " + quoted(name));
+    // Duplicate names: a linear check for the usual few labels; long label
+    // sets are checked once, sorted, at the end (no quadratic blow-up).
+    if (count < kLinearDuplicateCheck) {
+      for (std::size_t i = first; i < out_.labels.size(); ++i)
+        if (out_.labels[i].name == name) return fail(name_begin, "duplicate label name " + quoted(name));
+    }
     out_.labels.push_back({name, value});
     ++count;
     need_separator = true;
     after_comma = false;
+  }
+  if (count > kLinearDuplicateCheck) {
+    sorted_names_.clear();
+    for (std::size_t i = first; i < out_.labels.size(); ++i) sorted_names_.push_back(out_.labels[i].name);
+    std::sort(sorted_names_.begin(), sorted_names_.end());
+    const auto dup = std::adjacent_find(sorted_names_.begin(), sorted_names_.end());
+    if (dup != sorted_names_.end()) return fail(open, "duplicate label name " + quoted(*dup));
   }
   return true;
 }
