@@ -20,7 +20,9 @@ std::chrono::steady_clock::time_point at(int64_t monotonic_ns) {
 BackgroundRunner::BackgroundRunner(RunOnce run_once, int64_t interval_ns)
     : run_once_(std::move(run_once)), interval_ns_(interval_ns) {}
 
-BackgroundRunner::~BackgroundRunner() { stop(); }
+BackgroundRunner::~BackgroundRunner() {
+  stop();
+}
 
 void BackgroundRunner::start() {
   cancel_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

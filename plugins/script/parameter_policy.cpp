@@ -38,7 +38,9 @@ std::string printable_name(std::string_view name) {
   return out;
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
 
 }  // namespace
 
@@ -57,21 +59,48 @@ std::optional<std::string> forbidden_parameter_variable(std::string_view name) {
   // Variables that decide which code runs: the search path, the dynamic
   // loader, shells' start-up files and options, interpreters' module paths
   // and options, glibc's loadable modules and tunables.
-  static constexpr std::array<std::string_view, 34> kExact = {
-      "PATH",         "IFS",          "ENV",           "BASH_ENV",      "CDPATH",
-      "SHELLOPTS",    "BASHOPTS",     "PS4",           "GLOBIGNORE",    "HOME",
-      "SHELL",        "TMPDIR",       "PYTHONPATH",    "PYTHONHOME",    "PYTHONSTARTUP",
-      "PERL5LIB",     "PERL5OPT",     "PERLLIB",       "RUBYLIB",       "RUBYOPT",
-      "NODE_OPTIONS", "NODE_PATH",    "GCONV_PATH",    "LOCPATH",       "NLSPATH",
-      "HOSTALIASES",  "RES_OPTIONS",  "LOCALDOMAIN",   "TZDIR",         "GLIBC_TUNABLES",
-      "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "OPENSSL_CONF", "OPENSSL_MODULES"};
+  static constexpr std::array<std::string_view, 34> kExact = {"PATH",
+                                                              "IFS",
+                                                              "ENV",
+                                                              "BASH_ENV",
+                                                              "CDPATH",
+                                                              "SHELLOPTS",
+                                                              "BASHOPTS",
+                                                              "PS4",
+                                                              "GLOBIGNORE",
+                                                              "HOME",
+                                                              "SHELL",
+                                                              "TMPDIR",
+                                                              "PYTHONPATH",
+                                                              "PYTHONHOME",
+                                                              "PYTHONSTARTUP",
+                                                              "PERL5LIB",
+                                                              "PERL5OPT",
+                                                              "PERLLIB",
+                                                              "RUBYLIB",
+                                                              "RUBYOPT",
+                                                              "NODE_OPTIONS",
+                                                              "NODE_PATH",
+                                                              "GCONV_PATH",
+                                                              "LOCPATH",
+                                                              "NLSPATH",
+                                                              "HOSTALIASES",
+                                                              "RES_OPTIONS",
+                                                              "LOCALDOMAIN",
+                                                              "TZDIR",
+                                                              "GLIBC_TUNABLES",
+                                                              "JAVA_TOOL_OPTIONS",
+                                                              "_JAVA_OPTIONS",
+                                                              "OPENSSL_CONF",
+                                                              "OPENSSL_MODULES"};
   static constexpr std::array<std::string_view, 5> kPrefixes = {
       "LD_", "MALLOC_", "BASH_FUNC_", "PLUGIN_EXPORTER_", "OPENSSL_ENGINES"};
   for (std::string_view e : kExact)
     if (name == e) return quoted(name) + " may not be set from a scrape parameter";
   for (std::string_view p : kPrefixes)
     if (name.starts_with(p))
-      return "variables starting with " + std::string(p) + " may not be set from a scrape parameter";
+      return "variables starting with " + std::string(p) +
+             " may not be set from a scrape parameter";
   return std::nullopt;
 }
 
@@ -112,7 +141,8 @@ ResolvedParameters ParameterPolicy::resolve(QueryParams params) const {
                              [&](const auto& e) { return e->spec.name == name; });
     if (known) continue;
     ++out.unknown_count;
-    if (out.unknown_names.size() < kMaxReportedUnknown) out.unknown_names.push_back(printable_name(name));
+    if (out.unknown_names.size() < kMaxReportedUnknown)
+      out.unknown_names.push_back(printable_name(name));
   }
 
   for (const auto& entry : entries_) {

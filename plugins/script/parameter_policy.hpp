@@ -26,8 +26,8 @@ namespace pe::script {
 struct ParameterSpec {
   enum class Delivery { argument, environment };
 
-  std::string name;     // the query parameter's name
-  std::string regex;    // must match the whole value
+  std::string name;   // the query parameter's name
+  std::string regex;  // must match the whole value
   Delivery delivery = Delivery::environment;
   // argument: "--flag" gives two arguments (--flag VALUE), "--flag=" one
   // (--flag=VALUE), "" the value alone (positional; a leading '-' is refused).
@@ -46,10 +46,10 @@ class BadParameter : public std::runtime_error {
 };
 
 struct ResolvedParameters {
-  std::vector<std::string> arguments;    // appended to the command, in spec order
-  std::vector<std::string> environment;  // "NAME=value"
-  std::string key;                       // canonical accepted values ("" when none)
-  std::size_t unknown_count = 0;         // query parameters not in the allowlist
+  std::vector<std::string> arguments;      // appended to the command, in spec order
+  std::vector<std::string> environment;    // "NAME=value"
+  std::string key;                         // canonical accepted values ("" when none)
+  std::size_t unknown_count = 0;           // query parameters not in the allowlist
   std::vector<std::string> unknown_names;  // the first few, made printable, for the log
 };
 

@@ -108,15 +108,24 @@ struct ChildFailure {
 
 const char* stage_text(ChildStage s) {
   switch (s) {
-    case ChildStage::set_process_group: return "setpgid";
-    case ChildStage::redirect_stdio: return "redirecting stdin/stdout/stderr";
-    case ChildStage::set_groups: return "setgroups";
-    case ChildStage::set_gid: return "setgid";
-    case ChildStage::set_uid: return "setuid";
-    case ChildStage::parent_death_signal: return "prctl(PR_SET_PDEATHSIG)";
-    case ChildStage::change_directory: return "changing to the working directory";
-    case ChildStage::close_descriptors: return "closing inherited descriptors";
-    case ChildStage::exec: return "execve";
+    case ChildStage::set_process_group:
+      return "setpgid";
+    case ChildStage::redirect_stdio:
+      return "redirecting stdin/stdout/stderr";
+    case ChildStage::set_groups:
+      return "setgroups";
+    case ChildStage::set_gid:
+      return "setgid";
+    case ChildStage::set_uid:
+      return "setuid";
+    case ChildStage::parent_death_signal:
+      return "prctl(PR_SET_PDEATHSIG)";
+    case ChildStage::change_directory:
+      return "changing to the working directory";
+    case ChildStage::close_descriptors:
+      return "closing inherited descriptors";
+    case ChildStage::exec:
+      return "execve";
   }
   return "starting";
 }
@@ -144,7 +153,7 @@ struct ChildPlan {
   // The host blocks and ignores signals (SIGTERM via sigwait, SIGPIPE
   // ignored); a program must start with default dispositions, and with all
   // signals blocked until just before exec so no host handler runs here.
-  struct sigaction dfl{};
+  struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
   for (int s = 1; s < NSIG; ++s)
@@ -162,12 +171,13 @@ struct ChildPlan {
     if (::syscall(SYS_setuid, p.run_as->uid) != 0) child_fail(p.status_fd, ChildStage::set_uid);
   }
   // If the exporter dies, the program dies with it (set after setuid, which clears it).
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(p.status_fd, ChildStage::parent_death_signal);
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+    child_fail(p.status_fd, ChildStage::parent_death_signal);
   if (::getppid() != p.parent) ::_exit(127);
   if (::chdir(p.cwd) != 0) child_fail(p.status_fd, ChildStage::change_directory);
   // Nothing of the host's (sockets, files without O_CLOEXEC) reaches the program.
   if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
-    struct rlimit rl{};
+    struct rlimit rl {};
     rlim_t max = ::getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
     if (max > 65536) max = 65536;
     for (rlim_t fd = 3; fd < max; ++fd)
@@ -211,7 +221,8 @@ class Supervisor {
  public:
   Supervisor(pid_t pid, Fd out, Fd err, const RunLimits& limits, RunResult& result)
       : pid_(pid), out_(std::move(out)), err_(std::move(err)), limits_(limits), r_(result) {
-    pidfd_ = Fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));  // -1 on old kernels: polled with a short tick instead
+    pidfd_ = Fd(static_cast<int>(
+        ::syscall(SYS_pidfd_open, pid, 0)));  // -1 on old kernels: polled with a short tick instead
   }
 
   void run() {
@@ -232,9 +243,18 @@ class Supervisor {
       pollfd fds[4];
       nfds_t n = 0;
       int out_i = -1, err_i = -1, pid_i = -1, cancel_i = -1;
-      if (out_.open()) { out_i = static_cast<int>(n); fds[n++] = pollfd{out_.get(), POLLIN, 0}; }
-      if (err_.open()) { err_i = static_cast<int>(n); fds[n++] = pollfd{err_.get(), POLLIN, 0}; }
-      if (!leader_exited_ && pidfd_.open()) { pid_i = static_cast<int>(n); fds[n++] = pollfd{pidfd_.get(), POLLIN, 0}; }
+      if (out_.open()) {
+        out_i = static_cast<int>(n);
+        fds[n++] = pollfd{out_.get(), POLLIN, 0};
+      }
+      if (err_.open()) {
+        err_i = static_cast<int>(n);
+        fds[n++] = pollfd{err_.get(), POLLIN, 0};
+      }
+      if (!leader_exited_ && pidfd_.open()) {
+        pid_i = static_cast<int>(n);
+        fds[n++] = pollfd{pidfd_.get(), POLLIN, 0};
+      }
       if (limits_.cancel_fd >= 0 && !cancel_seen_) {
         cancel_i = static_cast<int>(n);
         fds[n++] = pollfd{limits_.cancel_fd, POLLIN, 0};
@@ -403,16 +423,20 @@ int64_t monotonic_ns() noexcept {
 
 std::string RunResult::describe() const {
   switch (end) {
-    case End::exited: return "exited with code " + std::to_string(exit_code);
-    case End::signaled: return "was killed by " + signal_name(signal);
+    case End::exited:
+      return "exited with code " + std::to_string(exit_code);
+    case End::signaled:
+      return "was killed by " + signal_name(signal);
     case End::timed_out:
       return std::string("did not finish in time; its process group was terminated (SIGTERM") +
              (sigkill_needed ? ", then SIGKILL after the grace period)" : ")");
     case End::output_limit:
       return "wrote more than " + std::to_string(stdout_data.size()) +
              " bytes to stdout (the limit); its process group was terminated";
-    case End::cancelled: return "was stopped because the collector is shutting down";
-    case End::spawn_failed: return "could not be started: " + spawn_error;
+    case End::cancelled:
+      return "was stopped because the collector is shutting down";
+    case End::spawn_failed:
+      return "could not be started: " + spawn_error;
   }
   return "ended";
 }
@@ -477,9 +501,10 @@ RunResult run_program(const ProgramSpec& spec, const RunLimits& limits) {
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     r.end = RunResult::End::spawn_failed;
-    r.spawn_error = std::string(stage_text(static_cast<ChildStage>(failure.stage))) + " failed: " +
-                    errno_text(failure.error);
-    if (static_cast<ChildStage>(failure.stage) == ChildStage::exec) r.spawn_error += " (" + spec.argv[0] + ")";
+    r.spawn_error = std::string(stage_text(static_cast<ChildStage>(failure.stage))) +
+                    " failed: " + errno_text(failure.error);
+    if (static_cast<ChildStage>(failure.stage) == ChildStage::exec)
+      r.spawn_error += " (" + spec.argv[0] + ")";
     else if (static_cast<ChildStage>(failure.stage) == ChildStage::change_directory)
       r.spawn_error += " (" + std::string(plan.cwd) + ")";
     r.ended_ns = monotonic_ns();

@@ -32,11 +32,11 @@ struct ProgramSpec {
 };
 
 struct RunLimits {
-  int64_t terminate_at_ns = 0;         // CLOCK_MONOTONIC: SIGTERM to the group
-  int64_t kill_grace_ns = 1'000'000'000;  // then SIGKILL this much later
+  int64_t terminate_at_ns = 0;               // CLOCK_MONOTONIC: SIGTERM to the group
+  int64_t kill_grace_ns = 1'000'000'000;     // then SIGKILL this much later
   std::size_t max_stdout_bytes = 16u << 20;  // more: the group is terminated
   std::size_t max_stderr_bytes = 4096;       // more is read and counted, not kept
-  int cancel_fd = -1;  // optional: readable = stop now (as on the deadline)
+  int cancel_fd = -1;                        // optional: readable = stop now (as on the deadline)
 };
 
 struct RunResult {
@@ -49,14 +49,14 @@ struct RunResult {
     spawn_failed,  // never ran (see spawn_error)
   };
   End end = End::spawn_failed;
-  int exit_code = -1;  // when exited
-  int signal = 0;      // when signaled (or the signal that ended a terminated run)
-  bool sigkill_needed = false;  // the group ignored SIGTERM for the grace period
-  std::string stdout_data;      // at most max_stdout_bytes
-  std::size_t stdout_bytes = 0; // read in total (may exceed stdout_data.size() by one read)
-  std::string stderr_data;      // at most max_stderr_bytes
-  std::size_t stderr_bytes = 0; // read in total
-  std::string spawn_error;      // when spawn_failed: what failed and why
+  int exit_code = -1;            // when exited
+  int signal = 0;                // when signaled (or the signal that ended a terminated run)
+  bool sigkill_needed = false;   // the group ignored SIGTERM for the grace period
+  std::string stdout_data;       // at most max_stdout_bytes
+  std::size_t stdout_bytes = 0;  // read in total (may exceed stdout_data.size() by one read)
+  std::string stderr_data;       // at most max_stderr_bytes
+  std::size_t stderr_bytes = 0;  // read in total
+  std::string spawn_error;       // when spawn_failed: what failed and why
   pid_t pid = -1;
   int64_t started_ns = 0;
   int64_t ended_ns = 0;

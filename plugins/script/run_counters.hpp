@@ -13,12 +13,23 @@
 
 namespace pe::script {
 
-enum class RunEnd { ok, exit_error, signaled, timeout, output_limit, cancelled, spawn_error, count };
+enum class RunEnd {
+  ok,
+  exit_error,
+  signaled,
+  timeout,
+  output_limit,
+  cancelled,
+  spawn_error,
+  count
+};
 enum class Refusal { concurrency_limit, bad_parameter, deadline, count };
 
 class RunCounters {
  public:
-  void ran(RunEnd end) { runs_[static_cast<std::size_t>(end)].fetch_add(1, std::memory_order_relaxed); }
+  void ran(RunEnd end) {
+    runs_[static_cast<std::size_t>(end)].fetch_add(1, std::memory_order_relaxed);
+  }
   void refused(Refusal why) {
     refused_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
   }
@@ -35,7 +46,8 @@ class RunCounters {
     if (sink.family("plugin_exporter_script_runs_total", pe::MetricType::counter,
                     "Programs run by this script collector, by how the run ended.")) {
       for (std::size_t i = 0; i < kEnds.size(); ++i)
-        sink.sample("plugin_exporter_script_runs_total", {{"collector", collector}, {"result", kEnds[i]}},
+        sink.sample("plugin_exporter_script_runs_total",
+                    {{"collector", collector}, {"result", kEnds[i]}},
                     static_cast<double>(runs_[i].load(std::memory_order_relaxed)));
     }
     if (sink.family("plugin_exporter_script_refused_total", pe::MetricType::counter,

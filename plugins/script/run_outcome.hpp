@@ -15,13 +15,13 @@
 namespace pe::script {
 
 struct RunOutcome {
-  pe_status status = PE_ERROR;  // PE_OK: `output` is served
-  std::string reason;           // why it failed (never the program's stderr)
-  std::string output;           // stdout to parse; empty when it is not to be served
-  int exit_code = -1;           // -1: the program did not exit by itself (or never ran)
-  std::size_t output_bytes = 0; // stdout bytes read
-  bool ran = false;             // false: refused before starting (cap, deadline)
-  int64_t started_ns = 0;       // CLOCK_MONOTONIC
+  pe_status status = PE_ERROR;   // PE_OK: `output` is served
+  std::string reason;            // why it failed (never the program's stderr)
+  std::string output;            // stdout to parse; empty when it is not to be served
+  int exit_code = -1;            // -1: the program did not exit by itself (or never ran)
+  std::size_t output_bytes = 0;  // stdout bytes read
+  bool ran = false;              // false: refused before starting (cap, deadline)
+  int64_t started_ns = 0;        // CLOCK_MONOTONIC
   int64_t finished_ns = 0;
 };
 

@@ -37,12 +37,18 @@ std::string printable_stderr(std::string text) {
 
 RunEnd run_end_of(const RunResult& r) {
   switch (r.end) {
-    case RunResult::End::exited: return r.exit_code == 0 ? RunEnd::ok : RunEnd::exit_error;
-    case RunResult::End::signaled: return RunEnd::signaled;
-    case RunResult::End::timed_out: return RunEnd::timeout;
-    case RunResult::End::output_limit: return RunEnd::output_limit;
-    case RunResult::End::cancelled: return RunEnd::cancelled;
-    case RunResult::End::spawn_failed: return RunEnd::spawn_error;
+    case RunResult::End::exited:
+      return r.exit_code == 0 ? RunEnd::ok : RunEnd::exit_error;
+    case RunResult::End::signaled:
+      return RunEnd::signaled;
+    case RunResult::End::timed_out:
+      return RunEnd::timeout;
+    case RunResult::End::output_limit:
+      return RunEnd::output_limit;
+    case RunResult::End::cancelled:
+      return RunEnd::cancelled;
+    case RunResult::End::spawn_failed:
+      return RunEnd::spawn_error;
   }
   return RunEnd::spawn_error;
 }
@@ -76,7 +82,9 @@ ScriptCollector::ScriptCollector(pe::CreateContext& ctx)
   }
 }
 
-ScriptCollector::~ScriptCollector() { background_.reset(); }
+ScriptCollector::~ScriptCollector() {
+  background_.reset();
+}
 
 pe_status ScriptCollector::collect(const pe::CollectRequest& request, pe::MetricSink& sink) {
   const int64_t started = monotonic_ns();
@@ -96,7 +104,8 @@ pe_status ScriptCollector::collect(const pe::CollectRequest& request, pe::Metric
     case RunMode::background:
       outcome = background_ ? background_->latest(deadline) : nullptr;
       if (!outcome)
-        throw pe::CollectFailure(PE_UNAVAILABLE, "no result yet: the first background run has not finished");
+        throw pe::CollectFailure(PE_UNAVAILABLE,
+                                 "no result yet: the first background run has not finished");
       break;
     case RunMode::cached:
       outcome = cache_->fresh(params.key, started);
@@ -218,9 +227,9 @@ SharedOutcome ScriptCollector::classify(RunResult& r, int64_t budget_ns) {
       break;
     case RunResult::End::output_limit:
       o->status = PE_LIMIT_EXCEEDED;
-      o->reason = "program wrote more than max_output_bytes = " +
-                  std::to_string(config_.max_output_bytes) +
-                  " bytes to stdout; its process group was terminated";
+      o->reason =
+          "program wrote more than max_output_bytes = " + std::to_string(config_.max_output_bytes) +
+          " bytes to stdout; its process group was terminated";
       break;
     case RunResult::End::cancelled:
       o->status = PE_UNAVAILABLE;
@@ -240,8 +249,9 @@ void ScriptCollector::report_run(const RunResult& r, const RunOutcome& outcome) 
   if (!failed && r.stderr_bytes == 0) return;
   uint64_t suppressed = 0;
   if (!run_log_throttle_.allow(monotonic_ns(), suppressed)) return;
-  std::string message = failed ? (outcome.reason.empty() ? "program " + r.describe() : outcome.reason)
-                               : "program succeeded";
+  std::string message = failed
+                            ? (outcome.reason.empty() ? "program " + r.describe() : outcome.reason)
+                            : "program succeeded";
   if (r.stderr_bytes > 0) {
     message += "; stderr";
     if (r.stderr_bytes > r.stderr_data.size())
@@ -250,9 +260,12 @@ void ScriptCollector::report_run(const RunResult& r, const RunOutcome& outcome) 
     message += ": " + printable_stderr(r.stderr_data);
   }
   if (suppressed > 0)
-    message += " [" + std::to_string(suppressed) + " earlier run reports suppressed; stderr_log_interval]";
-  if (failed) log_.warn(message);
-  else log_.info(message);
+    message +=
+        " [" + std::to_string(suppressed) + " earlier run reports suppressed; stderr_log_interval]";
+  if (failed)
+    log_.warn(message);
+  else
+    log_.info(message);
 }
 
 void ScriptCollector::report_unknown(const ResolvedParameters& params) {

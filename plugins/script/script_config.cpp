@@ -15,7 +15,9 @@ namespace {
 using std::chrono::nanoseconds;
 constexpr int64_t kSecond = 1'000'000'000;
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+std::string quoted(const std::string& s) {
+  return "\"" + s + "\"";
+}
 
 bool all_digits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -26,10 +28,9 @@ std::optional<passwd> find_user(const std::string& who, std::string& storage, st
   passwd pw{};
   passwd* found = nullptr;
   storage.assign(16384, '\0');
-  int rc = all_digits(who)
-               ? getpwuid_r(static_cast<uid_t>(std::strtoul(who.c_str(), nullptr, 10)), &pw,
-                            storage.data(), storage.size(), &found)
-               : getpwnam_r(who.c_str(), &pw, storage.data(), storage.size(), &found);
+  int rc = all_digits(who) ? getpwuid_r(static_cast<uid_t>(std::strtoul(who.c_str(), nullptr, 10)),
+                                        &pw, storage.data(), storage.size(), &found)
+                           : getpwnam_r(who.c_str(), &pw, storage.data(), storage.size(), &found);
   if (rc != 0 || !found) return std::nullopt;
   name = pw.pw_name;
   return pw;
@@ -90,8 +91,9 @@ void read_identity(const ConfigView& c, bool check_only, ScriptConfig& cfg) {
 
 void read_command(const ConfigView& c, ScriptConfig& cfg) {
   if (!c.has("command")) {
-    c.error("missing required key \"command\" (the program and its arguments, e.g. "
-            "[\"/usr/local/bin/check.sh\", \"--fast\"])");
+    c.error(
+        "missing required key \"command\" (the program and its arguments, e.g. "
+        "[\"/usr/local/bin/check.sh\", \"--fast\"])");
     return;
   }
   cfg.command = c.string_array("command");
@@ -103,11 +105,11 @@ void read_command(const ConfigView& c, ScriptConfig& cfg) {
     if (arg.find('\0') != std::string::npos) c.error_at("command", "arguments may not contain NUL");
   const std::string& program = cfg.command[0];
   if (program.empty() || program[0] != '/') {
-    c.error_at("command", "the program must be an absolute path (no PATH search), got " +
-                              quoted(program));
+    c.error_at("command",
+               "the program must be an absolute path (no PATH search), got " + quoted(program));
     return;
   }
-  struct stat st{};
+  struct stat st {};
   if (::stat(program.c_str(), &st) != 0) {
     c.error_at("command", "program " + quoted(program) + " does not exist");
   } else if (!S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0) {
@@ -128,7 +130,8 @@ bool check_variable(const ConfigView& c, const char* key, const std::string& nam
   }
   for (const std::string& e : so_far) {
     if (e.compare(0, name.size() + 1, name + "=") == 0) {
-      c.error_at(key, "variable " + quoted(name) + " is set twice (environment / inherit_environment)");
+      c.error_at(key,
+                 "variable " + quoted(name) + " is set twice (environment / inherit_environment)");
       return false;
     }
   }
@@ -155,7 +158,8 @@ void read_environment(const ConfigView& c, ScriptConfig& cfg) {
   }
   for (const std::string& name : c.string_array("inherit_environment")) {
     if (!check_variable(c, "inherit_environment", name, cfg.environment)) continue;
-    if (const char* value = std::getenv(name.c_str())) cfg.environment.push_back(name + "=" + value);
+    if (const char* value = std::getenv(name.c_str()))
+      cfg.environment.push_back(name + "=" + value);
   }
   bool has_path = std::any_of(cfg.environment.begin(), cfg.environment.end(),
                               [](const std::string& e) { return e.starts_with("PATH="); });
@@ -181,8 +185,9 @@ void read_parameters(const ConfigView& c, ScriptConfig& cfg) {
     spec.max_length = static_cast<std::size_t>(max_length);
     const bool has_env = p.has("env"), has_arg = p.has("argument");
     if (has_env == has_arg) {
-      p.error("give exactly one of env = \"VARIABLE\" or argument = \"--flag\" (how the value "
-              "reaches the program)");
+      p.error(
+          "give exactly one of env = \"VARIABLE\" or argument = \"--flag\" (how the value "
+          "reaches the program)");
       continue;
     }
     if (has_env) {
@@ -198,7 +203,8 @@ void read_parameters(const ConfigView& c, ScriptConfig& cfg) {
       spec.delivery = ParameterSpec::Delivery::argument;
       spec.target = p.string("argument");
     }
-    if (spec.required && spec.default_value) p.error_at("required", "a parameter with a default cannot be required");
+    if (spec.required && spec.default_value)
+      p.error_at("required", "a parameter with a default cannot be required");
     if (spec.name.empty() || spec.regex.empty()) continue;
     if (auto why = cfg.parameters.add(std::move(spec))) p.error(*why);
   }
@@ -217,9 +223,12 @@ int64_t positive_duration(const ConfigView& c, const char* key, int64_t fallback
 
 const char* to_string(RunMode mode) noexcept {
   switch (mode) {
-    case RunMode::on_scrape: return "scrape";
-    case RunMode::cached: return "cached";
-    case RunMode::background: return "background";
+    case RunMode::on_scrape:
+      return "scrape";
+    case RunMode::cached:
+      return "cached";
+    case RunMode::background:
+      return "background";
   }
   return "scrape";
 }
@@ -232,55 +241,77 @@ ScriptConfig read_script_config(const ConfigView& c, bool check_only) {
   if (cfg.working_directory.empty() || cfg.working_directory[0] != '/') {
     c.error_at("working_directory", "must be an absolute path");
   } else {
-    struct stat st{};
+    struct stat st {};
     if (::stat(cfg.working_directory.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-      c.error_at("working_directory", "directory " + quoted(cfg.working_directory) + " does not exist");
+      c.error_at("working_directory",
+                 "directory " + quoted(cfg.working_directory) + " does not exist");
   }
   read_environment(c, cfg);
   read_identity(c, check_only, cfg);
 
   cfg.timeout_ns = positive_duration(c, "timeout", cfg.timeout_ns, 3600 * kSecond);
   int64_t grace = c.duration("kill_grace", nanoseconds(cfg.kill_grace_ns)).count();
-  if (grace < 0 || grace > 60 * kSecond) c.error_at("kill_grace", "must be between 0s and 60s");
-  else cfg.kill_grace_ns = grace;
+  if (grace < 0 || grace > 60 * kSecond)
+    c.error_at("kill_grace", "must be between 0s and 60s");
+  else
+    cfg.kill_grace_ns = grace;
 
   int64_t max_output = c.integer("max_output_bytes", static_cast<int64_t>(cfg.max_output_bytes));
-  if (max_output < 1 || max_output > (int64_t{1} << 30)) c.error_at("max_output_bytes", "must be between 1 and 1073741824");
-  else cfg.max_output_bytes = static_cast<std::size_t>(max_output);
+  if (max_output < 1 || max_output > (int64_t{1} << 30))
+    c.error_at("max_output_bytes", "must be between 1 and 1073741824");
+  else
+    cfg.max_output_bytes = static_cast<std::size_t>(max_output);
 
   const std::string format = c.string("format", "auto");
-  if (format == "auto") cfg.format = PE_FORMAT_AUTO;
-  else if (format == "text") cfg.format = PE_FORMAT_TEXT;
-  else if (format == "openmetrics") cfg.format = PE_FORMAT_OPENMETRICS;
-  else c.error_at("format", "must be \"auto\", \"text\" or \"openmetrics\", got " + quoted(format));
+  if (format == "auto")
+    cfg.format = PE_FORMAT_AUTO;
+  else if (format == "text")
+    cfg.format = PE_FORMAT_TEXT;
+  else if (format == "openmetrics")
+    cfg.format = PE_FORMAT_OPENMETRICS;
+  else
+    c.error_at("format", "must be \"auto\", \"text\" or \"openmetrics\", got " + quoted(format));
   cfg.skip_invalid_lines = c.boolean("skip_invalid_lines", false);
   cfg.keep_output_on_error = c.boolean("keep_output_on_error", false);
 
   int64_t cap = c.integer("max_running_programs", cfg.max_running_programs);
-  if (cap < 1 || cap > 4096) c.error_at("max_running_programs", "must be between 1 and 4096");
-  else cfg.max_running_programs = static_cast<int>(cap);
+  if (cap < 1 || cap > 4096)
+    c.error_at("max_running_programs", "must be between 1 and 4096");
+  else
+    cfg.max_running_programs = static_cast<int>(cap);
 
-  int64_t log_interval = c.duration("stderr_log_interval", nanoseconds(cfg.stderr_log_interval_ns)).count();
-  if (log_interval < 0) c.error_at("stderr_log_interval", "must not be negative");
-  else cfg.stderr_log_interval_ns = log_interval;
+  int64_t log_interval =
+      c.duration("stderr_log_interval", nanoseconds(cfg.stderr_log_interval_ns)).count();
+  if (log_interval < 0)
+    c.error_at("stderr_log_interval", "must not be negative");
+  else
+    cfg.stderr_log_interval_ns = log_interval;
 
   const std::string mode = c.string("mode", "scrape");
-  if (mode == "scrape") cfg.mode = RunMode::on_scrape;
-  else if (mode == "cached") cfg.mode = RunMode::cached;
-  else if (mode == "background") cfg.mode = RunMode::background;
-  else c.error_at("mode", "must be \"scrape\", \"cached\" or \"background\", got " + quoted(mode));
+  if (mode == "scrape")
+    cfg.mode = RunMode::on_scrape;
+  else if (mode == "cached")
+    cfg.mode = RunMode::cached;
+  else if (mode == "background")
+    cfg.mode = RunMode::background;
+  else
+    c.error_at("mode", "must be \"scrape\", \"cached\" or \"background\", got " + quoted(mode));
 
   const bool has_min_interval = c.has("min_interval"), has_interval = c.has("interval");
   if (cfg.mode == RunMode::cached) {
-    if (!has_min_interval) c.error("mode = \"cached\" needs min_interval (e.g. \"30s\")");
-    else cfg.min_interval_ns = positive_duration(c, "min_interval", kSecond, 7 * 24 * 3600 * kSecond);
+    if (!has_min_interval)
+      c.error("mode = \"cached\" needs min_interval (e.g. \"30s\")");
+    else
+      cfg.min_interval_ns = positive_duration(c, "min_interval", kSecond, 7 * 24 * 3600 * kSecond);
   } else if (has_min_interval) {
     c.duration("min_interval", nanoseconds(0));
     c.error_at("min_interval", "only applies to mode = \"cached\"");
   }
   if (cfg.mode == RunMode::background) {
-    if (!has_interval) c.error("mode = \"background\" needs interval (e.g. \"60s\")");
-    else cfg.interval_ns = positive_duration(c, "interval", kSecond, 7 * 24 * 3600 * kSecond);
+    if (!has_interval)
+      c.error("mode = \"background\" needs interval (e.g. \"60s\")");
+    else
+      cfg.interval_ns = positive_duration(c, "interval", kSecond, 7 * 24 * 3600 * kSecond);
   } else if (has_interval) {
     c.duration("interval", nanoseconds(0));
     c.error_at("interval", "only applies to mode = \"background\"");
@@ -288,7 +319,8 @@ ScriptConfig read_script_config(const ConfigView& c, bool check_only) {
 
   read_parameters(c, cfg);
   if (cfg.mode == RunMode::background && !cfg.parameters.empty())
-    c.error_at("parameter", "mode = \"background\" runs without a scrape, so it cannot take scrape parameters");
+    c.error_at("parameter",
+               "mode = \"background\" runs without a scrape, so it cannot take scrape parameters");
   return cfg;
 }
 

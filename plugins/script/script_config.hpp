@@ -27,7 +27,8 @@ enum class RunMode {
 inline constexpr const char* kTimeoutVariable = "PLUGIN_EXPORTER_TIMEOUT_SECONDS";
 inline constexpr const char* kDeadlineVariable = "PLUGIN_EXPORTER_DEADLINE";
 // PATH when the configuration sets none.
-inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+inline constexpr const char* kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 struct ScriptConfig {
   std::vector<std::string> command;

@@ -53,15 +53,17 @@ TEST(BackgroundRunner, ANullResultKeepsThePreviousOne) {
 }
 
 TEST(BackgroundRunner, LatestGivesUpAtTheDeadlineBeforeAnyResult) {
-  BackgroundRunner runner([](int cancel_fd) -> SharedOutcome {
-    ProgramSpec spec;
-    spec.argv = {"/bin/sleep", "60"};
-    RunLimits limits;
-    limits.terminate_at_ns = monotonic_ns() + 60'000 * kMs;
-    limits.cancel_fd = cancel_fd;
-    run_program(spec, limits);
-    return numbered(1);
-  }, 1000 * kMs);
+  BackgroundRunner runner(
+      [](int cancel_fd) -> SharedOutcome {
+        ProgramSpec spec;
+        spec.argv = {"/bin/sleep", "60"};
+        RunLimits limits;
+        limits.terminate_at_ns = monotonic_ns() + 60'000 * kMs;
+        limits.cancel_fd = cancel_fd;
+        run_program(spec, limits);
+        return numbered(1);
+      },
+      1000 * kMs);
   runner.start();
   EXPECT_EQ(runner.latest(monotonic_ns() + 100 * kMs), nullptr);
   // stop() cancels the sleeping program instead of waiting a minute.

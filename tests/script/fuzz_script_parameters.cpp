@@ -21,12 +21,12 @@ using namespace pe::script;
 
 namespace {
 
-#define FUZZ_CHECK(cond)                                                      \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
+#define FUZZ_CHECK(cond)                                                         \
+  do {                                                                           \
+    if (!(cond)) {                                                               \
       std::fprintf(stderr, "invariant failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                           \
-    }                                                                         \
+      std::abort();                                                              \
+    }                                                                            \
   } while (0)
 
 struct Declared {
@@ -79,8 +79,10 @@ std::vector<std::pair<std::string, std::string>> split(const uint8_t* data, size
     if (end == std::string::npos) end = text.size();
     std::string item = text.substr(start, end - start);
     size_t eq = item.find('=');
-    if (eq == std::string::npos) out.emplace_back(item, "");
-    else out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    if (eq == std::string::npos)
+      out.emplace_back(item, "");
+    else
+      out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
     start = end + 1;
   }
   return out;

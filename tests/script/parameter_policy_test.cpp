@@ -69,9 +69,21 @@ TEST(ParameterPolicy, RegexIsFullyAnchored) {
 
 TEST(ParameterPolicy, InjectionAttemptsAreRejectedWithoutEchoingThem) {
   ParameterPolicy p = target_policy();
-  const std::vector<std::string> hostile = {
-      "a;id", "$(id)", "`id`", "a|b", "a&&b", "a\nb", "a\rb", "../../etc/passwd", "a b",
-      "a'b", "a\"b", std::string(64, 'a'), std::string(100000, 'a'), "é", ""};
+  const std::vector<std::string> hostile = {"a;id",
+                                            "$(id)",
+                                            "`id`",
+                                            "a|b",
+                                            "a&&b",
+                                            "a\nb",
+                                            "a\rb",
+                                            "../../etc/passwd",
+                                            "a b",
+                                            "a'b",
+                                            "a\"b",
+                                            std::string(64, 'a'),
+                                            std::string(100000, 'a'),
+                                            "é",
+                                            ""};
   for (const std::string& v : hostile) {
     std::string why = rejection(p, {{"target", v}});
     EXPECT_NE(why, "") << "accepted: " << v;
@@ -89,7 +101,8 @@ TEST(ParameterPolicy, MessagesSayWhatIsWrong) {
             "parameter \"target\" is longer than 256 bytes");
   EXPECT_EQ(rejection(p, {{"target", "a"}, {"target", "b"}}),
             "parameter \"target\" is given 2 times; give it once");
-  EXPECT_EQ(rejection(p, {{"target", std::string("a\0b", 3)}}), "parameter \"target\" contains a NUL byte");
+  EXPECT_EQ(rejection(p, {{"target", std::string("a\0b", 3)}}),
+            "parameter \"target\" contains a NUL byte");
   EXPECT_EQ(rejection(p, {{"target", "\xff"}}), "parameter \"target\" is not valid UTF-8");
 }
 
@@ -132,8 +145,8 @@ TEST(ParameterPolicy, ArgumentForms) {
 
 TEST(ParameterPolicy, UnknownNamesAreIgnoredAndReported) {
   ParameterPolicy p = target_policy();
-  ResolvedParameters r = p.resolve(
-      Params{{"target", "a"}, {"PATH", "/tmp/evil"}, {"LD_PRELOAD", "/tmp/evil.so"}, {"x\ny", "1"}});
+  ResolvedParameters r = p.resolve(Params{
+      {"target", "a"}, {"PATH", "/tmp/evil"}, {"LD_PRELOAD", "/tmp/evil.so"}, {"x\ny", "1"}});
   EXPECT_EQ(r.environment, std::vector<std::string>{"TARGET=a"});
   EXPECT_TRUE(r.arguments.empty());
   EXPECT_EQ(r.unknown_count, 3u);
@@ -179,10 +192,12 @@ TEST(ParameterPolicy, VariablesThatControlCodeCannotBeTargets) {
 
 TEST(ParameterPolicy, DeclarationErrors) {
   ParameterPolicy p;
-  EXPECT_NE(p.add(env_param("x", "(unclosed", "X")).value_or("").find("invalid regex"), std::string::npos);
+  EXPECT_NE(p.add(env_param("x", "(unclosed", "X")).value_or("").find("invalid regex"),
+            std::string::npos);
   ASSERT_EQ(p.add(env_param("x", "[a-z]+", "X")), std::nullopt);
   EXPECT_EQ(p.add(env_param("x", "[a-z]+", "Y")), "parameter \"x\" is declared twice");
-  EXPECT_EQ(p.add(env_param("y", "[a-z]+", "X")), "variable \"X\" is already set by parameter \"x\"");
+  EXPECT_EQ(p.add(env_param("y", "[a-z]+", "X")),
+            "variable \"X\" is already set by parameter \"x\"");
   ParameterSpec bad_default = env_param("z", "[a-z]+", "Z");
   bad_default.default_value = "UPPER";
   EXPECT_NE(p.add(bad_default).value_or("").find("default value"), std::string::npos);

@@ -20,9 +20,14 @@ TEST(ProgramRunnerConcurrency, ParallelRunsKeepTheirOutputApart) {
   std::vector<int> codes(kThreads, -1);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
-      ProgramSpec spec = ProgramSpec{{"/bin/sh", "-c", "i=0; while [ $i -lt 200 ]; do echo \"t $N $i\"; i=$((i+1)); done; exit $N"},
-                                  {"N=" + std::to_string(i)}, "/", std::nullopt};
-      RunResult r = run_program(spec, RunLimits{monotonic_ns() + 20'000'000'000, 300'000'000, 1u << 20, 4096, -1});
+      ProgramSpec spec =
+          ProgramSpec{{"/bin/sh", "-c",
+                       "i=0; while [ $i -lt 200 ]; do echo \"t $N $i\"; i=$((i+1)); done; exit $N"},
+                      {"N=" + std::to_string(i)},
+                      "/",
+                      std::nullopt};
+      RunResult r = run_program(
+          spec, RunLimits{monotonic_ns() + 20'000'000'000, 300'000'000, 1u << 20, 4096, -1});
       outputs[i] = r.stdout_data;
       codes[i] = r.exit_code;
     });

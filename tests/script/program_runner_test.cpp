@@ -83,7 +83,9 @@ TEST(ProgramRunner, ReportsExitCodeAndKeepsStderrApart) {
 TEST(ProgramRunner, KeepsOnlyTheEndOfALongStderr) {
   RunLimits limits = within(10'000);
   limits.max_stderr_bytes = 100;
-  RunResult r = run_program(shell("i=0; while [ $i -lt 2000 ]; do echo line $i >&2; i=$((i+1)); done; echo LAST >&2"), limits);
+  RunResult r = run_program(
+      shell("i=0; while [ $i -lt 2000 ]; do echo line $i >&2; i=$((i+1)); done; echo LAST >&2"),
+      limits);
   EXPECT_TRUE(r.succeeded()) << r.describe();
   EXPECT_GT(r.stderr_bytes, 10000u);
   EXPECT_EQ(r.stderr_data.size(), 100u);
@@ -103,7 +105,8 @@ TEST(ProgramRunner, EnvironmentIsExactlyWhatWasGiven) {
 
 TEST(ProgramRunner, ArgumentsReachTheProgramUninterpreted) {
   ProgramSpec spec;
-  spec.argv = {"/usr/bin/printf", "%s|", "a b", "$(touch /tmp/pe-script-injected)", "; echo x", "*"};
+  spec.argv = {"/usr/bin/printf", "%s|", "a b", "$(touch /tmp/pe-script-injected)",
+               "; echo x",        "*"};
   RunResult r = run_program(spec, within(10'000));
   ASSERT_TRUE(r.succeeded()) << r.describe();
   EXPECT_EQ(r.stdout_data, "a b|$(touch /tmp/pe-script-injected)|; echo x|*|");
@@ -278,7 +281,8 @@ TEST(ProgramRunner, RunsAsAnUnprivilegedUser) {
   nobody.uid = 65534;
   nobody.gid = 65534;
   nobody.groups = {65534};
-  ProgramSpec spec = shell("id -u; id -g; id -G; if touch /root/pe-script-test-denied 2>/dev/null; then echo WROTE; fi");
+  ProgramSpec spec = shell(
+      "id -u; id -g; id -G; if touch /root/pe-script-test-denied 2>/dev/null; then echo WROTE; fi");
   spec.run_as = nobody;
   RunResult r = run_program(spec, within(10'000));
   ASSERT_TRUE(r.succeeded()) << r.describe() << r.stderr_data;

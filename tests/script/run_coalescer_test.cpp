@@ -41,22 +41,28 @@ TEST(RunCoalescer, ConcurrentCallersWithOneKeyShareOneRun) {
   std::vector<std::thread> threads;
   // The leader's run stays open until every other caller has joined.
   threads.emplace_back([&] {
-    seen[0] = coalescer.run("k", monotonic_ns() + 30 * kSecond, [&] {
-      ++runs;
-      started.count_down();
-      while (!release) std::this_thread::sleep_for(1ms);
-      return outcome_with("shared");
-    }).outcome;
+    seen[0] = coalescer
+                  .run("k", monotonic_ns() + 30 * kSecond,
+                       [&] {
+                         ++runs;
+                         started.count_down();
+                         while (!release) std::this_thread::sleep_for(1ms);
+                         return outcome_with("shared");
+                       })
+                  .outcome;
   });
   started.wait();
   std::atomic<int> waiting{0};
   for (int i = 1; i < kCallers; ++i) {
     threads.emplace_back([&, i] {
       ++waiting;
-      seen[i] = coalescer.run("k", monotonic_ns() + 30 * kSecond, [&] {
-        ++runs;
-        return outcome_with("second run");
-      }).outcome;
+      seen[i] = coalescer
+                    .run("k", monotonic_ns() + 30 * kSecond,
+                         [&] {
+                           ++runs;
+                           return outcome_with("second run");
+                         })
+                    .outcome;
     });
   }
   while (waiting < kCallers - 1) std::this_thread::sleep_for(1ms);
@@ -84,7 +90,8 @@ TEST(RunCoalescer, DifferentKeysDoNotWaitForEachOther) {
   });
   slow_started.wait();
   // While "slow" is still running, "fast" runs and returns.
-  auto fast = coalescer.run("fast", monotonic_ns() + 30 * kSecond, [] { return outcome_with("fast"); });
+  auto fast =
+      coalescer.run("fast", monotonic_ns() + 30 * kSecond, [] { return outcome_with("fast"); });
   EXPECT_TRUE(fast.led);
   EXPECT_EQ(fast.outcome->output, "fast");
   EXPECT_EQ(coalescer.in_flight(), 1u);
@@ -121,8 +128,9 @@ TEST(RunCoalescer, AThrowingRunReleasesItsWaiters) {
                              [&]() -> SharedOutcome {
                                waiter = std::thread([&] {
                                  joined = true;
-                                 waiter_saw = coalescer.run("k", monotonic_ns() + 30 * kSecond,
-                                                            [] { return outcome_with("x"); })
+                                 waiter_saw = coalescer
+                                                  .run("k", monotonic_ns() + 30 * kSecond,
+                                                       [] { return outcome_with("x"); })
                                                   .outcome;
                                });
                                while (!joined) std::this_thread::sleep_for(1ms);

@@ -52,7 +52,8 @@ class ScriptHost {
   }
   // One collector's outcome of one scrape.
   CollectOutcome scrape(const std::string& collector, Params params = {}) {
-    ScrapeResult r = orchestrator_->scrape(std::vector<std::string>{collector}, params, std::nullopt);
+    ScrapeResult r =
+        orchestrator_->scrape(std::vector<std::string>{collector}, params, std::nullopt);
     if (r.collectors.size() != 1) {
       ADD_FAILURE() << "no result for " << collector;
       return {};
@@ -70,7 +71,8 @@ class ScriptHost {
 
 // Errors create_collectors reports for one script collector's config table.
 std::vector<std::string> config_errors(const std::string& config_table) {
-  std::string toml = "[[collector]]\nname = \"s\"\nplugin = \"script\"\n[collector.config]\n" + config_table;
+  std::string toml =
+      "[[collector]]\nname = \"s\"\nplugin = \"script\"\n[collector.config]\n" + config_table;
   LoadResult r = load_config_text(toml, "t.toml", ConfigOverrides{{}, PE_PLUGIN_DIR});
   std::vector<std::string> out;
   if (!r.config) {
@@ -82,7 +84,8 @@ std::vector<std::string> config_errors(const std::string& config_table) {
   return out;
 }
 
-std::string collector(const std::string& name, const std::string& config, const std::string& timeout = "10s") {
+std::string collector(const std::string& name, const std::string& config,
+                      const std::string& timeout = "10s") {
   return "[[collector]]\nname = \"" + name + "\"\nplugin = \"script\"\ntimeout = \"" + timeout +
          "\"\n[collector.config]\n" + config + "\n";
 }
@@ -115,7 +118,8 @@ double stat(const CollectOutcome& o, const std::string& name) {
   return NAN;
 }
 
-std::set<std::string> label_values(const CollectOutcome& o, std::string_view name, std::string_view label) {
+std::set<std::string> label_values(const CollectOutcome& o, std::string_view name,
+                                   std::string_view label) {
   std::set<std::string> out;
   if (!o.metrics) return out;
   for (const pe::Sample& s : o.metrics->samples)
@@ -129,11 +133,13 @@ std::set<std::string> label_values(const CollectOutcome& o, std::string_view nam
 // until dir/release exists (or max_wait tenths of a second).
 std::string counted(const TempDir& dir, const std::string& extra = "", int max_wait = 100) {
   return command({program("counted_run.sh")}) + "environment = { RUNS_FILE = '" + dir.file("runs") +
-         "', RELEASE_FILE = '" + dir.file("release") + "', MAX_WAIT = '" + std::to_string(max_wait) +
-         "' }\n" + extra;
+         "', RELEASE_FILE = '" + dir.file("release") + "', MAX_WAIT = '" +
+         std::to_string(max_wait) + "' }\n" + extra;
 }
 
-void release(const TempDir& dir) { std::ofstream(dir.file("release")) << "go\n"; }
+void release(const TempDir& dir) {
+  std::ofstream(dir.file("release")) << "go\n";
+}
 
 }  // namespace
 
@@ -146,15 +152,17 @@ TEST(ScriptCollector, ServesTheProgramsMetricsWithFiguresAndCounters) {
   EXPECT_EQ(stat(o, "exit_code"), 0);
   EXPECT_EQ(stat(o, "cached"), 0);
   EXPECT_GT(stat(o, "output_bytes"), 100);
-  EXPECT_EQ(sample(o, "plugin_exporter_script_runs_total", {{"collector", "m"}, {"result", "ok"}}), 1);
+  EXPECT_EQ(sample(o, "plugin_exporter_script_runs_total", {{"collector", "m"}, {"result", "ok"}}),
+            1);
   EXPECT_EQ(sample(o, "plugin_exporter_script_runs_total", {{"result", "timeout"}}), 0);
   o = host.scrape("m");
   EXPECT_EQ(sample(o, "plugin_exporter_script_runs_total", {{"result", "ok"}}), 2);
 }
 
 TEST(ScriptCollector, GarbageFailsAtItsPositionUnlessInvalidLinesAreSkipped) {
-  ScriptHost host(collector("strict", command({program("garbage.sh")})) +
-                  collector("lenient", command({program("garbage.sh")}) + "skip_invalid_lines = true\n"));
+  ScriptHost host(
+      collector("strict", command({program("garbage.sh")})) +
+      collector("lenient", command({program("garbage.sh")}) + "skip_invalid_lines = true\n"));
   CollectOutcome strict = host.scrape("strict");
   EXPECT_EQ(strict.status, CollectStatus::error);
   EXPECT_NE(strict.reason.find("2:"), std::string::npos) << strict.reason;  // line 2
@@ -167,8 +175,9 @@ TEST(ScriptCollector, GarbageFailsAtItsPositionUnlessInvalidLinesAreSkipped) {
 }
 
 TEST(ScriptCollector, NonZeroExitFailsWithItsCodeAndDiscardsTheOutput) {
-  ScriptHost host(collector("fail", command({program("exit3.sh")})) +
-                  collector("keep", command({program("exit3.sh")}) + "keep_output_on_error = true\n"));
+  ScriptHost host(
+      collector("fail", command({program("exit3.sh")})) +
+      collector("keep", command({program("exit3.sh")}) + "keep_output_on_error = true\n"));
   CollectOutcome o = host.scrape("fail");
   EXPECT_EQ(o.status, CollectStatus::error);
   EXPECT_EQ(o.reason, "program exited with code 3; its output (22 bytes) was discarded");
@@ -202,11 +211,12 @@ TEST(ScriptCollector, TimeoutTerminatesTheProgramAndItsChild) {
 TEST(ScriptCollector, TheScrapeDeadlineLimitsTheRunAndIsPassedOn) {
   TempDir dir;
   // The host's collector timeout (1s) is shorter than the plugin's (10s).
-  ScriptHost host(collector("deadline",
-                            "command = ['/bin/sh', '-c', 'echo \"script_test_timeout_seconds $" +
-                                std::string("PLUGIN_EXPORTER_TIMEOUT_SECONDS\"; echo \"script_test_deadline $") +
-                                "PLUGIN_EXPORTER_DEADLINE\"']\nkill_grace = '200ms'\n",
-                            "1s"));
+  ScriptHost host(collector(
+      "deadline",
+      "command = ['/bin/sh', '-c', 'echo \"script_test_timeout_seconds $" +
+          std::string("PLUGIN_EXPORTER_TIMEOUT_SECONDS\"; echo \"script_test_deadline $") +
+          "PLUGIN_EXPORTER_DEADLINE\"']\nkill_grace = '200ms'\n",
+      "1s"));
   CollectOutcome o = host.scrape("deadline");
   ASSERT_EQ(o.status, CollectStatus::ok) << o.reason;
   double timeout = sample(o, "script_test_timeout_seconds");
@@ -214,15 +224,18 @@ TEST(ScriptCollector, TheScrapeDeadlineLimitsTheRunAndIsPassedOn) {
   EXPECT_LE(timeout, 0.8);  // 1s minus the 200ms grace
   double now = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                        std::chrono::system_clock::now().time_since_epoch())
-                                       .count()) / 1000.0;
+                                       .count()) /
+               1000.0;
   EXPECT_NEAR(sample(o, "script_test_deadline"), now, 5.0);
 }
 
 TEST(ScriptCollector, OutputBeyondTheLimitFailsAndStopsTheProgram) {
-  ScriptHost host(collector("flood", command({program("flood.sh")}) + "max_output_bytes = 1048576\n", "30s"));
+  ScriptHost host(
+      collector("flood", command({program("flood.sh")}) + "max_output_bytes = 1048576\n", "30s"));
   CollectOutcome o = host.scrape("flood");
   EXPECT_EQ(o.status, CollectStatus::error);
-  EXPECT_NE(o.reason.find("more than max_output_bytes = 1048576 bytes"), std::string::npos) << o.reason;
+  EXPECT_NE(o.reason.find("more than max_output_bytes = 1048576 bytes"), std::string::npos)
+      << o.reason;
   EXPECT_LT(stat(o, "output_bytes"), 10 << 20);
 }
 
@@ -242,17 +255,20 @@ TEST(ScriptCollector, TheProgramSeesOnlyTheAllowedEnvironment) {
   EXPECT_EQ(label_values(o, "script_test_env", "variable"),
             (std::set<std::string>{"LANG", "PE_SCRIPT_TEST_INHERITED", "PATH", "TARGET",
                                    "PLUGIN_EXPORTER_TIMEOUT_SECONDS", "PLUGIN_EXPORTER_DEADLINE"}));
-  EXPECT_EQ(sample(o, "plugin_exporter_script_unknown_parameters_total", {{"collector", "env"}}), 3);
+  EXPECT_EQ(sample(o, "plugin_exporter_script_unknown_parameters_total", {{"collector", "env"}}),
+            3);
 }
 
 TEST(ScriptCollector, AnInvalidParameterIsABadRequestAndNothingRuns) {
   TempDir dir;
-  ScriptHost host(collector("p", counted(dir, "[[collector.config.parameter]]\nname = 'target'\n"
-                                              "regex = '[a-z0-9.-]{1,63}'\nenv = 'TARGET'\n",
+  ScriptHost host(collector("p", counted(dir,
+                                         "[[collector.config.parameter]]\nname = 'target'\n"
+                                         "regex = '[a-z0-9.-]{1,63}'\nenv = 'TARGET'\n",
                                          0)));
   for (const std::string& hostile :
-       {std::string("a;touch ") + dir.file("pwned"), std::string("$(touch ") + dir.file("pwned") + ")",
-        std::string("a\nb"), std::string("../../etc/passwd"), std::string(5000, 'a')}) {
+       {std::string("a;touch ") + dir.file("pwned"),
+        std::string("$(touch ") + dir.file("pwned") + ")", std::string("a\nb"),
+        std::string("../../etc/passwd"), std::string(5000, 'a')}) {
     CollectOutcome o = host.scrape("p", {{"target", hostile}});
     EXPECT_EQ(o.status, CollectStatus::bad_request) << hostile;
     EXPECT_NE(o.reason.find("parameter \"target\""), std::string::npos) << o.reason;
@@ -290,8 +306,9 @@ TEST(ScriptCollector, ScrapesDifferingOnlyInUnknownParametersShareOneRun) {
 
 TEST(ScriptCollector, DifferentParametersRunSideBySide) {
   TempDir dir;
-  ScriptHost host(collector("t", counted(dir, "[[collector.config.parameter]]\nname = 'target'\n"
-                                              "regex = '[a-z]+'\nenv = 'TARGET'\n")));
+  ScriptHost host(collector("t", counted(dir,
+                                         "[[collector.config.parameter]]\nname = 'target'\n"
+                                         "regex = '[a-z]+'\nenv = 'TARGET'\n")));
   std::thread slow([&] { host.scrape("t", {{"target", "slow"}}); });
   ASSERT_TRUE(wait_for_file(dir.file("runs"), 10s));
   // "slow" is held open until the release file exists. "fast" (held the
@@ -319,14 +336,16 @@ TEST(ScriptCollector, TheProcessWideCapRefusesAtOnceWithAReason) {
   holder.join();
   CollectOutcome later = host.scrape("other");
   ASSERT_EQ(later.status, CollectStatus::ok) << later.reason;
-  EXPECT_EQ(sample(later, "plugin_exporter_script_refused_total", {{"reason", "concurrency_limit"}}), 1);
+  EXPECT_EQ(
+      sample(later, "plugin_exporter_script_refused_total", {{"reason", "concurrency_limit"}}), 1);
 }
 
 TEST(ScriptCollector, CachedModeRunsAtMostOncePerMinInterval) {
   TempDir dir;
-  ScriptHost host(collector("c", counted(dir, "mode = 'cached'\nmin_interval = '1h'\n"
-                                              "[[collector.config.parameter]]\nname = 'target'\n"
-                                              "regex = '[a-z]+'\nenv = 'TARGET'\n",
+  ScriptHost host(collector("c", counted(dir,
+                                         "mode = 'cached'\nmin_interval = '1h'\n"
+                                         "[[collector.config.parameter]]\nname = 'target'\n"
+                                         "regex = '[a-z]+'\nenv = 'TARGET'\n",
                                          0)));
   CollectOutcome first = host.scrape("c", {{"target", "a"}});
   ASSERT_EQ(first.status, CollectStatus::ok) << first.reason;
@@ -389,8 +408,9 @@ TEST(ScriptCollector, DestroyStopsARunningBackgroundProgramAndItsChild) {
 
 TEST(ScriptCollector, RunsAsTheConfiguredUser) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-  ScriptHost host(collector("u", "command = ['/bin/sh', '-c', 'echo script_test_uid $(id -u); "
-                                 "echo script_test_gid $(id -g)']\nuser = 'nobody'\n"));
+  ScriptHost host(collector("u",
+                            "command = ['/bin/sh', '-c', 'echo script_test_uid $(id -u); "
+                            "echo script_test_gid $(id -g)']\nuser = 'nobody'\n"));
   CollectOutcome o = host.scrape("u");
   ASSERT_EQ(o.status, CollectStatus::ok) << o.reason;
   EXPECT_EQ(sample(o, "script_test_uid"), 65534);
@@ -416,20 +436,25 @@ TEST(ScriptConfig, ErrorsAreLocatedAndSayWhatIsWrong) {
   EXPECT_TRUE(has(e, "needs min_interval"));
   e = config_errors("command = ['/bin/true']\ninterval = '1m'\n");
   EXPECT_TRUE(has(e, "only applies to mode = \"background\""));
-  e = config_errors("command = ['/bin/true']\nmode = 'background'\ninterval = '1m'\n"
-                    "[[collector.config.parameter]]\nname = 'a'\nregex = 'x'\nenv = 'A'\n");
+  e = config_errors(
+      "command = ['/bin/true']\nmode = 'background'\ninterval = '1m'\n"
+      "[[collector.config.parameter]]\nname = 'a'\nregex = 'x'\nenv = 'A'\n");
   EXPECT_TRUE(has(e, "cannot take scrape parameters"));
-  e = config_errors("command = ['/bin/true']\n[[collector.config.parameter]]\nname = 'p'\n"
-                    "regex = '.*'\nenv = 'PATH'\n");
+  e = config_errors(
+      "command = ['/bin/true']\n[[collector.config.parameter]]\nname = 'p'\n"
+      "regex = '.*'\nenv = 'PATH'\n");
   EXPECT_TRUE(has(e, "\"PATH\" may not be set from a scrape parameter"));
-  e = config_errors("command = ['/bin/true']\n[[collector.config.parameter]]\nname = 'p'\n"
-                    "regex = '.*'\nenv = 'LD_PRELOAD'\n");
+  e = config_errors(
+      "command = ['/bin/true']\n[[collector.config.parameter]]\nname = 'p'\n"
+      "regex = '.*'\nenv = 'LD_PRELOAD'\n");
   EXPECT_TRUE(has(e, "LD_"));
-  e = config_errors("command = ['/bin/true']\n[[collector.config.parameter]]\nname = 'p'\n"
-                    "regex = '.*'\nenv = 'P'\nargument = '--p'\n");
+  e = config_errors(
+      "command = ['/bin/true']\n[[collector.config.parameter]]\nname = 'p'\n"
+      "regex = '.*'\nenv = 'P'\nargument = '--p'\n");
   EXPECT_TRUE(has(e, "give exactly one of env"));
-  e = config_errors("command = ['/bin/true']\n[[collector.config.parameter]]\nname = 'p'\n"
-                    "regex = '(oops'\nenv = 'P'\n");
+  e = config_errors(
+      "command = ['/bin/true']\n[[collector.config.parameter]]\nname = 'p'\n"
+      "regex = '(oops'\nenv = 'P'\n");
   EXPECT_TRUE(has(e, "invalid regex"));
   e = config_errors("command = ['/bin/true']\nuser = 'no-such-user-here'\n");
   EXPECT_TRUE(has(e, "unknown user"));

@@ -24,7 +24,8 @@ class TempDir {
   TempDir() {
     std::string pattern = "/tmp/pe-script-test.XXXXXX";
     path_ = ::mkdtemp(pattern.data());
-    std::filesystem::permissions(path_, std::filesystem::perms::all);  // the nobody tests write here
+    std::filesystem::permissions(path_,
+                                 std::filesystem::perms::all);  // the nobody tests write here
   }
   ~TempDir() {
     std::error_code ec;
@@ -50,7 +51,9 @@ inline std::size_t count_lines_in(const std::string& text) {
   return n;
 }
 
-inline std::size_t count_lines(const std::string& path) { return count_lines_in(read_file(path)); }
+inline std::size_t count_lines(const std::string& path) {
+  return count_lines_in(read_file(path));
+}
 
 // True while `pid` is a live process (a zombie — dead, waiting for whoever
 // inherited it to reap it — counts as gone).
@@ -67,7 +70,8 @@ inline bool process_running(pid_t pid) {
 
 // True once `pid` has stopped running, waiting up to `limit`: a process
 // killed by SIGKILL closes its pipes a moment before it is marked dead.
-inline bool process_gone(pid_t pid, std::chrono::milliseconds limit = std::chrono::milliseconds(2000)) {
+inline bool process_gone(pid_t pid,
+                         std::chrono::milliseconds limit = std::chrono::milliseconds(2000)) {
   auto until = std::chrono::steady_clock::now() + limit;
   while (process_running(pid) && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
