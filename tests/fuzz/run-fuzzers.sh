@@ -1,8 +1,9 @@
 #!/bin/sh
 # tests/fuzz/run-fuzzers.sh BUILD_DIR SECONDS — runs every libFuzzer target
-# of a PE_BUILD_FUZZERS build for SECONDS each, starting from the seed corpus
-# in tests/fuzz/corpus/<target>/ (plus the shared conformance fixtures for
-# the parsers, when ../shared/testdata is present). New corpus entries go to
+# of a PE_BUILD_FUZZERS build (each fuzz_* executable in BUILD_DIR, wherever
+# its directory) for SECONDS each, starting from the seed corpus in
+# tests/fuzz/corpus/<target>/ when there is one (plus the shared conformance
+# fixtures for the exposition parsers, when ../shared/testdata is present). New corpus entries go to
 # BUILD_DIR/fuzz-corpus/<target>/; a crash leaves its input in
 # BUILD_DIR/fuzz-artifacts/<target>/ and makes the script fail.
 set -eu
@@ -10,18 +11,19 @@ build=${1:?usage: run-fuzzers.sh BUILD_DIR SECONDS}
 seconds=${2:?usage: run-fuzzers.sh BUILD_DIR SECONDS}
 here=$(cd "$(dirname "$0")" && pwd)
 shared="$here/../../../shared/testdata"
-targets="fuzz_text_parser fuzz_openmetrics_parser fuzz_relabel fuzz_gzip fuzz_accept_header"
+bins=$(find -L "$build" -type f -perm -u+x -name 'fuzz_*' ! -path '*/CMakeFiles/*' | sort)
+if [ -z "$bins" ]; then
+  echo "run-fuzzers: no fuzz_* executables in $build (cmake --build $build --target fuzzers)" >&2
+  exit 2
+fi
 failed=""
-for target in $targets; do
-  bin="$build/tests/fuzz/$target"
-  if [ ! -x "$bin" ]; then
-    echo "run-fuzzers: $bin missing (cmake --build $build --target fuzzers)" >&2
-    exit 2
-  fi
+for bin in $bins; do
+  target=$(basename "$bin")
   work="$build/fuzz-corpus/$target"
   artifacts="$build/fuzz-artifacts/$target"
   mkdir -p "$work" "$artifacts"
-  corpora="$work $here/corpus/$target"
+  corpora="$work"
+  [ -d "$here/corpus/$target" ] && corpora="$corpora $here/corpus/$target"
   case $target in
     fuzz_text_parser|fuzz_openmetrics_parser|fuzz_relabel)
       [ -d "$shared/prometheus-textparse" ] && corpora="$corpora $shared/prometheus-textparse"
