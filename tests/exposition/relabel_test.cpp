@@ -177,6 +177,27 @@ TEST(Relabel, LabelMapDropKeep) {
   EXPECT_EQ(st.samples_dropped, 1u);
 }
 
+TEST(Relabel, LabelRulesOverManySamples) {
+  // Results are cached per label name within one apply(); more than the cache
+  // holds (64 names) must still be right.
+  RelabelRule drop = rule(RelabelAction::labeldrop);
+  drop.regex = "a|c|n7.";
+  RelabelRule map = rule(RelabelAction::labelmap);
+  map.regex = "n(.)(.*)";
+  map.replacement = "m$1";
+  std::string in = "m{a=\"1\",b=\"2\"} 1\nm{b=\"3\",c=\"4\"} 2\nm{a=\"5\"} 3\n";
+  std::string want = "family m type=unknown\n  m{b=2,} 1\n  m{b=3,} 2\n  m{} 3\n";
+  for (int i = 0; i < 100; ++i) {
+    in += "m{n" + std::to_string(i) + "=\"x\"} 4\n";
+    const std::string mapped = "m" + std::to_string(i).substr(0, 1);
+    if (i >= 70 && i < 80)
+      want += "  m{} 4\n";
+    else
+      want += "  m{n" + std::to_string(i) + "=x," + mapped + "=x,} 4\n";
+  }
+  EXPECT_EQ(relabel({drop, map}, in), want);
+}
+
 TEST(Relabel, LowercaseUppercase) {
   RelabelRule lo = rule(RelabelAction::lowercase);
   lo.source_labels = {"a"};

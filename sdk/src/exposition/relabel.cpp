@@ -131,7 +131,18 @@ struct RuleState {
   bool target_ok = false;
   std::string_view const_target;  // stored target_label, when it has no vars
   bool const_target_stored = false;
+  // labelmap/labeldrop/labelkeep: results per label name (names repeat from
+  // sample to sample); `mapped` is labelmap's new name (stable), empty if none.
+  struct NameResult {
+    std::string name;
+    bool matched = false;
+    std::string_view mapped;
+  };
+  std::vector<NameResult> names;
+  std::size_t names_used = 0;
 };
+
+constexpr std::size_t kNameCacheSize = 64;
 
 struct Scratch {
   std::vector<Label> work;
@@ -315,6 +326,34 @@ bool matches(const Rule& rule, std::string_view s) {
   return !rule.re || RE2::FullMatch(re2::StringPiece(s.data(), s.size()), *rule.re);
 }
 
+// The cached result of the rule's regex on a label name, computing (and for
+// labelmap expanding) it on first sight.
+const RuleState::NameResult& name_result(const Rule& rule, RuleState& st, std::string_view name, MetricSet& set,
+                                          Scratch& sc) {
+  for (std::size_t i = 0; i < st.names_used; ++i)
+    if (st.names[i].name == name) return st.names[i];
+  RuleState::NameResult r;
+  r.name.assign(name);
+  if (rule.action == RelabelAction::labelmap) {
+    const re2::StringPiece* groups = nullptr;
+    int ngroups = 0;
+    r.matched = match(rule, name, sc, groups, ngroups);
+    if (r.matched) {
+      expand(rule.replacement_tmpl, name, groups, ngroups, sc.buf);
+      if (is_valid_label_name(sc.buf) && sc.buf != name) r.mapped = set.arena.store(sc.buf);
+    }
+  } else {
+    r.matched = matches(rule, name);
+  }
+  if (st.names_used == kNameCacheSize) st.names_used = 0;  // many distinct names: start over
+  if (st.names.size() <= st.names_used) st.names.emplace_back();
+  RuleState::NameResult& slot = st.names[st.names_used++];
+  slot.name.swap(r.name);
+  slot.matched = r.matched;
+  slot.mapped = r.mapped;
+  return slot;
+}
+
 enum class Outcome { unchanged, changed, dropped };
 
 // Runs every rule over `work` (the sample's labels plus __name__).
@@ -407,14 +446,10 @@ Outcome run_rules(const std::vector<Rule>& rules, MetricSet& set, Scratch& sc) {
       case RelabelAction::labelmap: {
         const std::size_t n = work.size();
         for (std::size_t i = 0; i < n && i < work.size(); ++i) {
-          const std::string_view name = work[i].name;
-          const re2::StringPiece* groups = nullptr;
-          int ngroups = 0;
-          if (!match(rule, name, sc, groups, ngroups)) continue;
-          expand(rule.replacement_tmpl, name, groups, ngroups, sc.buf);
-          if (!is_valid_label_name(sc.buf) || sc.buf == name) continue;
+          const std::string_view mapped = name_result(rule, st, work[i].name, set, sc).mapped;
+          if (mapped.empty()) continue;
           const std::string_view value = work[i].value;
-          changed |= set_label(work, set.arena.store(sc.buf), value);
+          changed |= set_label(work, mapped, value);
         }
         break;
       }
@@ -422,7 +457,7 @@ Outcome run_rules(const std::vector<Rule>& rules, MetricSet& set, Scratch& sc) {
       case RelabelAction::labelkeep: {
         const bool drop_matching = rule.action == RelabelAction::labeldrop;
         const auto removed = std::remove_if(work.begin(), work.end(), [&](const Label& l) {
-          return matches(rule, l.name) == drop_matching;
+          return name_result(rule, st, l.name, set, sc).matched == drop_matching;
         });
         if (removed != work.end()) {
           work.erase(removed, work.end());
@@ -442,7 +477,13 @@ RelabelStats RelabelProgram::apply(MetricSet& set) const {
   if (empty()) return stats;
   const std::vector<Rule>& rules = impl_->rules;
   Scratch& sc = scratch();
-  sc.states.assign(rules.size(), RuleState{});
+  // Reset the per-rule caches, keeping their buffers (no allocation per call).
+  sc.states.resize(rules.size());
+  for (RuleState& st : sc.states) {
+    st.cached = false;
+    st.const_target_stored = false;
+    st.names_used = 0;
+  }
   sc.families.clear();
   std::size_t write = 0;
   for (std::size_t fi = 0; fi < set.families.size(); ++fi) {
