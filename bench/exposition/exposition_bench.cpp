@@ -38,10 +38,18 @@ void* operator new[](std::size_t n) {
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
 #pragma GCC diagnostic pop
 
 namespace pe {
@@ -50,13 +58,14 @@ namespace {
 const std::string& payload(int which) {
   static const std::string fixture = [] {
     const char* env = std::getenv("PE_SHARED_TESTDATA");
-    const std::string path =
-        std::string(env != nullptr ? env : PE_SHARED_TESTDATA) + "/prometheus-textparse/alltypes.237mfs.prom.txt";
+    const std::string path = std::string(env != nullptr ? env : PE_SHARED_TESTDATA) +
+                             "/prometheus-textparse/alltypes.237mfs.prom.txt";
     std::ifstream in(path);
     std::stringstream ss;
     ss << in.rdbuf();
     if (ss.str().empty()) {
-      std::fprintf(stderr, "exposition_bench: cannot read %s (set PE_SHARED_TESTDATA)\n", path.c_str());
+      std::fprintf(stderr, "exposition_bench: cannot read %s (set PE_SHARED_TESTDATA)\n",
+                   path.c_str());
       std::exit(1);
     }
     return ss.str();
@@ -65,14 +74,18 @@ const std::string& payload(int which) {
   return which == 0 ? fixture : generated;
 }
 
-const char* payload_name(int which) { return which == 0 ? "alltypes237" : "generated100k"; }
+const char* payload_name(int which) {
+  return which == 0 ? "alltypes237" : "generated100k";
+}
 
-void report(benchmark::State& state, std::size_t bytes, std::size_t samples, uint64_t allocs_before) {
+void report(benchmark::State& state, std::size_t bytes, std::size_t samples,
+            uint64_t allocs_before) {
   const uint64_t allocs = g_allocations.load() - allocs_before;
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(bytes));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(samples));
   state.counters["allocs_per_sample"] =
-      static_cast<double>(allocs) / static_cast<double>(state.iterations() * std::max<std::size_t>(samples, 1));
+      static_cast<double>(allocs) /
+      static_cast<double>(state.iterations() * std::max<std::size_t>(samples, 1));
   state.SetLabel(payload_name(static_cast<int>(state.range(0))));
 }
 
@@ -165,9 +178,18 @@ void BM_ParseRelabelWrite(benchmark::State& state) {
 }
 
 // Args: payload (0 fixture, 1 generated), then reference_input / OpenMetrics.
-BENCHMARK(BM_Parse)->ArgsProduct({{0, 1}, {1, 0}})->ArgNames({"payload", "reference_input"})->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Write)->ArgsProduct({{0, 1}, {0, 1}})->ArgNames({"payload", "openmetrics"})->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_ParseRelabelWrite)->ArgsProduct({{0, 1}})->ArgNames({"payload"})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Parse)
+    ->ArgsProduct({{0, 1}, {1, 0}})
+    ->ArgNames({"payload", "reference_input"})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Write)
+    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->ArgNames({"payload", "openmetrics"})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ParseRelabelWrite)
+    ->ArgsProduct({{0, 1}})
+    ->ArgNames({"payload"})
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace pe

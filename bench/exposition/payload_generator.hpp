@@ -15,9 +15,11 @@ inline std::string generate_payload(std::size_t series) {
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
   static const char* methods[] = {"GET", "POST", "PUT", "DELETE"};
   static const char* codes[] = {"200", "201", "204", "301", "400", "404", "500", "503"};
-  static const char* handlers[] = {"/api/v1/query", "/api/v1/query_range", "/api/v1/series", "/api/v1/labels",
-                                   "/metrics", "/-/healthy", "/api/v1/targets", "/graph"};
-  static const char* bounds[] = {"0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"};
+  static const char* handlers[] = {
+      "/api/v1/query", "/api/v1/query_range", "/api/v1/series",  "/api/v1/labels",
+      "/metrics",      "/-/healthy",          "/api/v1/targets", "/graph"};
+  static const char* bounds[] = {"0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+                                 "0.5",   "1",    "2.5",   "5",    "10",  "+Inf"};
   std::string out;
   out.reserve(series * 110);
   std::size_t made = 0;
@@ -36,7 +38,8 @@ inline std::string generate_payload(std::size_t series) {
         for (const char* h : handlers)
           for (const char* m : methods)
             for (std::size_t c = 0; c < 4; ++c, ++made) {
-              out += name + "{handler=\"" + h + "\",method=\"" + m + "\",code=\"" + codes[pick(8)] + "\",pod=\"" + pod + "\"} ";
+              out += name + "{handler=\"" + h + "\",method=\"" + m + "\",code=\"" + codes[pick(8)] +
+                     "\",pod=\"" + pod + "\"} ";
               out += std::to_string(rng() % 100000000);
               out += '\n';
             }
@@ -50,19 +53,22 @@ inline std::string generate_payload(std::size_t series) {
           uint64_t cumulative = 0;
           for (const char* le : bounds) {
             cumulative += rng() % 5000;
-            out += name + "_bucket{handler=\"" + h + "\",pod=\"" + pod + "\",le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+            out += name + "_bucket{handler=\"" + h + "\",pod=\"" + pod + "\",le=\"" + le + "\"} " +
+                   std::to_string(cumulative) + "\n";
             ++made;
           }
           out += name + "_sum{handler=\"" + h + "\",pod=\"" + pod + "\"} ";
           value(static_cast<double>(cumulative) * 0.0371234567);
-          out += "\n" + name + "_count{handler=\"" + h + "\",pod=\"" + pod + "\"} " + std::to_string(cumulative) + "\n";
+          out += "\n" + name + "_count{handler=\"" + h + "\",pod=\"" + pod + "\"} " +
+                 std::to_string(cumulative) + "\n";
           made += 2;
         }
         break;
       }
       case 2: {  // summary
         const std::string name = "app_gc_duration_seconds_" + std::to_string(family);
-        out += "# HELP " + name + " A summary of the pause duration of garbage collection cycles.\n";
+        out +=
+            "# HELP " + name + " A summary of the pause duration of garbage collection cycles.\n";
         out += "# TYPE " + name + " summary\n";
         for (const char* q : {"0", "0.25", "0.5", "0.75", "1"}) {
           out += name + "{quantile=\"" + q + "\"} ";

@@ -1,5 +1,7 @@
 // float_format_test.cpp — number formatting (Go %g shortest layout, NaN,
 // +Inf, -Inf) and parsing (what Prometheus's float parsing accepts).
+#include "plugin_exporter/exposition/float_format.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,8 +9,6 @@
 #include <limits>
 #include <random>
 #include <string>
-
-#include "plugin_exporter/exposition/float_format.hpp"
 
 namespace pe {
 namespace {
@@ -69,13 +69,17 @@ TEST(FormatInt64, Extremes) {
   char buf[kMaxNumberChars];
   EXPECT_EQ(std::string(buf, format_int64(buf, 0)), "0");
   EXPECT_EQ(std::string(buf, format_int64(buf, -1234)), "-1234");
-  EXPECT_EQ(std::string(buf, format_int64(buf, std::numeric_limits<int64_t>::min())), "-9223372036854775808");
+  EXPECT_EQ(std::string(buf, format_int64(buf, std::numeric_limits<int64_t>::min())),
+            "-9223372036854775808");
 }
 
 TEST(ParseDouble, AcceptsWhatPrometheusAccepts) {
   const std::pair<const char*, double> cases[] = {
-      {"1", 1},        {"+1", 1},     {"-1.5e3", -1500}, {".5", 0.5},   {"5.", 5},
-      {"1E2", 100},    {"1e+2", 100}, {"0001.2e-1", 0.12}, {"-0", -0.0}, {"9223372036854775808", 9223372036854775808.0},
+      {"1", 1},          {"+1", 1},
+      {"-1.5e3", -1500}, {".5", 0.5},
+      {"5.", 5},         {"1E2", 100},
+      {"1e+2", 100},     {"0001.2e-1", 0.12},
+      {"-0", -0.0},      {"9223372036854775808", 9223372036854775808.0},
       {"1e-400", 0.0},
   };
   for (const auto& [text, want] : cases) {
@@ -107,9 +111,10 @@ TEST(ParseDouble, SpecialsAreCaseInsensitive) {
 }
 
 TEST(ParseDouble, RejectsEverythingElse) {
-  for (const char* s : {"", "+", "-", ".", "e5", "1e", "1e+", "0x1p-3", "0x1", "0b1", "0o1", "1_000", "+nan",
-                        "-NaN", "nan(1)", " 1", "1 ", "1\t", "--1", "+-1", "1.1.1", "infinit", "Infx", "1e400",
-                        "-1e400", "z", "1z"}) {
+  for (const char* s :
+       {"",    "+",   "-",     ".",       "e5",   "1e",     "1e+",    "0x1p-3", "0x1",
+        "0b1", "0o1", "1_000", "+nan",    "-NaN", "nan(1)", " 1",     "1 ",     "1\t",
+        "--1", "+-1", "1.1.1", "infinit", "Infx", "1e400",  "-1e400", "z",      "1z"}) {
     double v = 0;
     EXPECT_FALSE(parse_double(s, v)) << '"' << s << '"';
   }

@@ -1,19 +1,20 @@
 // gzip_decoder_test.cpp — bounded decompression: round trips, chunked input,
 // gzip/zlib/raw deflate detection, concatenated members, corrupt and
 // truncated input, and a gzip bomb stopped at the limit.
+#include "plugin_exporter/exposition/gzip_decoder.hpp"
+
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <string>
-
-#include "plugin_exporter/exposition/gzip_decoder.hpp"
 
 namespace pe {
 namespace {
 
 std::string sample_text(std::size_t n) {
   std::string s;
-  while (s.size() < n) s += "http_requests_total{code=\"200\",method=\"get\"} " + std::to_string(s.size()) + "\n";
+  while (s.size() < n)
+    s += "http_requests_total{code=\"200\",method=\"get\"} " + std::to_string(s.size()) + "\n";
   return s;
 }
 

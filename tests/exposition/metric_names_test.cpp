@@ -1,20 +1,24 @@
 // metric_names_test.cpp — legacy metric/label name character sets and the
 // sample names each metric type owns.
-#include <gtest/gtest.h>
-
 #include "plugin_exporter/exposition/metric_names.hpp"
+
+#include <gtest/gtest.h>
 
 namespace pe {
 namespace {
 
 TEST(MetricNames, MetricNameCharset) {
-  for (const char* ok : {"a", "_", ":", "a:b_c9", "http_requests_total", "A1"}) EXPECT_TRUE(is_valid_metric_name(ok)) << ok;
-  for (const char* bad : {"", "0a", "a-b", "a.b", "a b", "é", "a{"}) EXPECT_FALSE(is_valid_metric_name(bad)) << bad;
+  for (const char* ok : {"a", "_", ":", "a:b_c9", "http_requests_total", "A1"})
+    EXPECT_TRUE(is_valid_metric_name(ok)) << ok;
+  for (const char* bad : {"", "0a", "a-b", "a.b", "a b", "é", "a{"})
+    EXPECT_FALSE(is_valid_metric_name(bad)) << bad;
 }
 
 TEST(MetricNames, LabelNameCharset) {
-  for (const char* ok : {"a", "_", "__name__", "le", "a9_"}) EXPECT_TRUE(is_valid_label_name(ok)) << ok;
-  for (const char* bad : {"", "0a", "a:b", "a-b", ":", "a b"}) EXPECT_FALSE(is_valid_label_name(bad)) << bad;
+  for (const char* ok : {"a", "_", "__name__", "le", "a9_"})
+    EXPECT_TRUE(is_valid_label_name(ok)) << ok;
+  for (const char* bad : {"", "0a", "a:b", "a-b", ":", "a b"})
+    EXPECT_FALSE(is_valid_label_name(bad)) << bad;
   EXPECT_TRUE(is_reserved_label_name("__name__"));
   EXPECT_FALSE(is_reserved_label_name("_a"));
 }

@@ -23,14 +23,30 @@ class ModelGenerator {
       const std::string base = "gen_" + word() + "_" + std::to_string(i);
       const int kinds = om_types ? 8 : 5;
       switch (pick(kinds)) {
-        case 0: counter(set, base, om_types); break;
-        case 1: gauge(set, base, om_types); break;
-        case 2: histogram(set, base, MetricType::histogram, om_types); break;
-        case 3: summary(set, base, om_types); break;
-        case 4: unknown(set, base); break;
-        case 5: histogram(set, base, MetricType::gaugehistogram, om_types); break;
-        case 6: info(set, base); break;
-        default: stateset(set, base); break;
+        case 0:
+          counter(set, base, om_types);
+          break;
+        case 1:
+          gauge(set, base, om_types);
+          break;
+        case 2:
+          histogram(set, base, MetricType::histogram, om_types);
+          break;
+        case 3:
+          summary(set, base, om_types);
+          break;
+        case 4:
+          unknown(set, base);
+          break;
+        case 5:
+          histogram(set, base, MetricType::gaugehistogram, om_types);
+          break;
+        case 6:
+          info(set, base);
+          break;
+        default:
+          stateset(set, base);
+          break;
       }
     }
   }
@@ -44,27 +60,38 @@ class ModelGenerator {
     return words[pick(8)];
   }
   std::string label_value() {
-    static const char* values[] = {"", "a", "GET", "/api/v1", "with \"quotes\"", "back\\slash", "new\nline",
-                                   "ünïcödé ☃", "} # {", "a,b=c", "\\n literal"};
+    static const char* values[] = {
+        "",          "a",         "GET",   "/api/v1", "with \"quotes\"", "back\\slash",
+        "new\nline", "ünïcödé ☃", "} # {", "a,b=c",   "\\n literal"};
     return values[pick(11)];
   }
   std::string help() {
-    static const char* helps[] = {"Plain help.", "Help with \\ backslash.", "Two\nlines.", "Quotes \" inside.",
-                                  "Ünïcödé help ☃."};
+    static const char* helps[] = {"Plain help.", "Help with \\ backslash.", "Two\nlines.",
+                                  "Quotes \" inside.", "Ünïcödé help ☃."};
     return helps[pick(5)];
   }
   double gauge_value() {
     switch (pick(10)) {
-      case 0: return std::numeric_limits<double>::quiet_NaN();
-      case 1: return std::numeric_limits<double>::infinity();
-      case 2: return -std::numeric_limits<double>::infinity();
-      case 3: return -0.0;
-      case 4: return static_cast<double>(static_cast<int64_t>(rng_() >> 12)) * 1e-300;
-      case 5: return std::ldexp(static_cast<double>(rng_() >> 11), pick(200) - 100);
-      default: return static_cast<double>(pick(2000000)) - 1000000;
+      case 0:
+        return std::numeric_limits<double>::quiet_NaN();
+      case 1:
+        return std::numeric_limits<double>::infinity();
+      case 2:
+        return -std::numeric_limits<double>::infinity();
+      case 3:
+        return -0.0;
+      case 4:
+        return static_cast<double>(static_cast<int64_t>(rng_() >> 12)) * 1e-300;
+      case 5:
+        return std::ldexp(static_cast<double>(rng_() >> 11), pick(200) - 100);
+      default:
+        return static_cast<double>(pick(2000000)) - 1000000;
     }
   }
-  double count_value() { return chance(50) ? static_cast<double>(pick(1000000)) : std::ldexp(static_cast<double>(rng_() >> 11), -pick(40)); }
+  double count_value() {
+    return chance(50) ? static_cast<double>(pick(1000000))
+                      : std::ldexp(static_cast<double>(rng_() >> 11), -pick(40));
+  }
 
   std::string_view keep(MetricSet& set, const std::string& s) { return set.intern(s); }
 
@@ -75,13 +102,15 @@ class ModelGenerator {
     for (int i = 0; i < n; ++i) {
       std::vector<Label> ls;
       ls.push_back({"id", keep(set, std::to_string(i))});
-      for (int k = 0; k < extra; ++k) ls.push_back({keep(set, "l" + std::to_string(k)), keep(set, label_value())});
+      for (int k = 0; k < extra; ++k)
+        ls.push_back({keep(set, "l" + std::to_string(k)), keep(set, label_value())});
       out.push_back(std::move(ls));
     }
     return out;
   }
 
-  Family& family(MetricSet& set, const std::string& name, MetricType type, std::string_view unit = {}) {
+  Family& family(MetricSet& set, const std::string& name, MetricType type,
+                 std::string_view unit = {}) {
     return set.add_family(keep(set, name), type, keep(set, help()), true, unit);
   }
 
@@ -123,7 +152,8 @@ class ModelGenerator {
     const bool unit = om && chance(30);  // text 0.0.4 has no units
     const std::string name = unit ? base + "_bytes" : base;
     family(set, name, MetricType::gauge, unit ? keep(set, "bytes") : std::string_view{});
-    for (auto& ls : metrics(set, 1 + pick(4))) maybe_timestamp(set.add_sample(keep(set, name), ls, gauge_value()), ts);
+    for (auto& ls : metrics(set, 1 + pick(4)))
+      maybe_timestamp(set.add_sample(keep(set, name), ls, gauge_value()), ts);
   }
 
   void unknown(MetricSet& set, const std::string& base) {
@@ -146,7 +176,8 @@ class ModelGenerator {
         if (om && chance(20)) exemplar(set, s);
       }
       set.add_sample(keep(set, base + (gauge_hist ? "_gcount" : "_count")), ls, cumulative);
-      set.add_sample(keep(set, base + (gauge_hist ? "_gsum" : "_sum")), ls, static_cast<double>(pick(100000)) / 8);
+      set.add_sample(keep(set, base + (gauge_hist ? "_gsum" : "_sum")), ls,
+                     static_cast<double>(pick(100000)) / 8);
       if (om && !gauge_hist && chance(30)) set.add_sample(keep(set, base + "_created"), ls, 1.6e9);
     }
   }
@@ -158,7 +189,8 @@ class ModelGenerator {
       for (const char* q : qs) {
         std::vector<Label> with_q = ls;
         with_q.push_back({"quantile", q});
-        set.add_sample(keep(set, base), with_q, chance(10) ? std::numeric_limits<double>::quiet_NaN() : count_value());
+        set.add_sample(keep(set, base), with_q,
+                       chance(10) ? std::numeric_limits<double>::quiet_NaN() : count_value());
       }
       set.add_sample(keep(set, base + "_sum"), ls, count_value());
       set.add_sample(keep(set, base + "_count"), ls, static_cast<double>(pick(1000)));

@@ -39,7 +39,8 @@ TEST_P(OpenMetricsConformance, StrictParserAgreesWithSuite) {
   const std::string dir = kSuite + "/parsers/" + c.name;
   // test.json must agree with INDEX.tsv (guards against a stale index).
   const std::string json = test::read_file(dir + "/test.json");
-  ASSERT_NE(json.find(c.should_parse ? "\"shouldParse\": true" : "\"shouldParse\": false"), std::string::npos)
+  ASSERT_NE(json.find(c.should_parse ? "\"shouldParse\": true" : "\"shouldParse\": false"),
+            std::string::npos)
       << json;
   const std::string input = test::read_file(dir + "/metrics");
   MetricSet set;
@@ -48,7 +49,8 @@ TEST_P(OpenMetricsConformance, StrictParserAgreesWithSuite) {
     EXPECT_TRUE(r.ok) << c.name << ": " << r.error.to_string() << "\n" << input;
     // Whatever the specification allows, lenient mode allows too.
     MetricSet lenient;
-    const ParseResult rl = test::parse(input, lenient, ExpositionFormat::openmetrics, /*strict=*/false);
+    const ParseResult rl =
+        test::parse(input, lenient, ExpositionFormat::openmetrics, /*strict=*/false);
     EXPECT_TRUE(rl.ok) << c.name << " (lenient): " << rl.error.to_string();
     EXPECT_EQ(test::dump(lenient), test::dump(set)) << c.name;
   } else {

@@ -65,7 +65,8 @@ TEST(OpenMetricsParser, TimestampsAreSecondsConvertedToMilliseconds) {
 
 TEST(OpenMetricsParser, EofIsRequiredAndFinal) {
   EXPECT_EQ(parse_error("a 1\n"), "1:1: OpenMetrics input must end with a \"# EOF\" line");
-  EXPECT_EQ(parse_error("a 1\n", /*strict=*/false), "1:1: OpenMetrics input must end with a \"# EOF\" line");
+  EXPECT_EQ(parse_error("a 1\n", /*strict=*/false),
+            "1:1: OpenMetrics input must end with a \"# EOF\" line");
   EXPECT_EQ(parse_error("a 1\n# EOF\n\n"), "3:1: content after # EOF");
   parse_ok("a 1\n# EOF");
 }
@@ -73,10 +74,9 @@ TEST(OpenMetricsParser, EofIsRequiredAndFinal) {
 TEST(OpenMetricsParser, StrictRejectsWhatClientGolangEmits) {
   // client_golang writes a _sum for histograms with negative buckets, which
   // OpenMetrics 1.0 forbids; Prometheus (lenient) accepts it.
-  const std::string fixture =
-      test::read_file(std::string(PE_SHARED_TESTDATA) + "/prometheus-textparse/alltypes.5mfs.om.txt");
-  EXPECT_EQ(parse_error(fixture, /*strict=*/true),
-            "33:1: histogram _sum must not be negative");
+  const std::string fixture = test::read_file(std::string(PE_SHARED_TESTDATA) +
+                                              "/prometheus-textparse/alltypes.5mfs.om.txt");
+  EXPECT_EQ(parse_error(fixture, /*strict=*/true), "33:1: histogram _sum must not be negative");
   const MetricSet set = parse_ok(fixture, /*strict=*/false);
   EXPECT_EQ(set.families.size(), 5u);
   EXPECT_EQ(set.exemplars.size(), 6u);

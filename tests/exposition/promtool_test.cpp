@@ -27,9 +27,7 @@ PromtoolResult promtool_check(const std::string& exposition) {
   const int fd = mkstemp(path);
   EXPECT_GE(fd, 0);
   close(fd);
-  {
-    std::ofstream(path, std::ios::binary) << exposition;
-  }
+  { std::ofstream(path, std::ios::binary) << exposition; }
   const std::string cmd = std::string(PE_PROMTOOL) + " check metrics < " + path + " 2>&1";
   PromtoolResult result;
   FILE* pipe = popen(cmd.c_str(), "r");
@@ -45,13 +43,14 @@ PromtoolResult promtool_check(const std::string& exposition) {
 class Promtool : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (std::string(PE_PROMTOOL).empty() || access(PE_PROMTOOL, X_OK) != 0) GTEST_SKIP() << "promtool not installed";
+    if (std::string(PE_PROMTOOL).empty() || access(PE_PROMTOOL, X_OK) != 0)
+      GTEST_SKIP() << "promtool not installed";
   }
 };
 
 TEST_F(Promtool, FixtureWrittenAsTextHasNoNewProblems) {
-  const std::string original =
-      test::read_file(std::string(PE_SHARED_TESTDATA) + "/prometheus-textparse/alltypes.237mfs.prom.txt");
+  const std::string original = test::read_file(std::string(PE_SHARED_TESTDATA) +
+                                               "/prometheus-textparse/alltypes.237mfs.prom.txt");
   MetricSet set;
   ASSERT_TRUE(test::parse(original, set, ExpositionFormat::text).ok);
   const PromtoolResult ours = promtool_check(write_exposition(set, ExpositionFormat::text));
@@ -63,7 +62,8 @@ TEST_F(Promtool, FixtureWrittenAsTextHasNoNewProblems) {
 }
 
 TEST_F(Promtool, OpenMetricsFixtureWrittenAsTextParses) {
-  const std::string om = test::read_file(std::string(PE_SHARED_TESTDATA) + "/prometheus-textparse/alltypes.5mfs.om.txt");
+  const std::string om = test::read_file(std::string(PE_SHARED_TESTDATA) +
+                                         "/prometheus-textparse/alltypes.5mfs.om.txt");
   MetricSet set;
   ASSERT_TRUE(test::parse(om, set, ExpositionFormat::openmetrics).ok);
   const PromtoolResult r = promtool_check(write_exposition(set, ExpositionFormat::text));
@@ -71,7 +71,8 @@ TEST_F(Promtool, OpenMetricsFixtureWrittenAsTextParses) {
   // Only the fixture's naming ("..._histogram_seconds") is linted.
   std::istringstream lines(r.output);
   std::string line;
-  while (std::getline(lines, line)) EXPECT_NE(line.find("should not include type 'histogram'"), std::string::npos) << line;
+  while (std::getline(lines, line))
+    EXPECT_NE(line.find("should not include type 'histogram'"), std::string::npos) << line;
 }
 
 TEST_F(Promtool, GeneratedSetsAreClean) {
@@ -81,7 +82,9 @@ TEST_F(Promtool, GeneratedSetsAreClean) {
       test::ModelGenerator(seed).generate(set, 60, om_types);
       const std::string text = write_exposition(set, ExpositionFormat::text);
       const PromtoolResult r = promtool_check(text);
-      EXPECT_EQ(r.exit_code, 0) << "seed " << seed << " om_types " << om_types << "\n" << r.output << "\n" << text;
+      EXPECT_EQ(r.exit_code, 0) << "seed " << seed << " om_types " << om_types << "\n"
+                                << r.output << "\n"
+                                << text;
     }
   }
 }

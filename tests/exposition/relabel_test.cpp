@@ -2,12 +2,13 @@
 // follow Prometheus's documented behaviour and its relabel tests), the model
 // rewrite (drops, renames into new families), and compile-time errors that
 // name the rule.
+#include "plugin_exporter/exposition/relabel.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "plugin_exporter/exposition/relabel.hpp"
 #include "test_support.hpp"
 
 namespace pe {
@@ -33,7 +34,8 @@ std::string compile_error(const std::vector<RelabelRule>& rules, std::size_t wan
 }
 
 // Applies `rules` to a one-sample text exposition and returns the dump.
-std::string relabel(const std::vector<RelabelRule>& rules, std::string_view text, RelabelStats* stats = nullptr) {
+std::string relabel(const std::vector<RelabelRule>& rules, std::string_view text,
+                    RelabelStats* stats = nullptr) {
   MetricSet set;
   const ParseResult r = test::parse(text, set, ExpositionFormat::text);
   EXPECT_TRUE(r.ok) << r.error.to_string();
@@ -62,7 +64,8 @@ TEST(Relabel, ReplaceWithGroups) {
   r.regex = "f(.*)";
   r.target_label = "d";
   r.replacement = "ch${1}-ch${1}";
-  EXPECT_EQ(relabel({r}, "m{a=\"foo\",b=\"bar\"} 1\n"), "family m type=unknown\n  m{a=foo,b=bar,d=choo-choo,} 1\n");
+  EXPECT_EQ(relabel({r}, "m{a=\"foo\",b=\"bar\"} 1\n"),
+            "family m type=unknown\n  m{a=foo,b=bar,d=choo-choo,} 1\n");
   // No match: nothing happens.
   EXPECT_EQ(relabel({r}, "m{a=\"boo\"} 1\n"), "family m type=unknown\n  m{a=boo,} 1\n");
 }
@@ -74,7 +77,8 @@ TEST(Relabel, ReplaceMultipleSourcesAndSeparator) {
   r.regex = "(.*)\\|\\|(.*)";
   r.target_label = "c";
   r.replacement = "$2:$1";
-  EXPECT_EQ(relabel({r}, "m{a=\"x\",b=\"y\"} 1\n"), "family m type=unknown\n  m{a=x,b=y,c=y:x,} 1\n");
+  EXPECT_EQ(relabel({r}, "m{a=\"x\",b=\"y\"} 1\n"),
+            "family m type=unknown\n  m{a=x,b=y,c=y:x,} 1\n");
 }
 
 TEST(Relabel, GoTemplateQuirks) {
@@ -84,7 +88,8 @@ TEST(Relabel, GoTemplateQuirks) {
   r.target_label = "t";
   // "$1x" names group "1x" (absent: empty); "$$" is a dollar; ${first} named.
   r.replacement = "[$1x][${1}x][$$][${first}][$first][$9][${]";
-  EXPECT_EQ(relabel({r}, "m{a=\"abc\"} 1\n"), "family m type=unknown\n  m{a=abc,t=[][ax][$][a][a][][${],} 1\n");
+  EXPECT_EQ(relabel({r}, "m{a=\"abc\"} 1\n"),
+            "family m type=unknown\n  m{a=abc,t=[][ax][$][a][a][][${],} 1\n");
 }
 
 TEST(Relabel, ReplaceToEmptyDeletesAndTemplatedTarget) {
@@ -125,7 +130,8 @@ TEST(Relabel, KeepAndDrop) {
   drop.source_labels = {"__name__"};
   drop.regex = "go_.*";
   RelabelStats st;
-  EXPECT_EQ(relabel({drop}, "go_a 1\ngo_b 2\nprocess_x 3\n", &st), "family process_x type=unknown\n  process_x{} 3\n");
+  EXPECT_EQ(relabel({drop}, "go_a 1\ngo_b 2\nprocess_x 3\n", &st),
+            "family process_x type=unknown\n  process_x{} 3\n");
   EXPECT_EQ(st.samples_dropped, 2u);
 
   RelabelRule keep = rule(RelabelAction::keep);
@@ -141,10 +147,12 @@ TEST(Relabel, KeepEqualDropEqual) {
   RelabelRule ke = rule(RelabelAction::keepequal);
   ke.source_labels = {"a"};
   ke.target_label = "b";
-  EXPECT_EQ(relabel({ke}, "m{a=\"1\",b=\"1\"} 1\nm{a=\"1\",b=\"2\"} 2\n"), "family m type=unknown\n  m{a=1,b=1,} 1\n");
+  EXPECT_EQ(relabel({ke}, "m{a=\"1\",b=\"1\"} 1\nm{a=\"1\",b=\"2\"} 2\n"),
+            "family m type=unknown\n  m{a=1,b=1,} 1\n");
   RelabelRule de = ke;
   de.action = RelabelAction::dropequal;
-  EXPECT_EQ(relabel({de}, "m{a=\"1\",b=\"1\"} 1\nm{a=\"1\",b=\"2\"} 2\n"), "family m type=unknown\n  m{a=1,b=2,} 2\n");
+  EXPECT_EQ(relabel({de}, "m{a=\"1\",b=\"1\"} 1\nm{a=\"1\",b=\"2\"} 2\n"),
+            "family m type=unknown\n  m{a=1,b=2,} 2\n");
 }
 
 TEST(Relabel, HashMod) {
@@ -161,15 +169,18 @@ TEST(Relabel, LabelMapDropKeep) {
   RelabelRule map = rule(RelabelAction::labelmap);
   map.regex = "meta_(.+)";
   map.replacement = "$1";
-  EXPECT_EQ(relabel({map}, "m{meta_zone=\"a\",x=\"1\"} 1\n"), "family m type=unknown\n  m{meta_zone=a,x=1,zone=a,} 1\n");
+  EXPECT_EQ(relabel({map}, "m{meta_zone=\"a\",x=\"1\"} 1\n"),
+            "family m type=unknown\n  m{meta_zone=a,x=1,zone=a,} 1\n");
 
   RelabelRule drop = rule(RelabelAction::labeldrop);
   drop.regex = "meta_.*|x";
-  EXPECT_EQ(relabel({drop}, "m{meta_zone=\"a\",x=\"1\",y=\"2\"} 1\n"), "family m type=unknown\n  m{y=2,} 1\n");
+  EXPECT_EQ(relabel({drop}, "m{meta_zone=\"a\",x=\"1\",y=\"2\"} 1\n"),
+            "family m type=unknown\n  m{y=2,} 1\n");
 
   RelabelRule keep = rule(RelabelAction::labelkeep);
   keep.regex = "__name__|y";
-  EXPECT_EQ(relabel({keep}, "m{meta_zone=\"a\",x=\"1\",y=\"2\"} 1\n"), "family m type=unknown\n  m{y=2,} 1\n");
+  EXPECT_EQ(relabel({keep}, "m{meta_zone=\"a\",x=\"1\",y=\"2\"} 1\n"),
+            "family m type=unknown\n  m{y=2,} 1\n");
   // labelkeep without __name__ removes the name: the sample is dropped.
   keep.regex = "y";
   RelabelStats st;
@@ -205,7 +216,8 @@ TEST(Relabel, LowercaseUppercase) {
   RelabelRule up = rule(RelabelAction::uppercase);
   up.source_labels = {"a"};
   up.target_label = "up";
-  EXPECT_EQ(relabel({lo, up}, "m{a=\"MiXed-1\"} 1\n"), "family m type=unknown\n  m{a=MiXed-1,lo=mixed-1,up=MIXED-1,} 1\n");
+  EXPECT_EQ(relabel({lo, up}, "m{a=\"MiXed-1\"} 1\n"),
+            "family m type=unknown\n  m{a=MiXed-1,lo=mixed-1,up=MIXED-1,} 1\n");
 }
 
 TEST(Relabel, RenamedSamplesMoveToTheirOwnFamily) {
@@ -216,13 +228,15 @@ TEST(Relabel, RenamedSamplesMoveToTheirOwnFamily) {
   r.replacement = "req_${1}_total";
   const char* in =
       "# HELP req_total Requests.\n# TYPE req_total counter\n"
-      "req_total{kind=\"a\"} 1\nreq_total{kind=\"b\"} 2\nreq_total{kind=\"a\",x=\"1\"} 3\nreq_total 4\n"
+      "req_total{kind=\"a\"} 1\nreq_total{kind=\"b\"} 2\nreq_total{kind=\"a\",x=\"1\"} "
+      "3\nreq_total 4\n"
       "# TYPE other gauge\nother 5\n";
-  EXPECT_EQ(relabel({r}, in),
-            "family req_total type=counter help=Requests.\n  req_total{} 4\n"
-            "family req_a_total type=unknown\n  req_a_total{kind=a,} 1\n  req_a_total{kind=a,x=1,} 3\n"
-            "family req_b_total type=unknown\n  req_b_total{kind=b,} 2\n"
-            "family other type=gauge\n  other{} 5\n");
+  EXPECT_EQ(
+      relabel({r}, in),
+      "family req_total type=counter help=Requests.\n  req_total{} 4\n"
+      "family req_a_total type=unknown\n  req_a_total{kind=a,} 1\n  req_a_total{kind=a,x=1,} 3\n"
+      "family req_b_total type=unknown\n  req_b_total{kind=b,} 2\n"
+      "family other type=gauge\n  other{} 5\n");
   // A renamed sample that still belongs to its family stays in it.
   RelabelRule within = rule(RelabelAction::replace);
   within.source_labels = {"__name__"};
@@ -262,25 +276,32 @@ TEST(Relabel, CompileErrorsNameTheRuleAndTheProblem) {
   RelabelRule ok = rule(RelabelAction::keep);
   RelabelRule bad_regex = rule(RelabelAction::keep);
   bad_regex.regex = "a(";
-  EXPECT_EQ(compile_error({ok, bad_regex}, 1).rfind("relabel rule 2 (action keep): invalid regex \"a(\": ", 0), 0u);
+  EXPECT_EQ(compile_error({ok, bad_regex}, 1)
+                .rfind("relabel rule 2 (action keep): invalid regex \"a(\": ", 0),
+            0u);
 
   RelabelRule no_target = rule(RelabelAction::replace);
-  EXPECT_EQ(compile_error({no_target}, 0), "relabel rule 1 (action replace): 'target_label' is required");
+  EXPECT_EQ(compile_error({no_target}, 0),
+            "relabel rule 1 (action replace): 'target_label' is required");
 
   RelabelRule bad_target = rule(RelabelAction::replace);
   bad_target.target_label = "1abc";
-  EXPECT_EQ(compile_error({bad_target}, 0), "relabel rule 1 (action replace): \"1abc\" is an invalid 'target_label'");
+  EXPECT_EQ(compile_error({bad_target}, 0),
+            "relabel rule 1 (action replace): \"1abc\" is an invalid 'target_label'");
   bad_target.target_label = "${1}-x";
-  EXPECT_EQ(compile_error({bad_target}, 0), "relabel rule 1 (action replace): \"${1}-x\" is an invalid 'target_label'");
+  EXPECT_EQ(compile_error({bad_target}, 0),
+            "relabel rule 1 (action replace): \"${1}-x\" is an invalid 'target_label'");
 
   RelabelRule mod0 = rule(RelabelAction::hashmod);
   mod0.target_label = "shard";
-  EXPECT_EQ(compile_error({mod0}, 0), "relabel rule 1 (action hashmod): hashmod requires a non-zero modulus");
+  EXPECT_EQ(compile_error({mod0}, 0),
+            "relabel rule 1 (action hashmod): hashmod requires a non-zero modulus");
 
   RelabelRule hm_target = rule(RelabelAction::hashmod);
   hm_target.modulus = 2;
   hm_target.target_label = "${1}";
-  EXPECT_EQ(compile_error({hm_target}, 0), "relabel rule 1 (action hashmod): \"${1}\" is an invalid 'target_label'");
+  EXPECT_EQ(compile_error({hm_target}, 0),
+            "relabel rule 1 (action hashmod): \"${1}\" is an invalid 'target_label'");
 
   RelabelRule ld = rule(RelabelAction::labeldrop);
   ld.source_labels = {"a"};
@@ -289,20 +310,25 @@ TEST(Relabel, CompileErrorsNameTheRuleAndTheProblem) {
   RelabelRule ke = rule(RelabelAction::keepequal);
   ke.target_label = "b";
   ke.regex = "x";
-  EXPECT_EQ(compile_error({ke}, 0), "relabel rule 1 (action keepequal): only 'source_labels' and 'target_label' may be set");
+  EXPECT_EQ(
+      compile_error({ke}, 0),
+      "relabel rule 1 (action keepequal): only 'source_labels' and 'target_label' may be set");
 
   RelabelRule lower = rule(RelabelAction::lowercase);
   lower.target_label = "b";
   lower.replacement = "x";
-  EXPECT_EQ(compile_error({lower}, 0), "relabel rule 1 (action lowercase): 'replacement' cannot be set for this action");
+  EXPECT_EQ(compile_error({lower}, 0),
+            "relabel rule 1 (action lowercase): 'replacement' cannot be set for this action");
 
   RelabelRule lm = rule(RelabelAction::labelmap);
   lm.replacement = "-$1";
-  EXPECT_EQ(compile_error({lm}, 0), "relabel rule 1 (action labelmap): \"-$1\" is an invalid 'replacement'");
+  EXPECT_EQ(compile_error({lm}, 0),
+            "relabel rule 1 (action labelmap): \"-$1\" is an invalid 'replacement'");
 
   RelabelRule src = rule(RelabelAction::keep);
   src.source_labels = {"a-b"};
-  EXPECT_EQ(compile_error({src}, 0), "relabel rule 1 (action keep): invalid source label name \"a-b\"");
+  EXPECT_EQ(compile_error({src}, 0),
+            "relabel rule 1 (action keep): invalid source label name \"a-b\"");
 }
 
 }  // namespace

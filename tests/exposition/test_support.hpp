@@ -22,7 +22,8 @@ inline std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-inline ParseResult parse(std::string_view text, MetricSet& set, ExpositionFormat format, bool strict = false) {
+inline ParseResult parse(std::string_view text, MetricSet& set, ExpositionFormat format,
+                         bool strict = false) {
   ParseOptions o;
   o.format = format;
   o.strict = strict;
@@ -50,7 +51,8 @@ inline std::string dump(const MetricSet& set, bool canonical_floats = false) {
       for (const Label& l : set.labels_of(s)) {
         std::string value(l.value);
         double d = 0;
-        if (canonical_floats && (l.name == "le" || l.name == "quantile") && parse_double(l.value, d))
+        if (canonical_floats && (l.name == "le" || l.name == "quantile") &&
+            parse_double(l.value, d))
           value = exact(d);
         out += std::string(l.name) + "=" + value + ",";
       }
@@ -59,7 +61,8 @@ inline std::string dump(const MetricSet& set, bool canonical_floats = false) {
       if (s.exemplar >= 0) {
         const Exemplar& e = set.exemplars[static_cast<std::size_t>(s.exemplar)];
         out += " # {";
-        for (const Label& l : set.labels_of(e)) out += std::string(l.name) + "=" + std::string(l.value) + ",";
+        for (const Label& l : set.labels_of(e))
+          out += std::string(l.name) + "=" + std::string(l.value) + ",";
         out += "} " + exact(e.value);
         if (e.has_timestamp) out += " @" + exact(e.timestamp_seconds);
       }

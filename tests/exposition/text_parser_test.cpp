@@ -1,11 +1,12 @@
 // text_parser_test.cpp — the text 0.0.4 parser: model built, Prometheus
 // quirks accepted in lenient mode, what strict mode adds, error positions and
 // messages, limits, skipping bad lines, and string ownership.
+#include "plugin_exporter/exposition/text_parser.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "plugin_exporter/exposition/text_parser.hpp"
 #include "test_support.hpp"
 
 namespace pe {
@@ -71,7 +72,8 @@ TEST(TextParser, SampleOutsideItsFamilyStartsAnUntypedFamily) {
 TEST(TextParser, TextFamiliesAreNamedLikeTheirSamples) {
   // In text 0.0.4 a counter is named like its samples; "a_total" under
   // "# TYPE a counter" and a histogram's "_created" are metrics of their own.
-  const MetricSet set = parse_ok("# TYPE a counter\na_total 1\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_created 5\n");
+  const MetricSet set = parse_ok(
+      "# TYPE a counter\na_total 1\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_created 5\n");
   EXPECT_EQ(dump(set),
             "family a type=counter\n"
             "family a_total type=unknown\n  a_total{} 1\n"
@@ -122,9 +124,11 @@ TEST(TextParser, ErrorsSayLineColumnAndWhy) {
             "1:5: invalid timestamp \"1.5\" (text format timestamps are integer milliseconds)");
   EXPECT_EQ(parse_error("a 1 2 3\n"), "1:7: unexpected text after the timestamp");
   EXPECT_EQ(parse_error("# TYPE a gauges\n"), "1:10: invalid metric type \"gauges\"");
-  EXPECT_EQ(parse_error("# TYPE a info\n"), "1:10: invalid metric type \"info\"");  // OpenMetrics only
+  EXPECT_EQ(parse_error("# TYPE a info\n"),
+            "1:10: invalid metric type \"info\"");  // OpenMetrics only
   EXPECT_EQ(parse_error("a{b=\"\xff\"} 1\n"), "1:6: label value is not valid UTF-8");
-  EXPECT_EQ(parse_error("{\"a.b\"} 1\n"), "1:1: quoted (UTF-8) metric names are not supported; expected a metric name");
+  EXPECT_EQ(parse_error("{\"a.b\"} 1\n"),
+            "1:1: quoted (UTF-8) metric names are not supported; expected a metric name");
 }
 
 TEST(TextParser, DuplicateLabelInALongLabelSet) {
@@ -140,7 +144,8 @@ TEST(TextParser, StrictTextRejectsWhatTheFormatForbids) {
       {"# TYPE a gauge\n# TYPE a gauge\na 1\n", "2:8: repeated TYPE for \"a\""},
       {"# HELP a x\n# HELP a y\na 1\n", "2:8: repeated HELP for \"a\""},
       {"a 1\n# TYPE a gauge\n", "2:8: TYPE for \"a\" after its samples"},
-      {"a 1\nb 1\na 2\n", "3:1: metric family \"a\" appears again after other families (families must be contiguous)"},
+      {"a 1\nb 1\na 2\n",
+       "3:1: metric family \"a\" appears again after other families (families must be contiguous)"},
       {"# TYPE h histogram\nh_bucket 1\n", "2:1: \"h_bucket\" has no le label"},
       {"# TYPE h histogram\nh_bucket{le=\"x\"} 1\n", "2:1: invalid le value \"x\""},
       {"# TYPE s summary\ns{quantile=\"x\"} 1\n", "2:1: invalid quantile value \"x\""},
@@ -169,7 +174,8 @@ TEST(TextParser, SkipInvalidLines) {
   EXPECT_EQ(r.first_skipped.line, 2u);
   EXPECT_EQ(r.samples, 3u);
   EXPECT_EQ(dump(set),
-            "family a type=unknown\n  a{} 1\nfamily c type=unknown\n  c{} 3\nfamily e type=unknown\n  e{} 5\n");
+            "family a type=unknown\n  a{} 1\nfamily c type=unknown\n  c{} 3\nfamily e "
+            "type=unknown\n  e{} 5\n");
   // Strict mode never skips.
   MetricSet strict_set;
   o.strict = true;
@@ -223,7 +229,8 @@ TEST(TextParser, ReferenceInputOrCopies) {
 }
 
 TEST(TextParser, ReusedSetGivesTheSameModel) {
-  const std::string text = test::read_file(std::string(PE_SHARED_TESTDATA) + "/prometheus-textparse/alltypes.237mfs.prom.txt");
+  const std::string text = test::read_file(std::string(PE_SHARED_TESTDATA) +
+                                           "/prometheus-textparse/alltypes.237mfs.prom.txt");
   MetricSet set;
   ASSERT_TRUE(test::parse(text, set, ExpositionFormat::text).ok);
   const std::string first = dump(set);

@@ -1,13 +1,14 @@
 // text_writer_test.cpp — exact writer output: escaping, numbers, timestamps,
 // canonical le/quantile, family declarations per format, the mapping of
 // OpenMetrics-only types to text 0.0.4, exemplars, extra labels, # EOF.
+#include "plugin_exporter/exposition/text_writer.hpp"
+
 #include <gtest/gtest.h>
 
 #include <limits>
 #include <string>
 #include <vector>
 
-#include "plugin_exporter/exposition/text_writer.hpp"
 #include "test_support.hpp"
 
 namespace pe {
@@ -102,11 +103,13 @@ TEST(TextWriter, CanonicalLeAndQuantile) {
 
 TEST(TextWriter, CountersPerFormat) {
   // Text-declared "x_total" is declared as "x" in OpenMetrics.
-  EXPECT_EQ(write_text_input("# HELP x_total Help.\n# TYPE x_total counter\nx_total 1\n", ExpositionFormat::openmetrics),
+  EXPECT_EQ(write_text_input("# HELP x_total Help.\n# TYPE x_total counter\nx_total 1\n",
+                             ExpositionFormat::openmetrics),
             "# HELP x Help.\n# TYPE x counter\nx_total 1\n# EOF\n");
   // A legacy counter without _total stays valid OpenMetrics as unknown.
-  EXPECT_EQ(write_text_input("# HELP x Help.\n# TYPE x counter\nx 1\n", ExpositionFormat::openmetrics),
-            "# HELP x Help.\nx 1\n# EOF\n");
+  EXPECT_EQ(
+      write_text_input("# HELP x Help.\n# TYPE x counter\nx 1\n", ExpositionFormat::openmetrics),
+      "# HELP x Help.\nx 1\n# EOF\n");
   EXPECT_EQ(write_text_input("# HELP x Help.\n# TYPE x counter\nx 1\n", ExpositionFormat::text),
             "# HELP x Help.\n# TYPE x counter\nx 1\n");
   // OpenMetrics "x" with x_total/x_created becomes text "x_total" plus a gauge "x_created".
@@ -127,7 +130,8 @@ TEST(TextWriter, OpenMetricsOnlyTypesInText) {
   const char* om =
       "# TYPE i info\ni_info{v=\"1\"} 1\n"
       "# TYPE s stateset\ns{s=\"a\"} 1\ns{s=\"b\"} 0\n"
-      "# TYPE g gaugehistogram\ng_bucket{le=\"1\"} 1\ng_bucket{le=\"+Inf\"} 2\ng_gcount 2\ng_gsum 3\n"
+      "# TYPE g gaugehistogram\ng_bucket{le=\"1\"} 1\ng_bucket{le=\"+Inf\"} 2\ng_gcount 2\ng_gsum "
+      "3\n"
       "# TYPE u unknown\nu 1\n"
       "# EOF\n";
   EXPECT_EQ(write(om, ExpositionFormat::text),
@@ -140,7 +144,8 @@ TEST(TextWriter, OpenMetricsOnlyTypesInText) {
   EXPECT_EQ(write(om, ExpositionFormat::openmetrics),
             "# TYPE i info\ni_info{v=\"1\"} 1\n"
             "# TYPE s stateset\ns{s=\"a\"} 1\ns{s=\"b\"} 0\n"
-            "# TYPE g gaugehistogram\ng_bucket{le=\"1.0\"} 1\ng_bucket{le=\"+Inf\"} 2\ng_gcount 2\ng_gsum 3\n"
+            "# TYPE g gaugehistogram\ng_bucket{le=\"1.0\"} 1\ng_bucket{le=\"+Inf\"} 2\ng_gcount "
+            "2\ng_gsum 3\n"
             "u 1\n"
             "# EOF\n");
 }
@@ -152,8 +157,10 @@ TEST(TextWriter, UnitOnlyWhenItIsTheNameSuffix) {
   set.add_family("d", MetricType::gauge, "", false, "seconds");
   set.add_sample("d", {}, 1);
   EXPECT_EQ(write_exposition(set, ExpositionFormat::openmetrics),
-            "# TYPE d_seconds gauge\n# UNIT d_seconds seconds\nd_seconds 1\n# TYPE d gauge\nd 1\n# EOF\n");
-  EXPECT_EQ(write_exposition(set, ExpositionFormat::text), "# TYPE d_seconds gauge\nd_seconds 1\n# TYPE d gauge\nd 1\n");
+            "# TYPE d_seconds gauge\n# UNIT d_seconds seconds\nd_seconds 1\n# TYPE d gauge\nd 1\n# "
+            "EOF\n");
+  EXPECT_EQ(write_exposition(set, ExpositionFormat::text),
+            "# TYPE d_seconds gauge\nd_seconds 1\n# TYPE d gauge\nd 1\n");
 }
 
 TEST(TextWriter, ExemplarsOnlyInOpenMetrics) {
@@ -168,7 +175,8 @@ TEST(TextWriter, BareUnknownFamilyIsDeclaredSoItSurvives) {
   set.add_family("x", MetricType::unknown);
   set.add_sample("x", {}, 1);
   EXPECT_EQ(write_exposition(set, ExpositionFormat::text), "# TYPE bare untyped\nx 1\n");
-  EXPECT_EQ(write_exposition(set, ExpositionFormat::openmetrics), "# TYPE bare unknown\nx 1\n# EOF\n");
+  EXPECT_EQ(write_exposition(set, ExpositionFormat::openmetrics),
+            "# TYPE bare unknown\nx 1\n# EOF\n");
 }
 
 TEST(TextWriter, StreamingWithExtraLabelsAndEmptyFamilies) {

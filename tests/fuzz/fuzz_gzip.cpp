@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   pe::GzipDecoder decoder(limit);
   std::string out;
   bool ok = true;
-  for (std::size_t pos = 0; ok && pos < input.size(); pos += chunk) ok = decoder.feed(input.substr(pos, chunk), out);
+  for (std::size_t pos = 0; ok && pos < input.size(); pos += chunk)
+    ok = decoder.feed(input.substr(pos, chunk), out);
   ok = ok && decoder.finish();
   if (!ok && decoder.error().empty()) std::abort();
   if (out.size() > limit + 1) std::abort();  // the cap holds

@@ -36,10 +36,12 @@ struct Reader {
 };
 
 const char* const kLabels[] = {"__name__", "a", "b", "le", "job", "instance", "missing"};
-const char* const kRegexes[] = {"(.*)", "a.*", "(.+)_total", "([a-z]+)(?P<rest>_.*)?", "", "x|y|z", "(.*);(.*)",
-                                "[", ".*bucket"};
+const char* const kRegexes[] = {"(.*)",    "a.*",   "(.+)_total", "([a-z]+)(?P<rest>_.*)?",
+                                "",        "x|y|z", "(.*);(.*)",  "[",
+                                ".*bucket"};
 const char* const kTargets[] = {"a", "b", "__name__", "${1}", "t_$2", "le", "x"};
-const char* const kReplacements[] = {"$1", "${1}_x", "", "$$", "$rest", "${2}", "metric_${1}", "v", "$1x"};
+const char* const kReplacements[] = {"$1",   "${1}_x",      "",  "$$", "$rest",
+                                     "${2}", "metric_${1}", "v", "$1x"};
 
 [[noreturn]] void fail(const char* what) {
   std::fprintf(stderr, "fuzz_relabel: %s\n", what);
@@ -94,7 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     next += f.sample_count;
     for (const pe::Sample& s : set.samples_of(f)) {
       if (!pe::is_valid_metric_name(s.name)) fail("invalid sample name");
-      if (static_cast<std::size_t>(s.label_begin) + s.label_count > set.labels.size()) fail("label range");
+      if (static_cast<std::size_t>(s.label_begin) + s.label_count > set.labels.size())
+        fail("label range");
       const auto ls = set.labels_of(s);
       for (std::size_t i = 0; i < ls.size(); ++i)
         for (std::size_t j = i + 1; j < ls.size(); ++j)

@@ -44,7 +44,8 @@ inline std::string preserved_model(const MetricSet& set, ExpositionFormat format
 }
 
 [[noreturn]] inline void mismatch(const char* what, const std::string& a, const std::string& b) {
-  std::fprintf(stderr, "round trip mismatch: %s\n--- first\n%s\n--- second\n%s\n", what, a.c_str(), b.c_str());
+  std::fprintf(stderr, "round trip mismatch: %s\n--- first\n%s\n--- second\n%s\n", what, a.c_str(),
+               b.c_str());
   std::abort();
 }
 
@@ -66,7 +67,8 @@ inline MetricSet reparse(const std::string& written, const ParseOptions& options
   o.max_samples = 0;
   o.max_bytes = 0;
   const ParseResult r = parse_exposition(written, again, o);
-  if (!r.ok) mismatch(("writer output does not parse: " + r.error.to_string()).c_str(), written, "");
+  if (!r.ok)
+    mismatch(("writer output does not parse: " + r.error.to_string()).c_str(), written, "");
   return again;
 }
 

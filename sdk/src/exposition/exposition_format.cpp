@@ -16,7 +16,9 @@
 namespace pe {
 namespace {
 
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
@@ -70,7 +72,8 @@ MediaRange parse_media_range(std::string_view range) noexcept {
   m.type = trim(range.substr(0, semi));
   while (semi != std::string_view::npos) {
     const std::size_t next = range.find(';', semi + 1);
-    const std::string_view param = trim(range.substr(semi + 1, next == std::string_view::npos ? next : next - semi - 1));
+    const std::string_view param =
+        trim(range.substr(semi + 1, next == std::string_view::npos ? next : next - semi - 1));
     semi = next;
     const std::size_t eq = param.find('=');
     if (eq == std::string_view::npos) continue;
@@ -120,8 +123,9 @@ ExpositionFormat negotiate_format(std::string_view accept_header) noexcept {
 
 ExpositionFormat format_from_content_type(std::string_view ct) noexcept {
   const std::size_t semi = ct.find(';');
-  return iequals(trim(ct.substr(0, semi)), "application/openmetrics-text") ? ExpositionFormat::openmetrics
-                                                                           : ExpositionFormat::text;
+  return iequals(trim(ct.substr(0, semi)), "application/openmetrics-text")
+             ? ExpositionFormat::openmetrics
+             : ExpositionFormat::text;
 }
 
 }  // namespace pe

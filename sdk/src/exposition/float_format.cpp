@@ -22,7 +22,9 @@ char* copy_literal(char* buf, std::string_view s) noexcept {
   return buf + s.size();
 }
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
 
 // Case-insensitive comparison of `s` with a lowercase ASCII literal.
 bool equals_lower(std::string_view s, std::string_view lower) noexcept {
@@ -178,7 +180,7 @@ bool parse_double(std::string_view s, double& out) noexcept {
   if (res.ptr != end) return false;
   if (res.ec == std::errc::result_out_of_range) {
     if (decimal_magnitude(s) > 0) return false;  // overflow: rejected, as Prometheus does
-    v = s[0] == '-' ? -0.0 : 0.0;               // underflow: rounds to zero
+    v = s[0] == '-' ? -0.0 : 0.0;                // underflow: rounds to zero
   } else if (res.ec != std::errc()) {
     return false;
   }

@@ -25,10 +25,13 @@ Wrapper detect(unsigned char b0, unsigned char b1) noexcept {
 
 int window_bits(Wrapper w) noexcept {
   switch (w) {
-    case Wrapper::gzip: return 15 + 16;
-    case Wrapper::zlib: return 15;
+    case Wrapper::gzip:
+      return 15 + 16;
+    case Wrapper::zlib:
+      return 15;
     case Wrapper::raw:
-    case Wrapper::unknown: break;
+    case Wrapper::unknown:
+      break;
   }
   return -15;
 }
@@ -71,12 +74,14 @@ bool GzipDecoder::feed(std::string_view chunk, std::string& out) {
       for (char c : chunk) s.pending[s.pending_size++] = static_cast<unsigned char>(c);
       return true;
     }
-    const unsigned char b0 = s.pending_size > 0 ? s.pending[0] : static_cast<unsigned char>(chunk[0]);
-    const unsigned char b1 = s.pending_size > 1   ? s.pending[1]
+    const unsigned char b0 =
+        s.pending_size > 0 ? s.pending[0] : static_cast<unsigned char>(chunk[0]);
+    const unsigned char b1 = s.pending_size > 1    ? s.pending[1]
                              : s.pending_size == 1 ? static_cast<unsigned char>(chunk[0])
                                                    : static_cast<unsigned char>(chunk[1]);
     s.wrapper = detect(b0, b1);
-    if (inflateInit2(&s.zs, window_bits(s.wrapper)) != Z_OK) return fail("zlib initialisation failed");
+    if (inflateInit2(&s.zs, window_bits(s.wrapper)) != Z_OK)
+      return fail("zlib initialisation failed");
     s.initialized = true;
     if (s.pending_size > 0) {
       unsigned char held[2];
@@ -121,7 +126,8 @@ bool GzipDecoder::feed(std::string_view chunk, std::string& out) {
       }
       if (rc == Z_BUF_ERROR && s.zs.avail_in == 0) break;  // needs more input
       if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        return fail(std::string("corrupt compressed data: ") + (s.zs.msg ? s.zs.msg : "inflate error"));
+        return fail(std::string("corrupt compressed data: ") +
+                    (s.zs.msg ? s.zs.msg : "inflate error"));
       }
     } while (s.zs.avail_in > 0 || s.zs.avail_out == 0);
     const std::size_t consumed = fed - s.zs.avail_in;

@@ -42,8 +42,8 @@ bool sample_belongs_to_family(std::string_view sample_name, std::string_view fam
         return true;
       constexpr std::string_view total = "_total";
       if (family_name.size() > total.size() && family_name.ends_with(total))
-        return has_suffix_after(sample_name, family_name.substr(0, family_name.size() - total.size()),
-                                "_created");
+        return has_suffix_after(
+            sample_name, family_name.substr(0, family_name.size() - total.size()), "_created");
       return false;
     }
     case MetricType::summary:

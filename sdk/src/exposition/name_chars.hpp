@@ -31,9 +31,17 @@ inline constexpr std::array<uint8_t, 256> kTable = [] {
 inline bool has(char c, uint8_t cls) noexcept {
   return (kTable[static_cast<unsigned char>(c)] & cls) != 0;
 }
-inline bool is_metric_start(char c) noexcept { return has(c, kMetricStart); }
-inline bool is_metric_char(char c) noexcept { return has(c, kMetricChar); }
-inline bool is_label_start(char c) noexcept { return has(c, kLabelStart); }
-inline bool is_label_char(char c) noexcept { return has(c, kLabelChar); }
+inline bool is_metric_start(char c) noexcept {
+  return has(c, kMetricStart);
+}
+inline bool is_metric_char(char c) noexcept {
+  return has(c, kMetricChar);
+}
+inline bool is_label_start(char c) noexcept {
+  return has(c, kLabelStart);
+}
+inline bool is_label_char(char c) noexcept {
+  return has(c, kLabelChar);
+}
 
 }  // namespace pe::name_chars

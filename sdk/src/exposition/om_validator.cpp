@@ -36,12 +36,18 @@ std::span<const std::string_view> generated_suffixes(MetricType type) noexcept {
   static constexpr std::string_view gaugehistogram[] = {"_bucket", "_gsum", "_gcount"};
   static constexpr std::string_view info[] = {"_info"};
   switch (type) {
-    case MetricType::counter: return counter;
-    case MetricType::summary: return summary;
-    case MetricType::histogram: return histogram;
-    case MetricType::gaugehistogram: return gaugehistogram;
-    case MetricType::info: return info;
-    default: break;
+    case MetricType::counter:
+      return counter;
+    case MetricType::summary:
+      return summary;
+    case MetricType::histogram:
+      return histogram;
+    case MetricType::gaugehistogram:
+      return gaugehistogram;
+    case MetricType::info:
+      return info;
+    default:
+      break;
   }
   return {};
 }
@@ -72,7 +78,8 @@ std::string OpenMetricsValidator::series_key(std::string_view name, std::span<co
   std::vector<const Label*> sorted;
   sorted.reserve(labels.size());
   for (const Label& l : labels) sorted.push_back(&l);
-  std::sort(sorted.begin(), sorted.end(), [](const Label* a, const Label* b) { return a->name < b->name; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Label* a, const Label* b) { return a->name < b->name; });
   std::string key(name);
   for (const Label* l : sorted) {
     key.push_back('\0');
@@ -88,7 +95,8 @@ std::string OpenMetricsValidator::group_key(const Family& family, std::span<cons
   kept.reserve(labels.size());
   for (const Label& l : labels) {
     const bool is_point_label =
-        ((family.type == MetricType::histogram || family.type == MetricType::gaugehistogram) && l.name == "le") ||
+        ((family.type == MetricType::histogram || family.type == MetricType::gaugehistogram) &&
+         l.name == "le") ||
         (family.type == MetricType::summary && l.name == "quantile") ||
         (family.type == MetricType::stateset && l.name == family.name);
     if (!is_point_label) kept.push_back(l);
@@ -109,18 +117,21 @@ std::string OpenMetricsValidator::end_family(const Family& family) {
   if (!err.empty()) return err;
   if (!family.unit.empty()) {
     if (family.type == MetricType::info || family.type == MetricType::stateset)
-      return std::string(to_string(family.type)) + " family " + quoted(family.name) + " cannot have a unit";
+      return std::string(to_string(family.type)) + " family " + quoted(family.name) +
+             " cannot have a unit";
     const std::string_view name = family.name;
     const bool suffixed = name.size() > family.unit.size() + 1 && name.ends_with(family.unit) &&
                           name[name.size() - family.unit.size() - 1] == '_';
     if (!suffixed)
-      return "unit " + quoted(family.unit) + " is not a suffix of the family name " + quoted(family.name);
+      return "unit " + quoted(family.unit) + " is not a suffix of the family name " +
+             quoted(family.name);
   }
   for (std::string_view suffix : generated_suffixes(family.type)) {
     std::string name = std::string(family.name) + std::string(suffix);
     if (!claimed_.insert(name).second)
-      return "metric family " + quoted(family.name) + " of type " + std::string(to_string(family.type)) +
-             " clashes with the name " + quoted(name) + " of another family";
+      return "metric family " + quoted(family.name) + " of type " +
+             std::string(to_string(family.type)) + " clashes with the name " + quoted(name) +
+             " of another family";
   }
   return {};
 }
@@ -134,7 +145,8 @@ std::string OpenMetricsValidator::end_group(const Family& family) {
   const std::string what = std::string(to_string(family.type)) + " " + quoted(family.name);
   if (!g.has_inf) return what + " has no +Inf bucket";
   for (std::size_t i = 1; i < g.buckets.size(); ++i) {
-    if (!(g.buckets[i].le > g.buckets[i - 1].le)) return what + " buckets are not in increasing le order";
+    if (!(g.buckets[i].le > g.buckets[i - 1].le))
+      return what + " buckets are not in increasing le order";
     if (g.buckets[i].value < g.buckets[i - 1].value)
       return what + " bucket counts are not cumulative (they decrease)";
   }
@@ -170,7 +182,8 @@ std::string OpenMetricsValidator::on_sample(const Family& family, const Sample& 
   if (series == last_series_) {
     if (!sample.has_timestamp || !last_has_timestamp_)
       return "series " + quoted(sample.name) + " repeats without timestamps";
-    if (sample.timestamp_ms < last_timestamp_) return "timestamps of series " + quoted(sample.name) + " go backwards";
+    if (sample.timestamp_ms < last_timestamp_)
+      return "timestamps of series " + quoted(sample.name) + " go backwards";
   }
   last_series_ = std::move(series);
   last_has_timestamp_ = sample.has_timestamp;
@@ -180,7 +193,8 @@ std::string OpenMetricsValidator::on_sample(const Family& family, const Sample& 
   if (exemplar != nullptr) {
     const bool allowed =
         (family.type == MetricType::counter && suffix == "_total") ||
-        ((family.type == MetricType::histogram || family.type == MetricType::gaugehistogram) && suffix == "_bucket");
+        ((family.type == MetricType::histogram || family.type == MetricType::gaugehistogram) &&
+         suffix == "_bucket");
     if (!allowed)
       return "exemplars are only allowed on counter _total and histogram _bucket samples, not on " +
              quoted(sample.name);
@@ -245,7 +259,8 @@ std::string OpenMetricsValidator::on_sample(const Family& family, const Sample& 
       if (v != 0 && v != 1) err = "stateset value must be 0 or 1";
       break;
     case MetricType::gauge:
-    case MetricType::unknown: break;
+    case MetricType::unknown:
+      break;
   }
   return err;
 }

@@ -53,7 +53,7 @@ class OpenMetricsValidator {
   static std::string group_key(const Family& family, std::span<const Label> labels);
   static std::string series_key(std::string_view name, std::span<const Label> labels);
 
-  std::unordered_set<std::string> claimed_;   // every name a family may use
+  std::unordered_set<std::string> claimed_;      // every name a family may use
   std::unordered_set<std::string> groups_seen_;  // metrics of the current family
   Group group_;
   std::string last_series_;

@@ -205,8 +205,12 @@ std::string rule_error(std::size_t index, RelabelAction action, const std::strin
          std::string(names[static_cast<std::size_t>(action)]) + "): " + problem;
 }
 
-char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-char ascii_upper(char c) noexcept { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+char ascii_lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+char ascii_upper(char c) noexcept {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
 
 }  // namespace
 
@@ -238,10 +242,12 @@ RelabelProgram::~RelabelProgram() = default;
 RelabelProgram::RelabelProgram(RelabelProgram&&) noexcept = default;
 RelabelProgram& RelabelProgram::operator=(RelabelProgram&&) noexcept = default;
 
-bool RelabelProgram::empty() const noexcept { return !impl_ || impl_->rules.empty(); }
+bool RelabelProgram::empty() const noexcept {
+  return !impl_ || impl_->rules.empty();
+}
 
-std::optional<RelabelProgram> RelabelProgram::compile(const std::vector<RelabelRule>& rules, std::string& error,
-                                                      std::size_t& error_rule) {
+std::optional<RelabelProgram> RelabelProgram::compile(const std::vector<RelabelRule>& rules,
+                                                      std::string& error, std::size_t& error_rule) {
   RelabelProgram program;
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const RelabelRule& r = rules[i];
@@ -258,20 +264,22 @@ std::optional<RelabelProgram> RelabelProgram::compile(const std::vector<RelabelR
     const bool default_regex = r.regex == kDefaultRegex;
     const bool default_replacement = r.replacement == "$1";
     const bool default_separator = r.separator == ";";
-    if (a == RelabelAction::hashmod && r.modulus == 0) return fail("hashmod requires a non-zero modulus");
+    if (a == RelabelAction::hashmod && r.modulus == 0)
+      return fail("hashmod requires a non-zero modulus");
     const bool needs_target = a == RelabelAction::replace || a == RelabelAction::hashmod ||
                               a == RelabelAction::lowercase || a == RelabelAction::uppercase ||
                               a == RelabelAction::keepequal || a == RelabelAction::dropequal;
     if (needs_target && r.target_label.empty()) return fail("'target_label' is required");
     if (a == RelabelAction::replace) {
       const bool templated = r.target_label.find('$') != std::string::npos;
-      if (templated ? !is_valid_target_template(r.target_label) : !is_valid_label_name(r.target_label))
+      if (templated ? !is_valid_target_template(r.target_label)
+                    : !is_valid_label_name(r.target_label))
         return fail("\"" + r.target_label + "\" is an invalid 'target_label'");
     } else if (needs_target && !is_valid_label_name(r.target_label)) {
       return fail("\"" + r.target_label + "\" is an invalid 'target_label'");
     }
-    if ((a == RelabelAction::lowercase || a == RelabelAction::uppercase || a == RelabelAction::keepequal ||
-         a == RelabelAction::dropequal) &&
+    if ((a == RelabelAction::lowercase || a == RelabelAction::uppercase ||
+         a == RelabelAction::keepequal || a == RelabelAction::dropequal) &&
         !default_replacement)
       return fail("'replacement' cannot be set for this action");
     if (a == RelabelAction::labelmap && !is_valid_target_template(r.replacement))
@@ -280,8 +288,8 @@ std::optional<RelabelProgram> RelabelProgram::compile(const std::vector<RelabelR
         (!default_regex || r.modulus != 0 || !default_separator))
       return fail("only 'source_labels' and 'target_label' may be set");
     if ((a == RelabelAction::labeldrop || a == RelabelAction::labelkeep) &&
-        (!r.source_labels.empty() || !r.target_label.empty() || r.modulus != 0 || !default_separator ||
-         !default_replacement))
+        (!r.source_labels.empty() || !r.target_label.empty() || r.modulus != 0 ||
+         !default_separator || !default_replacement))
       return fail("only 'regex' may be set");
 
     Rule rule;
@@ -309,15 +317,16 @@ namespace {
 
 // Matches `val` against the rule's regex, filling `groups` (null for the
 // default regex, whose only group is the whole input).
-bool match(const Rule& rule, std::string_view val, Scratch& sc, const re2::StringPiece*& groups, int& ngroups) {
+bool match(const Rule& rule, std::string_view val, Scratch& sc, const re2::StringPiece*& groups,
+           int& ngroups) {
   if (!rule.re) {
     groups = nullptr;
     ngroups = 1;
     return true;
   }
   ngroups = std::min(rule.re->NumberOfCapturingGroups(), kMaxGroups);
-  const bool ok = rule.re->Match(re2::StringPiece(val.data(), val.size()), 0, val.size(), RE2::ANCHOR_BOTH,
-                                 sc.groups.data(), ngroups + 1);
+  const bool ok = rule.re->Match(re2::StringPiece(val.data(), val.size()), 0, val.size(),
+                                 RE2::ANCHOR_BOTH, sc.groups.data(), ngroups + 1);
   groups = sc.groups.data();
   return ok;
 }
@@ -328,8 +337,8 @@ bool matches(const Rule& rule, std::string_view s) {
 
 // The cached result of the rule's regex on a label name, computing (and for
 // labelmap expanding) it on first sight.
-const RuleState::NameResult& name_result(const Rule& rule, RuleState& st, std::string_view name, MetricSet& set,
-                                          Scratch& sc) {
+const RuleState::NameResult& name_result(const Rule& rule, RuleState& st, std::string_view name,
+                                         MetricSet& set, Scratch& sc) {
   for (std::size_t i = 0; i < st.names_used; ++i)
     if (st.names[i].name == name) return st.names[i];
   RuleState::NameResult r;
@@ -421,7 +430,9 @@ Outcome run_rules(const std::vector<Rule>& rules, MetricSet& set, Scratch& sc) {
             // Value.
             sc.buf.clear();
             switch (rule.action) {
-              case RelabelAction::replace: expand(rule.replacement_tmpl, val, groups, ngroups, sc.buf); break;
+              case RelabelAction::replace:
+                expand(rule.replacement_tmpl, val, groups, ngroups, sc.buf);
+                break;
               case RelabelAction::lowercase:
                 for (char c : val) sc.buf.push_back(ascii_lower(c));
                 break;

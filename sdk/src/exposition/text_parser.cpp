@@ -51,7 +51,9 @@ namespace {
 
 constexpr std::string_view kEofLine = "# EOF";
 
-bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+bool is_blank(char c) noexcept {
+  return c == ' ' || c == '\t';
+}
 
 std::string quoted(std::string_view s) {
   std::string q = "\"";
@@ -124,9 +126,11 @@ bool parse_seconds_timestamp(std::string_view s, int64_t& out) noexcept {
   if (i == s.size() && int_end - int_begin <= 16) {
     // At most 16 integer digits: seconds * 1000 + ms fits in uint64.
     uint64_t ms = 0;
-    for (std::size_t k = int_begin; k < int_end; ++k) ms = ms * 10 + static_cast<uint64_t>(s[k] - '0');
+    for (std::size_t k = int_begin; k < int_end; ++k)
+      ms = ms * 10 + static_cast<uint64_t>(s[k] - '0');
     for (std::size_t k = 0; k < 3; ++k)
-      ms = ms * 10 + (frac_begin + k < frac_end ? static_cast<uint64_t>(s[frac_begin + k] - '0') : 0);
+      ms = ms * 10 +
+           (frac_begin + k < frac_end ? static_cast<uint64_t>(s[frac_begin + k] - '0') : 0);
     constexpr auto kMaxMs = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
     if (negative)
       out = ms > kMaxMs ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(ms);
@@ -152,25 +156,32 @@ bool parse_seconds_timestamp(std::string_view s, int64_t& out) noexcept {
 // _sum and _count; anything else (a "_created" too) is a metric of its own,
 // as in Prometheus's and client_golang's text parsers.
 bool belongs_to(std::string_view name, const Family& family, bool om) noexcept {
-  if (om) return family.type == MetricType::counter ? name != family.name && sample_belongs_to_family(name, family.name, family.type)
-                                                    : sample_belongs_to_family(name, family.name, family.type);
+  if (om)
+    return family.type == MetricType::counter
+               ? name != family.name && sample_belongs_to_family(name, family.name, family.type)
+               : sample_belongs_to_family(name, family.name, family.type);
   auto suffixed = [&](std::string_view suffix) {
-    return name.size() == family.name.size() + suffix.size() && name.starts_with(family.name) && name.ends_with(suffix);
+    return name.size() == family.name.size() + suffix.size() && name.starts_with(family.name) &&
+           name.ends_with(suffix);
   };
   switch (family.type) {
-    case MetricType::histogram: return suffixed("_bucket") || suffixed("_sum") || suffixed("_count");
-    case MetricType::summary: return name == family.name || suffixed("_sum") || suffixed("_count");
+    case MetricType::histogram:
+      return suffixed("_bucket") || suffixed("_sum") || suffixed("_count");
+    case MetricType::summary:
+      return name == family.name || suffixed("_sum") || suffixed("_count");
     case MetricType::counter:
     case MetricType::gauge:
-    case MetricType::unknown: return name == family.name;
-    default: break;
+    case MetricType::unknown:
+      return name == family.name;
+    default:
+      break;
   }
   return sample_belongs_to_family(name, family.name, family.type);
 }
 
 bool is_om_generated_suffix(std::string_view s) noexcept {
-  return s == "_total" || s == "_created" || s == "_bucket" || s == "_sum" || s == "_count" || s == "_gsum" ||
-         s == "_gcount" || s == "_info";
+  return s == "_total" || s == "_created" || s == "_bucket" || s == "_sum" || s == "_count" ||
+         s == "_gsum" || s == "_gcount" || s == "_info";
 }
 
 class Parser {
@@ -205,7 +216,9 @@ class Parser {
   }
   std::string_view unescape(const char* b, const char* e, bool help);
 
-  Family* current() noexcept { return cur_ >= 0 ? &out_.families[static_cast<std::size_t>(cur_)] : nullptr; }
+  Family* current() noexcept {
+    return cur_ >= 0 ? &out_.families[static_cast<std::size_t>(cur_)] : nullptr;
+  }
   bool start_family(std::string_view name, MetricType type, const char* at);
   bool close_family(const char* at);
 
@@ -271,7 +284,8 @@ bool Parser::start_family(std::string_view name, MetricType type, const char* at
     std::string err = validator_->begin_family(name);
     if (!err.empty()) return fail(at, std::move(err));
   } else if (strict_ && !strict_text_names_.insert(name).second) {
-    return fail(at, "metric family " + quoted(name) + " appears again after other families (families must be contiguous)");
+    return fail(at, "metric family " + quoted(name) +
+                        " appears again after other families (families must be contiguous)");
   }
   out_.add_family(name, type);
   cur_ = static_cast<long>(out_.families.size()) - 1;
@@ -285,15 +299,17 @@ ParseResult Parser::run() {
   result.format = om_ ? ExpositionFormat::openmetrics : ExpositionFormat::text;
   if (opt_.max_bytes != 0 && input_.size() > opt_.max_bytes) {
     result.ok = false;
-    result.error.message = "input of " + std::to_string(input_.size()) + " bytes exceeds the limit of " +
-                           std::to_string(opt_.max_bytes) + " bytes";
+    result.error.message = "input of " + std::to_string(input_.size()) +
+                           " bytes exceeds the limit of " + std::to_string(opt_.max_bytes) +
+                           " bytes";
     return result;
   }
   const char* p = input_.data();
   const char* const end = p + input_.size();
   const bool may_skip = opt_.skip_invalid_lines && !strict_;
   while (p < end) {
-    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    const char* nl =
+        static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
     const char* eol = nl != nullptr ? nl : end;
     ++line_no_;
     line_begin_ = p;
@@ -321,7 +337,8 @@ ParseResult Parser::run() {
   result.samples = samples_;
   if (om_ && !saw_eof_) {
     result.ok = false;
-    result.error = {line_no_ == 0 ? 1 : line_no_, 1, "OpenMetrics input must end with a \"# EOF\" line"};
+    result.error = {line_no_ == 0 ? 1 : line_no_, 1,
+                    "OpenMetrics input must end with a \"# EOF\" line"};
     return result;
   }
   line_begin_ = end;
@@ -358,7 +375,9 @@ bool Parser::parse_comment(const char* b, const char* e) {
     if (line.starts_with("# TYPE ")) return parse_metadata(Meta::type, b + 7, e);
     if (line.starts_with("# UNIT ")) return parse_metadata(Meta::unit, b + 7, e);
     if (line.starts_with("# EOF")) return fail(b, "unexpected text after # EOF");
-    if (strict_) return fail(b, "invalid comment line (OpenMetrics allows only # HELP, # TYPE, # UNIT and # EOF)");
+    if (strict_)
+      return fail(
+          b, "invalid comment line (OpenMetrics allows only # HELP, # TYPE, # UNIT and # EOF)");
     return true;
   }
   // Text: "#" blanks keyword blanks ...; anything else is a comment.
@@ -416,7 +435,8 @@ bool Parser::parse_metadata(Meta kind, const char* p, const char* e) {
     }
     case Meta::unit:
       for (char c : payload)
-        if (!name_chars::is_metric_char(c)) return fail(payload_at, "invalid unit " + quoted(payload));
+        if (!name_chars::is_metric_char(c))
+          return fail(payload_at, "invalid unit " + quoted(payload));
       unit = stable(payload);
       break;
   }
@@ -515,7 +535,8 @@ bool Parser::parse_labels(const char*& p, const char* e, uint32_t& count) {
     }
     const char* name_begin = p;
     if (!name_chars::is_label_start(*p)) {
-      if (*p == '"') return fail(p, "quoted (UTF-8) names are not supported; expected a label name");
+      if (*p == '"')
+        return fail(p, "quoted (UTF-8) names are not supported; expected a label name");
       return fail(p, "expected a label name");
     }
     ++p;
@@ -527,7 +548,8 @@ bool Parser::parse_labels(const char*& p, const char* e, uint32_t& count) {
     ++p;
     if (!om_)
       while (p < e && is_blank(*p)) ++p;
-    if (p == e || *p != '"') return fail(p, "expected '\"' to start the value of label " + quoted(name));
+    if (p == e || *p != '"')
+      return fail(p, "expected '\"' to start the value of label " + quoted(name));
     std::string_view value;
     if (!parse_label_value(p, e, value)) return false;
     // Names repeat from sample to sample: reuse the previous sample's copy.
@@ -542,7 +564,8 @@ bool Parser::parse_labels(const char*& p, const char* e, uint32_t& count) {
     // sets are checked once, sorted, at the end (no quadratic blow-up).
     if (count < kLinearDuplicateCheck) {
       for (std::size_t i = first; i < out_.labels.size(); ++i)
-        if (out_.labels[i].name == name) return fail(name_begin, "duplicate label name " + quoted(name));
+        if (out_.labels[i].name == name)
+          return fail(name_begin, "duplicate label name " + quoted(name));
     }
     out_.labels.push_back({name, value});
     ++count;
@@ -551,7 +574,8 @@ bool Parser::parse_labels(const char*& p, const char* e, uint32_t& count) {
   }
   if (count > kLinearDuplicateCheck) {
     sorted_names_.clear();
-    for (std::size_t i = first; i < out_.labels.size(); ++i) sorted_names_.push_back(out_.labels[i].name);
+    for (std::size_t i = first; i < out_.labels.size(); ++i)
+      sorted_names_.push_back(out_.labels[i].name);
     std::sort(sorted_names_.begin(), sorted_names_.end());
     const auto dup = std::adjacent_find(sorted_names_.begin(), sorted_names_.end());
     if (dup != sorted_names_.end()) return fail(open, "duplicate label name " + quoted(*dup));
@@ -561,7 +585,8 @@ bool Parser::parse_labels(const char*& p, const char* e, uint32_t& count) {
 
 bool Parser::parse_exemplar(const char*& p, const char* e, Exemplar& ex) {
   // p is at "# {".
-  if (e - p < 3 || p[1] != ' ' || p[2] != '{') return fail(p, "expected \"# {\" to start an exemplar");
+  if (e - p < 3 || p[1] != ' ' || p[2] != '{')
+    return fail(p, "expected \"# {\" to start an exemplar");
   p += 2;
   ex.label_begin = static_cast<uint32_t>(out_.labels.size());
   uint32_t count = 0;
@@ -584,7 +609,8 @@ bool Parser::parse_exemplar(const char*& p, const char* e, Exemplar& ex) {
     while (p < e && *p != ' ') ++p;
     double ts = 0;
     if (!parse_double({tb, static_cast<std::size_t>(p - tb)}, ts) || !std::isfinite(ts))
-      return fail(tb, "invalid exemplar timestamp " + quoted({tb, static_cast<std::size_t>(p - tb)}));
+      return fail(tb,
+                  "invalid exemplar timestamp " + quoted({tb, static_cast<std::size_t>(p - tb)}));
     ex.timestamp_seconds = ts;
     ex.has_timestamp = true;
     if (p < e) return fail(p, "unexpected text after the exemplar");
@@ -603,7 +629,8 @@ bool Parser::check_strict_text_sample(const Family& f, const Sample& s, const ch
   for (const Label& l : out_.labels_of(s)) {
     if (l.name != want) continue;
     double v = 0;
-    if (!parse_double(l.value, v)) return fail(at, "invalid " + std::string(want) + " value " + quoted(l.value));
+    if (!parse_double(l.value, v))
+      return fail(at, "invalid " + std::string(want) + " value " + quoted(l.value));
     return true;
   }
   return fail(at, quoted(s.name) + " has no " + std::string(want) + " label");
@@ -612,7 +639,8 @@ bool Parser::check_strict_text_sample(const Family& f, const Sample& s, const ch
 bool Parser::parse_sample(const char* b, const char* e) {
   const char* p = b;
   if (!name_chars::is_metric_start(*p)) {
-    if (*p == '{') return fail(p, "quoted (UTF-8) metric names are not supported; expected a metric name");
+    if (*p == '{')
+      return fail(p, "quoted (UTF-8) metric names are not supported; expected a metric name");
     return fail(p, "expected a metric name");
   }
   ++p;
@@ -632,7 +660,9 @@ bool Parser::parse_sample(const char* b, const char* e) {
   // Value.
   if (om_) {
     if (p == e) return fail(p, "missing sample value");
-    if (*p != ' ') return fail(p, p[-1] == '}' ? "expected a space before the value" : "invalid character in metric name");
+    if (*p != ' ')
+      return fail(p, p[-1] == '}' ? "expected a space before the value"
+                                  : "invalid character in metric name");
     ++p;
   } else {
     const char* before = p;
@@ -646,7 +676,9 @@ bool Parser::parse_sample(const char* b, const char* e) {
   else
     while (p < e && !is_blank(*p)) ++p;
   if (!parse_double({vb, static_cast<std::size_t>(p - vb)}, s.value))
-    return fail(vb, vb == p ? "missing sample value" : "invalid sample value " + quoted({vb, static_cast<std::size_t>(p - vb)}));
+    return fail(vb, vb == p
+                        ? "missing sample value"
+                        : "invalid sample value " + quoted({vb, static_cast<std::size_t>(p - vb)}));
   // Timestamp and exemplar.
   Exemplar ex;
   bool has_exemplar = false;
@@ -693,7 +725,8 @@ bool Parser::parse_sample(const char* b, const char* e) {
   if (!same_as_last) {
     if (f == nullptr || !belongs_to(raw_name, *f, om_)) {
       if (f != nullptr && om_ && strict_ && raw_name.starts_with(f->name) &&
-          (raw_name.size() == f->name.size() || is_om_generated_suffix(raw_name.substr(f->name.size()))))
+          (raw_name.size() == f->name.size() ||
+           is_om_generated_suffix(raw_name.substr(f->name.size()))))
         return fail(b, "sample name " + quoted(raw_name) + " is not valid in " +
                            std::string(to_string(f->type)) + " family " + quoted(f->name));
       const std::string_view name = stable(raw_name);
@@ -717,8 +750,9 @@ bool Parser::parse_sample(const char* b, const char* e) {
   prev_label_count_ = s.label_count;
 
   if (validator_) {
-    std::string err = validator_->on_sample(*f, s, out_.labels_of(s), has_exemplar ? &ex : nullptr,
-                                            has_exemplar ? out_.labels_of(ex) : std::span<const Label>{});
+    std::string err =
+        validator_->on_sample(*f, s, out_.labels_of(s), has_exemplar ? &ex : nullptr,
+                              has_exemplar ? out_.labels_of(ex) : std::span<const Label>{});
     if (!err.empty()) return fail(b, std::move(err));
   } else if (strict_) {
     return check_strict_text_sample(*f, s, b);

@@ -82,7 +82,8 @@ void append_double(std::string& out, double v) {
 void append_seconds_from_ms(std::string& out, int64_t ms) {
   char buf[kMaxNumberChars + 8];
   char* p = buf;
-  uint64_t mag = ms < 0 ? static_cast<uint64_t>(0) - static_cast<uint64_t>(ms) : static_cast<uint64_t>(ms);
+  uint64_t mag =
+      ms < 0 ? static_cast<uint64_t>(0) - static_cast<uint64_t>(ms) : static_cast<uint64_t>(ms);
   if (ms < 0) *p++ = '-';
   const uint64_t whole = mag / 1000;
   auto frac = static_cast<unsigned>(mag % 1000);
@@ -127,14 +128,19 @@ void append_canonical_float_label(std::string& out, std::string_view v, bool ope
 
 std::string_view text_type_name(MetricType t) noexcept {
   switch (t) {
-    case MetricType::counter: return "counter";
+    case MetricType::counter:
+      return "counter";
     case MetricType::gauge:
     case MetricType::info:
-    case MetricType::stateset: return "gauge";
+    case MetricType::stateset:
+      return "gauge";
     case MetricType::histogram:
-    case MetricType::gaugehistogram: return "histogram";
-    case MetricType::summary: return "summary";
-    case MetricType::unknown: break;
+    case MetricType::gaugehistogram:
+      return "histogram";
+    case MetricType::summary:
+      return "summary";
+    case MetricType::unknown:
+      break;
   }
   return {};
 }
@@ -145,8 +151,10 @@ std::string_view float_label_of(const Family& family, std::string_view sample_na
     case MetricType::histogram:
     case MetricType::gaugehistogram:
       return ends_with(sample_name, "_bucket") ? "le" : std::string_view{};
-    case MetricType::summary: return sample_name == family.name ? "quantile" : std::string_view{};
-    default: break;
+    case MetricType::summary:
+      return sample_name == family.name ? "quantile" : std::string_view{};
+    default:
+      break;
   }
   return {};
 }
@@ -160,7 +168,8 @@ int ExpositionWriter::deferred_slot(const Family& family, std::string_view sampl
   // The family's own name plus `suffix` (a counter family may be named "x_total").
   auto is = [&](std::string_view suffix) {
     std::string_view stem = family.name;
-    if (family.type == MetricType::counter && ends_with(stem, kTotal)) stem.remove_suffix(kTotal.size());
+    if (family.type == MetricType::counter && ends_with(stem, kTotal))
+      stem.remove_suffix(kTotal.size());
     return sample_name.size() == stem.size() + suffix.size() && sample_name.starts_with(stem) &&
            sample_name.ends_with(suffix);
   };
@@ -174,7 +183,8 @@ int ExpositionWriter::deferred_slot(const Family& family, std::string_view sampl
       if (is("_gsum")) return 1;
       if (is("_gcount")) return 2;
       break;
-    default: break;
+    default:
+      break;
   }
   return -1;
 }
@@ -196,8 +206,8 @@ void ExpositionWriter::write_header(const Family& family, std::string_view first
   } else {
     type = text_type_name(family.type);
     if (family.type == MetricType::counter && !ends_with(name, kTotal) &&
-        first_sample_name.size() == name.size() + kTotal.size() && first_sample_name.starts_with(name) &&
-        first_sample_name.ends_with(kTotal)) {
+        first_sample_name.size() == name.size() + kTotal.size() &&
+        first_sample_name.starts_with(name) && first_sample_name.ends_with(kTotal)) {
       name = first_sample_name;
     } else if (family.type == MetricType::info && !first_sample_name.empty()) {
       name = first_sample_name;
@@ -205,10 +215,12 @@ void ExpositionWriter::write_header(const Family& family, std::string_view first
   }
   const bool help_line = family.has_help || !family.help.empty();
   const bool unit_line = om && !family.unit.empty() && name.size() > family.unit.size() + 1 &&
-                         name.ends_with(family.unit) && name[name.size() - family.unit.size() - 1] == '_';
+                         name.ends_with(family.unit) &&
+                         name[name.size() - family.unit.size() - 1] == '_';
   // A family with nothing else to show is declared explicitly, so it survives
   // a round trip instead of vanishing.
-  if (type.empty() && !help_line && !unit_line && first_sample_name.empty()) type = om ? "unknown" : "untyped";
+  if (type.empty() && !help_line && !unit_line && first_sample_name.empty())
+    type = om ? "unknown" : "untyped";
   if (help_line) {
     out_.append("# HELP ");
     out_.append(name);
