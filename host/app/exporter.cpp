@@ -85,7 +85,9 @@ int run_exporter(const CliOptions& options) {
   WorkerPool pool(pool_size(*config));
   auto state = std::make_shared<ServingState>();
   state->config = config;
-  state->auth = BearerAuth(config->auth.bearer_tokens);
+  state->auth = std::make_unique<Authenticator>(config->auth);
+  state->rate_limiter =
+      std::make_unique<RateLimiter>(config->auth.rate_limit, config->auth.rate_limit_burst);
   for (const auto& c : created.collectors) {
     std::string error;
     if (!state->routes.add(c, error)) {

@@ -12,16 +12,20 @@
 #include "collect/collector.hpp"
 #include "collect/scrape_orchestrator.hpp"
 #include "config/exporter_config.hpp"
-#include "http/bearer_auth.hpp"
+#include "auth/authenticator.hpp"
+#include "auth/rate_limiter.hpp"
 #include "http/plugin_route_table.hpp"
 
 namespace pe::host {
 
+// The authenticator and rate limiter keep caches and counters, so the
+// (otherwise immutable) state owns them behind pointers.
 struct ServingState {
   std::shared_ptr<const ExporterConfig> config;
   std::unique_ptr<ScrapeOrchestrator> orchestrator;
   PluginRouteTable routes;
-  BearerAuth auth{{}};
+  std::unique_ptr<Authenticator> auth;
+  std::unique_ptr<RateLimiter> rate_limiter;
   std::string configz_json;
 };
 

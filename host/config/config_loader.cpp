@@ -3,12 +3,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "auth/bcrypt_verifier.hpp"
+#include "auth/cidr_allowlist.hpp"
 #include "config/config_document.hpp"
+#include "http/tls_server_context.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
 
 #ifndef PE_DEFAULT_PLUGIN_DIR
@@ -31,11 +35,94 @@ std::string default_plugin_dir() {
 
 namespace {
 
-void read_web(TableView t, WebConfig& web) {
-  if (auto v = t.string_array("listen_addresses")) {
-    if (v->empty()) t.error("listen_addresses", "needs at least one address");
-    else web.listen_addresses = *v;
+// Prometheus exporter-toolkit spellings of the TLS client policies.
+constexpr std::string_view kClientAuthTypes[] = {"NoClientCert", "RequestClientCert",
+                                                 "RequireAnyClientCert", "VerifyClientCertIfGiven",
+                                                 "RequireAndVerifyClientCert"};
+constexpr std::string_view kTlsVersions[] = {"TLS10", "TLS11", "TLS12", "TLS13"};
+
+TlsConfig read_tls(TableView t) {
+  TlsConfig tls;
+  if (t.require("cert_file")) tls.cert_file = t.string("cert_file").value_or("");
+  if (t.require("key_file")) tls.key_file = t.string("key_file").value_or("");
+  if (auto v = t.string("client_ca_file")) tls.client_ca_file = *v;
+  if (auto v = t.string("client_auth_type")) {
+    bool known = false;
+    for (auto k : kClientAuthTypes) known |= *v == k;
+    if (!known)
+      t.error("client_auth_type", "unknown client_auth_type \"" + *v +
+                                      "\" (NoClientCert, RequestClientCert, RequireAnyClientCert, "
+                                      "VerifyClientCertIfGiven, RequireAndVerifyClientCert)");
+    tls.client_auth = *v;
   }
+  if (auto v = t.string_array("client_allowed_sans")) tls.client_allowed_sans = *v;
+  for (auto [key, out] : {std::pair{"min_version", &tls.min_version},
+                          std::pair{"max_version", &tls.max_version}}) {
+    if (auto v = t.string(key)) {
+      bool known = false;
+      for (auto k : kTlsVersions) known |= *v == k;
+      if (!known) t.error(key, "unknown TLS version \"" + *v + "\" (TLS10, TLS11, TLS12, TLS13)");
+      *out = *v;
+    }
+  }
+  if (auto v = t.string_array("cipher_suites")) tls.cipher_suites = *v;
+  if (auto v = t.string_array("curve_preferences")) tls.curve_preferences = *v;
+  const bool verifies = tls.client_auth == "VerifyClientCertIfGiven" ||
+                        tls.client_auth == "RequireAndVerifyClientCert";
+  if (verifies && tls.client_ca_file.empty())
+    t.error_here("client_auth_type " + tls.client_auth + " needs client_ca_file");
+  if (!verifies && !tls.client_ca_file.empty() && t.has("client_ca_file"))
+    t.error("client_ca_file",
+            "client_ca_file is set but client_auth_type " + tls.client_auth +
+                " does not verify client certificates (use VerifyClientCertIfGiven or "
+                "RequireAndVerifyClientCert)");
+  if (!tls.client_allowed_sans.empty() && !verifies)
+    t.error("client_allowed_sans", "client_allowed_sans needs a client_auth_type that verifies");
+  return tls;
+}
+
+ListenerConfig read_listener(TableView t) {
+  ListenerConfig l;
+  if (t.require("address")) l.address = t.string("address").value_or("");
+  if (auto tls = t.subtable("tls")) {
+    const std::size_t errors_before = t.doc().errors().size();
+    l.tls = read_tls(*tls);
+    // Files, key/certificate match, ciphers and curves, as the server will use them.
+    if (t.doc().errors().size() == errors_before) {
+      std::string problem = TlsServerContext::check(*l.tls);
+      if (!problem.empty()) tls->error_here(problem);
+    }
+  }
+  if (auto v = t.string_array("allow_cidrs")) {
+    std::string error;
+    if (!CidrAllowlist::parse(*v, error)) t.error("allow_cidrs", error);
+    l.allow_cidrs = *v;
+  }
+  if (auto v = t.string_array("serve")) {
+    l.serve = 0;
+    for (const std::string& g : *v) {
+      if (g == "health") l.serve |= static_cast<uint8_t>(EndpointGroup::health);
+      else if (g == "metrics") l.serve |= static_cast<uint8_t>(EndpointGroup::metrics);
+      else if (g == "plugins") l.serve |= static_cast<uint8_t>(EndpointGroup::plugins);
+      else if (g == "admin") l.serve |= static_cast<uint8_t>(EndpointGroup::admin);
+      else if (g == "all") l.serve = 0xff;
+      else t.error("serve", "unknown endpoint group \"" + g + "\" (health, metrics, plugins, admin, all)");
+    }
+    if (l.serve == 0 && v->empty()) t.error("serve", "serves nothing");
+  }
+  if (auto v = t.integer("max_connections")) {
+    if (*v < 1) t.error("max_connections", "must be positive");
+    else l.max_connections = static_cast<uint32_t>(*v);
+  }
+  return l;
+}
+
+void read_web(TableView t, WebConfig& web, bool& explicit_addresses) {
+  if (auto v = t.string_array("listen_addresses")) {
+    web.listen_addresses = *v;
+    explicit_addresses = true;
+  }
+  for (TableView& l : t.table_array("listener")) web.listeners.push_back(read_listener(l));
   if (auto v = t.string("telemetry_path")) {
     if (v->empty() || (*v)[0] != '/') t.error("telemetry_path", "must start with '/'");
     else web.telemetry_path = *v;
@@ -58,6 +145,8 @@ void read_web(TableView t, WebConfig& web) {
   };
   duration("scrape_timeout_offset", web.scrape_timeout_offset, true);
   duration("read_timeout", web.read_timeout, false);
+  duration("header_timeout", web.header_timeout, false);
+  duration("body_timeout", web.body_timeout, false);
   duration("write_timeout", web.write_timeout, false);
   duration("keep_alive_timeout", web.keep_alive_timeout, false);
   duration("shutdown_grace", web.shutdown_grace, true);
@@ -65,6 +154,27 @@ void read_web(TableView t, WebConfig& web) {
     if (*v < 1) t.error("max_body_bytes", "must be positive");
     else web.max_body_bytes = static_cast<uint64_t>(*v);
   }
+  if (auto v = t.string_map("headers")) {
+    for (auto& [name, value] : *v) {
+      bool ok = !name.empty() && name.find_first_of(" :\r\n\t") == std::string::npos &&
+                value.find_first_of("\r\n") == std::string::npos;
+      if (!ok) t.error("headers", "invalid header \"" + name + "\"");
+    }
+    web.headers = *v;
+  }
+}
+
+RoleSet read_roles(TableView t) {
+  RoleSet roles;
+  if (!t.require("roles")) return roles;
+  if (auto v = t.string_array("roles")) {
+    for (const std::string& r : *v) {
+      if (auto role = role_from_string(r)) roles = roles.with(*role);
+      else t.error("roles", "unknown role \"" + r + "\" (scrape, push, admin)");
+    }
+    if (v->empty()) t.error("roles", "needs at least one role");
+  }
+  return roles;
 }
 
 void read_tokens_file(TableView t, const std::string& file, std::vector<std::string>& out) {
@@ -81,26 +191,79 @@ void read_tokens_file(TableView t, const std::string& file, std::vector<std::str
 }
 
 void read_auth(TableView t, AuthConfig& auth) {
+  // Shorthand: tokens with every role.
+  std::vector<std::string> all_role_tokens;
   if (auto v = t.string_array("bearer_tokens")) {  // inline: redacted by key name
-    auth.bearer_tokens.insert(auth.bearer_tokens.end(), v->begin(), v->end());
+    all_role_tokens = *v;
   }
   if (auto files = t.string_array("bearer_token_files")) {
-    for (const std::string& f : *files) read_tokens_file(t, f, auth.bearer_tokens);
+    for (const std::string& f : *files) read_tokens_file(t, f, all_role_tokens);
   }
   if (auto vars = t.string_array("bearer_token_env")) {
     for (const std::string& var : *vars) {
       const char* value = std::getenv(var.c_str());
       if (!value || !*value) t.error("bearer_token_env", "environment variable " + var + " is not set");
-      else auth.bearer_tokens.emplace_back(value);
+      else all_role_tokens.emplace_back(value);
     }
   }
-  for (const std::string& tok : auth.bearer_tokens) {
-    if (tok.size() < 8) {
-      t.error_here("a bearer token is shorter than 8 characters; use a long random token");
+  for (std::size_t i = 0; i < all_role_tokens.size(); ++i)
+    auth.tokens.push_back(TokenIdentity{"bearer#" + std::to_string(i + 1), all_role_tokens[i],
+                                        RoleSet::all()});
+  std::set<std::string> names;
+  for (TableView& tt : t.table_array("token")) {
+    TokenIdentity id;
+    if (tt.require("name")) id.name = tt.string("name").value_or("");
+    if (!id.name.empty() && !names.insert("token:" + id.name).second)
+      tt.error("name", "duplicate token name \"" + id.name + "\"");
+    bool found = false;
+    if (auto secret = tt.secret("token", found)) id.token = *secret;
+    if (!found) tt.error_here("needs token, token_file or token_env");
+    id.roles = read_roles(tt);
+    auth.tokens.push_back(std::move(id));
+  }
+  for (const TokenIdentity& tok : auth.tokens) {
+    if (!tok.token.empty() && tok.token.size() < 16) {
+      t.error_here("token " + tok.name + " is shorter than 16 characters; use a long random token");
       break;
     }
   }
+  for (TableView& ut : t.table_array("user")) {
+    UserIdentity id;
+    if (ut.require("name")) id.name = ut.string("name").value_or("");
+    if (id.name.find(':') != std::string::npos) ut.error("name", "a user name cannot contain ':'");
+    if (!id.name.empty() && !names.insert("user:" + id.name).second)
+      ut.error("name", "duplicate user \"" + id.name + "\"");
+    bool found = false;
+    if (auto hash = ut.secret("password_hash", found)) {
+      id.password_hash = *hash;
+      if (!BcryptVerifier::valid_hash(id.password_hash))
+        ut.error(ut.has("password_hash") ? "password_hash" : "password_hash_file",
+                 "not a bcrypt hash (use: htpasswd -nBC 10 \"\" | tr -d ':\\n')");
+    }
+    if (!found) ut.error_here("needs password_hash, password_hash_file or password_hash_env");
+    id.roles = read_roles(ut);
+    auth.users.push_back(std::move(id));
+  }
+  for (TableView& ct : t.table_array("client_cert")) {
+    CertificateIdentity id;
+    if (ct.require("san")) id.san = ct.string("san").value_or("");
+    id.roles = read_roles(ct);
+    auth.certificates.push_back(std::move(id));
+  }
   if (auto v = t.boolean("open_health_endpoints")) auth.open_health_endpoints = *v;
+  if (auto rl = t.subtable("rate_limit")) {
+    if (rl->require("requests_per_second")) {
+      if (auto v = rl->number("requests_per_second")) {
+        if (*v <= 0) rl->error("requests_per_second", "must be positive");
+        auth.rate_limit = *v;
+      }
+    }
+    auth.rate_limit_burst = std::max(1.0, auth.rate_limit);
+    if (auto v = rl->number("burst")) {
+      if (*v < 1) rl->error("burst", "must be at least 1");
+      auth.rate_limit_burst = *v;
+    }
+  }
 }
 
 std::vector<RelabelRule> read_relabel(TableView parent, std::string_view key) {
@@ -236,14 +399,27 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
     if (*v < 0 || *v > 4096) top.error("collector_threads", "must be between 0 and 4096");
     else cfg.collector_threads = static_cast<int>(*v);
   }
+  bool explicit_addresses = false;
   if (auto web = top.subtable("web")) {
-    read_web(*web, cfg.web);
+    read_web(*web, cfg.web, explicit_addresses);
     if (auto v = web->integer("ready_min_collectors_up")) {
       if (*v < 0) web->error("ready_min_collectors_up", "must not be negative");
       else cfg.ready_min_collectors_up = static_cast<uint32_t>(*v);
     }
   }
-  if (!overrides.listen_addresses.empty()) cfg.web.listen_addresses = overrides.listen_addresses;
+  // Plain listeners: the flag's, else the file's listen_addresses, else the
+  // default — unless [[web.listener]] tables say everything.
+  if (!overrides.listen_addresses.empty()) {
+    cfg.web.listen_addresses = overrides.listen_addresses;
+  } else if (!explicit_addresses && !cfg.web.listeners.empty()) {
+    cfg.web.listen_addresses.clear();
+  }
+  for (const std::string& a : cfg.web.listen_addresses) {
+    ListenerConfig l;
+    l.address = a;
+    cfg.web.listeners.push_back(std::move(l));
+  }
+  if (cfg.web.listeners.empty()) top.error("web", "no listener: give listen_addresses or [[web.listener]]");
   if (auto auth = top.subtable("auth")) read_auth(*auth, cfg.auth);
   cfg.relabel = read_relabel(top, "relabel");
 

@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "auth/role.hpp"
 #include "plugin_exporter/exposition/relabel.hpp"
 
 namespace toml {
@@ -25,24 +27,76 @@ class ConfigDocument;
 using Duration = std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
+struct TlsConfig {
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;
+  // exporter-toolkit's client_auth_type: NoClientCert, RequestClientCert,
+  // RequireAnyClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert.
+  std::string client_auth = "NoClientCert";
+  std::vector<std::string> client_allowed_sans;  // empty = any verified client
+  std::string min_version = "TLS12";             // TLS10, TLS11, TLS12, TLS13
+  std::string max_version = "TLS13";
+  std::vector<std::string> cipher_suites;        // TLS 1.2 suites; empty = OpenSSL defaults
+  std::vector<std::string> curve_preferences;    // e.g. X25519, CurveP256
+};
+
+// Endpoint groups a listener may serve.
+enum class EndpointGroup : uint8_t { health = 1, metrics = 2, plugins = 4, admin = 8 };
+
+struct ListenerConfig {
+  std::string address;              // "host:port", "[::1]:port", ":port"
+  std::optional<TlsConfig> tls;
+  std::vector<std::string> allow_cidrs;  // client networks allowed; empty = all
+  uint8_t serve = 0xff;             // EndpointGroup bits
+  uint32_t max_connections = 0;     // 0 = http_threads + http_queue
+};
+
 struct WebConfig {
-  std::vector<std::string> listen_addresses{":9777"};  // "host:port", "[::1]:port", ":port"
+  std::vector<std::string> listen_addresses{":9777"};  // plain listeners, shorthand
+  std::vector<ListenerConfig> listeners;               // all listeners (shorthand included)
   std::string telemetry_path = "/metrics";
   int max_concurrent_scrapes = 16;      // beyond: 503 and a lockout counted
   Duration scrape_timeout_offset = 500ms;  // subtracted from X-Prometheus-Scrape-Timeout-Seconds
   int http_threads = 16;                // HTTP worker threads (per listener)
   int http_queue = 64;                  // accepted connections waiting for a thread
-  Duration read_timeout = 15s;          // socket receive timeout (headers and body)
+  Duration read_timeout = 15s;          // socket receive timeout (each read)
+  Duration header_timeout = 10s;        // a request's headers must arrive within this
+  Duration body_timeout = 60s;          // a request's body must arrive within this
   Duration write_timeout = 30s;         // socket send timeout
   Duration keep_alive_timeout = 60s;
   uint64_t max_body_bytes = 16u << 20;  // default request body limit (routes may set theirs)
   Duration shutdown_grace = 10s;        // how long in-flight work may finish on SIGTERM
+  std::vector<std::pair<std::string, std::string>> headers;  // added to every response
+};
+
+struct TokenIdentity {
+  std::string name;
+  std::string token;  // resolved secret
+  RoleSet roles;
+};
+
+struct UserIdentity {
+  std::string name;
+  std::string password_hash;  // bcrypt
+  RoleSet roles;
+};
+
+struct CertificateIdentity {
+  std::string san;  // a subject alternative name of a verified client certificate
+  RoleSet roles;
 };
 
 struct AuthConfig {
-  std::vector<std::string> bearer_tokens;  // resolved secret values
-  bool open_health_endpoints = true;       // /healthz /livez /readyz /-/healthy /-/ready
-  bool enabled() const noexcept { return !bearer_tokens.empty(); }
+  std::vector<TokenIdentity> tokens;  // [[auth.token]] and the bearer_tokens shorthand
+  std::vector<UserIdentity> users;    // [[auth.user]]: basic auth
+  std::vector<CertificateIdentity> certificates;  // [[auth.client_cert]]
+  bool open_health_endpoints = true;  // /healthz /livez /readyz /-/healthy /-/ready
+  double rate_limit = 0;              // requests per second per identity; 0 = off
+  double rate_limit_burst = 0;
+  bool enabled() const noexcept {
+    return !tokens.empty() || !users.empty() || !certificates.empty();
+  }
 };
 
 struct CollectorConfig {

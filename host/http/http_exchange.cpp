@@ -5,13 +5,16 @@
 
 #include <istream>
 
+#include "http/connection_watchdog.hpp"
 #include "plugin_exporter/exposition/gzip_decoder.hpp"
 
 namespace pe::host {
 
 HttpExchange::HttpExchange(Poco::Net::HTTPServerRequest& request,
-                           Poco::Net::HTTPServerResponse& response)
-    : request_(request), response_(response) {
+                           Poco::Net::HTTPServerResponse& response,
+                           const std::vector<std::pair<std::string, std::string>>* headers,
+                           std::chrono::nanoseconds body_timeout)
+    : request_(request), response_(response), headers_(headers), body_timeout_(body_timeout) {
   const std::string& uri = request.getURI();
   auto q = uri.find('?');
   raw_path_ = uri.substr(0, q);
@@ -34,6 +37,15 @@ bool HttpExchange::read_body(uint64_t limit, std::string& body) {
                        std::to_string(limit) + " bytes");
     return false;
   }
+  // A body trickling in slower than the body timeout closes the connection.
+  ConnectionGuard* guard = ConnectionGuard::current();
+  if (guard) guard->arm(body_timeout_);
+  struct Disarm {
+    ConnectionGuard* g;
+    ~Disarm() {
+      if (g) g->disarm();
+    }
+  } disarm{guard};
   std::istream& in = request_.stream();
   body.clear();
   char buf[16384];
@@ -84,6 +96,8 @@ void HttpExchange::send(int status, std::string_view content_type, std::string b
   status_ = status;
   response_.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   response_.setContentType(std::string(content_type));
+  if (headers_)
+    for (const auto& [k, v] : *headers_) response_.set(k, v);
   for (const auto& [k, v] : headers) response_.set(k, v);
   if (compressible && body.size() > 1024 && accepts_gzip()) {
     std::string gz;

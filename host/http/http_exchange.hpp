@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,7 +18,10 @@ namespace pe::host {
 
 class HttpExchange {
  public:
-  HttpExchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+  // `headers`: added to every response (security headers from [web.headers]).
+  HttpExchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+               const std::vector<std::pair<std::string, std::string>>* headers = nullptr,
+               std::chrono::nanoseconds body_timeout = std::chrono::seconds(60));
 
   Poco::Net::HTTPServerRequest& request() noexcept { return request_; }
   const std::string& method() const noexcept { return request_.getMethod(); }
@@ -27,8 +31,8 @@ class HttpExchange {
   const std::vector<std::pair<std::string, std::string>>& query() const noexcept { return query_; }
   std::string header(const std::string& name) const { return request_.get(name, ""); }
 
-  // Reads the whole body up to `limit` bytes; false (after answering 413 or
-  // 400) when it is larger or unreadable.
+  // Reads the whole body up to `limit` bytes within the body timeout; false
+  // (after answering 413 or 400) when it is larger, too slow or unreadable.
   bool read_body(uint64_t limit, std::string& body);
 
   bool accepts_gzip() const;
@@ -48,6 +52,8 @@ class HttpExchange {
   std::string raw_path_;
   std::string raw_query_;
   std::vector<std::pair<std::string, std::string>> query_;
+  const std::vector<std::pair<std::string, std::string>>* headers_;
+  std::chrono::nanoseconds body_timeout_;
   int status_ = 0;
 };
 

@@ -1,22 +1,28 @@
-// request_router.hpp — Poco's handler factory for every listener: decides the
-// endpoint for a request, checks authentication (health endpoints may stay
-// open), dispatches, and counts the answer by handler and status code.
+// request_router.hpp — Poco's handler factory for one listener: the client
+// allowlist, the endpoint (and whether this listener serves its group),
+// authentication (health endpoints may stay open), the role the endpoint
+// requires (401 without a valid identity, 403 with the wrong role — never a
+// hint which part failed), the per-identity rate limit (429), dispatch, and
+// accounting by handler and status code.
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
+#include "http/listener_context.hpp"
 #include "http/server_context.hpp"
 
 namespace pe::host {
 
 class RequestRouter : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  explicit RequestRouter(ServerContext& ctx) : ctx_(ctx) {}
+  RequestRouter(ServerContext& ctx, const ListenerContext& listener)
+      : ctx_(ctx), listener_(listener) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest& request) override;
 
  private:
   ServerContext& ctx_;
+  const ListenerContext& listener_;
 };
 
 }  // namespace pe::host

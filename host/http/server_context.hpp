@@ -10,6 +10,8 @@
 
 #include "app/self_metrics.hpp"
 #include "app/serving_state.hpp"
+#include "auth/rate_limiter.hpp"
+#include "http/connection_watchdog.hpp"
 
 namespace pe::host {
 
@@ -21,6 +23,7 @@ struct ServerContext {
   std::atomic<int> scrapes_in_flight{0};
   std::atomic<bool> ready{false};     // configuration loaded, collectors created
   std::atomic<bool> stopping{false};  // shutdown began: /readyz says so
+  ConnectionWatchdog watchdog;        // header/body deadlines of every connection
 
   // Logs a message once per key (e.g. a type conflict per collector+family).
   bool first_time(const std::string& key) {

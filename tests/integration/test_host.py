@@ -164,7 +164,7 @@ class HostTest(unittest.TestCase):
         r = h.http("POST", e.url("/test/echo/x?q=1"), body=b"hi",
                    headers={"Authorization": f"Bearer {TOKEN}"})
         self.assertEqual(r.status, 202)
-        self.assertEqual(r.text, "echo POST /test/echo/x identity=bearer#1 body=hi")
+        self.assertEqual(r.text, "echo POST /test/echo/x identity=token:bearer#1 body=hi")
         r = h.http("POST", e.url("/test/echo"), body=b"x" * 2000,
                    headers={"Authorization": f"Bearer {TOKEN}"})
         self.assertEqual(r.status, 413)

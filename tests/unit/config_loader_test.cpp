@@ -72,10 +72,16 @@ greeting = "hi"
   ASSERT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors[0].to_string());
   const ExporterConfig& c = *r.config;
   EXPECT_EQ(c.web.listen_addresses, (std::vector<std::string>{"127.0.0.1:9999", "[::1]:9999"}));
+  ASSERT_EQ(c.web.listeners.size(), 2u);
+  EXPECT_EQ(c.web.listeners[1].address, "[::1]:9999");
+  EXPECT_FALSE(c.web.listeners[1].tls);
   EXPECT_EQ(c.web.telemetry_path, "/m");
   EXPECT_EQ(c.web.max_concurrent_scrapes, 3);
   EXPECT_EQ(c.web.scrape_timeout_offset, 250ms);
-  EXPECT_EQ(c.auth.bearer_tokens, (std::vector<std::string>{"0123456789abcdef"}));
+  ASSERT_EQ(c.auth.tokens.size(), 1u);
+  EXPECT_EQ(c.auth.tokens[0].token, "0123456789abcdef");
+  EXPECT_EQ(c.auth.tokens[0].name, "bearer#1");
+  EXPECT_EQ(c.auth.tokens[0].roles.to_string(), "scrape,push,admin");
   EXPECT_FALSE(c.auth.open_health_endpoints);
   ASSERT_EQ(c.collectors.size(), 2u);
   EXPECT_EQ(c.collectors[0].name, "one");
@@ -239,9 +245,11 @@ TEST(ConfigLoader, AuthTokensFromFilesAndEnvironment) {
                                        "\"]\nbearer_token_env = [\"PE_TEST_TOKEN\"]\n",
                                    "t.toml", overrides());
   ASSERT_TRUE(r.config);
-  EXPECT_EQ(r.config->auth.bearer_tokens,
+  std::vector<std::string> tokens;
+  for (const auto& t : r.config->auth.tokens) tokens.push_back(t.token);
+  EXPECT_EQ(tokens,
             (std::vector<std::string>{"token-from-file-1", "token-from-file-2", "token-from-env-1"}));
   auto short_token = load_errors("[auth]\nbearer_tokens = [\"short\"]\n");
   ASSERT_EQ(short_token.size(), 1u);
-  EXPECT_NE(short_token[0].find("shorter than 8"), std::string::npos);
+  EXPECT_NE(short_token[0].find("shorter than 16"), std::string::npos);
 }
