@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_set>
 
 #include "push_error.hpp"
 
@@ -138,18 +139,14 @@ uint64_t MetricStore::log(const StateRecord& rec) {
 
 void MetricStore::check_conflicts(const PushCommand& cmd, const GroupState* old,
                                   bool replace_all) const {
+  std::unordered_set<std::string_view> pushed;
+  for (const auto& f : cmd.body.families) pushed.insert(f->name());
   // Holders of `name` other than this group's copy that the push replaces.
   auto others = [&](const std::string& name) -> const FamilyInfo* {
     auto it = registry_.find(name);
     if (it == registry_.end()) return nullptr;
     uint32_t n = it->second.holders;
-    if (old && old->find(name)) {
-      bool replaced = replace_all;
-      if (!replaced)
-        for (const auto& f : cmd.body.families)
-          if (f->name() == name) replaced = true;
-      if (replaced) --n;
-    }
+    if (old && old->find(name) && (replace_all || pushed.count(name))) --n;
     return n > 0 ? &it->second : nullptr;
   };
   auto refuse = [&](const std::string& message) {

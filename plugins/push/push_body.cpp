@@ -86,7 +86,10 @@ void decode_text_body(std::string_view text, bool openmetrics, bool detect, cons
     }
   }
   assembler.finish();
-  set.clear();
+  // Keep the per-thread scratch set small: a huge push must not pin its
+  // memory on every HTTP thread that ever parsed one.
+  if (set.samples.capacity() > 16384) set = MetricSet();
+  else set.clear();
 }
 
 void decode_push_body(std::string_view body, std::string_view content_type,

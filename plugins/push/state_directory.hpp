@@ -10,6 +10,7 @@
 // directory) and then deletes the segments it covers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -61,9 +62,10 @@ class StateDirectory {
   uint64_t next_segment_ = 1;
   std::unique_ptr<WriteAheadLog> wal_;
   std::mutex compaction_mu_;
-  uint64_t compactions_ = 0;
-  int64_t last_compaction_ms_ = 0;
-  uint64_t snapshot_bytes_ = 0;
+  // Written by compaction, read by scrapes.
+  std::atomic<uint64_t> compactions_{0};
+  std::atomic<int64_t> last_compaction_ms_{0};
+  std::atomic<uint64_t> snapshot_bytes_{0};
 };
 
 }  // namespace pe::push
