@@ -17,7 +17,8 @@ constexpr std::size_t kKeptStderrBytes = 4096;
 constexpr std::size_t kMaxCachedParameterSets = 64;
 // Output kept by the cache: at least this much, or two runs' worth at the limit.
 constexpr std::size_t kMinCachedBytes = 64u << 20;
-constexpr int64_t kUnknownLogIntervalNs = 60'000'000'000;
+// Unknown or refused scrape parameters: at most one log message per minute each.
+constexpr int64_t kRequestLogIntervalNs = 60'000'000'000;
 constexpr int64_t kMinRunNs = 1'000'000;  // less time than this left: do not start
 
 std::string seconds_text(int64_t ns) {
@@ -61,7 +62,8 @@ ScriptCollector::ScriptCollector(pe::CreateContext& ctx)
       name_(ctx.collector_name),
       config_(read_script_config(ctx.config, ctx.check_only)),
       run_log_throttle_(config_.stderr_log_interval_ns),
-      unknown_log_throttle_(kUnknownLogIntervalNs) {
+      unknown_log_throttle_(kRequestLogIntervalNs),
+      bad_parameter_log_throttle_(kRequestLogIntervalNs) {
   if (ctx.config.has_errors()) return;  // the adapter discards this instance
   if (config_.mode == RunMode::cached)
     cache_ = std::make_unique<ResultCache>(config_.min_interval_ns, kMaxCachedParameterSets,
@@ -93,7 +95,11 @@ pe_status ScriptCollector::collect(const pe::CollectRequest& request, pe::Metric
     params = config_.parameters.resolve(request.params);
   } catch (const BadParameter& e) {
     counters_.refused(Refusal::bad_parameter);
-    log_.debug(std::string("scrape refused: ") + e.what());
+    uint64_t suppressed = 0;
+    if (bad_parameter_log_throttle_.allow(started, suppressed))
+      log_.warn(
+          std::string("scrape refused (HTTP 400): ") + e.what() +
+          (suppressed ? " [" + std::to_string(suppressed) + " similar refusals suppressed]" : ""));
     throw pe::CollectFailure(PE_BAD_REQUEST, e.what());
   }
   report_unknown(params);

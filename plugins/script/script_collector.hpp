@@ -45,6 +45,7 @@ class ScriptCollector : public pe::Plugin {
   std::unique_ptr<ResultCache> cache_;
   LogThrottle run_log_throttle_;
   LogThrottle unknown_log_throttle_;
+  LogThrottle bad_parameter_log_throttle_;
   RunCounters counters_;
   std::unique_ptr<BackgroundRunner> background_;  // last member: stopped first
 };

@@ -314,6 +314,9 @@ class ScriptPluginTest(unittest.TestCase):
                                        reason="bad_parameter")[0], 16.0)
         h.wait_for(lambda: "not in this collector's allowlist" in e.process.log(), 5,
                    what="unknown parameters logged")
+        log = e.process.log()
+        self.assertIn("scrape refused (HTTP 400): parameter", log)
+        self.assertNotIn(marker, log)  # values are never logged
 
     # --- limits, modes, identity -----------------------------------------
 
