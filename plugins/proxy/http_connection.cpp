@@ -98,7 +98,7 @@ void HttpConnection::send_all(std::string_view data, const Deadline& deadline) {
 }
 
 std::size_t HttpConnection::receive(char* buffer, std::size_t size, const Deadline& deadline) {
-  if (deadline.passed()) throw_timeout("timed out waiting for " + display_);
+  if (deadline.passed()) throw_timeout("timed out reading the response of " + display_);
   try {
     socket_.setReceiveTimeout(time_left(deadline));
     int n = socket_.receiveBytes(buffer, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));

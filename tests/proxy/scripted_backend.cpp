@@ -63,8 +63,10 @@ void BackendConnection::close() {
   }
 }
 
-ScriptedBackend::ScriptedBackend(Script script)
-    : script_(std::move(script)), server_(Poco::Net::SocketAddress("127.0.0.1", 0), 64) {
+ScriptedBackend::ScriptedBackend(Script script, const std::string& address)
+    : script_(std::move(script)),
+      server_(Poco::Net::SocketAddress(address, 0), 64),
+      host_(address.find(':') != std::string::npos ? "[" + address + "]" : address) {
   port_ = server_.address().port();
   acceptor_ = std::thread([this] { accept_loop(); });
 }

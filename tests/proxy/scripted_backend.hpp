@@ -45,14 +45,15 @@ class BackendConnection {
 class ScriptedBackend {
  public:
   using Script = std::function<void(BackendConnection&)>;
-  explicit ScriptedBackend(Script script);
+  // Listens on `address` ("127.0.0.1" or "::1"), an ephemeral port.
+  explicit ScriptedBackend(Script script, const std::string& address = "127.0.0.1");
   ~ScriptedBackend();
   ScriptedBackend(const ScriptedBackend&) = delete;
   ScriptedBackend& operator=(const ScriptedBackend&) = delete;
 
   uint16_t port() const { return port_; }
   std::string url(const std::string& path = "/metrics") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return "http://" + host_ + ":" + std::to_string(port_) + path;
   }
   int connections() const { return connections_.load(); }
   std::vector<std::string> requests() const;
@@ -63,6 +64,7 @@ class ScriptedBackend {
   Script script_;
   Poco::Net::ServerSocket server_;
   uint16_t port_ = 0;
+  std::string host_;  // as in a URL: 127.0.0.1 or [::1]
   std::atomic<bool> stopping_{false};
   std::atomic<int> connections_{0};
   mutable std::mutex mu_;
