@@ -35,14 +35,14 @@ SELECT current_setting('server_version_num')::bigint AS version_num,
 
   g.push_back({"connections", "client connections by database and state; saturation",
                {{{{0, R"SQL(
-SELECT d.datname, s.state, count(a.pid) AS count
+SELECT d.datname, s.state, coalesce(a.count, 0) AS count
 FROM pg_database d
 CROSS JOIN (VALUES ('active'), ('idle'), ('idle in transaction'),
                    ('idle in transaction (aborted)'), ('fastpath function call'),
                    ('disabled')) AS s(state)
-LEFT JOIN pg_stat_activity a ON a.datid = d.oid AND a.state = s.state
-WHERE d.datallowconn
-GROUP BY d.datname, s.state ORDER BY 1, 2)SQL"}},
+LEFT JOIN (SELECT datid, state, count(*) AS count FROM pg_stat_activity
+           GROUP BY datid, state) a ON a.datid = d.oid AND a.state = s.state
+WHERE d.datallowconn ORDER BY 1, 2)SQL"}},
                  {"datname", "state"},
                  {{"count", "pg_connections", kGauge,
                    "Connections by database and state."}}},
@@ -116,14 +116,14 @@ FROM pg_stat_database WHERE datname IS NOT NULL)SQL"}},
 
   g.push_back({"locks", "locks held or awaited, by database and mode",
                {{{{0, R"SQL(
-SELECT d.datname, m.mode, count(l.pid) AS count
+SELECT d.datname, m.mode, coalesce(l.count, 0) AS count
 FROM pg_database d
 CROSS JOIN (VALUES ('accesssharelock'), ('rowsharelock'), ('rowexclusivelock'),
                    ('shareupdateexclusivelock'), ('sharelock'), ('sharerowexclusivelock'),
                    ('exclusivelock'), ('accessexclusivelock'), ('sireadlock')) AS m(mode)
-LEFT JOIN pg_locks l ON l.database = d.oid AND lower(l.mode) = m.mode
-WHERE d.datallowconn
-GROUP BY d.datname, m.mode ORDER BY 1, 2)SQL"}},
+LEFT JOIN (SELECT database, lower(mode) AS mode, count(*) AS count FROM pg_locks
+           GROUP BY 1, 2) l ON l.database = d.oid AND l.mode = m.mode
+WHERE d.datallowconn ORDER BY 1, 2)SQL"}},
                  {"datname", "mode"},
                  {{"count", "pg_locks", kGauge, "Locks by database and mode."}}}}});
 

@@ -39,10 +39,13 @@ const char* to_string(JobResult::Status status) {
   return "unknown";
 }
 
-ConnectionPool::ConnectionPool(ConnectionSettings settings, int size)
+ConnectionPool::ConnectionPool(ConnectionSettings settings, int size, bool prepared_statements)
     : settings_(std::move(settings)) {
   connections_.reserve(static_cast<std::size_t>(std::max(size, 1)));
-  for (int i = 0; i < std::max(size, 1); ++i) connections_.push_back(std::make_unique<PgConnection>());
+  for (int i = 0; i < std::max(size, 1); ++i) {
+    connections_.push_back(std::make_unique<PgConnection>());
+    connections_.back()->set_prepared_statements(prepared_statements);
+  }
 }
 
 int ConnectionPool::open_connections() const {

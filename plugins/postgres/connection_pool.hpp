@@ -28,7 +28,8 @@ struct PoolRunReport {
 
 class ConnectionPool {
  public:
-  ConnectionPool(ConnectionSettings settings, int size);
+  // `prepared_statements`: see PgConnection::set_prepared_statements.
+  ConnectionPool(ConnectionSettings settings, int size, bool prepared_statements);
 
   // Runs `jobs` (in order of priority) until all are done or `deadline_ns`
   // (monotonic) arrives; jobs not finished by then are timed out or skipped.

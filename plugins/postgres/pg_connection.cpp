@@ -11,9 +11,21 @@ namespace {
 
 void ignore_notice(void*, const char*) {}
 
+// libpq's messages as one line: "...failed: Connection refused\n\tIs the
+// server running...?\n" becomes "...failed: Connection refused Is the ...?".
 std::string trimmed(const char* s) {
-  std::string out = s ? s : "";
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  std::string out;
+  bool space = false;
+  for (const char* p = s ? s : ""; *p; ++p) {
+    bool blank = *p == '\n' || *p == '\t' || *p == '\r' || *p == ' ';
+    if (blank) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(*p);
+  }
   return out;
 }
 
@@ -103,47 +115,65 @@ bool PgConnection::send(const std::string& sql) {
   return PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
 }
 
+bool PgConnection::send_statement(const std::string& sql, int index) {
+  if (!use_prepared_) {
+    steps_.push_back({StepKind::statement, index});
+    return send(sql);
+  }
+  auto it = prepared_.find(sql);
+  std::string name;
+  if (it != prepared_.end()) {
+    name = it->second;
+  } else {
+    name = "pe_" + std::to_string(prepared_.size() + 1) + "_" + std::to_string(index);
+    step_name_[index] = name;
+    steps_.push_back({StepKind::prepare, index});
+    if (PQsendPrepare(conn_, name.c_str(), sql.c_str(), 0, nullptr) != 1) return false;
+  }
+  steps_.push_back({StepKind::statement, index});
+  return PQsendQueryPrepared(conn_, name.c_str(), 0, nullptr, nullptr, nullptr, 0) == 1;
+}
+
+bool PgConnection::flush() {
+  int flushed = PQflush(conn_);
+  flush_pending_ = flushed == 1;
+  return flushed >= 0;
+}
+
 bool PgConnection::start_pipeline(const std::vector<std::string>& statements,
                                   int64_t statement_timeout_ms, std::string& error) {
   steps_.clear();
   step_ = 0;
   awaiting_end_ = false;
+  rolling_back_ = false;
   outcome_ = PipelineOutcome{};
   outcome_.results.resize(statements.size());
+  step_sql_ = statements;
+  step_name_.assign(statements.size(), std::string());
 
   bool ok = true;
   if (!session_setup_done_ && server_version_ >= kClientCheckIntervalServerVersion) {
-    ok = ok && send(kSessionSetup) && PQpipelineSync(conn_) == 1;
+    // Its own segment: should it fail, the job still runs.
     steps_.push_back({StepKind::setup});
     steps_.push_back({StepKind::sync});
+    ok = send(kSessionSetup) && PQpipelineSync(conn_) == 1;
     session_setup_done_ = true;
   }
-  ok = ok && send("BEGIN READ ONLY");
   steps_.push_back({StepKind::begin});
-  ok = ok && send("SET LOCAL statement_timeout = " + std::to_string(statement_timeout_ms));
+  ok = ok && send("BEGIN READ ONLY");
   steps_.push_back({StepKind::set_timeout});
-  for (std::size_t i = 0; i < statements.size(); ++i) {
-    ok = ok && send(statements[i]);
-    steps_.push_back({StepKind::statement, static_cast<int>(i)});
-  }
-  ok = ok && PQpipelineSync(conn_) == 1;
-  steps_.push_back({StepKind::sync});
-  ok = ok && send("ROLLBACK");
+  ok = ok && send("SET LOCAL statement_timeout = " + std::to_string(statement_timeout_ms));
+  for (std::size_t i = 0; i < statements.size() && ok; ++i)
+    ok = send_statement(statements[i], static_cast<int>(i));
   steps_.push_back({StepKind::rollback});
-  ok = ok && PQpipelineSync(conn_) == 1;
+  ok = ok && send("ROLLBACK");
   steps_.push_back({StepKind::sync});
-  if (!ok) {
+  ok = ok && PQpipelineSync(conn_) == 1;  // sends everything queued in one write
+  if (!ok || !flush()) {
     error = "cannot send the query: " + trimmed(PQerrorMessage(conn_));
     close();
     return false;
   }
-  int flushed = PQflush(conn_);
-  if (flushed < 0) {
-    error = "cannot send the query: " + trimmed(PQerrorMessage(conn_));
-    close();
-    return false;
-  }
-  flush_pending_ = flushed == 1;
   state_ = State::running;
   return true;
 }
@@ -158,11 +188,7 @@ PgConnection::Progress PgConnection::lose_connection(std::string why) {
 }
 
 PgConnection::Progress PgConnection::advance_pipeline() {
-  if (flush_pending_) {
-    int flushed = PQflush(conn_);
-    if (flushed < 0) return lose_connection(trimmed(PQerrorMessage(conn_)));
-    flush_pending_ = flushed == 1;
-  }
+  if (flush_pending_ && !flush()) return lose_connection(trimmed(PQerrorMessage(conn_)));
   if (PQconsumeInput(conn_) != 1) return lose_connection(trimmed(PQerrorMessage(conn_)));
   while (step_ < steps_.size()) {
     if (PQisBusy(conn_)) return {};
@@ -198,6 +224,8 @@ PgConnection::Progress PgConnection::advance_pipeline() {
       case PGRES_COMMAND_OK:
       case PGRES_TUPLES_OK:
         if (step.kind == StepKind::statement) outcome_.results[step.statement] = std::move(r);
+        if (step.kind == StepKind::prepare)
+          prepared_.emplace(step_sql_[step.statement], step_name_[step.statement]);
         break;
       case PGRES_PIPELINE_ABORTED:
         break;
@@ -220,6 +248,16 @@ PgConnection::Progress PgConnection::advance_pipeline() {
                                PQresStatus(PQresultStatus(raw)) +
                                "; only plain queries are supported");
     }
+  }
+  if (!outcome_.error.empty() && !rolling_back_ &&
+      PQtransactionStatus(conn_) == PQTRANS_INERROR) {
+    // A statement failed, so the ROLLBACK before the Sync was skipped.
+    rolling_back_ = true;
+    steps_.push_back({StepKind::rollback});
+    steps_.push_back({StepKind::sync});
+    if (!send("ROLLBACK") || PQpipelineSync(conn_) != 1 || !flush())
+      return lose_connection(trimmed(PQerrorMessage(conn_)));
+    return {};
   }
   return finish_pipeline();
 }

@@ -4,19 +4,22 @@
 // its own deadlines (libpq's blocking calls cannot be interrupted, and its
 // connect_timeout has whole-second granularity).
 //
-// A pipeline runs a job's statements in one round trip:
-//   BEGIN READ ONLY; SET LOCAL statement_timeout = <ms>; <statements>; Sync;
+// A job's statements go out in one write and come back in one round trip:
+//   BEGIN READ ONLY; SET LOCAL statement_timeout = <ms>; <statements>;
 //   ROLLBACK; Sync
-// so the server itself cancels a statement that runs past its budget, and a
-// failed statement cannot leave the transaction open (the ROLLBACK after the
-// first Sync always runs). Statements go through the extended protocol, which
-// accepts exactly one SQL command each.
+// so the server itself cancels a statement that runs past its budget. After
+// a failed statement the rest up to the Sync is skipped and the transaction
+// is left aborted; a ROLLBACK; Sync then follows before the connection is
+// idle again. Statements go through the extended protocol, which accepts
+// exactly one SQL command each; with prepared statements on, each distinct
+// SQL text is parsed and planned once per connection.
 #pragma once
 
 #include <libpq-fe.h>
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "connection_settings.hpp"
@@ -65,6 +68,10 @@ class PgConnection {
   bool start_pipeline(const std::vector<std::string>& statements, int64_t statement_timeout_ms,
                       std::string& error);
 
+  // Use named prepared statements (default), or unnamed ones (for poolers
+  // such as PgBouncer in transaction mode, which cannot keep them).
+  void set_prepared_statements(bool on) { use_prepared_ = on; }
+
   // The socket and the poll() events to wait for (connecting or running).
   int socket() const;
   short wanted_events() const;
@@ -82,10 +89,10 @@ class PgConnection {
   int64_t connected_at_ns() const { return connected_at_ns_; }
 
  private:
-  enum class StepKind { setup, begin, set_timeout, statement, sync, rollback };
+  enum class StepKind { setup, begin, set_timeout, prepare, statement, sync, rollback };
   struct Step {
     StepKind kind;
-    int statement = -1;
+    int statement = -1;  // prepare, statement: index into the job's statements
   };
 
   Progress advance_connect();
@@ -93,6 +100,8 @@ class PgConnection {
   Progress finish_pipeline();
   Progress lose_connection(std::string why);
   bool send(const std::string& sql);
+  bool send_statement(const std::string& sql, int index);
+  bool flush();
 
   PGconn* conn_ = nullptr;
   State state_ = State::closed;
@@ -103,9 +112,15 @@ class PgConnection {
   std::string database_;
   int64_t connected_at_ns_ = 0;
 
+  bool use_prepared_ = true;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text → statement name
+
   std::vector<Step> steps_;
+  std::vector<std::string> step_sql_;  // per statement index: its SQL (to record prepares)
+  std::vector<std::string> step_name_;  // per statement index: the prepared name, if any
   std::size_t step_ = 0;
   bool awaiting_end_ = false;  // the current command's result came; its NULL terminator not yet
+  bool rolling_back_ = false;  // the ROLLBACK after a failed statement is under way
   PipelineOutcome outcome_;
 };
 

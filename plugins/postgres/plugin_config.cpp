@@ -147,6 +147,7 @@ PostgresConfig read_postgres_config(CreateContext& ctx) {
 
   out.pool_size = static_cast<int>(cfg.integer("pool_size", out.pool_size));
   if (out.pool_size < 1 || out.pool_size > 64) cfg.error_at("pool_size", "must be between 1 and 64");
+  out.prepared_statements = cfg.boolean("prepared_statements", out.prepared_statements);
   out.connect_timeout = cfg.duration("connect_timeout", out.connect_timeout);
   if (out.connect_timeout <= std::chrono::nanoseconds::zero())
     cfg.error_at("connect_timeout", "must be positive");

@@ -18,6 +18,7 @@ namespace pe::postgres {
 struct PostgresConfig {
   ConnectionSettings connection;
   int pool_size = 2;
+  bool prepared_statements = true;
   std::chrono::nanoseconds connect_timeout = std::chrono::seconds(5);
   std::chrono::nanoseconds query_timeout = std::chrono::seconds(5);
   int64_t max_series = 10000;

@@ -67,7 +67,7 @@ void add_query_figures(const std::vector<QueryFigures>& figures, MetricOutput& o
 PostgresCollector::PostgresCollector(PostgresConfig config, HostLog log)
     : config_(std::move(config)),
       log_(std::move(log)),
-      pool_(config_.connection, config_.pool_size),
+      pool_(config_.connection, config_.pool_size, config_.prepared_statements),
       group_errors_(config_.groups.size()) {
   queries_.reserve(config_.queries.size());
   for (const CustomQuery& q : config_.queries) {
@@ -79,6 +79,7 @@ PostgresCollector::PostgresCollector(PostgresConfig config, HostLog log)
 
 void PostgresCollector::collect(int64_t deadline_ns, MetricSink& sink) {
   const int64_t start = monotonic_ns();
+  ++collects_total_;
   // Leave the host time to take the samples before its deadline.
   const int64_t margin = std::clamp<int64_t>((deadline_ns - start) / 20, 5 * kMs, 200 * kMs);
   const int64_t run_deadline = deadline_ns - margin;
@@ -211,6 +212,9 @@ void PostgresCollector::collect(int64_t deadline_ns, MetricSink& sink) {
 
   out.gauge("pg_exporter_connections_open", "Connections of this collector's pool open now.",
             pool_.open_connections());
+  out.family("pg_exporter_collects", MetricType::counter,
+             "Collects this collector ran (concurrent scrapes share one).")
+      .add("pg_exporter_collects_total", {}, collects_total_);
   out.family("pg_exporter_connects", MetricType::counter,
              "Connections this collector opened to the server.")
       .add("pg_exporter_connects_total", {}, connects_total_);

@@ -47,6 +47,7 @@ class PostgresCollector {
   std::vector<std::string> group_errors_;  // per built-in group, last logged error
   int known_up_ = -1;                      // -1 unknown, 0 down, 1 up
   std::string last_down_message_;
+  double collects_total_ = 0;
   double connects_total_ = 0;
   double connect_failures_total_ = 0;
 };

@@ -195,6 +195,31 @@ class PostgresPluginTest(unittest.TestCase):
         self.assertEqual(ran, ["info", "locks"])
         self.assertEqual(find(text, "pg_stat_database_xact_commit_total"), [])
 
+    def test_failed_statement_leaves_the_connection_usable(self):
+        # A statement error aborts the transaction; the ROLLBACK that follows
+        # returns the session to idle, prepared statements or not.
+        failing = ('[[collector.config.query]]\nmetric = "app_div"\nsql = "SELECT 1/0 AS v"\n'
+                   'values = ["v"]\n\n[[collector.config.query]]\nmetric = "app_fine"\n'
+                   'sql = "SELECT 7 AS v"\nvalues = ["v"]\n')
+        for prepared in ("true", "false"):
+            e = self.start(web() + collector("p" + prepared, self.pg, queries=failing,
+                                             extra=f'groups = ["info"]\npool_size = 1\n'
+                                                   f'prepared_statements = {prepared}'))
+            s = {"server": "p" + prepared}
+            for _ in range(3):
+                text, _ = self.scrape(e)
+                self.assertEqual(self.one(text, "pg_exporter_query_success", query="app_div", **s), 0)
+                self.assertEqual(self.one(text, "app_fine", **s), 7)
+                self.assertEqual(self.one(text, "pg_exporter_query_success", query="info", **s), 1)
+            self.assertEqual(self.one(text, "pg_exporter_connects_total", **s), 1)
+            self.assertIn("division by zero", e.process.log())
+            prepared_count = int(self.pg.psql(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'plugin_exporter' "
+                "AND state = 'idle in transaction (aborted)'").strip())
+            self.assertEqual(prepared_count, 0)
+            e.stop()
+            self.exporters.remove(e)
+
     # --- replication ---------------------------------------------------------------
 
     def test_replication_primary_and_standby(self):
