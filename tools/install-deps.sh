@@ -15,8 +15,8 @@ packages=(
   postgresql prometheus prometheus-pushgateway prometheus-node-exporter
   prometheus-postgres-exporter prometheus-exporter-exporter nginx-light
   python3 python3-prometheus-client nodejs curl openssl apache2-utils wrk hyperfine procps
-  # packaging
-  dpkg-dev rpm lintian fakeroot file gettext-base
+  # packaging (systemd only for systemd-analyze verify/security of the unit; nothing is started)
+  dpkg-dev rpm lintian fakeroot file gettext-base systemd
 )
 
 missing=()
