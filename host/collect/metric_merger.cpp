@@ -9,15 +9,16 @@
 namespace pe::host {
 namespace {
 
-// Counters are grouped without their "_total" so a text-format "x_total"
-// family and an OpenMetrics "x" family meet.
-std::string_view group_key(const Family& f) {
-  std::string_view n = f.name;
+// Counters are grouped under their "_total" name, so a text-format "x_total"
+// family and an OpenMetrics "x" family (samples "x_total") meet, while a
+// gauge "x" beside a counter "x_total" (every Go exporter's
+// go_memstats_alloc_bytes pair) stays two families.
+void group_key(const Family& f, std::string& key) {
   constexpr std::string_view kTotal = "_total";
-  if (f.type == MetricType::counter && n.size() > kTotal.size() &&
-      n.substr(n.size() - kTotal.size()) == kTotal)
-    n.remove_suffix(kTotal.size());
-  return n;
+  key.assign(f.name);
+  if (f.type == MetricType::counter &&
+      !(key.size() > kTotal.size() && key.compare(key.size() - kTotal.size(), kTotal.size(), kTotal) == 0))
+    key.append(kTotal);
 }
 
 inline uint64_t mix(uint64_t h) {
@@ -79,15 +80,15 @@ void MetricMerger::write(std::span<const MergeSource> sources, ExpositionWriter&
                          MergeStats& stats) {
   stats.sources.assign(sources.size(), {});
   groups_.clear();
-  std::unordered_map<std::string_view, std::size_t> index;
+  std::unordered_map<std::string, std::size_t> index;
+  std::string key;
   for (uint32_t si = 0; si < sources.size(); ++si) {
     const MetricSet& set = *sources[si].set;
     for (const Family& f : set.families) {
-      std::string_view key = group_key(f);
-      auto [it, inserted] = index.emplace(key, groups_.size());
+      group_key(f, key);
+      auto [it, inserted] = index.try_emplace(key, groups_.size());
       if (inserted) {
         Group g;
-        g.key = key;
         g.type = f.type;
         g.header = f;
         groups_.push_back(std::move(g));

@@ -44,7 +44,6 @@ class MetricMerger {
     const Family* family;
   };
   struct Group {
-    std::string_view key;
     MetricType type;
     Family header;  // name/type/unit/help as written
     std::vector<Part> parts;

@@ -482,11 +482,8 @@ TEST(ProxyCollect, SameFamilyFromTwoBackendsIsOneFamilyToldApartByLabels) {
 }
 
 // Every Go exporter has a gauge go_memstats_alloc_bytes and a counter
-// go_memstats_alloc_bytes_total: two families in the text format. The host's
-// merger keys counters without "_total" (to meet OpenMetrics' naming) and so
-// drops the counter as a "type conflict" with the gauge. Host bug, reported;
-// enable this test when the merger keeps both.
-TEST(ProxyCollect, DISABLED_GaugeAndCounterOfTheSameStemAreBothServed) {
+// go_memstats_alloc_bytes_total: two families in the text format, both served.
+TEST(ProxyCollect, GaugeAndCounterOfTheSameStemAreBothServed) {
   ScriptedBackend backend(serve_always(ok_response(
       "# HELP go_memstats_alloc_bytes Bytes allocated and still in use.\n"
       "# TYPE go_memstats_alloc_bytes gauge\n"

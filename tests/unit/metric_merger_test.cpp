@@ -134,3 +134,18 @@ TEST(MetricMerger, CounterFromTextAndOpenMetricsSourcesMeet) {
   ParseResult r = parse_exposition(om_out, parsed, opts);
   EXPECT_TRUE(r.ok) << r.error.to_string() << "\n" << om_out;
 }
+
+TEST(MetricMerger, GaugeAndCounterOfTheSameStemStayTwoFamilies) {
+  // Every Go exporter: gauge go_memstats_alloc_bytes, counter go_memstats_alloc_bytes_total.
+  MetricSet go;
+  go.add_family("go_memstats_alloc_bytes", MetricType::gauge, "In use.", true);
+  go.add_sample("go_memstats_alloc_bytes", {}, 910584);
+  go.add_family("go_memstats_alloc_bytes_total", MetricType::counter, "Allocated.", true);
+  go.add_sample("go_memstats_alloc_bytes_total", {}, 1.2e7);
+  MergeStats stats;
+  std::string out = merge({{&go, "go"}}, stats);
+  EXPECT_EQ(stats.families, 2u) << out;
+  EXPECT_EQ(stats.sources[0].conflict_samples, 0u);
+  EXPECT_NE(out.find("\ngo_memstats_alloc_bytes 910584\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("\ngo_memstats_alloc_bytes_total 1.2e+07\n"), std::string::npos) << out;
+}
