@@ -78,6 +78,7 @@ void ScriptedBackend::stop() {
   if (acceptor_.joinable()) acceptor_.join();
   for (auto& w : workers_) w.join();
   workers_.clear();
+  sockets_.clear();
   server_.close();
 }
 
@@ -89,15 +90,15 @@ std::vector<std::string> ScriptedBackend::requests() const {
 void ScriptedBackend::accept_loop() {
   while (!stopping_.load()) {
     if (!server_.poll(Poco::Timespan(0, 20'000), Poco::Net::Socket::SELECT_READ)) continue;
-    Poco::Net::StreamSocket s;
     try {
-      s = server_.acceptConnection();
+      sockets_.push_back(std::make_unique<Poco::Net::StreamSocket>(server_.acceptConnection()));
     } catch (...) {
       continue;
     }
     ++connections_;
-    workers_.emplace_back([this, s]() mutable {
-      BackendConnection c(std::move(s), stopping_, [this](const std::string& r) {
+    Poco::Net::StreamSocket* socket = sockets_.back().get();
+    workers_.emplace_back([this, socket] {
+      BackendConnection c(*socket, stopping_, [this](const std::string& r) {
         std::lock_guard lock(mu_);
         requests_.push_back(r);
       });

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -21,9 +22,9 @@ namespace pe::proxy::test {
 
 class BackendConnection {
  public:
-  BackendConnection(Poco::Net::StreamSocket socket, const std::atomic<bool>& stopping,
+  BackendConnection(Poco::Net::StreamSocket& socket, const std::atomic<bool>& stopping,
                     std::function<void(const std::string&)> on_request)
-      : socket_(std::move(socket)), stopping_(stopping), on_request_(std::move(on_request)) {}
+      : socket_(socket), stopping_(stopping), on_request_(std::move(on_request)) {}
 
   // The next request's header section, or nothing when the client closed
   // (or the backend is stopping).
@@ -36,7 +37,7 @@ class BackendConnection {
   bool stopping() const { return stopping_.load(); }
 
  private:
-  Poco::Net::StreamSocket socket_;
+  Poco::Net::StreamSocket& socket_;  // owned by the backend until it stops
   const std::atomic<bool>& stopping_;
   std::function<void(const std::string&)> on_request_;
   std::string pending_;
@@ -69,6 +70,9 @@ class ScriptedBackend {
   std::atomic<int> connections_{0};
   mutable std::mutex mu_;
   std::vector<std::string> requests_;
+  // One handle per accepted socket, never copied: Poco's reference count is
+  // not visible to ThreadSanitizer, so sockets are not shared between threads.
+  std::vector<std::unique_ptr<Poco::Net::StreamSocket>> sockets_;
   std::vector<std::thread> workers_;
   std::thread acceptor_;
 };
