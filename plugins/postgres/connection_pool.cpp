@@ -62,10 +62,10 @@ PoolRunReport ConnectionPool::run(std::span<QueryJob*> jobs, int64_t deadline_ns
                                   int64_t connect_timeout_ns) {
   struct Slot {
     PgConnection* conn;
-    QueryJob* job = nullptr;
-    int64_t deadline = 0;     // of the job or of the connect under way
-    int64_t started = 0;      // when the job or the connect started
-    bool proven = false;      // opened or answered in this run
+    std::vector<QueryJob*> batch;  // the jobs of the pipeline under way, in order
+    int64_t deadline = 0;          // of the pipeline or of the connect under way
+    int64_t started = 0;           // when the pipeline or the connect started
+    bool proven = false;           // opened or answered in this run
   };
   std::vector<Slot> slots;
   slots.reserve(connections_.size());
@@ -73,7 +73,9 @@ PoolRunReport ConnectionPool::run(std::span<QueryJob*> jobs, int64_t deadline_ns
     // A connection left busy by an earlier run cannot be reused.
     if (c->state() == PgConnection::State::running || c->state() == PgConnection::State::connecting)
       c->close();
-    slots.push_back(Slot{c.get()});
+    Slot slot;
+    slot.conn = c.get();
+    slots.push_back(std::move(slot));
   }
 
   std::deque<QueryJob*> pending(jobs.begin(), jobs.end());
@@ -94,6 +96,105 @@ PoolRunReport ConnectionPool::run(std::span<QueryJob*> jobs, int64_t deadline_ns
       fail(job, JobResult::Status::connection_lost, std::move(error));
     }
   };
+  // Dispatch units: all pending batchable jobs go as one pipeline, the others one each.
+  auto units_pending = [&] {
+    std::size_t units = 0;
+    bool batch = false;
+    for (const QueryJob* j : pending) {
+      if (j->batchable) batch = true;
+      else ++units;
+    }
+    return units + (batch ? 1 : 0);
+  };
+  // Takes the jobs of the next pipeline for `s`: the job at the front of
+  // `pending` — and when it is batchable, every batchable job pending.
+  auto next_batch = [&](Slot& s, int64_t now, std::vector<PipelineJob>& specs,
+                        int64_t& budget_sum) {
+    std::vector<QueryJob*> batch;
+    auto admit = [&](QueryJob* job) {
+      if (!job->databases.empty() &&
+          std::find(job->databases.begin(), job->databases.end(), s.conn->database()) ==
+              job->databases.end()) {
+        fail(job, JobResult::Status::not_applicable, {});
+        return false;
+      }
+      int64_t budget = std::min<int64_t>(job->timeout.count(), deadline_ns - now);
+      if (budget < kMinJobBudgetNs) {
+        fail(job, JobResult::Status::skipped, "no time left before the collect deadline");
+        return false;
+      }
+      // The server cancels a statement a little before we stop waiting.
+      int64_t grace = std::clamp<int64_t>(budget / 10, 5 * kMs, 250 * kMs);
+      ++job->attempts;
+      batch.push_back(job);
+      specs.push_back(PipelineJob{job->statements(s.conn->server_version()),
+                                  std::max<int64_t>(1, (budget - grace) / kMs)});
+      budget_sum += budget;
+      return true;
+    };
+    while (batch.empty() && !pending.empty()) {
+      QueryJob* job = pending.front();
+      pending.pop_front();
+      admit(job);
+    }
+    if (!batch.empty() && batch.front()->batchable) {
+      for (auto it = pending.begin(); it != pending.end();) {
+        if (!(*it)->batchable) {
+          ++it;
+          continue;
+        }
+        QueryJob* job = *it;
+        it = pending.erase(it);
+        admit(job);
+      }
+    }
+    return batch;
+  };
+  // Records what a finished (or abandoned) pipeline came to.
+  auto settle = [&](Slot& s, std::vector<PipelineOutcome>& outcomes, int64_t now,
+                    bool abandoned) {
+    std::vector<QueryJob*> batch = std::move(s.batch);
+    s.batch.clear();
+    int64_t previous = s.started;
+    bool answered = false;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      QueryJob* job = batch[i];
+      PipelineOutcome& o = outcomes[i];
+      int64_t finished = o.finished_ns ? o.finished_ns : now;
+      job->result.duration_seconds = static_cast<double>(finished - previous) / 1e9;
+      previous = finished;
+      using S = PipelineOutcome::Status;
+      switch (o.status) {
+        case S::ok:
+          job->result.status = JobResult::Status::ok;
+          job->result.error.clear();
+          job->result.results = std::move(o.results);
+          answered = true;
+          break;
+        case S::sql_error:
+          fail(job, JobResult::Status::sql_error, o.error);
+          answered = true;
+          break;
+        case S::statement_timeout:
+          fail(job, JobResult::Status::timeout, o.error);
+          answered = true;
+          break;
+        case S::connection_lost:
+          if (abandoned) {
+            fail(job, JobResult::Status::timeout,
+                 "no answer from the server within " + seconds_text(now - s.started) +
+                     "; connection closed");
+          } else {
+            connection_broke(s, job, o.error);
+          }
+          break;
+      }
+    }
+    if (answered) {
+      s.proven = true;
+      report.connected = true;
+    }
+  };
 
   std::vector<pollfd> fds;
   std::vector<Slot*> polled;
@@ -102,42 +203,29 @@ PoolRunReport ConnectionPool::run(std::span<QueryJob*> jobs, int64_t deadline_ns
 
     // Hand pending jobs to idle connections.
     for (Slot& s : slots) {
-      while (s.conn->state() == PgConnection::State::idle && !s.job && !pending.empty()) {
-        QueryJob* job = pending.front();
-        pending.pop_front();
-        if (!job->databases.empty() &&
-            std::find(job->databases.begin(), job->databases.end(), s.conn->database()) ==
-                job->databases.end()) {
-          fail(job, JobResult::Status::not_applicable, {});
-          continue;
-        }
-        int64_t budget = std::min<int64_t>(job->timeout.count(), deadline_ns - now);
-        if (budget < kMinJobBudgetNs) {
-          fail(job, JobResult::Status::skipped, "no time left before the collect deadline");
-          continue;
-        }
-        // The server cancels the statement a little before we stop waiting.
-        int64_t grace = std::clamp<int64_t>(budget / 10, 5 * kMs, 250 * kMs);
-        int64_t statement_ms = std::max<int64_t>(1, (budget - grace) / kMs);
-        ++job->attempts;
-        std::string error;
-        if (!s.conn->start_pipeline(job->statements(s.conn->server_version()), statement_ms,
-                                    error)) {
-          connection_broke(s, job, error);
-          break;
-        }
-        s.job = job;
-        s.started = now;
-        s.deadline = now + budget;
+      if (s.conn->state() != PgConnection::State::idle || !s.batch.empty() || pending.empty())
+        continue;
+      std::vector<PipelineJob> specs;
+      int64_t budget_sum = 0;
+      std::vector<QueryJob*> batch = next_batch(s, now, specs, budget_sum);
+      if (batch.empty()) continue;
+      std::string error;
+      if (!s.conn->start_pipeline(specs, error)) {
+        for (QueryJob* job : batch) connection_broke(s, job, error);
+        continue;
       }
+      s.batch = std::move(batch);
+      s.started = now;
+      s.deadline = std::min(deadline_ns, now + budget_sum);
     }
 
     // Open connections for the work left, lazily, as long as none failed.
     if (!pending.empty() && !connect_failed) {
       std::size_t connecting = 0;
       for (const Slot& s : slots) connecting += s.conn->state() == PgConnection::State::connecting;
+      std::size_t units = units_pending();
       for (Slot& s : slots) {
-        if (connecting >= pending.size()) break;
+        if (connecting >= units) break;
         if (s.conn->state() != PgConnection::State::closed) continue;
         std::string error;
         if (!s.conn->start_connect(settings_, error)) {
@@ -164,6 +252,9 @@ PoolRunReport ConnectionPool::run(std::span<QueryJob*> jobs, int64_t deadline_ns
       next_deadline = std::min(next_deadline, s.deadline);
     }
     if (fds.empty()) {
+      bool idle_usable = false;
+      for (const Slot& s : slots) idle_usable |= s.conn->state() == PgConnection::State::idle;
+      if (idle_usable && !pending.empty()) continue;  // a retried job waits for dispatch
       for (QueryJob* job : pending)
         fail(job, JobResult::Status::skipped,
              report.connect_error.empty() ? "no connection to the server"
@@ -176,7 +267,14 @@ PoolRunReport ConnectionPool::run(std::span<QueryJob*> jobs, int64_t deadline_ns
     int timeout_ms = static_cast<int>(std::min<int64_t>((wait_ns + kMs - 1) / kMs, 60'000));
     int n = ::poll(fds.data(), fds.size(), timeout_ms);
     if (n < 0 && errno != EINTR) {
-      for (Slot* s : polled) s->conn->close();  // cannot wait: give everything up
+      for (Slot* s : polled) {  // cannot wait: give everything up
+        if (!s->batch.empty()) {
+          PgConnection::Progress p = s->conn->abandon("cannot wait for the server");
+          settle(*s, p.outcomes, monotonic_ns(), true);
+        } else {
+          s->conn->close();
+        }
+      }
       continue;
     }
     now = monotonic_ns();
@@ -198,46 +296,24 @@ PoolRunReport ConnectionPool::run(std::span<QueryJob*> jobs, int64_t deadline_ns
             report.connect_timed_out = false;
             ++report.connect_failures;
             break;
-          case PgConnection::Progress::Kind::pipeline_done: {
-            QueryJob* job = std::exchange(s.job, nullptr);
-            job->result.duration_seconds = static_cast<double>(now - s.started) / 1e9;
-            using S = PipelineOutcome::Status;
-            switch (p.outcome.status) {
-              case S::ok:
-                job->result.status = JobResult::Status::ok;
-                job->result.error.clear();
-                job->result.results = std::move(p.outcome.results);
-                break;
-              case S::sql_error: fail(job, JobResult::Status::sql_error, p.outcome.error); break;
-              case S::statement_timeout:
-                fail(job, JobResult::Status::timeout,
-                     p.outcome.error + " (budget " + seconds_text(s.deadline - s.started) + ")");
-                break;
-              case S::connection_lost: connection_broke(s, job, p.outcome.error); break;
-            }
-            if (p.outcome.status != S::connection_lost) {
-              s.proven = true;
-              report.connected = true;
-            }
+          case PgConnection::Progress::Kind::pipeline_done:
+            settle(s, p.outcomes, now, false);
             break;
-          }
         }
       }
       auto st = s.conn->state();
       bool active = st == PgConnection::State::connecting || st == PgConnection::State::running;
       if (active && now >= s.deadline) {
-        s.conn->close();
         if (st == PgConnection::State::connecting) {
+          s.conn->close();
           connect_failed = true;
           report.connect_timed_out = true;
           ++report.connect_failures;
           report.connect_error = "no connection within " + seconds_text(now - s.started) +
                                  " (" + settings_.describe() + ")";
-        } else if (QueryJob* job = std::exchange(s.job, nullptr)) {
-          job->result.duration_seconds = static_cast<double>(now - s.started) / 1e9;
-          fail(job, JobResult::Status::timeout,
-               "no answer from the server within " + seconds_text(now - s.started) +
-                   "; connection closed");
+        } else {
+          PgConnection::Progress p = s.conn->abandon("no answer");
+          settle(s, p.outcomes, now, true);
         }
       }
     }

@@ -4,6 +4,8 @@
 
 #include <poll.h>
 
+#include <algorithm>
+
 #include "monotonic_clock.hpp"
 
 namespace pe::postgres {
@@ -105,7 +107,6 @@ PgConnection::Progress PgConnection::advance_connect() {
   state_ = State::idle;
   server_version_ = PQserverVersion(conn_);
   database_ = PQdb(conn_) ? PQdb(conn_) : "";
-  connected_at_ns_ = monotonic_ns();
   session_setup_done_ = false;
   p.kind = Progress::Kind::connected;
   return p;
@@ -115,22 +116,23 @@ bool PgConnection::send(const std::string& sql) {
   return PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
 }
 
-bool PgConnection::send_statement(const std::string& sql, int index) {
+bool PgConnection::send_statement(int job, int index) {
+  const std::string& sql = jobs_[job].statements[index];
   if (!use_prepared_) {
-    steps_.push_back({StepKind::statement, index});
+    steps_.push_back({StepKind::statement, job, index});
     return send(sql);
   }
-  auto it = prepared_.find(sql);
   std::string name;
-  if (it != prepared_.end()) {
+  if (auto it = prepared_.find(sql); it != prepared_.end()) {
     name = it->second;
   } else {
-    name = "pe_" + std::to_string(prepared_.size() + 1) + "_" + std::to_string(index);
-    step_name_[index] = name;
-    steps_.push_back({StepKind::prepare, index});
+    name = "pe_" + std::to_string(prepared_.size()) + "_" + std::to_string(job) + "_" +
+           std::to_string(index);
+    new_names_[job][index] = name;
+    steps_.push_back({StepKind::prepare, job, index});
     if (PQsendPrepare(conn_, name.c_str(), sql.c_str(), 0, nullptr) != 1) return false;
   }
-  steps_.push_back({StepKind::statement, index});
+  steps_.push_back({StepKind::statement, job, index});
   return PQsendQueryPrepared(conn_, name.c_str(), 0, nullptr, nullptr, nullptr, 0) == 1;
 }
 
@@ -140,35 +142,46 @@ bool PgConnection::flush() {
   return flushed >= 0;
 }
 
-bool PgConnection::start_pipeline(const std::vector<std::string>& statements,
-                                  int64_t statement_timeout_ms, std::string& error) {
+bool PgConnection::start_pipeline(const std::vector<PipelineJob>& jobs, std::string& error) {
+  jobs_ = jobs;
   steps_.clear();
   step_ = 0;
   awaiting_end_ = false;
-  rolling_back_ = false;
-  outcome_ = PipelineOutcome{};
-  outcome_.results.resize(statements.size());
-  step_sql_ = statements;
-  step_name_.assign(statements.size(), std::string());
+  cleaning_up_ = false;
+  outcomes_.clear();
+  outcomes_.resize(jobs.size());
+  new_names_.clear();
+  for (const PipelineJob& j : jobs) {
+    new_names_.emplace_back(j.statements.size());
+  }
 
   bool ok = true;
   if (!session_setup_done_ && server_version_ >= kClientCheckIntervalServerVersion) {
-    // Its own segment: should it fail, the job still runs.
+    // Its own segment: should it fail, the jobs still run.
     steps_.push_back({StepKind::setup});
     steps_.push_back({StepKind::sync});
     ok = send(kSessionSetup) && PQpipelineSync(conn_) == 1;
     session_setup_done_ = true;
   }
-  steps_.push_back({StepKind::begin});
-  ok = ok && send("BEGIN READ ONLY");
-  steps_.push_back({StepKind::set_timeout});
-  ok = ok && send("SET LOCAL statement_timeout = " + std::to_string(statement_timeout_ms));
-  for (std::size_t i = 0; i < statements.size() && ok; ++i)
-    ok = send_statement(statements[i], static_cast<int>(i));
-  steps_.push_back({StepKind::rollback});
-  ok = ok && send("ROLLBACK");
-  steps_.push_back({StepKind::sync});
-  ok = ok && PQpipelineSync(conn_) == 1;  // sends everything queued in one write
+  for (std::size_t j = 0; j < jobs.size() && ok; ++j) {
+    int job = static_cast<int>(j);
+    outcomes_[j].results.resize(jobs[j].statements.size());
+    if (j > 0) {  // ends the previous job's transaction if it failed (else a no-op)
+      steps_.push_back({StepKind::reset, job});
+      ok = ok && send("ROLLBACK");
+    }
+    steps_.push_back({StepKind::begin, job});
+    ok = ok && send("BEGIN READ ONLY");
+    steps_.push_back({StepKind::set_timeout, job});
+    ok = ok && send("SET LOCAL statement_timeout = " +
+                    std::to_string(std::max<int64_t>(1, jobs[j].statement_timeout_ms)));
+    for (std::size_t i = 0; i < jobs[j].statements.size() && ok; ++i)
+      ok = send_statement(job, static_cast<int>(i));
+    steps_.push_back({StepKind::rollback, job});
+    ok = ok && send("ROLLBACK");
+    steps_.push_back({StepKind::sync, job});
+    ok = ok && PQpipelineSync(conn_) == 1;
+  }
   if (!ok || !flush()) {
     error = "cannot send the query: " + trimmed(PQerrorMessage(conn_));
     close();
@@ -181,8 +194,18 @@ bool PgConnection::start_pipeline(const std::vector<std::string>& statements,
 PgConnection::Progress PgConnection::lose_connection(std::string why) {
   Progress p;
   p.kind = Progress::Kind::pipeline_done;
-  p.outcome.status = PipelineOutcome::Status::connection_lost;
-  p.outcome.error = why.empty() ? "the connection to the server was lost" : std::move(why);
+  if (why.empty()) why = "the connection to the server was lost";
+  for (PipelineOutcome& o : outcomes_) {
+    if (o.finished_ns != 0) {
+      settle(o);
+      continue;
+    }
+    o.status = PipelineOutcome::Status::connection_lost;
+    o.error = why;
+    o.results.clear();
+  }
+  p.outcomes = std::move(outcomes_);
+  outcomes_.clear();
   close();
   return p;
 }
@@ -193,7 +216,7 @@ PgConnection::Progress PgConnection::advance_pipeline() {
   while (step_ < steps_.size()) {
     if (PQisBusy(conn_)) return {};
     PGresult* raw = PQgetResult(conn_);
-    const Step& step = steps_[step_];
+    const Step step = steps_[step_];
     if (step.kind == StepKind::sync) {
       PgResult r(raw);
       if (!raw || PQresultStatus(raw) != PGRES_PIPELINE_SYNC) {
@@ -201,6 +224,8 @@ PgConnection::Progress PgConnection::advance_pipeline() {
           return lose_connection(r ? result_error(raw) : trimmed(PQerrorMessage(conn_)));
         return lose_connection("unexpected reply from the server where a pipeline sync was due");
       }
+      if (step.job >= 0 && outcomes_[step.job].finished_ns == 0)
+        outcomes_[step.job].finished_ns = monotonic_ns();
       ++step_;
       continue;
     }
@@ -220,12 +245,14 @@ PgConnection::Progress PgConnection::advance_pipeline() {
     }
     PgResult r(raw);
     awaiting_end_ = true;
+    PipelineOutcome* outcome = step.job >= 0 ? &outcomes_[step.job] : nullptr;
     switch (PQresultStatus(raw)) {
       case PGRES_COMMAND_OK:
       case PGRES_TUPLES_OK:
-        if (step.kind == StepKind::statement) outcome_.results[step.statement] = std::move(r);
+        if (step.kind == StepKind::statement) outcome->results[step.statement] = std::move(r);
         if (step.kind == StepKind::prepare)
-          prepared_.emplace(step_sql_[step.statement], step_name_[step.statement]);
+          prepared_.emplace(jobs_[step.job].statements[step.statement],
+                            new_names_[step.job][step.statement]);
         break;
       case PGRES_PIPELINE_ABORTED:
         break;
@@ -233,15 +260,15 @@ PgConnection::Progress PgConnection::advance_pipeline() {
       case PGRES_NONFATAL_ERROR:
       case PGRES_BAD_RESPONSE:
         if (PQstatus(conn_) == CONNECTION_BAD) return lose_connection(result_error(raw));
-        if (step.kind != StepKind::setup && step.kind != StepKind::rollback &&
-            outcome_.error.empty()) {
-          outcome_.error = result_error(raw);
+        if (outcome && step.kind != StepKind::reset && step.kind != StepKind::rollback &&
+            outcome->error.empty()) {
+          outcome->error = result_error(raw);
           const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
-          outcome_.sqlstate = state ? state : "";
+          outcome->sqlstate = state ? state : "";
         }
         break;
       case PGRES_EMPTY_QUERY:
-        if (outcome_.error.empty()) outcome_.error = "the query is empty";
+        if (outcome && outcome->error.empty()) outcome->error = "the query is empty";
         break;
       default:
         return lose_connection(std::string("unexpected result status ") +
@@ -249,10 +276,10 @@ PgConnection::Progress PgConnection::advance_pipeline() {
                                "; only plain queries are supported");
     }
   }
-  if (!outcome_.error.empty() && !rolling_back_ &&
+  if (!cleaning_up_ && !outcomes_.empty() && !outcomes_.back().error.empty() &&
       PQtransactionStatus(conn_) == PQTRANS_INERROR) {
-    // A statement failed, so the ROLLBACK before the Sync was skipped.
-    rolling_back_ = true;
+    // The last job failed, so its ROLLBACK before the Sync was skipped.
+    cleaning_up_ = true;
     steps_.push_back({StepKind::rollback});
     steps_.push_back({StepKind::sync});
     if (!send("ROLLBACK") || PQpipelineSync(conn_) != 1 || !flush())
@@ -266,23 +293,27 @@ PgConnection::Progress PgConnection::finish_pipeline() {
   Progress p;
   p.kind = Progress::Kind::pipeline_done;
   state_ = State::idle;
-  if (!outcome_.error.empty()) {
-    outcome_.status = outcome_.sqlstate == "57014" ? PipelineOutcome::Status::statement_timeout
-                                                   : PipelineOutcome::Status::sql_error;
-    outcome_.results.clear();
-  }
+  for (PipelineOutcome& o : outcomes_) settle(o);
   if (PQtransactionStatus(conn_) != PQTRANS_IDLE) {
     // Cannot happen after ROLLBACK + Sync; never reuse a session in doubt.
     close();
   }
-  p.outcome = std::move(outcome_);
-  outcome_ = PipelineOutcome{};
+  p.outcomes = std::move(outcomes_);
+  outcomes_.clear();
   return p;
+}
+
+void PgConnection::settle(PipelineOutcome& o) {
+  if (o.error.empty()) return;
+  o.status = o.sqlstate == "57014" ? PipelineOutcome::Status::statement_timeout
+                                   : PipelineOutcome::Status::sql_error;
+  o.results.clear();
 }
 
 void PgConnection::close() {
   if (conn_) PQfinish(conn_);
   conn_ = nullptr;
+  prepared_.clear();  // prepared statements live and die with the session
   state_ = State::closed;
   flush_pending_ = false;
   steps_.clear();

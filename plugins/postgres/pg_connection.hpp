@@ -4,15 +4,18 @@
 // its own deadlines (libpq's blocking calls cannot be interrupted, and its
 // connect_timeout has whole-second granularity).
 //
-// A job's statements go out in one write and come back in one round trip:
-//   BEGIN READ ONLY; SET LOCAL statement_timeout = <ms>; <statements>;
-//   ROLLBACK; Sync
+// A pipeline carries one or more jobs and costs one round trip. Each job is
+// a segment of its own:
+//   [ROLLBACK;] BEGIN READ ONLY; SET LOCAL statement_timeout = <ms>;
+//   <statements>; ROLLBACK; Sync
 // so the server itself cancels a statement that runs past its budget. After
-// a failed statement the rest up to the Sync is skipped and the transaction
-// is left aborted; a ROLLBACK; Sync then follows before the connection is
-// idle again. Statements go through the extended protocol, which accepts
-// exactly one SQL command each; with prepared statements on, each distinct
-// SQL text is parsed and planned once per connection.
+// a failed statement the rest of its segment is skipped and the transaction
+// left aborted: the leading ROLLBACK of the next segment (sent for every
+// segment but the first) ends it, and after a failure in the last segment a
+// ROLLBACK; Sync follows before the connection is idle again. Statements go
+// through the extended protocol, which accepts exactly one SQL command each;
+// with prepared statements on, each distinct SQL text is parsed and planned
+// once per connection.
 #pragma once
 
 #include <libpq-fe.h>
@@ -27,17 +30,24 @@
 
 namespace pe::postgres {
 
+// One job of a pipeline: its statements and the server-side budget of each.
+struct PipelineJob {
+  std::vector<std::string> statements;
+  int64_t statement_timeout_ms = 1;  // >= 1
+};
+
 struct PipelineOutcome {
   enum class Status {
     ok,                 // every statement succeeded; results holds one result each
     sql_error,          // a statement failed (error, sqlstate); the connection is usable
-    statement_timeout,  // the server cancelled a statement at statement_timeout
-    connection_lost,    // the connection broke (error); it is closed
+    statement_timeout,  // the server cancelled a statement (statement_timeout, SQLSTATE 57014)
+    connection_lost,    // the connection broke before the job finished (error); it is closed
   };
   Status status = Status::ok;
   std::string error;
   std::string sqlstate;
   std::vector<PgResult> results;
+  int64_t finished_ns = 0;  // monotonic time its last reply arrived (0 if it did not)
 };
 
 class PgConnection {
@@ -48,8 +58,8 @@ class PgConnection {
   struct Progress {
     enum class Kind { pending, connected, connect_failed, pipeline_done };
     Kind kind = Kind::pending;
-    std::string error;        // connect_failed
-    PipelineOutcome outcome;  // pipeline_done
+    std::string error;                      // connect_failed
+    std::vector<PipelineOutcome> outcomes;  // pipeline_done: one per job, in order
   };
 
   PgConnection() = default;
@@ -63,10 +73,9 @@ class PgConnection {
   // host name that does not resolve; the connection is closed again then.
   bool start_connect(const ConnectionSettings& settings, std::string& error);
 
-  // Sends one pipeline (state idle → running). `statement_timeout_ms` >= 1.
-  // False (the connection is then closed) if libpq could not queue it.
-  bool start_pipeline(const std::vector<std::string>& statements, int64_t statement_timeout_ms,
-                      std::string& error);
+  // Sends one pipeline of jobs (state idle → running). False (the connection
+  // is then closed) if libpq could not queue it.
+  bool start_pipeline(const std::vector<PipelineJob>& jobs, std::string& error);
 
   // Use named prepared statements (default), or unnamed ones (for poolers
   // such as PgBouncer in transaction mode, which cannot keep them).
@@ -76,8 +85,12 @@ class PgConnection {
   int socket() const;
   short wanted_events() const;
 
-  // Call after poll() reported the socket (any revents, even 0 is harmless).
+  // Call after poll() reported the socket ready (revents != 0).
   Progress advance();
+
+  // Gives up a running pipeline: closes the connection and returns the
+  // outcomes, with `why` as the connection_lost error of unfinished jobs.
+  Progress abandon(const std::string& why) { return lose_connection(why); }
 
   // Closes the connection (whatever it was doing); the server notices and
   // ends the session.
@@ -85,13 +98,12 @@ class PgConnection {
 
   int server_version() const { return server_version_; }
   const std::string& database() const { return database_; }
-  // Monotonic time the connection became usable.
-  int64_t connected_at_ns() const { return connected_at_ns_; }
 
  private:
-  enum class StepKind { setup, begin, set_timeout, prepare, statement, sync, rollback };
+  enum class StepKind { setup, reset, begin, set_timeout, prepare, statement, rollback, sync };
   struct Step {
     StepKind kind;
+    int job = -1;        // the job the step belongs to (-1: setup, final cleanup)
     int statement = -1;  // prepare, statement: index into the job's statements
   };
 
@@ -99,8 +111,9 @@ class PgConnection {
   Progress advance_pipeline();
   Progress finish_pipeline();
   Progress lose_connection(std::string why);
+  static void settle(PipelineOutcome& outcome);
   bool send(const std::string& sql);
-  bool send_statement(const std::string& sql, int index);
+  bool send_statement(int job, int index);
   bool flush();
 
   PGconn* conn_ = nullptr;
@@ -110,18 +123,17 @@ class PgConnection {
   bool session_setup_done_ = false;
   int server_version_ = 0;
   std::string database_;
-  int64_t connected_at_ns_ = 0;
 
   bool use_prepared_ = true;
   std::unordered_map<std::string, std::string> prepared_;  // SQL text → statement name
 
+  std::vector<PipelineJob> jobs_;
+  std::vector<std::vector<std::string>> new_names_;  // per job, statement: name being prepared
   std::vector<Step> steps_;
-  std::vector<std::string> step_sql_;  // per statement index: its SQL (to record prepares)
-  std::vector<std::string> step_name_;  // per statement index: the prepared name, if any
   std::size_t step_ = 0;
   bool awaiting_end_ = false;  // the current command's result came; its NULL terminator not yet
-  bool rolling_back_ = false;  // the ROLLBACK after a failed statement is under way
-  PipelineOutcome outcome_;
+  bool cleaning_up_ = false;   // the ROLLBACK after a failed last job is under way
+  std::vector<PipelineOutcome> outcomes_;
 };
 
 }  // namespace pe::postgres

@@ -90,7 +90,7 @@ void PostgresCollector::collect(int64_t deadline_ns, MetricSink& sink) {
   jobs.reserve(config_.groups.size() + queries_.size() + 1);
   for (const BuiltinGroup* g : config_.groups)
     jobs.push_back(QueryJob{g->name, [g](int version) { return g->sql_for(version); },
-                            config_.query_timeout, {}, {}, 0});
+                            config_.query_timeout, {}, true, {}, 0});
   std::vector<int> job_of_query(queries_.size(), -1);
   for (std::size_t i = 0; i < queries_.size(); ++i) {
     const QueryState& s = queries_[i];
@@ -98,11 +98,11 @@ void PostgresCollector::collect(int64_t deadline_ns, MetricSink& sink) {
     if (s.cached && start - s.last_run_ns < q->min_interval.count()) continue;
     job_of_query[i] = static_cast<int>(jobs.size());
     jobs.push_back(QueryJob{q->name, [q](int) { return std::vector<std::string>{q->sql}; },
-                            q->timeout, q->databases, {}, 0});
+                            q->timeout, q->databases, false, {}, 0});
   }
   if (jobs.empty())  // pg_up needs a round trip even when everything is cached
     jobs.push_back(QueryJob{"ping", [](int) { return std::vector<std::string>{"SELECT 1"}; },
-                            config_.query_timeout, {}, {}, 0});
+                            config_.query_timeout, {}, true, {}, 0});
   std::vector<QueryJob*> order;
   for (QueryJob& j : jobs) order.push_back(&j);
 

@@ -37,6 +37,10 @@ struct QueryJob {
   std::function<std::vector<std::string>(int server_version)> statements;
   std::chrono::nanoseconds timeout{};
   std::vector<std::string> databases;  // empty: any database
+  // Built-in groups: quick and bounded, so several go to the server in one
+  // pipeline. Custom queries may be slow and run one per pipeline, so that
+  // a slow one holds up nothing queued behind it.
+  bool batchable = false;
   JobResult result;
   int attempts = 0;
 };
