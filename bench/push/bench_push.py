@@ -4,7 +4,9 @@ measured in the same run on the same machine:
   1. pushes/s of a 100-series body, 16 concurrent clients (wrk, one
      keep-alive connection each, each client its own group), on an empty
      store and with 30,000 stored series;
-  2. resident memory (VmRSS) with 100,000 stored series (after one scrape);
+  2. resident memory (VmRSS) with 100,000 stored series, after one scrape
+     (the figure compared) and before it (for information: what the store
+     costs without the scrape's buffers);
 
 persistence off for both, then our durable mode (fsync before the 2xx).
 Each figure is the median of BENCH_RUNS runs (default 3) of BENCH_SECONDS
@@ -119,12 +121,13 @@ def throughput(server_cls, durable):
 
 
 def memory(server_cls, durable):
-    values = []
+    values, before = [], []
     for _ in range(RUNS):
         d = tempfile.mkdtemp(prefix="pe-bench-push-")
         s = server_cls(d, durable)
         try:
             fill(s.base, 100000)
+            before.append(rss_bytes(s.pid))
             text = s.scrape()
             if text.count("fill_value{") < 100000:
                 raise RuntimeError(f"{s.name} exposes {text.count('fill_value{')} of 100000 series")
@@ -132,7 +135,7 @@ def memory(server_cls, durable):
         finally:
             s.stop()
             shutil.rmtree(d, ignore_errors=True)
-    return statistics.median(values), values
+    return statistics.median(values), values, statistics.median(before)
 
 
 def main():
@@ -143,10 +146,10 @@ def main():
                                 ("ours, durability=none", Ours, False),
                                 ("ours, durability=fsync", Ours, True)):
         e, f, es, fs = throughput(cls, durable)
-        m, ms = memory(cls, durable)
+        m, ms, mb = memory(cls, durable)
         results[label] = (e, f, m)
         print(f"{label:32} empty store {e:9.0f} pushes/s   30k series {f:9.1f} pushes/s   "
-              f"RSS at 100k series {m / 2**20:7.1f} MiB")
+              f"RSS at 100k series {m / 2**20:7.1f} MiB (before the scrape {mb / 2**20:.1f} MiB)")
         print(f"{'':32} runs: empty {[round(x) for x in es]}  30k {[round(x, 1) for x in fs]}  "
               f"RSS MiB {[round(x / 2**20, 1) for x in ms]}")
     pe, pf, pm = results["pushgateway (no persistence)"]

@@ -4,34 +4,18 @@
 #include <algorithm>
 
 #include "plugin_exporter/exposition/metric_names.hpp"
+#include "quoted.hpp"
 #include "plugin_exporter/exposition/utf8.hpp"
 #include "push_error.hpp"
 
 namespace pe::push {
-namespace {
-
-std::string quote(std::string_view s) {
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') q.push_back('\\');
-    if (c == '\n') {
-      q += "\\n";
-      continue;
-    }
-    q.push_back(c);
-  }
-  return q + "\"";
-}
-
-}  // namespace
-
 std::string describe_series(std::string_view sample_name, std::span<const LabelPairView> labels) {
   std::string out(sample_name);
   if (labels.empty()) return out;
   out += "{";
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (i) out += ",";
-    out += std::string(labels[i].name) + "=" + quote(labels[i].value);
+    out += std::string(labels[i].name) + "=" + quoted(labels[i].value);
   }
   return out + "}";
 }
@@ -51,15 +35,15 @@ void FamilyAssembler::family(std::string_view name, MetricType type, std::string
                              bool has_help, std::string_view unit, const std::string& where) {
   close_family();
   if (!is_valid_metric_name(name))
-    throw PushError(400, where + "invalid metric name " + quote(name));
+    throw PushError(400, where + "invalid metric name " + quoted(name));
   if (reserved_metric_name(name))
-    throw PushError(400, where + "metric name " + quote(name) +
+    throw PushError(400, where + "metric name " + quoted(name) +
                              " is reserved (push_time_seconds, push_failure_time_seconds and "
                              "plugin_exporter_* are the gateway's own)");
-  if (!is_valid_utf8(help)) throw PushError(400, where + "HELP of " + quote(name) + " is not valid UTF-8");
+  if (!is_valid_utf8(help)) throw PushError(400, where + "HELP of " + quoted(name) + " is not valid UTF-8");
   for (const auto& f : out_.families)
     if (f->name() == name)
-      throw PushError(400, where + "metric family " + quote(name) + " appears twice in the push");
+      throw PushError(400, where + "metric family " + quoted(name) + " appears twice in the push");
   current_ = std::make_shared<StoredFamily>(name, type, help, has_help, unit);
   current_where_ = where;
 }
@@ -67,23 +51,23 @@ void FamilyAssembler::family(std::string_view name, MetricType type, std::string
 void FamilyAssembler::series(std::string_view sample_name, std::span<const LabelPairView> labels,
                              double value, bool has_timestamp, int64_t timestamp_ms,
                              const std::string& where) {
-  if (!current_) throw PushError(400, where + "sample " + quote(sample_name) + " without a family");
+  if (!current_) throw PushError(400, where + "sample " + quoted(sample_name) + " without a family");
   if (has_timestamp && !rules_.allow_timestamps)
     throw PushError(400, where + "pushed metrics must not have timestamps (series " +
                              describe_series(sample_name, labels) + ")");
   if (!is_valid_metric_name(sample_name))
-    throw PushError(400, where + "invalid sample name " + quote(sample_name));
+    throw PushError(400, where + "invalid sample name " + quoted(sample_name));
   scratch_.clear();
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const LabelPairView& l = labels[i];
     if (!is_valid_label_name(l.name) || is_reserved_label_name(l.name))
-      throw PushError(400, where + "improper label name " + quote(l.name) + " in series " +
+      throw PushError(400, where + "improper label name " + quoted(l.name) + " in series " +
                                describe_series(sample_name, labels));
     if (!is_valid_utf8(l.value))
       throw PushError(400, where + "value of label " + std::string(l.name) + " is not valid UTF-8");
     for (std::size_t j = 0; j < i; ++j)
       if (labels[j].name == l.name)
-        throw PushError(400, where + "label " + quote(l.name) + " appears twice in series " +
+        throw PushError(400, where + "label " + quoted(l.name) + " appears twice in series " +
                                  describe_series(sample_name, labels));
     // The grouping labels win: dropped here, added back at scrape time. An
     // empty value is the same as no label (Prometheus' rule): not stored.

@@ -2,8 +2,10 @@
 #include "grouping_key.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "plugin_exporter/exposition/metric_names.hpp"
+#include "quoted.hpp"
 #include "plugin_exporter/exposition/utf8.hpp"
 #include "url_codec.hpp"
 
@@ -12,27 +14,19 @@ namespace {
 
 constexpr std::string_view kBase64Suffix = "@base64";
 
-std::string quote(std::string_view s) {
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') q.push_back('\\');
-    q.push_back(c);
-  }
-  return q + "\"";
-}
 
 // Decodes one value segment (percent-encoding, then base64 if marked).
 bool decode_value(std::string_view raw, bool base64, std::string_view what, std::string& out,
                   std::string& error) {
   auto pct = percent_decode(raw);
   if (!pct) {
-    error = "invalid percent-encoding in " + std::string(what) + " " + quote(raw);
+    error = "invalid percent-encoding in " + std::string(what) + " " + quoted(raw);
     return false;
   }
   if (base64) {
     auto b = base64url_decode(*pct);
     if (!b) {
-      error = "invalid base64 encoding in " + std::string(what) + " " + quote(*pct);
+      error = "invalid base64 encoding in " + std::string(what) + " " + quoted(*pct);
       return false;
     }
     out = std::move(*b);
@@ -40,7 +34,7 @@ bool decode_value(std::string_view raw, bool base64, std::string_view what, std:
     out = std::move(*pct);
   }
   if (!is_valid_utf8(out)) {
-    error = std::string(what) + " " + quote(raw) + " is not valid UTF-8";
+    error = std::string(what) + " " + quoted(raw) + " is not valid UTF-8";
     return false;
   }
   return true;
@@ -63,7 +57,7 @@ std::string GroupingKey::describe() const {
   std::string out = "{";
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (i) out += ",";
-    out += labels[i].first + "=" + quote(labels[i].second);
+    out += labels[i].first + "=" + quoted(labels[i].second);
   }
   return out + "}";
 }
@@ -110,13 +104,13 @@ bool decode_grouping_path(std::string_view path, GroupingKey& out, std::string& 
       r.remove_prefix(s + 1);
     }
     if (parts.size() % 2 != 0) {
-      error = "odd number of components in label string " + quote(rest);
+      error = "odd number of components in label string " + quoted(rest);
       return false;
     }
     for (std::size_t i = 0; i < parts.size(); i += 2) {
       auto name_pct = percent_decode(parts[i]);
       if (!name_pct) {
-        error = "invalid percent-encoding in label name " + quote(parts[i]);
+        error = "invalid percent-encoding in label name " + quoted(parts[i]);
         return false;
       }
       std::string name = std::move(*name_pct);
@@ -126,7 +120,7 @@ bool decode_grouping_path(std::string_view path, GroupingKey& out, std::string& 
         b64 = true;
       }
       if (!is_valid_label_name(name) || is_reserved_label_name(name)) {
-        error = "improper label name " + quote(name);
+        error = "improper label name " + quoted(name);
         return false;
       }
       std::string value;

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "file_io.hpp"
 #include "state_record.hpp"
 
 namespace pe::push {
@@ -23,32 +24,10 @@ namespace {
 constexpr const char* kSnapshot = "snapshot.bin";
 constexpr const char* kSnapshotTmp = "snapshot.bin.tmp";
 
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
-
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-bool write_all(int fd, const std::string& data) {
-  std::size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  return true;
 }
 
 }  // namespace
@@ -180,18 +159,20 @@ bool StateDirectory::compact(MetricStore& store, std::string& error) {
     rec.pushers = g->pushers;
     encode_record(rec, buf);
     if (buf.size() >= (1u << 20)) {
-      ok = ok && write_all(fd, buf);
+      ok = ok && write_all(fd, buf, error);
       total += buf.size();
       buf.clear();
     }
   }
-  ok = ok && write_all(fd, buf);
+  ok = ok && write_all(fd, buf, error);
   total += buf.size();
-  if (ok && durability_ == Durability::fsync) ok = ::fsync(fd) == 0;
-  const int saved = errno;
+  if (ok && durability_ == Durability::fsync && ::fsync(fd) != 0) {
+    ok = false;
+    error = std::string("fsync: ") + std::strerror(errno);
+  }
   ::close(fd);
   if (!ok) {
-    error = "cannot write " + tmp + ": " + std::strerror(saved);
+    error = "cannot write " + tmp + ": " + error;
     fs::remove(tmp);
     return false;
   }
@@ -201,13 +182,7 @@ bool StateDirectory::compact(MetricStore& store, std::string& error) {
     error = "cannot rename " + tmp + ": " + ec.message();
     return false;
   }
-  if (durability_ == Durability::fsync) {
-    int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
-  }
+  if (durability_ == Durability::fsync && !sync_directory(dir_, error)) return false;
   for (const auto& [seq, path] : segments())
     if (seq < covers) fs::remove(path, ec);
   wal_->clear_failure();

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "file_io.hpp"
 #include "push_error.hpp"
 #include "state_record.hpp"
 
@@ -15,36 +16,6 @@ namespace pe::push {
 namespace {
 
 std::string errno_text(int e) { return std::strerror(e); }
-
-bool write_all(int fd, const char* data, std::size_t size, std::string& error) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      error = "write: " + errno_text(errno);
-      return false;
-    }
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-bool sync_directory(const std::string& dir, std::string& error) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) {
-    error = "open " + dir + ": " + errno_text(errno);
-    return false;
-  }
-  int rc = ::fsync(fd);
-  int e = errno;
-  ::close(fd);
-  if (rc != 0) {
-    error = "fsync " + dir + ": " + errno_text(e);
-    return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -82,7 +53,7 @@ bool WriteAheadLog::open_segment(uint64_t seq, std::string& error) {
     return false;
   }
   std::string header = encode_file_header(kWalMagic, seq);
-  if (!write_all(fd, header.data(), header.size(), error) ||
+  if (!write_all(fd, header, error) ||
       (durability_ == Durability::fsync && ::fdatasync(fd) != 0 && (error = "fdatasync: " + errno_text(errno), true)) ||
       (durability_ == Durability::fsync && !sync_directory(dir_, error))) {
     ::close(fd);
@@ -171,7 +142,7 @@ void WriteAheadLog::run() {
     std::size_t written = 0;
     uint64_t syncs = 0;
     for (const auto& [offset, seq] : rotations) {
-      if (ok && offset > written) ok = write_all(fd_, batch.data() + written, offset - written, error);
+      if (ok && offset > written) ok = write_all(fd_, std::string_view(batch).substr(written, offset - written), error);
       written = offset;
       if (ok && durability_ == Durability::fsync) {
         ok = ::fdatasync(fd_) == 0 || (error = "fdatasync: " + errno_text(errno), false);
@@ -182,7 +153,7 @@ void WriteAheadLog::run() {
       current_segment_ = seq;
       durable_cv_.notify_all();
     }
-    if (ok && batch.size() > written) ok = write_all(fd_, batch.data() + written, batch.size() - written, error);
+    if (ok && batch.size() > written) ok = write_all(fd_, std::string_view(batch).substr(written), error);
     if (ok && durability_ == Durability::fsync && batch.size() > 0) {
       ok = ::fdatasync(fd_) == 0 || (error = "fdatasync: " + errno_text(errno), false);
       ++syncs;
