@@ -28,5 +28,5 @@ for b in rows:
     mbs = b.get("bytes_per_second", 0) / 1e6
     items = b.get("items_per_second", 0) / 1e6
     allocs = b.get("allocs_per_sample", 0)
-    print(f"{name:52} {b.get('label', ''):14} {mbs:8.0f} {items:11.2f} {allocs:14.4f}")
+    print(f"{name:52} {b.get('label', ''):14} {mbs:8.0f} {items:11.2f} {allocs:14.2g}")
 PY
