@@ -23,6 +23,13 @@ TEST(MetricNames, LabelNameCharset) {
   EXPECT_FALSE(is_reserved_label_name("_a"));
 }
 
+TEST(MetricNames, UnitSuffix) {
+  EXPECT_TRUE(is_unit_suffix_of("request_seconds", "seconds"));
+  EXPECT_FALSE(is_unit_suffix_of("seconds", "seconds"));
+  EXPECT_FALSE(is_unit_suffix_of("requestseconds", "seconds"));
+  EXPECT_FALSE(is_unit_suffix_of("request_seconds", ""));
+}
+
 TEST(MetricNames, SampleSuffixesPerType) {
   EXPECT_TRUE(sample_belongs_to_family("x_total", "x", MetricType::counter));
   EXPECT_TRUE(sample_belongs_to_family("x_created", "x", MetricType::counter));

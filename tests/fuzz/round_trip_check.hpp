@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "plugin_exporter/exposition/metric_names.hpp"
 #include "plugin_exporter/exposition/text_parser.hpp"
 #include "plugin_exporter/exposition/text_writer.hpp"
 #include "test_support.hpp"
@@ -20,9 +21,8 @@ namespace pe::fuzz {
 inline std::string preserved_model(const MetricSet& set, ExpositionFormat format) {
   MetricSet copy;
   for (const Family& f : set.families) {
-    const bool unit_written = format == ExpositionFormat::openmetrics && !f.unit.empty() &&
-                              f.name.size() > f.unit.size() + 1 && f.name.ends_with(f.unit) &&
-                              f.name[f.name.size() - f.unit.size() - 1] == '_';
+    const bool unit_written =
+        format == ExpositionFormat::openmetrics && is_unit_suffix_of(f.name, f.unit);
     Family& nf = copy.add_family(f.name, f.type, f.help, f.has_help || !f.help.empty(),
                                  unit_written ? f.unit : std::string_view{});
     (void)nf;

@@ -29,6 +29,11 @@ bool is_valid_label_name(std::string_view name) noexcept {
   return true;
 }
 
+bool is_unit_suffix_of(std::string_view family_name, std::string_view unit) noexcept {
+  return !unit.empty() && family_name.size() > unit.size() + 1 && family_name.ends_with(unit) &&
+         family_name[family_name.size() - unit.size() - 1] == '_';
+}
+
 bool sample_belongs_to_family(std::string_view sample_name, std::string_view family_name,
                               MetricType type) noexcept {
   const bool exact = sample_name == family_name;

@@ -5,18 +5,11 @@
 #include <cmath>
 
 #include "plugin_exporter/exposition/float_format.hpp"
+#include "plugin_exporter/exposition/metric_names.hpp"
+#include "quoted.hpp"
 
 namespace pe {
 namespace {
-
-std::string quoted(std::string_view s) {
-  std::string q;
-  q.reserve(s.size() + 2);
-  q.push_back('"');
-  q.append(s);
-  q.push_back('"');
-  return q;
-}
 
 std::string_view suffix_of(std::string_view sample, std::string_view family) noexcept {
   return sample.size() >= family.size() ? sample.substr(family.size()) : std::string_view{};
@@ -119,10 +112,7 @@ std::string OpenMetricsValidator::end_family(const Family& family) {
     if (family.type == MetricType::info || family.type == MetricType::stateset)
       return std::string(to_string(family.type)) + " family " + quoted(family.name) +
              " cannot have a unit";
-    const std::string_view name = family.name;
-    const bool suffixed = name.size() > family.unit.size() + 1 && name.ends_with(family.unit) &&
-                          name[name.size() - family.unit.size() - 1] == '_';
-    if (!suffixed)
+    if (!is_unit_suffix_of(family.name, family.unit))
       return "unit " + quoted(family.unit) + " is not a suffix of the family name " +
              quoted(family.name);
   }

@@ -39,6 +39,7 @@
 #include "plugin_exporter/exposition/float_format.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
 #include "plugin_exporter/exposition/utf8.hpp"
+#include "quoted.hpp"
 
 namespace pe {
 
@@ -53,21 +54,6 @@ constexpr std::string_view kEofLine = "# EOF";
 
 bool is_blank(char c) noexcept {
   return c == ' ' || c == '\t';
-}
-
-std::string quoted(std::string_view s) {
-  std::string q = "\"";
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20) {
-      q += "\\x";
-      q += "0123456789abcdef"[(c >> 4) & 0xF];
-      q += "0123456789abcdef"[c & 0xF];
-    } else {
-      q += c;
-    }
-  }
-  q += '"';
-  return q;
 }
 
 bool ends_with_eof_marker(std::string_view in) noexcept {

@@ -35,6 +35,7 @@
 #include <cstring>
 
 #include "plugin_exporter/exposition/float_format.hpp"
+#include "plugin_exporter/exposition/metric_names.hpp"
 
 namespace pe {
 namespace {
@@ -126,6 +127,40 @@ void append_canonical_float_label(std::string& out, std::string_view v, bool ope
   out.append(buf, end);
 }
 
+// "# HELP name text" / "# TYPE name type" lines.
+void append_help_line(std::string& out, std::string_view name, std::string_view help, bool om) {
+  out.append("# HELP ");
+  out.append(name);
+  out.push_back(' ');
+  append_help(out, help, om);
+  out.push_back('\n');
+}
+
+void append_type_line(std::string& out, std::string_view name, std::string_view type) {
+  out.append("# TYPE ");
+  out.append(name);
+  out.push_back(' ');
+  out.append(type);
+  out.push_back('\n');
+}
+
+// name="value" pairs, comma-separated (`first` tracks the comma across calls);
+// the value of the label named `float_label` is canonicalised.
+void append_labels(std::string& out, std::span<const Label> labels, std::string_view float_label,
+                   bool om, bool& first) {
+  for (const Label& l : labels) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.append(l.name);
+    out.append("=\"");
+    if (!float_label.empty() && l.name == float_label)
+      append_canonical_float_label(out, l.value, om);
+    else
+      append_label_value(out, l.value);
+    out.push_back('"');
+  }
+}
+
 std::string_view text_type_name(MetricType t) noexcept {
   switch (t) {
     case MetricType::counter:
@@ -214,27 +249,13 @@ void ExpositionWriter::write_header(const Family& family, std::string_view first
     }
   }
   const bool help_line = family.has_help || !family.help.empty();
-  const bool unit_line = om && !family.unit.empty() && name.size() > family.unit.size() + 1 &&
-                         name.ends_with(family.unit) &&
-                         name[name.size() - family.unit.size() - 1] == '_';
+  const bool unit_line = om && is_unit_suffix_of(name, family.unit);
   // A family with nothing else to show is declared explicitly, so it survives
   // a round trip instead of vanishing.
   if (type.empty() && !help_line && !unit_line && first_sample_name.empty())
     type = om ? "unknown" : "untyped";
-  if (help_line) {
-    out_.append("# HELP ");
-    out_.append(name);
-    out_.push_back(' ');
-    append_help(out_, family.help, om);
-    out_.push_back('\n');
-  }
-  if (!type.empty()) {
-    out_.append("# TYPE ");
-    out_.append(name);
-    out_.push_back(' ');
-    out_.append(type);
-    out_.push_back('\n');
-  }
+  if (help_line) append_help_line(out_, name, family.help, om);
+  if (!type.empty()) append_type_line(out_, name, type);
   if (unit_line) {
     out_.append("# UNIT ");
     out_.append(name);
@@ -272,37 +293,16 @@ void ExpositionWriter::sample(const Family& family, const Sample& s, std::span<c
   std::string& out = slot < 0 ? out_ : deferred_[static_cast<std::size_t>(slot)];
   if (slot >= 0 && out.empty()) {
     // First sample of a deferred gauge family: its own header.
-    if (family.has_help || !family.help.empty()) {
-      out.append("# HELP ");
-      out.append(s.name);
-      out.push_back(' ');
-      append_help(out, family.help, false);
-      out.push_back('\n');
-    }
-    out.append("# TYPE ");
-    out.append(s.name);
-    out.append(" gauge\n");
+    if (family.has_help || !family.help.empty()) append_help_line(out, s.name, family.help, false);
+    append_type_line(out, s.name, "gauge");
   }
   out.append(s.name);
   if (!labels.empty() || !extra.empty()) {
     const std::string_view float_label = float_label_of(family, s.name);
     out.push_back('{');
     bool first = true;
-    auto write_labels = [&](std::span<const Label> ls) {
-      for (const Label& l : ls) {
-        if (!first) out.push_back(',');
-        first = false;
-        out.append(l.name);
-        out.append("=\"");
-        if (!float_label.empty() && l.name == float_label)
-          append_canonical_float_label(out, l.value, om);
-        else
-          append_label_value(out, l.value);
-        out.push_back('"');
-      }
-    };
-    write_labels(extra);
-    write_labels(labels);
+    append_labels(out, extra, float_label, om, first);
+    append_labels(out, labels, float_label, om, first);
     out.push_back('}');
   }
   out.push_back(' ');
@@ -321,14 +321,7 @@ void ExpositionWriter::sample(const Family& family, const Sample& s, std::span<c
     const Exemplar& e = exemplars->exemplars[static_cast<std::size_t>(s.exemplar)];
     out.append(" # {");
     bool first = true;
-    for (const Label& l : exemplars->labels_of(e)) {
-      if (!first) out.push_back(',');
-      first = false;
-      out.append(l.name);
-      out.append("=\"");
-      append_label_value(out, l.value);
-      out.push_back('"');
-    }
+    append_labels(out, exemplars->labels_of(e), {}, om, first);
     out.append("} ");
     append_double(out, e.value);
     if (e.has_timestamp) {

@@ -18,6 +18,10 @@ inline bool is_reserved_label_name(std::string_view name) noexcept {
   return name.size() >= 2 && name[0] == '_' && name[1] == '_';
 }
 
+// True if `unit` is non-empty and `family_name` ends with "_" + unit, as
+// OpenMetrics requires of a family that declares a UNIT.
+bool is_unit_suffix_of(std::string_view family_name, std::string_view unit) noexcept;
+
 // True if `sample_name` may belong to a family `family_name` of `type`
 // (e.g. a histogram's "_bucket", "_sum", "_count", "_created").
 bool sample_belongs_to_family(std::string_view sample_name, std::string_view family_name,
