@@ -335,27 +335,6 @@ class NodeExporter:
         return self.process.stop()
 
 
-class Pushgateway:
-    """prometheus-pushgateway (Debian) on loopback, persisting to a temp file."""
-
-    def __init__(self, tmpdir, port=None):
-        self.port = port or free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.url = self.base + "/metrics"
-        self.process = Process(["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{self.port}",
-                                f"--persistence.file={os.path.join(tmpdir, f'pushgateway-{self.port}.data')}"],
-                               log_path=os.path.join(tmpdir, f"pushgateway-{self.port}.log"))
-        wait_for(lambda: get(self.base + "/-/ready").status == 200, 20, what="pushgateway ready")
-
-    def push(self, job, text, method="PUT"):
-        r = http(method, f"{self.base}/metrics/job/{job}", body=text.encode())
-        if r.status not in (200, 202):
-            raise AssertionError(f"push to pushgateway answered {r.status}: {r.text}")
-
-    def stop(self):
-        return self.process.stop()
-
-
 def make_tls_files(tmpdir, names=("localhost", "127.0.0.1")):
     """A throwaway CA and a server certificate for `names` (DNS names or IPs),
     plus a client certificate, made with openssl. Returns a dict of paths:

@@ -54,11 +54,13 @@ class RealExporters(unittest.TestCase):
                     "# TYPE backup_last_success_timestamp_seconds gauge\n"
                     "backup_last_success_timestamp_seconds 1.7e+09\n")
         cls.node = NodeExporter(cls.tmp)
-        cls.push = Pushgateway(cls.tmp)
-        cls.push.push("nightly_batch", "# HELP batch_records_processed Records the batch processed.\n"
-                                       "# TYPE batch_records_processed gauge\nbatch_records_processed 1234\n")
+        cls.push = Pushgateway(cls.tmp, persistence_file=os.path.join(cls.tmp, "pushgateway.data"))
+        pushed = harness.http("PUT", cls.push.url("/metrics/job/nightly_batch"),
+                              body=b"# HELP batch_records_processed Records the batch processed.\n"
+                                   b"# TYPE batch_records_processed gauge\nbatch_records_processed 1234\n")
+        assert pushed.status in (200, 202), pushed.text
         config = (collector("node", f'url = "{cls.node.url}"', {"exporter": "node"}) +
-                  collector("pushgateway", f'url = "{cls.push.url}"', {"exporter": "pushgateway"}) +
+                  collector("pushgateway", f'url = "{cls.push.url("/metrics")}"', {"exporter": "pushgateway"}) +
                   collector("textfile", f'files = "{cls.textfiles}/*.prom"', {"exporter": "textfile"}))
         cls.exporter = Exporter(cls.tmp, config)
 
