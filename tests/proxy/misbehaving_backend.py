@@ -2,7 +2,8 @@
 loopback whose paths behave or misbehave on purpose, for the proxy's
 integration test: valid metrics, garbage, a hang, a body cut by a closed
 connection, a 500, a gzip bomb, an endless stream, parameter echo, and
-routes guarded by bearer or basic auth. Optionally HTTPS. Counts the
+routes guarded by bearer or basic auth. Optionally HTTPS, optionally
+requiring a client certificate. Counts the
 connections that served each path, so keep-alive reuse is visible."""
 import gzip
 import http.server
@@ -34,7 +35,7 @@ def gzip_bomb(decompressed_mib):
 
 class MisbehavingBackend:
     def __init__(self, tls_cert=None, tls_key=None, bearer_token=None, basic_auth=None,
-                 bomb_mib=256):
+                 bomb_mib=256, client_ca=None):
         self.release = threading.Event()  # set at stop: hanging handlers return
         self.connections = {}  # path -> number of distinct connections that served it
         self.lock = threading.Lock()
@@ -157,6 +158,9 @@ class MisbehavingBackend:
         if tls_cert:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(tls_cert, tls_key)
+            if client_ca:  # mutual TLS: clients must present a certificate from this CA
+                ctx.verify_mode = ssl.CERT_REQUIRED
+                ctx.load_verify_locations(client_ca)
             self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
             self.scheme = "https"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

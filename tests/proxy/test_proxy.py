@@ -10,7 +10,8 @@
    scrape bounded by the timeout, beside a healthy backend; keep-alive reuse;
    parameter forwarding.
 3. HTTPS backends with a throwaway CA: verification against ca_file,
-   server_name, insecure_skip_verify, and bearer/basic auth toward the
+   server_name, insecure_skip_verify, a client certificate toward a backend
+   that requires one, and bearer/basic auth toward the
    backend with secrets from a file and the environment.
 """
 import os
@@ -197,6 +198,8 @@ class Https(unittest.TestCase):
         with open(token, "w") as f:
             f.write("tok-from-file\n")
         os.chmod(token, 0o600)
+        cls.mtls = MisbehavingBackend(cls.tls["server_cert"], cls.tls["server_key"], bomb_mib=1,
+                                      client_ca=cls.tls["ca"])
         env = dict(os.environ, PE_PROXY_TEST_PASSWORD="pw from env")
         ca = cls.tls["ca"]
         b = cls.backend
@@ -210,18 +213,22 @@ class Https(unittest.TestCase):
             collector("no_token", f'url = "{b.url("/bearer")}"\ntls = {{ ca_file = "{ca}" }}') +
             collector("basic", f'url = "{b.url("/basic")}"\ntls = {{ ca_file = "{ca}" }}\n'
                                'basic_auth = { username = "prom", password_env = "PE_PROXY_TEST_PASSWORD" }') +
-            collector("plain_to_tls", f'url = "{b.url("/ok").replace("https:", "http:")}"', timeout="1s"))
+            collector("plain_to_tls", f'url = "{b.url("/ok").replace("https:", "http:")}"', timeout="1s") +
+            collector("client_cert", f'url = "{cls.mtls.url("/ok")}"\ntls = {{ ca_file = "{ca}", '
+                                     f'cert_file = "{cls.tls["client_cert"]}", key_file = "{cls.tls["client_key"]}" }}') +
+            collector("no_client_cert", f'url = "{cls.mtls.url("/ok")}"\ntls = {{ ca_file = "{ca}" }}'))
         cls.exporter = Exporter(cls.tmp, config, env=env)
 
     @classmethod
     def tearDownClass(cls):
         cls.exporter.stop()
         cls.backend.stop()
+        cls.mtls.stop()
         cls.tmp_ctx.__exit__(None, None, None)
 
     def test_verification_and_credentials(self):
         text = self.exporter.metrics()
-        ok = ("ca_file", "by_name", "skip_verify", "bearer", "basic")
+        ok = ("ca_file", "by_name", "skip_verify", "bearer", "basic", "client_cert")
         for name in ok:
             self.assertEqual(find(text, "plugin_exporter_collector_success", collector=name), [1.0],
                              f"{name}: {last_error(text, name)}")
@@ -230,6 +237,7 @@ class Https(unittest.TestCase):
             "wrong_name": "TLS handshake with 127.0.0.1:",
             "no_token": "answered HTTP 401 Unauthorized; check basic_auth / bearer_token: bad or missing bearer token",
             "plain_to_tls": "127.0.0.1:",
+            "no_client_cert": "127.0.0.1:%d" % self.mtls.port,
         }
         for name, reason in failing.items():
             self.assertEqual(find(text, "plugin_exporter_collector_success", collector=name), [0.0], name)
