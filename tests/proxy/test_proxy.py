@@ -48,6 +48,7 @@ class RealExporters(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp_ctx = harness.temp_dir("pe-proxy-real-")
         cls.tmp = cls.tmp_ctx.__enter__()
+        cls.addClassCleanup(cls.tmp_ctx.__exit__, None, None, None)
         cls.textfiles = os.path.join(cls.tmp, "textfiles")
         os.makedirs(cls.textfiles)
         with open(os.path.join(cls.textfiles, "backup.prom"), "w") as f:
@@ -55,7 +56,9 @@ class RealExporters(unittest.TestCase):
                     "# TYPE backup_last_success_timestamp_seconds gauge\n"
                     "backup_last_success_timestamp_seconds 1.7e+09\n")
         cls.node = NodeExporter(cls.tmp)
+        cls.addClassCleanup(cls.node.stop)
         cls.push = Pushgateway(cls.tmp, persistence_file=os.path.join(cls.tmp, "pushgateway.data"))
+        cls.addClassCleanup(cls.push.stop)
         pushed = harness.http("PUT", cls.push.url("/metrics/job/nightly_batch"),
                               body=b"# HELP batch_records_processed Records the batch processed.\n"
                                    b"# TYPE batch_records_processed gauge\nbatch_records_processed 1234\n")
@@ -64,13 +67,7 @@ class RealExporters(unittest.TestCase):
                   collector("pushgateway", f'url = "{cls.push.url("/metrics")}"', {"exporter": "pushgateway"}) +
                   collector("textfile", f'files = "{cls.textfiles}/*.prom"', {"exporter": "textfile"}))
         cls.exporter = Exporter(cls.tmp, config)
-
-    @classmethod
-    def tearDownClass(cls):
-        for p in ("exporter", "push", "node"):
-            if hasattr(cls, p):
-                getattr(cls, p).stop()
-        cls.tmp_ctx.__exit__(None, None, None)
+        cls.addClassCleanup(cls.exporter.stop)
 
     def test_1_merged_output_is_valid_and_sources_are_told_apart(self):
         text = self.exporter.metrics()
@@ -133,7 +130,9 @@ class Misbehaving(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp_ctx = harness.temp_dir("pe-proxy-bad-")
         cls.tmp = cls.tmp_ctx.__enter__()
+        cls.addClassCleanup(cls.tmp_ctx.__exit__, None, None, None)
         cls.backend = MisbehavingBackend()
+        cls.addClassCleanup(cls.backend.stop)
         config = collector("healthy", f'url = "{cls.backend.url("/ok")}"', {"exporter": "healthy"})
         config += collector("gzipped", f'url = "{cls.backend.url("/gzip")}"', {"exporter": "gzipped"})
         for name, (path, extra, _) in cls.CASES.items():
@@ -144,12 +143,7 @@ class Misbehaving(unittest.TestCase):
         config += collector("echo", f'url = "{cls.backend.url("/echo?fixed=1")}"\nforward_params = ["target"]',
                             {"exporter": "echo"})
         cls.exporter = Exporter(cls.tmp, config)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.exporter.stop()
-        cls.backend.stop()
-        cls.tmp_ctx.__exit__(None, None, None)
+        cls.addClassCleanup(cls.exporter.stop)
 
     def test_each_fails_alone_clearly_within_the_timeout(self):
         start = time.monotonic()
@@ -190,16 +184,19 @@ class Https(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp_ctx = harness.temp_dir("pe-proxy-tls-")
         cls.tmp = cls.tmp_ctx.__enter__()
+        cls.addClassCleanup(cls.tmp_ctx.__exit__, None, None, None)
         cls.tls = harness.make_tls_files(cls.tmp, ("localhost", "127.0.0.1"))
         cls.backend = MisbehavingBackend(cls.tls["server_cert"], cls.tls["server_key"],
                                          bearer_token="tok-from-file", basic_auth="prom:pw from env",
                                          bomb_mib=1)
+        cls.addClassCleanup(cls.backend.stop)
         token = os.path.join(cls.tmp, "token")
         with open(token, "w") as f:
             f.write("tok-from-file\n")
         os.chmod(token, 0o600)
         cls.mtls = MisbehavingBackend(cls.tls["server_cert"], cls.tls["server_key"], bomb_mib=1,
                                       client_ca=cls.tls["ca"])
+        cls.addClassCleanup(cls.mtls.stop)
         env = dict(os.environ, PE_PROXY_TEST_PASSWORD="pw from env")
         ca = cls.tls["ca"]
         b = cls.backend
@@ -218,13 +215,7 @@ class Https(unittest.TestCase):
                                      f'cert_file = "{cls.tls["client_cert"]}", key_file = "{cls.tls["client_key"]}" }}') +
             collector("no_client_cert", f'url = "{cls.mtls.url("/ok")}"\ntls = {{ ca_file = "{ca}" }}'))
         cls.exporter = Exporter(cls.tmp, config, env=env)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.exporter.stop()
-        cls.backend.stop()
-        cls.mtls.stop()
-        cls.tmp_ctx.__exit__(None, None, None)
+        cls.addClassCleanup(cls.exporter.stop)
 
     def test_verification_and_credentials(self):
         text = self.exporter.metrics()
