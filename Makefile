@@ -5,14 +5,14 @@
 #   make test      build + the whole suite: unit, integration, sanitizers, short fuzz
 #   make bench     release build + Google Benchmark + side-by-side runs against peers
 #   make fuzz      long fuzz runs (FUZZ_SECONDS per target, default 600)
-#   make package   deb + rpm via CPack
+#   make package   deb + rpm via CPack (make package-test: and test them)
 BUILD      ?= build
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  ?= -G Ninja
 CTEST_ARGS ?= --output-on-failure --timeout 900
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps build test unit-test sanitize asan tsan fuzz-short fuzz demo bench package clean
+.PHONY: all deps build test unit-test sanitize asan tsan fuzz-short fuzz demo bench package package-test clean
 
 all: build
 
@@ -29,6 +29,7 @@ test: build
 	cd $(BUILD) && ctest $(CTEST_ARGS) -j $(JOBS)
 	$(MAKE) sanitize
 	$(MAKE) fuzz-short
+	if tests/packaging/can-run.sh; then $(MAKE) package-test; fi
 
 unit-test: build
 	cd $(BUILD) && ctest $(CTEST_ARGS) -L unit -j $(JOBS)
@@ -72,11 +73,22 @@ bench: deps
 	cmake --build $(BUILD)-release -j $(JOBS)
 	bench/run-all.sh $(BUILD)-release
 
+# deb and rpm packages (CPack), one build directory per format: Debian keeps
+# libraries and plugins in /usr/lib/<triplet>, RPM systems in /usr/lib64
+# (packaging/README.md). ccache makes the second build mostly cache hits.
 package: deps
-	cmake -S . -B $(BUILD)-package $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DPE_BUILD_TESTS=OFF \
-	  -DPE_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX=/usr
-	cmake --build $(BUILD)-package -j $(JOBS)
-	cd $(BUILD)-package && cpack
+	for format in deb rpm; do \
+	  cmake -C packaging/cache/$$format.cmake -S . -B $(BUILD)-package-$$format $(CMAKE_GEN) && \
+	  CCACHE_BASEDIR=$(CURDIR) cmake --build $(BUILD)-package-$$format -j $(JOBS) && \
+	  (cd $(BUILD)-package-$$format && cpack) || exit 1; \
+	done
+	@ls -1 $(BUILD)-package-deb/packages/*.deb $(BUILD)-package-rpm/packages/*.rpm
+
+# The packages' contents and lintian, then install, run, upgrade and remove
+# them on this machine (root; tests/packaging/test_packages.py).
+package-test: package
+	PE_DEB_DIR=$(BUILD)-package-deb/packages PE_RPM_DIR=$(BUILD)-package-rpm/packages \
+	  python3 tests/packaging/test_packages.py -v
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz $(BUILD)-release $(BUILD)-package
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz $(BUILD)-release $(BUILD)-package-deb $(BUILD)-package-rpm
