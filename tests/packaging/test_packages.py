@@ -580,6 +580,10 @@ class DebianPackageLifecycle(unittest.TestCase):
         env = {k: v for k, v in os.environ.items() if not k.startswith("PKG_CONFIG")}
         run(["make", "-f", "Makefile.pkgconfig"], cwd=source, env=env)
         built["pkg-config"] = os.path.join(source, "hello.so")
+        # Where a third party's package puts its plugin, as pkg-config says.
+        plugindir = run(["pkg-config", "--variable=plugindir", "plugin_exporter"], env=env).stdout
+        self.assertEqual(os.path.realpath(plugindir.strip()),
+                         f"/usr/lib/{deb_multiarch()}/plugin_exporter/plugins")
 
         build = os.path.join(self.tmp, "cpp-build")
         run(["cmake", "-S", os.path.join(HERE, "sdk_cpp_plugin"), "-B", build])
