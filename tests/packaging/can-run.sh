@@ -3,7 +3,7 @@
 # installs the packages on this machine) and the packaging tools
 # (tools/install-deps.sh installs them). Otherwise says what is missing.
 missing=""
-for tool in dpkg-deb dpkg-shlibdeps rpmbuild rpm2archive tar lintian fakeroot systemd-analyze setpriv; do
+for tool in dpkg-deb dpkg-shlibdeps rpmbuild rpm2archive tar lintian fakeroot systemd-analyze setpriv strace; do
   command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ "$(id -u)" -ne 0 ]; then

@@ -469,6 +469,7 @@ class DebianPackageLifecycle(unittest.TestCase):
         self.check_default_config()
         self.check_documented_examples()
         self.run_scrape_and_push()
+        self.check_system_calls_within_unit_filter()
         self.build_plugins_against_dev_package()
         self.upgrade_keeps_modified_config_and_state()
         self.remove_and_purge()
@@ -557,6 +558,63 @@ class DebianPackageLifecycle(unittest.TestCase):
         store = os.path.join(STATE_DIR, "push")
         self.assertTrue(os.listdir(store), "no state written")
         self.assertEqual(os.stat(store).st_uid, pwd.getpwnam(SERVICE_USER).pw_uid)
+
+    def check_system_calls_within_unit_filter(self):
+        """With no systemd here to apply the unit's sandbox, trace the
+        installed daemon with all five plugins at work (and the program the
+        script plugin runs): every system call it makes must be in the unit's
+        SystemCallFilter=@system-service, every socket in its
+        RestrictAddressFamilies=."""
+        work = os.path.join(self.tmp, "syscalls")
+        os.makedirs(os.path.join(work, "state"))
+        os.makedirs(os.path.join(work, "prom"))
+        with open(os.path.join(work, "prom", "a.prom"), "w") as f:
+            f.write("textfile_metric 1\n")
+        user = pwd.getpwnam(SERVICE_USER)
+        os.chown(os.path.join(work, "state"), user.pw_uid, user.pw_gid)
+        for d in (work, os.path.join(work, "prom")):
+            os.chmod(d, 0o755)
+        config = os.path.join(work, "all-plugins.toml")
+        with open(config, "w") as f:
+            f.write(f'state_dir = "{work}/state"\n'
+                    '[[collector]]\nname = "push"\nplugin = "push"\n'
+                    '[[collector]]\nname = "hello"\nplugin = "hello"\n'
+                    '[[collector]]\nname = "files"\nplugin = "proxy"\n'
+                    f'[collector.config]\nfiles = "{work}/prom/*.prom"\n'
+                    '[[collector]]\nname = "sh"\nplugin = "script"\n[collector.config]\n'
+                    'command = ["/bin/sh", "-c", "echo script_metric 1"]\n'
+                    '[[collector]]\nname = "pg"\nplugin = "postgres"\ntimeout = "2s"\n'
+                    f'[collector.config]\nhost = "127.0.0.1"\nport = {h.free_port()}\n'
+                    'dbname = "none"\nuser = "none"\n')
+        os.chmod(config, 0o644)
+        trace = os.path.join(work, "strace.txt")
+        port = h.free_port()
+        base = f"http://127.0.0.1:{port}"
+        process = h.Process(["strace", "-f", "-qq", "-o", trace, *AS_SERVICE_USER, BINARY,
+                             f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}"],
+                            log_path=os.path.join(work, "daemon.log"))
+        try:
+            h.wait_for(lambda: h.get(base + "/readyz", timeout=5).status == 200, 60,
+                       what="the traced daemon to be ready")
+            h.http("PUT", base + "/metrics/job/traced", body=b"traced_push 1\n")
+            text = h.get(base + "/metrics", timeout=30).text
+            for metric in ("traced_push", "hello_value", "textfile_metric", "script_metric"):
+                self.assertTrue(h.find(text, metric), f"{metric} missing:\n{text}")
+        finally:
+            process.stop()
+        used, families = set(), set()
+        with open(trace) as f:
+            for line in f:
+                m = re.match(r"^\d+ +(?:<\.\.\. )?([a-z0-9_]+)[( ]", line)
+                if m:
+                    used.add(m.group(1))
+                families.update(re.findall(r"socket\((AF_[A-Z0-9]+)", line))
+        self.assertGreater(len(used), 30, "nothing traced")
+        not_allowed = sorted(used - system_call_group("@system-service"))
+        self.assertEqual(not_allowed, [], "system calls the unit's filter refuses")
+        self.assertLessEqual(families, {"AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK"})
+        print(f"  traced: {len(used)} distinct system calls, all in @system-service; "
+              f"socket families {sorted(families)}", file=sys.stderr)
 
     def build_plugins_against_dev_package(self):
         """Only the installed files: the example's installed sources, the CMake
@@ -652,6 +710,27 @@ class DebianPackageLifecycle(unittest.TestCase):
                          f"/var/lib/systemd/deb-systemd-helper-enabled/{UNIT}.dsh-also",
                          f"/var/lib/systemd/deb-systemd-helper-masked/{UNIT}"):
             self.assertFalse(os.path.lexists(leftover), f"{leftover} left after purge")
+
+
+def system_call_group(name):
+    """The system calls of a systemd filter group (e.g. @system-service), with
+    its nested groups expanded, as this machine's systemd-analyze knows it."""
+    groups, current = {}, None
+    for line in run(["systemd-analyze", "syscall-filter"]).stdout.splitlines():
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        if not line.startswith(" ") and entry.startswith("@"):
+            current = groups.setdefault(entry, [])
+        elif current is not None:
+            current.append(entry)
+
+    def expand(group):
+        calls = set()
+        for entry in groups.get(group, []):
+            calls |= expand(entry) if entry.startswith("@") else {entry}
+        return calls
+    return expand(name)
 
 
 def _exists(lookup, name):
