@@ -22,6 +22,13 @@ std::atomic<int> g_level{static_cast<int>(LogLevel::info)};
 // our own order by storing the field list as one parameter per index.
 constexpr const char* kFieldCount = "pe.n";
 
+// The message parameter holding field i's key ('k') or value ('v').
+std::string field_param(char kind, int i) {
+  std::string name(1, kind);
+  name += std::to_string(i);
+  return name;
+}
+
 bool needs_quotes(std::string_view v) {
   if (v.empty()) return true;
   for (char c : v)
@@ -74,10 +81,7 @@ class StructuredFormatter : public Poco::Formatter {
     fields.emplace_back("level", level_name(msg.getPriority()));
     fields.emplace_back("msg", msg.getText());
     int n = msg.has(kFieldCount) ? std::stoi(msg.get(kFieldCount)) : 0;
-    for (int i = 0; i < n; ++i) {
-      std::string k = msg.get("k" + std::to_string(i));
-      fields.emplace_back(k, msg.get("v" + std::to_string(i)));
-    }
+    for (int i = 0; i < n; ++i) fields.emplace_back(msg.get(field_param('k', i)), msg.get(field_param('v', i)));
     if (format_ == LogFormat::json) {
       text += '{';
       bool first = true;
@@ -156,8 +160,8 @@ void log(LogLevel level, std::string_view message, std::initializer_list<LogFiel
   Poco::Message msg("plugin_exporter", std::string(message), to_priority(level));
   int i = 0;
   for (const LogField& f : fields) {
-    msg.set("k" + std::to_string(i), std::string(f.key));
-    msg.set("v" + std::to_string(i), std::string(f.value));
+    msg.set(field_param('k', i), std::string(f.key));
+    msg.set(field_param('v', i), std::string(f.value));
     ++i;
   }
   msg.set(kFieldCount, std::to_string(i));

@@ -29,8 +29,9 @@ struct SelfMetrics::Impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   prometheus::Family<prometheus::Counter>& collects =
       prometheus::BuildCounter()
-          .Name("plugin_exporter_collects_total")
-          .Help("Collects per collector, by result (ok, error, timeout, bad_request, busy, unavailable).")
+          .Name("plugin_exporter_collector_scrapes_total")
+          .Help("Scrapes of each collector, by result (ok, error, timeout, bad_request, busy, "
+                "unavailable); concurrent scrapes may share one plugin call.")
           .Register(*registry);
   prometheus::Family<prometheus::Counter>& dropped =
       prometheus::BuildCounter()

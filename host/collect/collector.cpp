@@ -118,6 +118,7 @@ void Collector::run(const std::shared_ptr<InFlightCollect>& flight, const std::s
     req.timeout_ns = flight->deadline_ns() - start;
     req.params = raw_params.data();
     req.param_count = raw_params.size();
+    ++calls_;
     pe_status status = library_->descriptor().collect(instance_, &req, &sink);
     double seconds = static_cast<double>(monotonic_now_ns() - start) / 1e9;
     outcome = finish(status, sink, std::move(set), seconds);
@@ -160,10 +161,19 @@ CollectOutcome Collector::finish(pe_status status, pe_sink& sink, std::shared_pt
   }
   apply_target_labels(*set, config_.labels, config_.honor_labels);
   if (!relabel_.empty()) out.relabel_dropped += relabel_.apply(*set).samples_dropped;
-  if (global_relabel_ && !global_relabel_->empty())
-    out.relabel_dropped += global_relabel_->apply(*set).samples_dropped;
+  std::shared_ptr<const RelabelProgram> global;
+  {
+    std::lock_guard lock(mu_);
+    global = global_relabel_;
+  }
+  if (global && !global->empty()) out.relabel_dropped += global->apply(*set).samples_dropped;
   out.metrics = std::move(set);
   return out;
+}
+
+void Collector::set_global_relabel(std::shared_ptr<const RelabelProgram> rules) {
+  std::lock_guard lock(mu_);
+  global_relabel_ = std::move(rules);
 }
 
 void Collector::record(const CollectOutcome& outcome) {
@@ -171,6 +181,9 @@ void Collector::record(const CollectOutcome& outcome) {
   health_.collected = true;
   health_.last_ok = outcome.status == CollectStatus::ok;
   health_.last_duration_seconds = outcome.duration_seconds;
+  health_.source_down = false;
+  for (const auto& st : outcome.stats)
+    if (st.name == "source_up") health_.source_down = st.value == 0;
   if (!health_.last_ok) {
     health_.last_error = printable_reason(outcome.reason);
     health_.last_error_unix_ms = unix_ms_now();

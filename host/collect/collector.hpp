@@ -29,6 +29,9 @@ struct CollectorHealth {
   std::string last_error;
   int64_t last_error_unix_ms = 0;
   double last_duration_seconds = 0;
+  bool source_down = false;  // the plugin's last "source_up" figure was 0
+  // Healthy for readiness: the last collect succeeded and its source is up.
+  bool up() const noexcept { return collected && last_ok && !source_down; }
 };
 
 class Collector : public std::enable_shared_from_this<Collector> {
@@ -55,9 +58,15 @@ class Collector : public std::enable_shared_from_this<Collector> {
   // one already running for the same parameters. Never blocks on the plugin.
   Ticket begin(const Params& params, int64_t deadline_ns, WorkerPool& pool);
 
+  // The global relabel rules (replaced on reload; collects already running
+  // keep the rules they started with).
+  void set_global_relabel(std::shared_ptr<const RelabelProgram> rules);
+
   // Records a finished scrape's outcome for health and /readyz.
   void record(const CollectOutcome& outcome);
   CollectorHealth health() const;
+  // Plugin collect calls so far (concurrent scrapes share calls).
+  uint64_t calls() const noexcept { return calls_.load(); }
 
   // Forwards one HTTP request to the plugin (PE_CAP_HTTP_ROUTES).
   pe_status handle_http(const pe_http_request& request, pe_http_response& response);
@@ -84,6 +93,7 @@ class Collector : public std::enable_shared_from_this<Collector> {
   std::unordered_map<std::string, std::shared_ptr<InFlightCollect>> in_flight_;  // by params
   CollectorHealth health_;
   std::atomic<int> http_calls_{0};
+  std::atomic<uint64_t> calls_{0};
   bool destroyed_ = false;
 };
 

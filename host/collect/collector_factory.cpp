@@ -1,6 +1,7 @@
 // collector_factory.cpp — plugin loading and instance creation.
 #include "collect/collector_factory.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <toml++/toml.h>
@@ -11,8 +12,10 @@
 
 namespace pe::host {
 
-CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only) {
+CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only,
+                                    const std::vector<std::shared_ptr<Collector>>& keep) {
   CreatedCollectors out;
+  std::vector<std::shared_ptr<Collector>> created;
   ConfigDocument& doc = *config.document;
   std::map<std::string, std::shared_ptr<PluginLibrary>> libraries;
   std::string relabel_error;
@@ -23,6 +26,13 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
   static const toml::table kEmptyTable;
 
   for (const CollectorConfig& cc : config.collectors) {
+    auto kept = std::find_if(keep.begin(), keep.end(),
+                             [&](const auto& c) { return c->name() == cc.name; });
+    if (kept != keep.end()) {
+      (*kept)->set_global_relabel(global);
+      out.collectors.push_back(*kept);
+      continue;
+    }
     auto lib_it = libraries.find(cc.plugin_path);
     if (lib_it == libraries.end()) {
       std::string error;
@@ -87,12 +97,13 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
     if (auto p = RelabelProgram::compile(cc.relabel, relabel_error, bad_rule)) own = std::move(*p);
     auto collector = std::make_shared<Collector>(cc, lib, std::move(ctx), instance,
                                                  std::move(own), global);
+    created.push_back(collector);
     out.collectors.push_back(std::move(collector));
   }
 
   out.errors = doc.sorted_errors();
   if (check_only || !out.errors.empty()) {
-    for (auto& c : out.collectors) c->destroy(monotonic_now_ns());
+    for (auto& c : created) c->destroy(monotonic_now_ns());
     out.collectors.clear();
   }
   return out;

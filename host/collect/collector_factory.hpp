@@ -19,7 +19,10 @@ struct CreatedCollectors {
 };
 
 // check_only: plugins validate without opening anything, and the instances
-// are destroyed before returning. Errors make the result empty.
-CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only);
+// are destroyed before returning. Collectors in `keep` (by name) are reused
+// as they are instead of created (hot reload of unchanged collectors).
+// Errors make the result empty (kept collectors are left alone).
+CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only,
+                                    const std::vector<std::shared_ptr<Collector>>& keep = {});
 
 }  // namespace pe::host

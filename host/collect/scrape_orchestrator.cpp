@@ -119,6 +119,16 @@ void export_collector_metrics(const ScrapeResult& result, MetricSet& set) {
          return cs.outcome.metrics ? static_cast<double>(cs.outcome.metrics->sample_count()) : 0.0;
        });
 
+  set.add_family("plugin_exporter_collector_calls_total", MetricType::counter,
+                 "Plugin collect calls of the collector (concurrent scrapes share calls).", true);
+  for (const CollectorScrape& cs : result.collectors) {
+    labels.clear();
+    labels.push_back(Label{"collector", set.intern(cs.collector->name())});
+    labels.push_back(Label{"plugin", set.intern(cs.collector->plugin_name())});
+    set.add_sample("plugin_exporter_collector_calls_total", labels,
+                   static_cast<double>(cs.collector->calls()));
+  }
+
   // Figures plugins reported, one family per name across collectors.
   std::vector<std::pair<std::string, std::string>> stat_names;  // name, help
   for (const CollectorScrape& cs : result.collectors)

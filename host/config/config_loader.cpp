@@ -372,8 +372,9 @@ void read_collector(TableView t, ExporterConfig& cfg, std::set<std::string>& nam
   }
   if (!cfg.state_dir.empty() && !c.name.empty())
     c.state_dir = (fs::path(cfg.state_dir) / c.name).string();
+  // What decides whether a reload may keep the running instance.
   std::ostringstream fp;
-  fp << t.table();
+  fp << t.table() << "\nstate_dir=" << c.state_dir << "\nplugin_path=" << c.plugin_path;
   c.fingerprint = fp.str();
   cfg.collectors.push_back(std::move(c));
 }

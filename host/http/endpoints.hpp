@@ -13,6 +13,7 @@ void serve_landing_page(HttpExchange& ex, const ServingState& state);
 void serve_health(HttpExchange& ex);
 void serve_ready(HttpExchange& ex, const ServingState* state, ServerContext& ctx);
 void serve_configz(HttpExchange& ex, const ServingState& state);
+void serve_reload(HttpExchange& ex, ServerContext& ctx);
 void serve_plugin_route(HttpExchange& ex, const MountedRoute& route, const std::string& identity,
                         uint64_t default_body_limit);
 

@@ -22,14 +22,27 @@ HttpExchange::HttpExchange(Poco::Net::HTTPServerRequest& request,
     raw_query_ = uri.substr(q + 1);
     try {
       Poco::URI parsed(uri);
-      for (auto& kv : parsed.getQueryParameters()) query_.push_back(kv);
-    } catch (const std::exception&) {
-      // A malformed query is treated as none; endpoints that need it say so.
+      for (auto& kv : parsed.getQueryParameters()) {
+        // The ABI passes parameters as C strings: a NUL would cut a value
+        // short after validation could see all of it.
+        if (kv.first.find('\0') != std::string::npos || kv.second.find('\0') != std::string::npos) {
+          query_error_ = "query parameter contains a NUL byte";
+          query_.clear();
+          break;
+        }
+        query_.push_back(std::move(kv));
+      }
+    } catch (const std::exception& e) {
+      query_error_ = std::string("malformed query string: ") + e.what();
     }
   }
 }
 
 bool HttpExchange::read_body(uint64_t limit, std::string& body) {
+  body.clear();
+  // RFC 9112 6.3: a request with neither Content-Length nor chunked
+  // Transfer-Encoding has no body (`curl -X PATCH url`).
+  if (!request_.hasContentLength() && !request_.getChunkedTransferEncoding()) return true;
   std::streamsize declared = request_.getContentLength64();
   if (declared != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH &&
       static_cast<uint64_t>(declared) > limit) {

@@ -29,6 +29,8 @@ class HttpExchange {
   const std::string& raw_query() const noexcept { return raw_query_; }
   // Decoded query parameters, in order (a key may repeat).
   const std::vector<std::pair<std::string, std::string>>& query() const noexcept { return query_; }
+  // Why the query string could not be decoded (bad escape, NUL byte), or "".
+  const std::string& query_error() const noexcept { return query_error_; }
   std::string header(const std::string& name) const { return request_.get(name, ""); }
 
   // Reads the whole body up to `limit` bytes within the body timeout; false
@@ -52,6 +54,7 @@ class HttpExchange {
   std::string raw_path_;
   std::string raw_query_;
   std::vector<std::pair<std::string, std::string>> query_;
+  std::string query_error_;
   const std::vector<std::pair<std::string, std::string>>* headers_;
   std::chrono::nanoseconds body_timeout_;
   int status_ = 0;

@@ -40,6 +40,10 @@ void serve_metrics(HttpExchange& ex, const ServingState& state, ServerContext& c
     return;
   }
 
+  if (!ex.query_error().empty()) {
+    ex.send_text(400, ex.query_error());
+    return;
+  }
   std::vector<std::string> selected;
   Params params;
   for (const auto& [k, v] : ex.query()) {

@@ -15,7 +15,7 @@
 namespace pe::host {
 namespace {
 
-enum class Endpoint { metrics, landing, health, ready, configz, plugin, not_found, bad_method };
+enum class Endpoint { metrics, landing, health, ready, configz, reload, plugin, not_found, bad_method };
 
 const char* endpoint_name(Endpoint e) {
   switch (e) {
@@ -24,6 +24,7 @@ const char* endpoint_name(Endpoint e) {
     case Endpoint::health: return "health";
     case Endpoint::ready: return "ready";
     case Endpoint::configz: return "configz";
+    case Endpoint::reload: return "reload";
     case Endpoint::plugin: return "plugin";
     case Endpoint::bad_method:
     case Endpoint::not_found: break;
@@ -111,6 +112,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       endpoint = get ? Endpoint::configz : Endpoint::bad_method;
       group = EndpointGroup::admin;
       role = Role::admin;
+    } else if (path == "/-/reload") {
+      endpoint = (method == "POST" || method == "PUT") ? Endpoint::reload : Endpoint::bad_method;
+      group = EndpointGroup::admin;
+      role = Role::admin;
     }
     if (endpoint == Endpoint::not_found || !listener_.serves(group)) return not_found(ex);
     std::optional<Identity> identity = authorize(ex, *state, role);
@@ -130,6 +135,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       case Endpoint::metrics: serve_metrics(ex, *state, ctx_); break;
       case Endpoint::landing: serve_landing_page(ex, *state); break;
       case Endpoint::configz: serve_configz(ex, *state); break;
+      case Endpoint::reload: serve_reload(ex, ctx_); break;
       case Endpoint::plugin:
         serve_plugin_route(ex, *route, identity->name, state->config->web.max_body_bytes);
         break;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -24,6 +25,9 @@ struct ServerContext {
   std::atomic<bool> ready{false};     // configuration loaded, collectors created
   std::atomic<bool> stopping{false};  // shutdown began: /readyz says so
   ConnectionWatchdog watchdog;        // header/body deadlines of every connection
+  // Hot reload (POST /-/reload); false with the reason when the running
+  // configuration was kept.
+  std::function<bool(std::string& error)> reload;
 
   // Logs a message once per key (e.g. a type conflict per collector+family).
   bool first_time(const std::string& key) {

@@ -80,10 +80,8 @@ void serve_ready(HttpExchange& ex, const ServingState* state, ServerContext& ctx
   uint32_t need = state->config->ready_min_collectors_up;
   if (need > 0) {
     uint32_t up = 0;
-    for (const auto& c : state->orchestrator->collectors()) {
-      CollectorHealth h = c->health();
-      if (h.collected && h.last_ok) ++up;
-    }
+    for (const auto& c : state->orchestrator->collectors())
+      if (c->health().up()) ++up;
     if (up < need) {
       ex.send_text(503, "not ready: " + std::to_string(up) + " collectors healthy, " +
                             std::to_string(need) + " required");
@@ -95,6 +93,21 @@ void serve_ready(HttpExchange& ex, const ServingState* state, ServerContext& ctx
 
 void serve_configz(HttpExchange& ex, const ServingState& state) {
   ex.send(200, "application/json", state.configz_json + "\n", true);
+}
+
+}  // namespace pe::host
+
+namespace pe::host {
+
+void serve_reload(HttpExchange& ex, ServerContext& ctx) {
+  std::string error;
+  if (!ctx.reload) {
+    ex.send_text(503, "reload is not available");
+  } else if (ctx.reload(error)) {
+    ex.send_text(200, "configuration reloaded");
+  } else {
+    ex.send_text(500, "reload failed; the running configuration stays:\n" + error);
+  }
 }
 
 }  // namespace pe::host

@@ -16,6 +16,7 @@ TOKEN = "integration-token-0123456789"
 
 def collector(name, behaviour="ok", timeout="5s", config="", extra=""):
     return (f'[[collector]]\nname = "{name}"\nplugin = "{TEST_SOURCE}"\ntimeout = "{timeout}"\n'
+            f'labels = {{ collector = "{name}" }}\n'
             f'{extra}[collector.config]\nbehaviour = "{behaviour}"\n{config}\n')
 
 
@@ -92,6 +93,12 @@ class HostTest(unittest.TestCase):
         r = e.get("/metrics?collector=p&bad=1")
         self.assertEqual(r.status, 400)
         self.assertIn("parameter bad is not allowed", r.text)
+        r = e.get("/metrics?collector=p&target=ab%00c")
+        self.assertEqual(r.status, 400)
+        self.assertIn("NUL byte", r.text)
+        r = e.get("/metrics?collector=p&target=abc&x=%zz")
+        self.assertEqual(r.status, 400)
+        self.assertIn("malformed query string", r.text)
 
     def test_openmetrics_negotiation_and_gzip(self):
         e = self.start(HELLO)
@@ -180,6 +187,48 @@ class HostTest(unittest.TestCase):
         self.assertEqual(code, 0, e.process.log())
         self.assertLess(time.monotonic() - start, 8)
         self.assertIn("stuck", e.process.log())
+
+    def test_hot_reload_keeps_unchanged_collectors_and_refuses_bad_files(self):
+        base = collector("kept") + HELLO
+        e = self.start(base)
+        calls = lambda text: h.find(text, "test_collect_calls_total", collector="kept")  # noqa: E731
+        self.assertEqual(h.find(e.metrics(), "test_collect_calls_total"), [1.0])
+
+        def rewrite(text):
+            with open(e.config_path, "w") as f:
+                f.write(text)
+        # hello changes, "added" is new, "kept" stays: its instance (and
+        # its call counter) survives the reload.
+        rewrite(collector("kept") + HELLO + "[collector.config]\nvalue = 7\n" + collector("added"))
+        e.process.send_signal(signal.SIGHUP)
+        h.wait_for(lambda: "configuration reloaded" in e.process.log(), 20, what="reload")
+        text = e.metrics()
+        self.assertEqual(h.find(text, "hello_value"), [7.0])
+        self.assertEqual(sorted(h.find(text, "test_collect_calls_total")), [1.0, 2.0])
+        self.assertEqual(h.find(text, "plugin_exporter_config_last_reload_successful"), [1.0])
+        self.assertIn('kept=1', e.process.log())
+
+        # A file that does not validate (here: a plugin's own check) keeps
+        # the running configuration.
+        rewrite(collector("kept") + collector("broken", "no-such-behaviour"))
+        r = h.http("POST", e.url("/-/reload"))
+        self.assertEqual(r.status, 500)
+        self.assertIn('unknown behaviour "no-such-behaviour"', r.text)
+        text = e.metrics()
+        self.assertEqual(h.find(text, "hello_value"), [7.0])
+        self.assertEqual(h.find(text, "plugin_exporter_config_last_reload_successful"), [0.0])
+        rewrite(base)
+        self.assertEqual(h.http("POST", e.url("/-/reload")).status, 200)
+        text = e.metrics()
+        self.assertEqual(h.find(text, "hello_value"), [42.0])
+        self.assertFalse(h.find(text, "test_up", collector="added"))
+        self.assertEqual(h.find(text, "plugin_exporter_config_last_reload_successful"), [1.0])
+
+    def test_bodiless_request_has_an_empty_body(self):
+        e = self.start(collector("routes", config="route = true"))
+        r = subprocess.run(["curl", "-s", "-X", "POST", e.url("/test/echo")], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.stdout, "echo POST /test/echo identity=anonymous body=")
 
     def test_json_logs(self):
         e = self.start(HELLO, extra_args=["--log.format=json"])

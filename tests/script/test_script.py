@@ -329,7 +329,7 @@ class ScriptPluginTest(unittest.TestCase):
         text = e.metrics("?collector=other")
         self.assertEqual(stat_of(text, "success", "other"), 0.0)
         self.assertIn("max_running_programs", last_error(text, "other"))
-        self.assertEqual(h.find(text, "plugin_exporter_collects_total", collector="other", result="unavailable"), [1.0])
+        self.assertEqual(h.find(text, "plugin_exporter_collector_scrapes_total", collector="other", result="unavailable"), [1.0])
         open(os.path.join(self.tmp, "release"), "w").close()
         for t in threads:
             t.join(60)

@@ -1,0 +1,211 @@
+// exporter_runtime.cpp — load, hot reload and teardown of collectors.
+#include "app/exporter_runtime.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+#include "app/logging.hpp"
+#include "collect/collector_factory.hpp"
+#include "collect/worker_pool.hpp"
+#include "config/config_document.hpp"
+#include "config/config_loader.hpp"
+#include "config/config_redaction.hpp"
+#include "plugin/host_api.hpp"
+
+namespace pe::host {
+namespace {
+
+ConfigOverrides overrides_of(const CliOptions& o) {
+  return ConfigOverrides{o.listen_addresses, o.plugin_dir};
+}
+
+std::string joined(const ConfigErrors& errors) {
+  std::string out;
+  for (const ConfigError& e : errors) {
+    if (!out.empty()) out += "\n";
+    out += e.to_string();
+  }
+  return out;
+}
+
+std::size_t pool_size(const ExporterConfig& cfg) {
+  if (cfg.collector_threads > 0) return static_cast<std::size_t>(cfg.collector_threads);
+  // The pool is elastic (idle threads exit), so a generous ceiling costs
+  // nothing: each collector runs at most one collect per parameter set, and
+  // plugins with concurrent collects (script, proxy) run one per set.
+  return std::max<std::size_t>(64, cfg.collectors.size() * 8);
+}
+
+// Two collectors of one plugin with the same static labels emit the same
+// series (e.g. pg_up), and all but the first are dropped as duplicates.
+void warn_about_indistinguishable_collectors(const ExporterConfig& cfg) {
+  for (std::size_t i = 0; i < cfg.collectors.size(); ++i) {
+    for (std::size_t j = i + 1; j < cfg.collectors.size(); ++j) {
+      const CollectorConfig& a = cfg.collectors[i];
+      const CollectorConfig& b = cfg.collectors[j];
+      auto la = a.labels, lb = b.labels;
+      std::sort(la.begin(), la.end());
+      std::sort(lb.begin(), lb.end());
+      if (a.plugin_path == b.plugin_path && la == lb)
+        log(LogLevel::warn,
+            "two collectors of one plugin have the same labels; series they both emit collide "
+            "and only the first is served: give each its own labels = { ... }",
+            {{"collector", a.name}, {"other", b.name}});
+    }
+  }
+}
+
+// Settings the listeners took at start; a reload cannot change them.
+bool listener_settings_differ(const WebConfig& a, const WebConfig& b) {
+  auto key = [](const ListenerConfig& l) {
+    std::string k = l.address + "|" + std::to_string(l.serve) + "|" +
+                    std::to_string(l.max_connections);
+    for (const auto& c : l.allow_cidrs) k += "|" + c;
+    if (l.tls) {
+      const TlsConfig& t = *l.tls;
+      k += "|tls|" + t.cert_file + "|" + t.key_file + "|" + t.client_ca_file + "|" +
+           t.client_auth + "|" + t.min_version + "|" + t.max_version;
+      for (const auto& s : t.client_allowed_sans) k += "|" + s;
+      for (const auto& s : t.cipher_suites) k += "|" + s;
+      for (const auto& s : t.curve_preferences) k += "|" + s;
+    }
+    return k;
+  };
+  if (a.listeners.size() != b.listeners.size()) return true;
+  for (std::size_t i = 0; i < a.listeners.size(); ++i)
+    if (key(a.listeners[i]) != key(b.listeners[i])) return true;
+  return std::tie(a.http_threads, a.http_queue, a.read_timeout, a.write_timeout,
+                  a.keep_alive_timeout, a.header_timeout) !=
+         std::tie(b.http_threads, b.http_queue, b.read_timeout, b.write_timeout,
+                  b.keep_alive_timeout, b.header_timeout);
+}
+
+}  // namespace
+
+ExporterRuntime::ExporterRuntime(const CliOptions& options, SelfMetrics& metrics,
+                                 ServingStateHolder& holder)
+    : options_(options), metrics_(metrics), holder_(holder) {}
+
+ExporterRuntime::~ExporterRuntime() = default;
+
+std::shared_ptr<const ExporterConfig> ExporterRuntime::config() const {
+  std::lock_guard lock(mu_);
+  return config_;
+}
+
+std::shared_ptr<ServingState> ExporterRuntime::make_state(
+    std::shared_ptr<const ExporterConfig> config, std::vector<std::shared_ptr<Collector>> collectors,
+    std::string& error) {
+  auto state = std::make_shared<ServingState>();
+  state->config = config;
+  state->auth = std::make_unique<Authenticator>(config->auth);
+  state->rate_limiter =
+      std::make_unique<RateLimiter>(config->auth.rate_limit, config->auth.rate_limit_burst);
+  for (const auto& c : collectors)
+    if (!state->routes.add(c, error)) return nullptr;
+  state->configz_json = redacted_config_json(*config->document);
+  state->orchestrator = std::make_unique<ScrapeOrchestrator>(std::move(collectors), *pool_, metrics_,
+                                                             config->web.scrape_timeout_offset);
+  return state;
+}
+
+bool ExporterRuntime::start() {
+  std::lock_guard lock(mu_);
+  LoadResult loaded = load_config_file(options_.config_file, overrides_of(options_));
+  auto fail = [&](const std::string& why) {
+    log(LogLevel::error, "invalid configuration", {{"error", why}});
+    metrics_.config_loaded(false);
+    return false;
+  };
+  if (!loaded.config) {
+    for (const ConfigError& e : loaded.errors) fail(e.to_string());
+    return false;
+  }
+  auto config = std::make_shared<const ExporterConfig>(std::move(*loaded.config));
+  warn_about_indistinguishable_collectors(*config);
+  pool_ = std::make_unique<WorkerPool>(pool_size(*config));
+  CreatedCollectors created = create_collectors(*config, /*check_only=*/false);
+  if (!created.errors.empty()) {
+    for (const ConfigError& e : created.errors) fail(e.to_string());
+    return false;
+  }
+  std::string error;
+  auto state = make_state(config, created.collectors, error);
+  if (!state) {
+    for (auto& c : created.collectors) c->destroy(monotonic_now_ns());
+    return fail(error);
+  }
+  config_ = config;
+  collectors_ = std::move(created.collectors);
+  holder_.set(std::move(state));
+  metrics_.config_loaded(true);
+  return true;
+}
+
+bool ExporterRuntime::reload(std::string& error) {
+  std::lock_guard lock(mu_);
+  auto failed = [&](std::string why) {
+    error = std::move(why);
+    metrics_.config_loaded(false);
+    log(LogLevel::error, "reload failed; the running configuration stays", {{"error", error}});
+    return false;
+  };
+  LoadResult loaded = load_config_file(options_.config_file, overrides_of(options_));
+  if (!loaded.config) return failed(joined(loaded.errors));
+  auto config = std::make_shared<const ExporterConfig>(std::move(*loaded.config));
+
+  warn_about_indistinguishable_collectors(*config);
+  // Unchanged collectors (same name, plugin file, section, state directory).
+  std::vector<std::shared_ptr<Collector>> keep, retire;
+  for (const auto& old : collectors_) {
+    auto same = std::find_if(config->collectors.begin(), config->collectors.end(),
+                             [&](const CollectorConfig& cc) {
+                               return cc.name == old->name() &&
+                                      cc.fingerprint == old->config().fingerprint;
+                             });
+    (same != config->collectors.end() ? keep : retire).push_back(old);
+  }
+  // Every new or changed section is validated by its plugin before anything stops.
+  CreatedCollectors checked = create_collectors(*config, /*check_only=*/true, keep);
+  if (!checked.errors.empty()) return failed(joined(checked.errors));
+  if (listener_settings_differ(config_->web, config->web))
+    log(LogLevel::warn, "listener settings changed ([web] addresses, TLS, threads, timeouts); "
+                        "they apply at the next start");
+
+  // Changed and removed collectors stop first (they may hold files or ports
+  // their successors need), then the new ones are created.
+  const int64_t grace = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            config_->web.shutdown_grace).count();
+  for (auto& c : retire) c->destroy(monotonic_now_ns() + grace);
+  CreatedCollectors created = create_collectors(*config, /*check_only=*/false, keep);
+  std::string route_error;
+  std::shared_ptr<ServingState> state;
+  if (created.errors.empty()) state = make_state(config, created.collectors, route_error);
+  if (!state) {
+    // Rare: a plugin that validated refused to start. Serve what still runs.
+    std::string why = created.errors.empty() ? route_error : joined(created.errors);
+    std::string ignored;
+    holder_.set(make_state(config_, keep, ignored));
+    collectors_ = keep;
+    return failed("collectors of the new configuration failed to start: " + why);
+  }
+  log(LogLevel::info, "configuration reloaded",
+      {{"kept", std::to_string(keep.size())},
+       {"stopped", std::to_string(retire.size())},
+       {"started", std::to_string(created.collectors.size() - keep.size())}});
+  config_ = config;
+  collectors_ = std::move(created.collectors);
+  holder_.set(std::move(state));
+  metrics_.config_loaded(true);
+  return true;
+}
+
+bool ExporterRuntime::shutdown(int64_t deadline_ns) {
+  std::lock_guard lock(mu_);
+  bool all = true;
+  for (auto& c : collectors_) all &= c->destroy(deadline_ns);
+  collectors_.clear();
+  return all;
+}
+
+}  // namespace pe::host

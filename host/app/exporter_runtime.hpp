@@ -1,0 +1,58 @@
+// exporter_runtime.hpp — the running configuration and its collectors:
+// the first load, hot reload (SIGHUP, POST /-/reload) and the final destroy.
+// A reload keeps every collector whose configuration did not change (its
+// plugin instance, pools, caches and pushed state stay), recreates the
+// changed ones, creates the new ones and destroys the removed ones; a file
+// that does not validate (including every plugin's check of its section)
+// leaves the running configuration as it is. Listener settings ([web]
+// addresses, TLS, threads, socket timeouts) apply at the next start.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "app/cli_options.hpp"
+#include "app/self_metrics.hpp"
+#include "app/serving_state.hpp"
+#include "collect/collector.hpp"
+
+namespace pe::host {
+
+class WorkerPool;
+
+class ExporterRuntime {
+ public:
+  ExporterRuntime(const CliOptions& options, SelfMetrics& metrics, ServingStateHolder& holder);
+  ~ExporterRuntime();
+  ExporterRuntime(const ExporterRuntime&) = delete;
+  ExporterRuntime& operator=(const ExporterRuntime&) = delete;
+
+  // First load: configuration, collectors, serving state. False after
+  // logging every problem.
+  bool start();
+  // Hot reload. False, with the reasons in `error`, when the running
+  // configuration was kept.
+  bool reload(std::string& error);
+  // Destroys every collector, waiting for running collects until
+  // `deadline_ns`. False if some were still running (left in place).
+  bool shutdown(int64_t deadline_ns);
+
+  std::shared_ptr<const ExporterConfig> config() const;
+  WorkerPool& pool() { return *pool_; }
+
+ private:
+  std::shared_ptr<ServingState> make_state(std::shared_ptr<const ExporterConfig> config,
+                                           std::vector<std::shared_ptr<Collector>> collectors,
+                                           std::string& error);
+  CliOptions options_;
+  SelfMetrics& metrics_;
+  ServingStateHolder& holder_;
+  std::unique_ptr<WorkerPool> pool_;
+  mutable std::mutex mu_;  // one load or reload at a time
+  std::shared_ptr<const ExporterConfig> config_;
+  std::vector<std::shared_ptr<Collector>> collectors_;
+};
+
+}  // namespace pe::host

@@ -1,0 +1,11 @@
+# tests/fuzz/host.cmake — the host's own parser of untrusted input: the
+# Authorization header (bearer and basic schemes, base64, user:password),
+# through the real Authenticator. Included from tests/fuzz/CMakeLists.txt.
+set(_host_dir ${CMAKE_SOURCE_DIR}/host)
+pe_add_fuzzer(fuzz_authorization_header
+  SOURCES fuzz_authorization_header.cpp
+          ${_host_dir}/auth/authenticator.cpp ${_host_dir}/auth/bcrypt_verifier.cpp
+          ${_host_dir}/auth/constant_time.cpp ${_host_dir}/auth/role.cpp
+  LIBS pe_fuzz_exposition Poco::Foundation crypt OpenSSL::Crypto)
+target_include_directories(fuzz_authorization_header PRIVATE ${_host_dir})
+target_link_libraries(fuzz_authorization_header PRIVATE tomlplusplus::tomlplusplus)
