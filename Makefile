@@ -11,6 +11,8 @@ JOBS       ?= $(shell nproc)
 CMAKE_GEN  ?= -G Ninja
 CTEST_ARGS ?= --output-on-failure --timeout 900
 FUZZ_SECONDS ?= 600
+# ccache keys on paths relative to the checkout, so another clone reuses the cache.
+export CCACHE_BASEDIR := $(CURDIR)
 
 .PHONY: all deps build test unit-test sanitize asan tsan fuzz-short fuzz demo bench package package-test clean
 
