@@ -26,7 +26,6 @@ import pwd
 import grp
 import re
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -108,13 +107,6 @@ def deb_contents(package):
         path = parts[5].split(" -> ")[0]
         out[path[1:].rstrip("/") or "/"] = (parts[0], parts[1])
     return out
-
-
-def man_page_text(package):
-    with tempfile.TemporaryDirectory(prefix="pe-pkg-") as tmp:
-        run(["dpkg-deb", "-x", package, tmp])
-        with gzip.open(os.path.join(tmp, "usr/share/man/man1/plugin_exporter.1.gz"), "rt") as f:
-            return f.read()
 
 
 class DebianPackageContents(unittest.TestCase):
