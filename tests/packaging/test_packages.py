@@ -8,8 +8,9 @@ on this machine (as root; CI runs in a throwaway machine): install, check the
 installed default configuration as the service user, run the installed binary
 as that user on a free 127.0.0.1 port, scrape it and push to it, build the
 example plugin (C, with find_package and with pkg-config) and a C++ plugin
-against the -dev package alone and load them in the installed daemon, upgrade
-to the same package keeping a modified configuration and the pushed state,
+against the -dev package alone and load them in the installed daemon, reload
+a modified configuration with SIGHUP (the unit's ExecReload), upgrade to the
+same package keeping the modified configuration and the pushed state,
 remove and purge, and check what is left.
 
 RPM packages (PE_RPM_DIR): header, requirements, file list, configuration
@@ -26,6 +27,7 @@ import pwd
 import grp
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -454,7 +456,7 @@ class DebianPackageLifecycle(unittest.TestCase):
         code = daemon.stop()
         self.assertEqual(code, 0, daemon.process.log())
 
-    def test_install_run_build_plugins_upgrade_remove(self):
+    def test_install_run_build_plugins_reload_upgrade_remove(self):
         self.install_runtime()
         self.check_installed_layout()
         self.check_unit()
@@ -463,7 +465,7 @@ class DebianPackageLifecycle(unittest.TestCase):
         self.run_scrape_and_push()
         self.check_system_calls_within_unit_filter()
         self.build_plugins_against_dev_package()
-        self.upgrade_keeps_modified_config_and_state()
+        self.reload_then_upgrade_keeps_modified_config_and_state()
         self.remove_and_purge()
 
     # --- the steps -----------------------------------------------------------
@@ -663,15 +665,27 @@ class DebianPackageLifecycle(unittest.TestCase):
         self.assertEqual(h.find(text, "sdk_cpp_probe_families"), [2.0])
         self.assertEqual(h.find(text, "sdk_cpp_probe_samples"), [3.0])
 
-    def upgrade_keeps_modified_config_and_state(self):
+    def reload_then_upgrade_keeps_modified_config_and_state(self):
         with open(CONFIG) as f:
             original = f.read()
         modified = original.replace('name = "push"\nplugin = "push"\n',
                                     'name = "push"\nplugin = "push"\n'
                                     'labels = { site = "package-test" }  # changed locally\n')
         self.assertNotEqual(modified, original)
+        # What the unit's ExecReload does (SIGHUP) applies the change to the
+        # running daemon; the recreated push collector reloads its store.
+        daemon = self.start_daemon(name="reloaded")
+        self.assertEqual(h.find(daemon.metrics(), "package_test_pushed", job="package_test"), [42.0])
         with open(CONFIG, "w") as f:
             f.write(modified)
+        daemon.process.send_signal(signal.SIGHUP)
+        h.wait_for(lambda: h.find(daemon.metrics(), "package_test_pushed", job="package_test",
+                                  site="package-test") == [42.0], 20,
+                   what="the reloaded configuration's label on the pushed metric")
+        self.assertEqual(h.find(daemon.metrics(), "plugin_exporter_config_last_reload_successful"),
+                         [1.0])
+        self.stop_daemon(daemon)
+
         dpkg("-i", runtime_deb())
         self.assertEqual(deb_status("plugin-exporter"), "install ok installed")
         with open(CONFIG) as f:
