@@ -77,8 +77,11 @@ CliParse parse_cli(int argc, char** argv) {
 
 std::string cli_help(const char* program) {
   std::string p = program ? program : "plugin_exporter";
-  return "usage: " + p + " [<flags>]\n"
-         "       " + p + " check-metrics [--format=text|openmetrics] < FILE\n"
+  return "usage: " + p +
+         " [<flags>]\n"
+         "       " +
+         p +
+         " check-metrics [--format=text|openmetrics] < FILE\n"
          "\n"
          "Prometheus exporter that hosts collector plugins: PostgreSQL servers, other\n"
          "exporters and .prom files, programs run on scrape, and pushed metrics, served\n"

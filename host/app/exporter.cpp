@@ -79,8 +79,7 @@ int run_exporter(const CliOptions& options) {
   for (const std::string& a : server.bound_addresses())
     log(LogLevel::info, "listening", {{"address", a}});
   log(LogLevel::info, "plugin_exporter started",
-      {{"config", options.config_file},
-       {"collectors", std::to_string(config->collectors.size())}});
+      {{"config", options.config_file}, {"collectors", std::to_string(config->collectors.size())}});
 
   int sig = 0;
   for (;;) {
@@ -95,9 +94,10 @@ int run_exporter(const CliOptions& options) {
 
   log(LogLevel::info, "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   config = runtime.config();
-  const auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(config->web.shutdown_grace);
-  const int64_t deadline = monotonic_now_ns() +
-                           std::chrono::duration_cast<std::chrono::nanoseconds>(grace).count();
+  const auto grace =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config->web.shutdown_grace);
+  const int64_t deadline =
+      monotonic_now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(grace).count();
   ctx.stopping = true;
   server.stop(static_cast<long>(grace.count()));
   long left_ms = std::max<int64_t>(0, (deadline - monotonic_now_ns()) / 1000000);

@@ -58,13 +58,13 @@ void warn_about_indistinguishable_collectors(const ExporterConfig& cfg) {
 // Settings the listeners took at start; a reload cannot change them.
 bool listener_settings_differ(const WebConfig& a, const WebConfig& b) {
   auto key = [](const ListenerConfig& l) {
-    std::string k = l.address + "|" + std::to_string(l.serve) + "|" +
-                    std::to_string(l.max_connections);
+    std::string k =
+        l.address + "|" + std::to_string(l.serve) + "|" + std::to_string(l.max_connections);
     for (const auto& c : l.allow_cidrs) k += "|" + c;
     if (l.tls) {
       const TlsConfig& t = *l.tls;
-      k += "|tls|" + t.cert_file + "|" + t.key_file + "|" + t.client_ca_file + "|" +
-           t.client_auth + "|" + t.min_version + "|" + t.max_version;
+      k += "|tls|" + t.cert_file + "|" + t.key_file + "|" + t.client_ca_file + "|" + t.client_auth +
+           "|" + t.min_version + "|" + t.max_version;
       for (const auto& s : t.client_allowed_sans) k += "|" + s;
       for (const auto& s : t.cipher_suites) k += "|" + s;
       for (const auto& s : t.curve_preferences) k += "|" + s;
@@ -94,8 +94,8 @@ std::shared_ptr<const ExporterConfig> ExporterRuntime::config() const {
 }
 
 std::shared_ptr<ServingState> ExporterRuntime::make_state(
-    std::shared_ptr<const ExporterConfig> config, std::vector<std::shared_ptr<Collector>> collectors,
-    std::string& error) {
+    std::shared_ptr<const ExporterConfig> config,
+    std::vector<std::shared_ptr<Collector>> collectors, std::string& error) {
   auto state = std::make_shared<ServingState>();
   state->config = config;
   state->auth = std::make_unique<Authenticator>(config->auth);
@@ -104,8 +104,8 @@ std::shared_ptr<ServingState> ExporterRuntime::make_state(
   for (const auto& c : collectors)
     if (!state->routes.add(c, error)) return nullptr;
   state->configz_json = redacted_config_json(*config->document);
-  state->orchestrator = std::make_unique<ScrapeOrchestrator>(std::move(collectors), *pool_, metrics_,
-                                                             config->web.scrape_timeout_offset);
+  state->orchestrator = std::make_unique<ScrapeOrchestrator>(
+      std::move(collectors), *pool_, metrics_, config->web.scrape_timeout_offset);
   return state;
 }
 
@@ -158,24 +158,24 @@ bool ExporterRuntime::reload(std::string& error) {
   // Unchanged collectors (same name, plugin file, section, state directory).
   std::vector<std::shared_ptr<Collector>> keep, retire;
   for (const auto& old : collectors_) {
-    auto same = std::find_if(config->collectors.begin(), config->collectors.end(),
-                             [&](const CollectorConfig& cc) {
-                               return cc.name == old->name() &&
-                                      cc.fingerprint == old->config().fingerprint;
-                             });
+    auto same = std::find_if(
+        config->collectors.begin(), config->collectors.end(), [&](const CollectorConfig& cc) {
+          return cc.name == old->name() && cc.fingerprint == old->config().fingerprint;
+        });
     (same != config->collectors.end() ? keep : retire).push_back(old);
   }
   // Every new or changed section is validated by its plugin before anything stops.
   CreatedCollectors checked = create_collectors(*config, /*check_only=*/true, keep);
   if (!checked.errors.empty()) return failed(joined(checked.errors));
   if (listener_settings_differ(config_->web, config->web))
-    log(LogLevel::warn, "listener settings changed ([web] addresses, TLS, threads, timeouts); "
-                        "they apply at the next start");
+    log(LogLevel::warn,
+        "listener settings changed ([web] addresses, TLS, threads, timeouts); "
+        "they apply at the next start");
 
   // Changed and removed collectors stop first (they may hold files or ports
   // their successors need), then the new ones are created.
-  const int64_t grace = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            config_->web.shutdown_grace).count();
+  const int64_t grace =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(config_->web.shutdown_grace).count();
   for (auto& c : retire) c->destroy(monotonic_now_ns() + grace);
   CreatedCollectors created = create_collectors(*config, /*check_only=*/false, keep);
   std::string route_error;

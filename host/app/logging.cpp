@@ -40,11 +40,21 @@ bool needs_quotes(std::string_view v) {
 void append_escaped(std::string& out, std::string_view v, bool json) {
   for (char c : v) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           static const char* hex = "0123456789abcdef";
@@ -62,11 +72,15 @@ const char* level_name(Poco::Message::Priority p) {
   switch (p) {
     case Poco::Message::PRIO_FATAL:
     case Poco::Message::PRIO_CRITICAL:
-    case Poco::Message::PRIO_ERROR: return "error";
-    case Poco::Message::PRIO_WARNING: return "warn";
+    case Poco::Message::PRIO_ERROR:
+      return "error";
+    case Poco::Message::PRIO_WARNING:
+      return "warn";
     case Poco::Message::PRIO_NOTICE:
-    case Poco::Message::PRIO_INFORMATION: return "info";
-    default: return "debug";
+    case Poco::Message::PRIO_INFORMATION:
+      return "info";
+    default:
+      return "debug";
   }
 }
 
@@ -76,12 +90,13 @@ class StructuredFormatter : public Poco::Formatter {
 
   void format(const Poco::Message& msg, std::string& text) override {
     std::vector<std::pair<std::string, std::string>> fields;
-    fields.emplace_back("ts", Poco::DateTimeFormatter::format(msg.getTime(),
-                                                              "%Y-%m-%dT%H:%M:%S.%iZ"));
+    fields.emplace_back("ts",
+                        Poco::DateTimeFormatter::format(msg.getTime(), "%Y-%m-%dT%H:%M:%S.%iZ"));
     fields.emplace_back("level", level_name(msg.getPriority()));
     fields.emplace_back("msg", msg.getText());
     int n = msg.has(kFieldCount) ? std::stoi(msg.get(kFieldCount)) : 0;
-    for (int i = 0; i < n; ++i) fields.emplace_back(msg.get(field_param('k', i)), msg.get(field_param('v', i)));
+    for (int i = 0; i < n; ++i)
+      fields.emplace_back(msg.get(field_param('k', i)), msg.get(field_param('v', i)));
     if (format_ == LogFormat::json) {
       text += '{';
       bool first = true;
@@ -119,10 +134,14 @@ class StructuredFormatter : public Poco::Formatter {
 
 Poco::Message::Priority to_priority(LogLevel level) {
   switch (level) {
-    case LogLevel::error: return Poco::Message::PRIO_ERROR;
-    case LogLevel::warn: return Poco::Message::PRIO_WARNING;
-    case LogLevel::info: return Poco::Message::PRIO_INFORMATION;
-    case LogLevel::debug: break;
+    case LogLevel::error:
+      return Poco::Message::PRIO_ERROR;
+    case LogLevel::warn:
+      return Poco::Message::PRIO_WARNING;
+    case LogLevel::info:
+      return Poco::Message::PRIO_INFORMATION;
+    case LogLevel::debug:
+      break;
   }
   return Poco::Message::PRIO_DEBUG;
 }
@@ -153,7 +172,9 @@ void setup_logging(LogLevel level, LogFormat format) {
   root.setLevel(to_priority(level));
 }
 
-bool log_enabled(LogLevel level) { return static_cast<int>(level) <= g_level.load(); }
+bool log_enabled(LogLevel level) {
+  return static_cast<int>(level) <= g_level.load();
+}
 
 void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
   if (!log_enabled(level)) return;

@@ -30,13 +30,16 @@ struct SelfMetrics::Impl {
   prometheus::Family<prometheus::Counter>& collects =
       prometheus::BuildCounter()
           .Name("plugin_exporter_collector_scrapes_total")
-          .Help("Scrapes of each collector, by result (ok, error, timeout, bad_request, busy, "
-                "unavailable); concurrent scrapes may share one plugin call.")
+          .Help(
+              "Scrapes of each collector, by result (ok, error, timeout, bad_request, busy, "
+              "unavailable); concurrent scrapes may share one plugin call.")
           .Register(*registry);
   prometheus::Family<prometheus::Counter>& dropped =
       prometheus::BuildCounter()
           .Name("plugin_exporter_samples_dropped_total")
-          .Help("Samples dropped per collector, by reason (invalid, duplicate, type_conflict, relabel).")
+          .Help(
+              "Samples dropped per collector, by reason (invalid, duplicate, type_conflict, "
+              "relabel).")
           .Register(*registry);
   prometheus::Family<prometheus::Counter>& lockouts =
       prometheus::BuildCounter()
@@ -80,7 +83,9 @@ SelfMetrics::~SelfMetrics() = default;
 void SelfMetrics::collect_finished(const std::string& collector, const std::string& plugin,
                                    CollectStatus status) {
   impl_->collects
-      .Add({{"collector", collector}, {"plugin", plugin}, {"result", std::string(to_string(status))}})
+      .Add({{"collector", collector},
+            {"plugin", plugin},
+            {"result", std::string(to_string(status))}})
       .Increment();
 }
 
@@ -90,7 +95,9 @@ void SelfMetrics::samples_dropped(const std::string& collector, std::string_view
   impl_->dropped.Add({{"collector", collector}, {"reason", std::string(reason)}}).Increment(count);
 }
 
-void SelfMetrics::scrape_lockout() { impl_->lockout_counter.Increment(); }
+void SelfMetrics::scrape_lockout() {
+  impl_->lockout_counter.Increment();
+}
 
 void SelfMetrics::http_request(std::string_view handler, int code) {
   impl_->http.Add({{"handler", std::string(handler)}, {"code", std::to_string(code)}}).Increment();
@@ -99,8 +106,8 @@ void SelfMetrics::http_request(std::string_view handler, int code) {
 void SelfMetrics::config_loaded(bool ok) {
   impl_->reload_ok.Add({}).Set(ok ? 1 : 0);
   if (ok) {
-    double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                     .count();
+    double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     impl_->reload_time.Add({}).Set(now);
   }
 }
@@ -110,15 +117,22 @@ void SelfMetrics::export_to(MetricSet& set) const {
   for (const prometheus::MetricFamily& mf : impl_->registry->Collect()) {
     MetricType type = MetricType::gauge;
     switch (mf.type) {
-      case prometheus::MetricType::Counter: type = MetricType::counter; break;
-      case prometheus::MetricType::Gauge: type = MetricType::gauge; break;
-      default: type = MetricType::unknown; break;
+      case prometheus::MetricType::Counter:
+        type = MetricType::counter;
+        break;
+      case prometheus::MetricType::Gauge:
+        type = MetricType::gauge;
+        break;
+      default:
+        type = MetricType::unknown;
+        break;
     }
     if (mf.metric.empty()) continue;
     set.add_family(set.intern(mf.name), type, set.intern(mf.help), true);
     for (const prometheus::ClientMetric& m : mf.metric) {
       labels.clear();
-      for (const auto& l : m.label) labels.push_back(Label{set.intern(l.name), set.intern(l.value)});
+      for (const auto& l : m.label)
+        labels.push_back(Label{set.intern(l.name), set.intern(l.value)});
       double v = type == MetricType::counter ? m.counter.value
                  : type == MetricType::gauge ? m.gauge.value
                                              : m.untyped.value;

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "auth/authenticator.hpp"
+#include "auth/rate_limiter.hpp"
 #include "collect/collector.hpp"
 #include "collect/scrape_orchestrator.hpp"
 #include "config/exporter_config.hpp"
-#include "auth/authenticator.hpp"
-#include "auth/rate_limiter.hpp"
 #include "http/plugin_route_table.hpp"
 
 namespace pe::host {

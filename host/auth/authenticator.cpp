@@ -43,7 +43,8 @@ std::optional<Identity> Authenticator::bearer(std::string_view token) {
   std::optional<Identity> found;
   for (const TokenIdentity& t : config_.tokens) {
     // Every token is compared, whichever matches.
-    if (constant_time_equals(token, t.token) && !found) found = Identity{"token:" + t.name, t.roles};
+    if (constant_time_equals(token, t.token) && !found)
+      found = Identity{"token:" + t.name, t.roles};
   }
   return found;
 }
@@ -65,10 +66,12 @@ std::optional<Identity> Authenticator::basic(std::string_view credentials) {
   std::string_view password(decoded.data() + colon + 1, decoded.size() - colon - 1);
   for (const UserIdentity& u : config_.users) {
     if (u.name != user) continue;
-    if (bcrypt_.verify(u.name, u.password_hash, password)) return Identity{"user:" + u.name, u.roles};
+    if (bcrypt_.verify(u.name, u.password_hash, password))
+      return Identity{"user:" + u.name, u.roles};
     return std::nullopt;
   }
-  int cost = config_.users.empty() ? 10 : BcryptVerifier::cost_of(config_.users.front().password_hash);
+  int cost =
+      config_.users.empty() ? 10 : BcryptVerifier::cost_of(config_.users.front().password_hash);
   bcrypt_.reject_unknown(password, cost);
   return std::nullopt;
 }

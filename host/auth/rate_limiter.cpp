@@ -17,8 +17,10 @@ bool RateLimiter::allow(const std::string& identity) {
   std::lock_guard lock(mu_);
   if (now - last_sweep_ > std::chrono::minutes(1)) {
     for (auto it = buckets_.begin(); it != buckets_.end();) {
-      if (now - it->second.last > std::chrono::minutes(1)) it = buckets_.erase(it);
-      else ++it;
+      if (now - it->second.last > std::chrono::minutes(1))
+        it = buckets_.erase(it);
+      else
+        ++it;
     }
     last_sweep_ = now;
   }

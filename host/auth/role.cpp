@@ -12,9 +12,12 @@ std::optional<Role> role_from_string(std::string_view s) noexcept {
 
 std::string_view to_string(Role r) noexcept {
   switch (r) {
-    case Role::scrape: return "scrape";
-    case Role::push: return "push";
-    case Role::admin: return "admin";
+    case Role::scrape:
+      return "scrape";
+    case Role::push:
+      return "push";
+    case Role::admin:
+      return "admin";
   }
   return "scrape";
 }

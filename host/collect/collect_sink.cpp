@@ -9,7 +9,9 @@
 
 namespace {
 
-bool valid_type(pe_metric_type t) { return t >= PE_TYPE_UNKNOWN && t <= PE_TYPE_STATESET; }
+bool valid_type(pe_metric_type t) {
+  return t >= PE_TYPE_UNKNOWN && t <= PE_TYPE_STATESET;
+}
 
 }  // namespace
 
@@ -117,7 +119,8 @@ pe_status pe_sink::text(const char* data, std::size_t len, pe_format format,
   family_open_ = false;  // structured samples after text need their own family
   if (r.skipped_lines > 0) {
     invalid_samples += r.skipped_lines;
-    if (first_invalid_reason.empty()) first_invalid_reason = "skipped line " + r.first_skipped.to_string();
+    if (first_invalid_reason.empty())
+      first_invalid_reason = "skipped line " + r.first_skipped.to_string();
   }
   return PE_OK;
 }
@@ -140,4 +143,6 @@ pe_status pe_sink::stat(const char* name, const char* help, double value) {
   return PE_OK;
 }
 
-void pe_sink::set_error(const char* message) { error = message ? message : "unknown error"; }
+void pe_sink::set_error(const char* message) {
+  error = message ? message : "unknown error";
+}

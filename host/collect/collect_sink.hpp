@@ -24,9 +24,9 @@ struct pe_sink {
 
   pe::MetricSet& set;
   uint64_t max_samples;
-  uint64_t invalid_samples = 0;     // dropped: bad names, labels, UTF-8
+  uint64_t invalid_samples = 0;      // dropped: bad names, labels, UTF-8
   std::string first_invalid_reason;  // the first drop's reason, for the log
-  std::string error;                // set by sink_error or a failed text parse
+  std::string error;                 // set by sink_error or a failed text parse
   bool limit_reached = false;
   struct Stat {
     std::string name;  // becomes plugin_exporter_collector_<name>

@@ -84,10 +84,9 @@ Collector::Ticket Collector::begin(const Params& params, int64_t deadline_ns, Wo
     if (!in_flight_.empty() && !library_->has(PE_CAP_CONCURRENT_COLLECT)) {
       const auto& running = in_flight_.begin()->second;
       double secs = static_cast<double>(monotonic_now_ns() - running->started_ns()) / 1e9;
-      ticket.immediate = refusal(CollectStatus::busy,
-                                 "a collect with other parameters is still running (for " +
-                                     std::to_string(static_cast<int>(secs)) +
-                                     "s); not called again");
+      ticket.immediate = refusal(
+          CollectStatus::busy, "a collect with other parameters is still running (for " +
+                                   std::to_string(static_cast<int>(secs)) + "s); not called again");
       return ticket;
     }
     flight = std::make_shared<InFlightCollect>(monotonic_now_ns(), deadline_ns);
@@ -143,11 +142,21 @@ CollectOutcome Collector::finish(pe_status status, pe_sink& sink, std::shared_pt
          {"first_reason", sink.first_invalid_reason}});
   }
   switch (status) {
-    case PE_OK: out.status = CollectStatus::ok; break;
-    case PE_TIMEOUT: out.status = CollectStatus::timeout; break;
-    case PE_BAD_REQUEST: out.status = CollectStatus::bad_request; break;
-    case PE_UNAVAILABLE: out.status = CollectStatus::unavailable; break;
-    default: out.status = CollectStatus::error; break;
+    case PE_OK:
+      out.status = CollectStatus::ok;
+      break;
+    case PE_TIMEOUT:
+      out.status = CollectStatus::timeout;
+      break;
+    case PE_BAD_REQUEST:
+      out.status = CollectStatus::bad_request;
+      break;
+    case PE_UNAVAILABLE:
+      out.status = CollectStatus::unavailable;
+      break;
+    default:
+      out.status = CollectStatus::error;
+      break;
   }
   if (out.status == CollectStatus::ok && sink.limit_reached) {
     out.status = CollectStatus::error;

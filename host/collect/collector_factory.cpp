@@ -1,10 +1,11 @@
 // collector_factory.cpp — plugin loading and instance creation.
 #include "collect/collector_factory.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <toml++/toml.h>
 
 #include "app/logging.hpp"
 #include "config/config_document.hpp"
@@ -26,8 +27,8 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
   static const toml::table kEmptyTable;
 
   for (const CollectorConfig& cc : config.collectors) {
-    auto kept = std::find_if(keep.begin(), keep.end(),
-                             [&](const auto& c) { return c->name() == cc.name; });
+    auto kept =
+        std::find_if(keep.begin(), keep.end(), [&](const auto& c) { return c->name() == cc.name; });
     if (kept != keep.end()) {
       (*kept)->set_global_relabel(global);
       out.collectors.push_back(*kept);
@@ -95,8 +96,8 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
     ctx->plugin_table = nullptr;
     RelabelProgram own;
     if (auto p = RelabelProgram::compile(cc.relabel, relabel_error, bad_rule)) own = std::move(*p);
-    auto collector = std::make_shared<Collector>(cc, lib, std::move(ctx), instance,
-                                                 std::move(own), global);
+    auto collector =
+        std::make_shared<Collector>(cc, lib, std::move(ctx), instance, std::move(own), global);
     created.push_back(collector);
     out.collectors.push_back(std::move(collector));
   }

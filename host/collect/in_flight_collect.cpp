@@ -7,12 +7,18 @@ namespace pe::host {
 
 std::string_view to_string(CollectStatus s) noexcept {
   switch (s) {
-    case CollectStatus::ok: return "ok";
-    case CollectStatus::error: return "error";
-    case CollectStatus::timeout: return "timeout";
-    case CollectStatus::bad_request: return "bad_request";
-    case CollectStatus::busy: return "busy";
-    case CollectStatus::unavailable: return "unavailable";
+    case CollectStatus::ok:
+      return "ok";
+    case CollectStatus::error:
+      return "error";
+    case CollectStatus::timeout:
+      return "timeout";
+    case CollectStatus::bad_request:
+      return "bad_request";
+    case CollectStatus::busy:
+      return "busy";
+    case CollectStatus::unavailable:
+      return "unavailable";
   }
   return "error";
 }

@@ -17,7 +17,8 @@ void group_key(const Family& f, std::string& key) {
   constexpr std::string_view kTotal = "_total";
   key.assign(f.name);
   if (f.type == MetricType::counter &&
-      !(key.size() > kTotal.size() && key.compare(key.size() - kTotal.size(), kTotal.size(), kTotal) == 0))
+      !(key.size() > kTotal.size() &&
+        key.compare(key.size() - kTotal.size(), kTotal.size(), kTotal) == 0))
     key.append(kTotal);
 }
 

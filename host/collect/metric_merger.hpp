@@ -23,8 +23,8 @@ struct MergeSource {
 
 struct MergeStats {
   struct PerSource {
-    uint64_t duplicates = 0;         // series already written by an earlier sample
-    uint64_t conflict_samples = 0;   // samples of families dropped for a type conflict
+    uint64_t duplicates = 0;        // series already written by an earlier sample
+    uint64_t conflict_samples = 0;  // samples of families dropped for a type conflict
     std::vector<std::string_view> conflicting_families;
   };
   std::vector<PerSource> sources;  // parallel to the sources given

@@ -15,8 +15,7 @@ ScrapeOrchestrator::ScrapeOrchestrator(std::vector<std::shared_ptr<Collector>> c
                                        std::chrono::nanoseconds timeout_offset)
     : collectors_(std::move(collectors)), pool_(pool), metrics_(metrics), offset_(timeout_offset) {}
 
-ScrapeResult ScrapeOrchestrator::scrape(std::span<const std::string> selected,
-                                        const Params& params,
+ScrapeResult ScrapeOrchestrator::scrape(std::span<const std::string> selected, const Params& params,
                                         std::optional<double> scrape_timeout_seconds) {
   ScrapeResult result;
   std::vector<std::shared_ptr<Collector>> chosen;
@@ -108,9 +107,10 @@ void export_collector_metrics(const ScrapeResult& result, MetricSet& set) {
       set.add_sample(name, labels, value_of(cs));
     }
   };
-  each("plugin_exporter_collector_success",
-       "Whether the collector's collect succeeded in this scrape (1) or not (0).",
-       [](const CollectorScrape& cs) { return cs.outcome.status == CollectStatus::ok ? 1.0 : 0.0; });
+  each(
+      "plugin_exporter_collector_success",
+      "Whether the collector's collect succeeded in this scrape (1) or not (0).",
+      [](const CollectorScrape& cs) { return cs.outcome.status == CollectStatus::ok ? 1.0 : 0.0; });
   each("plugin_exporter_collector_duration_seconds",
        "How long the collector's collect took in this scrape.",
        [](const CollectorScrape& cs) { return cs.outcome.duration_seconds; });

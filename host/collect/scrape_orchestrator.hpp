@@ -38,9 +38,7 @@ class ScrapeOrchestrator {
   ScrapeResult scrape(std::span<const std::string> selected, const Params& params,
                       std::optional<double> scrape_timeout_seconds);
 
-  const std::vector<std::shared_ptr<Collector>>& collectors() const noexcept {
-    return collectors_;
-  }
+  const std::vector<std::shared_ptr<Collector>>& collectors() const noexcept { return collectors_; }
 
  private:
   std::vector<std::shared_ptr<Collector>> collectors_;

@@ -12,7 +12,9 @@ constexpr auto kIdleExit = std::chrono::seconds(30);
 WorkerPool::WorkerPool(std::size_t max_threads)
     : max_threads_(max_threads ? max_threads : 1), state_(std::make_shared<State>()) {}
 
-WorkerPool::~WorkerPool() { shutdown(0); }
+WorkerPool::~WorkerPool() {
+  shutdown(0);
+}
 
 void WorkerPool::submit(std::function<void()> task) {
   std::unique_lock lock(state_->mu);
@@ -33,7 +35,8 @@ void WorkerPool::worker_main(std::shared_ptr<State> st) {
   for (;;) {
     while (st->queue.empty() && !st->stopping) {
       ++st->idle;
-      bool woke = st->cv.wait_for(lock, kIdleExit, [&] { return !st->queue.empty() || st->stopping; });
+      bool woke =
+          st->cv.wait_for(lock, kIdleExit, [&] { return !st->queue.empty() || st->stopping; });
       --st->idle;
       if (!woke) break;  // idle too long
     }

@@ -16,12 +16,14 @@ namespace pe::host {
 ConfigDocument::ConfigDocument(std::string file, std::shared_ptr<const toml::table> root)
     : file_(std::move(file)), root_(std::move(root)) {}
 
-TableView ConfigDocument::root_view() { return TableView(*this, *root_, ""); }
+TableView ConfigDocument::root_view() {
+  return TableView(*this, *root_, "");
+}
 
 std::string ConfigDocument::child_path(const std::string& parent, std::string_view key) {
   bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
   std::string k = bare ? std::string(key) : "\"" + std::string(key) + "\"";
   return parent.empty() ? k : parent + "." + k;
@@ -33,16 +35,26 @@ std::string ConfigDocument::index_path(const std::string& parent, std::size_t in
 
 std::string ConfigDocument::kind_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::none:
+      break;
   }
   return "nothing";
 }
@@ -113,7 +125,8 @@ std::optional<std::chrono::nanoseconds> ConfigDocument::read_duration(const toml
   auto d = parse_duration(s->get());
   if (!d) {
     error(&n, path,
-          "bad duration \"" + s->get() + "\": use a number with a unit (ms, s, m, h, d), e.g. \"1m30s\"");
+          "bad duration \"" + s->get() +
+              "\": use a number with a unit (ms, s, m, h, d), e.g. \"1m30s\"");
     return std::nullopt;
   }
   return d;
@@ -254,7 +267,8 @@ std::optional<std::vector<std::string>> TableView::string_array(std::string_view
   if (!n) return std::nullopt;
   auto a = n->as_array();
   if (!a) {
-    doc_->error(n, path_of(key), "expected an array of strings, got " + ConfigDocument::kind_name(*n));
+    doc_->error(n, path_of(key),
+                "expected an array of strings, got " + ConfigDocument::kind_name(*n));
     return std::nullopt;
   }
   std::vector<std::string> out;
@@ -263,8 +277,10 @@ std::optional<std::vector<std::string>> TableView::string_array(std::string_view
     const toml::node* e = a->get(i);
     doc_->mark_used(e);
     auto s = doc_->read_string(*e, ConfigDocument::index_path(path_of(key), i));
-    if (s) out.push_back(std::move(*s));
-    else ok = false;
+    if (s)
+      out.push_back(std::move(*s));
+    else
+      ok = false;
   }
   if (!ok) return std::nullopt;
   return out;
@@ -276,21 +292,23 @@ std::optional<std::vector<std::pair<std::string, std::string>>> TableView::strin
   if (!n) return std::nullopt;
   auto t = n->as_table();
   if (!t) {
-    doc_->error(n, path_of(key), "expected a table of strings, got " + ConfigDocument::kind_name(*n));
+    doc_->error(n, path_of(key),
+                "expected a table of strings, got " + ConfigDocument::kind_name(*n));
     return std::nullopt;
   }
   std::vector<std::pair<std::string, std::string>> out;
   std::vector<std::pair<const toml::key*, const toml::node*>> entries;
   for (auto&& [k, v] : *t) entries.emplace_back(&k, &v);
-  std::sort(entries.begin(), entries.end(), [](auto& a, auto& b) {
-    return a.second->source().begin < b.second->source().begin;
-  });
+  std::sort(entries.begin(), entries.end(),
+            [](auto& a, auto& b) { return a.second->source().begin < b.second->source().begin; });
   bool ok = true;
   for (auto& [k, v] : entries) {
     doc_->mark_used(v);
     auto s = doc_->read_string(*v, ConfigDocument::child_path(path_of(key), k->str()));
-    if (s) out.emplace_back(std::string(k->str()), std::move(*s));
-    else ok = false;
+    if (s)
+      out.emplace_back(std::string(k->str()), std::move(*s));
+    else
+      ok = false;
   }
   if (!ok) return std::nullopt;
   return out;
@@ -313,7 +331,8 @@ std::vector<TableView> TableView::table_array(std::string_view key) const {
   if (!n) return out;
   auto a = n->as_array();
   if (!a) {
-    doc_->error(n, path_of(key), "expected an array of tables, got " + ConfigDocument::kind_name(*n));
+    doc_->error(n, path_of(key),
+                "expected an array of tables, got " + ConfigDocument::kind_name(*n));
     return out;
   }
   for (std::size_t i = 0; i < a->size(); ++i) {

@@ -7,6 +7,8 @@
 // redaction.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -14,7 +16,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <toml++/toml.h>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>

@@ -56,8 +56,8 @@ TlsConfig read_tls(TableView t) {
     tls.client_auth = *v;
   }
   if (auto v = t.string_array("client_allowed_sans")) tls.client_allowed_sans = *v;
-  for (auto [key, out] : {std::pair{"min_version", &tls.min_version},
-                          std::pair{"max_version", &tls.max_version}}) {
+  for (auto [key, out] :
+       {std::pair{"min_version", &tls.min_version}, std::pair{"max_version", &tls.max_version}}) {
     if (auto v = t.string(key)) {
       bool known = false;
       for (auto k : kTlsVersions) known |= *v == k;
@@ -101,18 +101,27 @@ ListenerConfig read_listener(TableView t) {
   if (auto v = t.string_array("serve")) {
     l.serve = 0;
     for (const std::string& g : *v) {
-      if (g == "health") l.serve |= static_cast<uint8_t>(EndpointGroup::health);
-      else if (g == "metrics") l.serve |= static_cast<uint8_t>(EndpointGroup::metrics);
-      else if (g == "plugins") l.serve |= static_cast<uint8_t>(EndpointGroup::plugins);
-      else if (g == "admin") l.serve |= static_cast<uint8_t>(EndpointGroup::admin);
-      else if (g == "all") l.serve = 0xff;
-      else t.error("serve", "unknown endpoint group \"" + g + "\" (health, metrics, plugins, admin, all)");
+      if (g == "health")
+        l.serve |= static_cast<uint8_t>(EndpointGroup::health);
+      else if (g == "metrics")
+        l.serve |= static_cast<uint8_t>(EndpointGroup::metrics);
+      else if (g == "plugins")
+        l.serve |= static_cast<uint8_t>(EndpointGroup::plugins);
+      else if (g == "admin")
+        l.serve |= static_cast<uint8_t>(EndpointGroup::admin);
+      else if (g == "all")
+        l.serve = 0xff;
+      else
+        t.error("serve",
+                "unknown endpoint group \"" + g + "\" (health, metrics, plugins, admin, all)");
     }
     if (l.serve == 0 && v->empty()) t.error("serve", "serves nothing");
   }
   if (auto v = t.integer("max_connections")) {
-    if (*v < 1) t.error("max_connections", "must be positive");
-    else l.max_connections = static_cast<uint32_t>(*v);
+    if (*v < 1)
+      t.error("max_connections", "must be positive");
+    else
+      l.max_connections = static_cast<uint32_t>(*v);
   }
   return l;
 }
@@ -124,13 +133,17 @@ void read_web(TableView t, WebConfig& web, bool& explicit_addresses) {
   }
   for (TableView& l : t.table_array("listener")) web.listeners.push_back(read_listener(l));
   if (auto v = t.string("telemetry_path")) {
-    if (v->empty() || (*v)[0] != '/') t.error("telemetry_path", "must start with '/'");
-    else web.telemetry_path = *v;
+    if (v->empty() || (*v)[0] != '/')
+      t.error("telemetry_path", "must start with '/'");
+    else
+      web.telemetry_path = *v;
   }
   auto positive = [&](std::string_view key, int& out, int max) {
     if (auto v = t.integer(key)) {
-      if (*v < 1 || *v > max) t.error(key, "must be between 1 and " + std::to_string(max));
-      else out = static_cast<int>(*v);
+      if (*v < 1 || *v > max)
+        t.error(key, "must be between 1 and " + std::to_string(max));
+      else
+        out = static_cast<int>(*v);
     }
   };
   positive("max_concurrent_scrapes", web.max_concurrent_scrapes, 100000);
@@ -140,7 +153,8 @@ void read_web(TableView t, WebConfig& web, bool& explicit_addresses) {
     if (auto v = t.duration(key)) {
       if (*v < Duration::zero() || (!allow_zero && *v == Duration::zero()))
         t.error(key, allow_zero ? "must not be negative" : "must be positive");
-      else out = *v;
+      else
+        out = *v;
     }
   };
   duration("scrape_timeout_offset", web.scrape_timeout_offset, true);
@@ -151,8 +165,10 @@ void read_web(TableView t, WebConfig& web, bool& explicit_addresses) {
   duration("keep_alive_timeout", web.keep_alive_timeout, false);
   duration("shutdown_grace", web.shutdown_grace, true);
   if (auto v = t.integer("max_body_bytes")) {
-    if (*v < 1) t.error("max_body_bytes", "must be positive");
-    else web.max_body_bytes = static_cast<uint64_t>(*v);
+    if (*v < 1)
+      t.error("max_body_bytes", "must be positive");
+    else
+      web.max_body_bytes = static_cast<uint64_t>(*v);
   }
   if (auto v = t.string_map("headers")) {
     for (auto& [name, value] : *v) {
@@ -169,8 +185,10 @@ RoleSet read_roles(TableView t) {
   if (!t.require("roles")) return roles;
   if (auto v = t.string_array("roles")) {
     for (const std::string& r : *v) {
-      if (auto role = role_from_string(r)) roles = roles.with(*role);
-      else t.error("roles", "unknown role \"" + r + "\" (scrape, push, admin)");
+      if (auto role = role_from_string(r))
+        roles = roles.with(*role);
+      else
+        t.error("roles", "unknown role \"" + r + "\" (scrape, push, admin)");
     }
     if (v->empty()) t.error("roles", "needs at least one role");
   }
@@ -202,13 +220,15 @@ void read_auth(TableView t, AuthConfig& auth) {
   if (auto vars = t.string_array("bearer_token_env")) {
     for (const std::string& var : *vars) {
       const char* value = std::getenv(var.c_str());
-      if (!value || !*value) t.error("bearer_token_env", "environment variable " + var + " is not set");
-      else all_role_tokens.emplace_back(value);
+      if (!value || !*value)
+        t.error("bearer_token_env", "environment variable " + var + " is not set");
+      else
+        all_role_tokens.emplace_back(value);
     }
   }
   for (std::size_t i = 0; i < all_role_tokens.size(); ++i)
-    auth.tokens.push_back(TokenIdentity{"bearer#" + std::to_string(i + 1), all_role_tokens[i],
-                                        RoleSet::all()});
+    auth.tokens.push_back(
+        TokenIdentity{"bearer#" + std::to_string(i + 1), all_role_tokens[i], RoleSet::all()});
   std::set<std::string> names;
   for (TableView& tt : t.table_array("token")) {
     TokenIdentity id;
@@ -274,10 +294,12 @@ std::vector<RelabelRule> read_relabel(TableView parent, std::string_view key) {
     RelabelRule rule;
     if (auto a = r.string("action")) {
       auto act = relabel_action_from_string(*a);
-      if (!act) r.error("action", "unknown relabel action \"" + *a +
-                                      "\" (replace, keep, drop, labelmap, labeldrop, labelkeep, "
-                                      "hashmod, lowercase, uppercase, keepequal, dropequal)");
-      else rule.action = *act;
+      if (!act)
+        r.error("action", "unknown relabel action \"" + *a +
+                              "\" (replace, keep, drop, labelmap, labeldrop, labelkeep, "
+                              "hashmod, lowercase, uppercase, keepequal, dropequal)");
+      else
+        rule.action = *act;
     }
     if (auto v = r.string_array("source_labels")) rule.source_labels = *v;
     if (auto v = r.string("separator")) rule.separator = *v;
@@ -285,8 +307,10 @@ std::vector<RelabelRule> read_relabel(TableView parent, std::string_view key) {
     if (auto v = r.string("target_label")) rule.target_label = *v;
     if (auto v = r.string("replacement")) rule.replacement = *v;
     if (auto v = r.integer("modulus")) {
-      if (*v < 0) r.error("modulus", "must not be negative");
-      else rule.modulus = static_cast<uint64_t>(*v);
+      if (*v < 0)
+        r.error("modulus", "must not be negative");
+      else
+        rule.modulus = static_cast<uint64_t>(*v);
     }
     rules.push_back(std::move(rule));
   }
@@ -296,7 +320,8 @@ std::vector<RelabelRule> read_relabel(TableView parent, std::string_view key) {
     std::size_t bad = 0;
     if (!RelabelProgram::compile(rules, error, bad)) {
       // The key path already names the rule: drop the compiler's "relabel rule N (...): ".
-      if (auto colon = error.find("): "); error.rfind("relabel rule ", 0) == 0 && colon != std::string::npos)
+      if (auto colon = error.find("): ");
+          error.rfind("relabel rule ", 0) == 0 && colon != std::string::npos)
         error.erase(0, colon + 3);
       tables[std::min(bad, tables.size() - 1)].error_here(error);
     }
@@ -308,8 +333,7 @@ std::string resolve_plugin_path(const std::string& plugin, const std::string& pl
                                 const std::string& config_file) {
   if (plugin.find('/') != std::string::npos) {
     fs::path p(plugin);
-    if (p.is_relative() && !config_file.empty())
-      p = fs::path(config_file).parent_path() / p;
+    if (p.is_relative() && !config_file.empty()) p = fs::path(config_file).parent_path() / p;
     return p.lexically_normal().string();
   }
   return (fs::path(plugin_dir) / (plugin + ".so")).string();
@@ -326,7 +350,8 @@ void read_collector(TableView t, ExporterConfig& cfg, std::set<std::string>& nam
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
               ch == '_' || ch == '-' || ch == '.'))
           valid = false;
-      if (!valid) t.error("name", "collector names use letters, digits, '_', '-' and '.' (1-128)");
+      if (!valid)
+        t.error("name", "collector names use letters, digits, '_', '-' and '.' (1-128)");
       else if (!names.insert(*v).second)
         t.error("name", "duplicate collector name \"" + *v + "\"");
       c.name = *v;
@@ -345,8 +370,10 @@ void read_collector(TableView t, ExporterConfig& cfg, std::set<std::string>& nam
     }
   }
   if (auto v = t.duration("timeout")) {
-    if (*v <= Duration::zero()) t.error("timeout", "must be positive");
-    else c.timeout = *v;
+    if (*v <= Duration::zero())
+      t.error("timeout", "must be positive");
+    else
+      c.timeout = *v;
   }
   if (auto v = t.string_map("labels")) {
     for (auto& [k, val] : *v) {
@@ -357,8 +384,10 @@ void read_collector(TableView t, ExporterConfig& cfg, std::set<std::string>& nam
   }
   if (auto v = t.boolean("honor_labels")) c.honor_labels = *v;
   if (auto v = t.integer("max_samples")) {
-    if (*v < 1) t.error("max_samples", "must be positive");
-    else c.max_samples = static_cast<uint64_t>(*v);
+    if (*v < 1)
+      t.error("max_samples", "must be positive");
+    else
+      c.max_samples = static_cast<uint64_t>(*v);
   }
   c.relabel = read_relabel(t, "relabel");
   if (t.has("config")) {
@@ -397,15 +426,19 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
   if (cfg.plugin_dir.empty()) cfg.plugin_dir = default_plugin_dir();
   if (auto v = top.string("state_dir")) cfg.state_dir = *v;
   if (auto v = top.integer("collector_threads")) {
-    if (*v < 0 || *v > 4096) top.error("collector_threads", "must be between 0 and 4096");
-    else cfg.collector_threads = static_cast<int>(*v);
+    if (*v < 0 || *v > 4096)
+      top.error("collector_threads", "must be between 0 and 4096");
+    else
+      cfg.collector_threads = static_cast<int>(*v);
   }
   bool explicit_addresses = false;
   if (auto web = top.subtable("web")) {
     read_web(*web, cfg.web, explicit_addresses);
     if (auto v = web->integer("ready_min_collectors_up")) {
-      if (*v < 0) web->error("ready_min_collectors_up", "must not be negative");
-      else cfg.ready_min_collectors_up = static_cast<uint32_t>(*v);
+      if (*v < 0)
+        web->error("ready_min_collectors_up", "must not be negative");
+      else
+        cfg.ready_min_collectors_up = static_cast<uint32_t>(*v);
     }
   }
   // Plain listeners: the flag's, else the file's listen_addresses, else the
@@ -420,7 +453,8 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
     l.address = a;
     cfg.web.listeners.push_back(std::move(l));
   }
-  if (cfg.web.listeners.empty()) top.error("web", "no listener: give listen_addresses or [[web.listener]]");
+  if (cfg.web.listeners.empty())
+    top.error("web", "no listener: give listen_addresses or [[web.listener]]");
   if (auto auth = top.subtable("auth")) read_auth(*auth, cfg.auth);
   cfg.relabel = read_relabel(top, "relabel");
 

@@ -69,8 +69,10 @@ void redact(toml::node& node, const std::string& path, const std::set<std::strin
   }
   // Secrets are strings; numbers and booleans are never secret.
   if (auto s = node.as_string()) {
-    if (secret_by_name || secrets.count(path)) s->get() = kRedacted;
-    else s->get() = scrub_value(s->get());
+    if (secret_by_name || secrets.count(path))
+      s->get() = kRedacted;
+    else
+      s->get() = scrub_value(s->get());
   }
 }
 

@@ -76,10 +76,8 @@ std::string format_duration(std::chrono::nanoseconds d) {
     if (ns % 1000LL == 0) return out + std::to_string(ns / 1000LL) + "us";
     return out + std::to_string(ns) + "ns";
   }
-  static constexpr std::array<Unit, 4> big{{{"d", 86400000000000LL},
-                                            {"h", 3600000000000LL},
-                                            {"m", 60000000000LL},
-                                            {"s", 1000000000LL}}};
+  static constexpr std::array<Unit, 4> big{
+      {{"d", 86400000000000LL}, {"h", 3600000000000LL}, {"m", 60000000000LL}, {"s", 1000000000LL}}};
   for (const Unit& u : big) {
     if (ns >= u.ns) {
       out += std::to_string(ns / u.ns);
@@ -87,8 +85,10 @@ std::string format_duration(std::chrono::nanoseconds d) {
       ns %= u.ns;
     }
   }
-  if (ns % 1000000LL == 0 && ns > 0) out += std::to_string(ns / 1000000LL) + "ms";
-  else if (ns > 0) out += std::to_string(ns) + "ns";
+  if (ns % 1000000LL == 0 && ns > 0)
+    out += std::to_string(ns / 1000000LL) + "ms";
+  else if (ns > 0)
+    out += std::to_string(ns) + "ns";
   return out;
 }
 

@@ -37,33 +37,33 @@ struct TlsConfig {
   std::vector<std::string> client_allowed_sans;  // empty = any verified client
   std::string min_version = "TLS12";             // TLS10, TLS11, TLS12, TLS13
   std::string max_version = "TLS13";
-  std::vector<std::string> cipher_suites;        // TLS 1.2 suites; empty = OpenSSL defaults
-  std::vector<std::string> curve_preferences;    // e.g. X25519, CurveP256
+  std::vector<std::string> cipher_suites;      // TLS 1.2 suites; empty = OpenSSL defaults
+  std::vector<std::string> curve_preferences;  // e.g. X25519, CurveP256
 };
 
 // Endpoint groups a listener may serve.
 enum class EndpointGroup : uint8_t { health = 1, metrics = 2, plugins = 4, admin = 8 };
 
 struct ListenerConfig {
-  std::string address;              // "host:port", "[::1]:port", ":port"
+  std::string address;  // "host:port", "[::1]:port", ":port"
   std::optional<TlsConfig> tls;
   std::vector<std::string> allow_cidrs;  // client networks allowed; empty = all
-  uint8_t serve = 0xff;             // EndpointGroup bits
-  uint32_t max_connections = 0;     // 0 = http_threads + http_queue
+  uint8_t serve = 0xff;                  // EndpointGroup bits
+  uint32_t max_connections = 0;          // 0 = http_threads + http_queue
 };
 
 struct WebConfig {
   std::vector<std::string> listen_addresses{":9777"};  // plain listeners, shorthand
   std::vector<ListenerConfig> listeners;               // all listeners (shorthand included)
   std::string telemetry_path = "/metrics";
-  int max_concurrent_scrapes = 16;      // beyond: 503 and a lockout counted
+  int max_concurrent_scrapes = 16;         // beyond: 503 and a lockout counted
   Duration scrape_timeout_offset = 500ms;  // subtracted from X-Prometheus-Scrape-Timeout-Seconds
-  int http_threads = 16;                // HTTP worker threads (per listener)
-  int http_queue = 64;                  // accepted connections waiting for a thread
-  Duration read_timeout = 15s;          // socket receive timeout (each read)
-  Duration header_timeout = 10s;        // a request's headers must arrive within this
-  Duration body_timeout = 60s;          // a request's body must arrive within this
-  Duration write_timeout = 30s;         // socket send timeout
+  int http_threads = 16;                   // HTTP worker threads (per listener)
+  int http_queue = 64;                     // accepted connections waiting for a thread
+  Duration read_timeout = 15s;             // socket receive timeout (each read)
+  Duration header_timeout = 10s;           // a request's headers must arrive within this
+  Duration body_timeout = 60s;             // a request's body must arrive within this
+  Duration write_timeout = 30s;            // socket send timeout
   Duration keep_alive_timeout = 60s;
   uint64_t max_body_bytes = 16u << 20;  // default request body limit (routes may set theirs)
   Duration shutdown_grace = 10s;        // how long in-flight work may finish on SIGTERM
@@ -88,11 +88,11 @@ struct CertificateIdentity {
 };
 
 struct AuthConfig {
-  std::vector<TokenIdentity> tokens;  // [[auth.token]] and the bearer_tokens shorthand
-  std::vector<UserIdentity> users;    // [[auth.user]]: basic auth
+  std::vector<TokenIdentity> tokens;              // [[auth.token]] and the bearer_tokens shorthand
+  std::vector<UserIdentity> users;                // [[auth.user]]: basic auth
   std::vector<CertificateIdentity> certificates;  // [[auth.client_cert]]
-  bool open_health_endpoints = true;  // /healthz /livez /readyz /-/healthy /-/ready
-  double rate_limit = 0;              // requests per second per identity; 0 = off
+  bool open_health_endpoints = true;              // /healthz /livez /readyz /-/healthy /-/ready
+  double rate_limit = 0;                          // requests per second per identity; 0 = off
   double rate_limit_burst = 0;
   bool enabled() const noexcept {
     return !tokens.empty() || !users.empty() || !certificates.empty();
@@ -105,15 +105,15 @@ struct CollectorConfig {
   std::string plugin_path;  // resolved file
   Duration timeout = 10s;
   std::vector<std::pair<std::string, std::string>> labels;  // static labels, in file order
-  bool honor_labels = false;   // on a clash keep the source's label instead of ours
+  bool honor_labels = false;  // on a clash keep the source's label instead of ours
   std::vector<RelabelRule> relabel;
   uint64_t max_samples = 5'000'000;
-  std::string state_dir;       // empty when no state directory is configured
+  std::string state_dir;                      // empty when no state directory is configured
   const toml::table* table = nullptr;         // this [[collector]] table, in ConfigDocument
   std::string path;                           // "collector[0]"
   const toml::table* plugin_table = nullptr;  // [collector.config], in ConfigDocument
   std::string plugin_table_path;              // "collector[0].config"
-  std::string fingerprint;     // canonical text of this collector's config (reload diffing)
+  std::string fingerprint;  // canonical text of this collector's config (reload diffing)
 };
 
 struct ExporterConfig {
@@ -123,8 +123,8 @@ struct ExporterConfig {
   std::string state_dir;
   WebConfig web;
   AuthConfig auth;
-  std::vector<RelabelRule> relabel;  // applied to every collector after its own rules
-  int collector_threads = 0;         // 0 = automatic
+  std::vector<RelabelRule> relabel;      // applied to every collector after its own rules
+  int collector_threads = 0;             // 0 = automatic
   uint32_t ready_min_collectors_up = 0;  // /readyz needs this many healthy collectors
   std::vector<CollectorConfig> collectors;
   std::string redacted_json;  // the effective configuration for /configz

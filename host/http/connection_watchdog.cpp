@@ -82,7 +82,8 @@ void ConnectionWatchdog::run() {
   }
 }
 
-ConnectionGuard::ConnectionGuard(ConnectionWatchdog& watchdog, const Poco::Net::StreamSocket& socket)
+ConnectionGuard::ConnectionGuard(ConnectionWatchdog& watchdog,
+                                 const Poco::Net::StreamSocket& socket)
     : watchdog_(watchdog), socket_(socket) {
   t_current = this;
   watchdog_.add_connection(socket_);
@@ -104,6 +105,8 @@ void ConnectionGuard::disarm() {
   token_ = 0;
 }
 
-ConnectionGuard* ConnectionGuard::current() noexcept { return t_current; }
+ConnectionGuard* ConnectionGuard::current() noexcept {
+  return t_current;
+}
 
 }  // namespace pe::host

@@ -5,8 +5,8 @@
 #include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/TCPServer.h>
@@ -38,8 +38,10 @@ void bind_to(Poco::Net::ServerSocket& socket, const std::string& address) {
     }
   } else {
     Poco::Net::SocketAddress sa(address);
-    if (sa.family() == Poco::Net::SocketAddress::IPv6) socket.bind6(sa, true, true);
-    else socket.bind(sa, true);
+    if (sa.family() == Poco::Net::SocketAddress::IPv6)
+      socket.bind6(sa, true, true);
+    else
+      socket.bind(sa, true);
   }
   socket.listen(256);
 }
@@ -47,8 +49,7 @@ void bind_to(Poco::Net::ServerSocket& socket, const std::string& address) {
 // One HTTP connection, with its header/body deadline guard.
 class GuardedConnection : public Poco::Net::TCPServerConnection {
  public:
-  GuardedConnection(const Poco::Net::StreamSocket& socket,
-                    Poco::Net::HTTPServerParams::Ptr params,
+  GuardedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
                     Poco::Net::HTTPRequestHandlerFactory::Ptr router, ConnectionWatchdog& watchdog,
                     Duration header_timeout)
       : TCPServerConnection(socket),
@@ -96,7 +97,9 @@ class GuardedConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
 
 HttpServer::HttpServer(const WebConfig& web, ServerContext& ctx) : web_(web), ctx_(ctx) {}
 
-HttpServer::~HttpServer() { stop(0); }
+HttpServer::~HttpServer() {
+  stop(0);
+}
 
 void HttpServer::start() {
   bool any_tls = false;
@@ -125,7 +128,8 @@ void HttpServer::start() {
     } catch (const Poco::Exception& e) {
       throw std::runtime_error("cannot listen on " + lc.address + ": " + e.displayText());
     } catch (const std::invalid_argument&) {
-      throw std::runtime_error("cannot listen on " + lc.address + ": not an address (host:port or :port)");
+      throw std::runtime_error("cannot listen on " + lc.address +
+                               ": not an address (host:port or :port)");
     } catch (const std::runtime_error& e) {
       throw std::runtime_error("listener " + lc.address + ": " + e.what());
     }

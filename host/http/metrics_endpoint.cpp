@@ -13,7 +13,9 @@ namespace pe::host {
 namespace {
 
 // Query keys the host consumes itself; everything else goes to the plugins.
-bool host_param(const std::string& key) { return key == "collector"; }
+bool host_param(const std::string& key) {
+  return key == "collector";
+}
 
 class ScrapeSlot {
  public:
@@ -47,8 +49,10 @@ void serve_metrics(HttpExchange& ex, const ServingState& state, ServerContext& c
   std::vector<std::string> selected;
   Params params;
   for (const auto& [k, v] : ex.query()) {
-    if (host_param(k)) selected.push_back(v);
-    else params.emplace_back(k, v);
+    if (host_param(k))
+      selected.push_back(v);
+    else
+      params.emplace_back(k, v);
   }
   std::optional<double> scrape_timeout;
   std::string timeout_header = ex.header("X-Prometheus-Scrape-Timeout-Seconds");
@@ -79,7 +83,8 @@ void serve_metrics(HttpExchange& ex, const ServingState& state, ServerContext& c
   sources.reserve(result.collectors.size() + 1);
   sources.push_back(MergeSource{&self, "plugin_exporter"});
   for (const CollectorScrape& cs : result.collectors)
-    if (cs.outcome.metrics) sources.push_back(MergeSource{cs.outcome.metrics.get(), cs.collector->name()});
+    if (cs.outcome.metrics)
+      sources.push_back(MergeSource{cs.outcome.metrics.get(), cs.collector->name()});
 
   ExpositionFormat format = negotiate_format(ex.header("Accept"));
   std::string body;
@@ -93,7 +98,8 @@ void serve_metrics(HttpExchange& ex, const ServingState& state, ServerContext& c
     const auto& ps = stats.sources[i];
     std::string collector(sources[i].name);
     ctx.metrics.samples_dropped(collector, "duplicate", static_cast<double>(ps.duplicates));
-    ctx.metrics.samples_dropped(collector, "type_conflict", static_cast<double>(ps.conflict_samples));
+    ctx.metrics.samples_dropped(collector, "type_conflict",
+                                static_cast<double>(ps.conflict_samples));
     for (std::string_view family : ps.conflicting_families) {
       if (ctx.first_time("conflict\x1f" + collector + "\x1f" + std::string(family)))
         log(LogLevel::warn, "metric family type differs from an earlier collector's; dropped",

@@ -52,7 +52,8 @@ void serve_plugin_route(HttpExchange& ex, const MountedRoute& route, const std::
     std::string lower = k;
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (lower == "content-type") content_type = v;
+    if (lower == "content-type")
+      content_type = v;
     else if (lower != "content-length" && lower != "transfer-encoding" && lower != "connection")
       extra.emplace_back(k, v);
   }

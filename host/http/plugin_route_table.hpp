@@ -25,8 +25,7 @@ class PluginRouteTable {
   bool add(const std::shared_ptr<Collector>& collector, std::string& error);
   // The route for a request; null if none. `any_method` tells whether some
   // route matched the path with another method (→ 405).
-  const MountedRoute* match(std::string_view method, std::string_view path,
-                            bool& any_method) const;
+  const MountedRoute* match(std::string_view method, std::string_view path, bool& any_method) const;
   bool empty() const noexcept { return routes_.empty(); }
 
  private:

@@ -15,19 +15,37 @@
 namespace pe::host {
 namespace {
 
-enum class Endpoint { metrics, landing, health, ready, configz, reload, plugin, not_found, bad_method };
+enum class Endpoint {
+  metrics,
+  landing,
+  health,
+  ready,
+  configz,
+  reload,
+  plugin,
+  not_found,
+  bad_method
+};
 
 const char* endpoint_name(Endpoint e) {
   switch (e) {
-    case Endpoint::metrics: return "metrics";
-    case Endpoint::landing: return "landing";
-    case Endpoint::health: return "health";
-    case Endpoint::ready: return "ready";
-    case Endpoint::configz: return "configz";
-    case Endpoint::reload: return "reload";
-    case Endpoint::plugin: return "plugin";
+    case Endpoint::metrics:
+      return "metrics";
+    case Endpoint::landing:
+      return "landing";
+    case Endpoint::health:
+      return "health";
+    case Endpoint::ready:
+      return "ready";
+    case Endpoint::configz:
+      return "configz";
+    case Endpoint::reload:
+      return "reload";
+    case Endpoint::plugin:
+      return "plugin";
     case Endpoint::bad_method:
-    case Endpoint::not_found: break;
+    case Endpoint::not_found:
+      break;
   }
   return "other";
 }
@@ -61,7 +79,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     ctx_.metrics.http_request(endpoint_name(endpoint), ex.status_sent() ? ex.status_sent() : 500);
     // The next request on this connection: keep-alive idle time, then headers.
     if (ConnectionGuard* guard = ConnectionGuard::current()) {
-      if (state) guard->arm(state->config->web.keep_alive_timeout + state->config->web.header_timeout);
+      if (state)
+        guard->arm(state->config->web.keep_alive_timeout + state->config->web.header_timeout);
     }
   }
 
@@ -80,10 +99,13 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       Endpoint e = ready_probe ? Endpoint::ready : Endpoint::health;
       if (!listener_.serves(EndpointGroup::health)) return not_found(ex);
       if (!get) return refuse_method(ex, "GET, HEAD");
-      if (state && !state->config->auth.open_health_endpoints && !authorize(ex, *state, std::nullopt))
+      if (state && !state->config->auth.open_health_endpoints &&
+          !authorize(ex, *state, std::nullopt))
         return e;
-      if (ready_probe) serve_ready(ex, state.get(), ctx_);
-      else serve_health(ex);
+      if (ready_probe)
+        serve_ready(ex, state.get(), ctx_);
+      else
+        serve_health(ex);
       return e;
     }
     if (!state) {
@@ -132,14 +154,24 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       }
     }
     switch (endpoint) {
-      case Endpoint::metrics: serve_metrics(ex, *state, ctx_); break;
-      case Endpoint::landing: serve_landing_page(ex, *state); break;
-      case Endpoint::configz: serve_configz(ex, *state); break;
-      case Endpoint::reload: serve_reload(ex, ctx_); break;
+      case Endpoint::metrics:
+        serve_metrics(ex, *state, ctx_);
+        break;
+      case Endpoint::landing:
+        serve_landing_page(ex, *state);
+        break;
+      case Endpoint::configz:
+        serve_configz(ex, *state);
+        break;
+      case Endpoint::reload:
+        serve_reload(ex, ctx_);
+        break;
       case Endpoint::plugin:
         serve_plugin_route(ex, *route, identity->name, state->config->web.max_body_bytes);
         break;
-      default: ex.send_text(405, "method " + method + " not allowed on " + path); break;
+      default:
+        ex.send_text(405, "method " + method + " not allowed on " + path);
+        break;
     }
     return endpoint;
   }

@@ -14,12 +14,23 @@ std::string html_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -50,7 +61,8 @@ void serve_landing_page(HttpExchange& ex, const ServingState& state) {
       "table{border-collapse:collapse}td,th{padding:.3em .8em;border-bottom:1px solid #ddd;"
       "text-align:left}.ok{color:#070}.bad{color:#b00}</style></head><body>\n"
       "<h1>plugin_exporter</h1>\n<p>Version " PE_VERSION ". <a href=\"" +
-      html_escape(path) + "\">All metrics</a> &middot; <a href=\"/configz\">Configuration</a>"
+      html_escape(path) +
+      "\">All metrics</a> &middot; <a href=\"/configz\">Configuration</a>"
       " &middot; <a href=\"/readyz\">Readiness</a></p>\n"
       "<table><tr><th>Collector</th><th>Plugin</th><th>Last collect</th><th>Last error</th></tr>\n";
   for (const auto& c : state.orchestrator->collectors()) {
@@ -66,7 +78,9 @@ void serve_landing_page(HttpExchange& ex, const ServingState& state) {
   ex.send(200, "text/html; charset=utf-8", std::move(html), true);
 }
 
-void serve_health(HttpExchange& ex) { ex.send_text(200, "OK"); }
+void serve_health(HttpExchange& ex) {
+  ex.send_text(200, "OK");
+}
 
 void serve_ready(HttpExchange& ex, const ServingState* state, ServerContext& ctx) {
   if (ctx.stopping) {

@@ -5,13 +5,12 @@
 #include <Poco/Net/Context.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/X509Certificate.h>
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
-
-#include <arpa/inet.h>
 
 #include <chrono>
 #include <memory>
@@ -76,7 +75,9 @@ using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
 using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 using ChainPtr = std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)>;
 
-void free_chain(STACK_OF(X509)* chain) { sk_X509_pop_free(chain, X509_free); }
+void free_chain(STACK_OF(X509) * chain) {
+  sk_X509_pop_free(chain, X509_free);
+}
 
 // A certificate (with its chain) and key read from PEM files.
 struct KeyPair {
@@ -154,8 +155,8 @@ struct TlsServerContext::Impl {
   static int verify_with_sans(int preverify_ok, X509_STORE_CTX* store) {
     if (!preverify_ok) return 0;
     if (X509_STORE_CTX_get_error_depth(store) != 0) return 1;
-    SSL* ssl = static_cast<SSL*>(
-        X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    SSL* ssl =
+        static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
     auto* self = static_cast<Impl*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index()));
     if (!self || self->config.client_allowed_sans.empty()) return 1;
     X509* leaf = X509_STORE_CTX_get_current_cert(store);
@@ -250,12 +251,15 @@ TlsServerContext::TlsServerContext(const TlsConfig& config) : impl_(std::make_un
                        &Impl::verify_with_sans);
   }
   SSL_CTX_set_ex_data(ctx, Impl::ex_index(), impl_.get());
-  SSL_CTX_set_session_id_context(ctx, reinterpret_cast<const unsigned char*>("plugin_exporter"), 15);
+  SSL_CTX_set_session_id_context(ctx, reinterpret_cast<const unsigned char*>("plugin_exporter"),
+                                 15);
 }
 
 TlsServerContext::~TlsServerContext() = default;
 
-Poco::Net::Context* TlsServerContext::poco_context() const noexcept { return impl_->context.get(); }
+Poco::Net::Context* TlsServerContext::poco_context() const noexcept {
+  return impl_->context.get();
+}
 
 std::string TlsServerContext::check(const TlsConfig& config) {
   try {
@@ -288,8 +292,10 @@ std::vector<std::string> subject_alternative_names_of(const X509* x) {
       char buf[INET6_ADDRSTRLEN] = {};
       int len = ASN1_STRING_length(ip);
       const unsigned char* data = ASN1_STRING_get0_data(ip);
-      if (len == 4) inet_ntop(AF_INET, data, buf, sizeof buf);
-      else if (len == 16) inet_ntop(AF_INET6, data, buf, sizeof buf);
+      if (len == 4)
+        inet_ntop(AF_INET, data, buf, sizeof buf);
+      else if (len == 16)
+        inet_ntop(AF_INET6, data, buf, sizeof buf);
       if (buf[0]) out.emplace_back(buf);
     }
   }

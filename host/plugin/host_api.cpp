@@ -21,10 +21,14 @@ namespace {
 
 LogLevel to_level(pe_log_level l) {
   switch (l) {
-    case PE_LOG_ERROR: return LogLevel::error;
-    case PE_LOG_WARN: return LogLevel::warn;
-    case PE_LOG_INFO: return LogLevel::info;
-    default: return LogLevel::debug;
+    case PE_LOG_ERROR:
+      return LogLevel::error;
+    case PE_LOG_WARN:
+      return LogLevel::warn;
+    case PE_LOG_INFO:
+      return LogLevel::info;
+    default:
+      return LogLevel::debug;
   }
 }
 
@@ -34,7 +38,9 @@ void api_log(pe_host* host, pe_log_level level, const char* message) {
       {{"collector", host->collector_name}, {"plugin", host->plugin_name}});
 }
 
-int32_t api_log_enabled(pe_host*, pe_log_level level) { return log_enabled(to_level(level)); }
+int32_t api_log_enabled(pe_host*, pe_log_level level) {
+  return log_enabled(to_level(level));
+}
 
 // --- clock -----------------------------------------------------------------
 
@@ -55,23 +61,30 @@ int64_t api_realtime_ms() {
 pe_config_kind api_config_kind(const pe_config* c) {
   if (!c || !c->node) return PE_CONFIG_NONE;
   switch (c->node->type()) {
-    case toml::node_type::table: return PE_CONFIG_TABLE;
-    case toml::node_type::array: return PE_CONFIG_ARRAY;
-    case toml::node_type::string: return PE_CONFIG_STRING;
-    case toml::node_type::integer: return PE_CONFIG_INTEGER;
-    case toml::node_type::floating_point: return PE_CONFIG_FLOAT;
-    case toml::node_type::boolean: return PE_CONFIG_BOOLEAN;
+    case toml::node_type::table:
+      return PE_CONFIG_TABLE;
+    case toml::node_type::array:
+      return PE_CONFIG_ARRAY;
+    case toml::node_type::string:
+      return PE_CONFIG_STRING;
+    case toml::node_type::integer:
+      return PE_CONFIG_INTEGER;
+    case toml::node_type::floating_point:
+      return PE_CONFIG_FLOAT;
+    case toml::node_type::boolean:
+      return PE_CONFIG_BOOLEAN;
     case toml::node_type::date:
     case toml::node_type::time:
-    case toml::node_type::date_time: return PE_CONFIG_DATETIME;
-    case toml::node_type::none: break;
+    case toml::node_type::date_time:
+      return PE_CONFIG_DATETIME;
+    case toml::node_type::none:
+      break;
   }
   return PE_CONFIG_NONE;
 }
 
 // Keys of a table in file order (toml++ keeps them sorted by name).
-std::vector<std::pair<const toml::key*, const toml::node*>> ordered_entries(
-    const toml::table& t) {
+std::vector<std::pair<const toml::key*, const toml::node*>> ordered_entries(const toml::table& t) {
   std::vector<std::pair<const toml::key*, const toml::node*>> out;
   for (auto&& [k, v] : t) out.emplace_back(&k, &v);
   std::sort(out.begin(), out.end(),
@@ -129,7 +142,8 @@ pe_status api_config_string(const pe_config* c, const char** out, size_t* out_le
   if (!c || !c->node) return PE_NOT_FOUND;
   auto s = c->node->as_string();
   if (!s) {
-    c->doc->error(c->node, c->path, "expected a string, got " + ConfigDocument::kind_name(*c->node));
+    c->doc->error(c->node, c->path,
+                  "expected a string, got " + ConfigDocument::kind_name(*c->node));
     return PE_INVALID_CONFIG;
   }
   if (out) *out = s->get().c_str();
@@ -192,8 +206,10 @@ void api_config_error(pe_host* host, const pe_config* c, const char* message) {
   if (!host || !host->doc) return;
   if (!c) c = host->plugin_table;
   std::string msg = message ? message : "invalid configuration";
-  if (c) host->doc->error(c->node, c->path, msg);
-  else host->doc->error(nullptr, "", msg);
+  if (c)
+    host->doc->error(c->node, c->path, msg);
+  else
+    host->doc->error(nullptr, "", msg);
 }
 
 // --- sink ------------------------------------------------------------------
@@ -250,7 +266,10 @@ pe_status api_register_route(pe_host* host, const pe_route* route) {
   if (!valid_method(method) || prefix.empty() || prefix[0] != '/' ||
       (role != "scrape" && role != "push" && role != "admin")) {
     log(LogLevel::error, "plugin registered an invalid HTTP route",
-        {{"collector", host->collector_name}, {"method", method}, {"path", prefix}, {"role", role}});
+        {{"collector", host->collector_name},
+         {"method", method},
+         {"path", prefix},
+         {"role", role}});
     return PE_ERROR;
   }
   while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
@@ -314,8 +333,12 @@ const pe_host_api kHostApi = [] {
 
 }  // namespace
 
-const pe_host_api* host_api() noexcept { return &kHostApi; }
+const pe_host_api* host_api() noexcept {
+  return &kHostApi;
+}
 
-int64_t monotonic_now_ns() noexcept { return api_monotonic_ns(); }
+int64_t monotonic_now_ns() noexcept {
+  return api_monotonic_ns();
+}
 
 }  // namespace pe::host

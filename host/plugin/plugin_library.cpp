@@ -63,11 +63,16 @@ std::shared_ptr<PluginLibrary> PluginLibrary::load(const std::string& path, std:
   lib->descriptor_.struct_size = sizeof(pe_plugin_descriptor);
   const pe_plugin_descriptor& desc = lib->descriptor_;
   std::string missing;
-  if (!desc.name || !*desc.name) missing = "name";
-  else if (!desc.create) missing = "create";
-  else if (!desc.collect) missing = "collect";
-  else if (!desc.destroy) missing = "destroy";
-  else if ((desc.capabilities & PE_CAP_HTTP_ROUTES) && !desc.handle_http) missing = "handle_http";
+  if (!desc.name || !*desc.name)
+    missing = "name";
+  else if (!desc.create)
+    missing = "create";
+  else if (!desc.collect)
+    missing = "collect";
+  else if (!desc.destroy)
+    missing = "destroy";
+  else if ((desc.capabilities & PE_CAP_HTTP_ROUTES) && !desc.handle_http)
+    missing = "handle_http";
   if (!missing.empty()) {
     lib->handle_ = nullptr;
     return close_with("descriptor has no " + missing);

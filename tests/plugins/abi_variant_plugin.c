@@ -35,11 +35,24 @@ static pe_status variant_collect(pe_instance* self, const pe_collect_request* re
   return PE_OK;
 }
 
-static void variant_destroy(pe_instance* self) { (void)self; }
+static void variant_destroy(pe_instance* self) {
+  (void)self;
+}
 
 static const pe_plugin_descriptor descriptor = {
-    sizeof(pe_plugin_descriptor), VARIANT_MAJOR, VARIANT_MINOR, "abi_variant", "0.0.1",
-    "ABI version test plugin", 0, variant_create, variant_collect, variant_destroy, NULL,
+    sizeof(pe_plugin_descriptor),
+    VARIANT_MAJOR,
+    VARIANT_MINOR,
+    "abi_variant",
+    "0.0.1",
+    "ABI version test plugin",
+    0,
+    variant_create,
+    variant_collect,
+    variant_destroy,
+    NULL,
 };
 
-PE_PLUGIN_ENTRY { return &descriptor; }
+PE_PLUGIN_ENTRY {
+  return &descriptor;
+}

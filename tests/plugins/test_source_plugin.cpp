@@ -19,8 +19,8 @@ class TestSource : public pe::Plugin {
  public:
   explicit TestSource(pe::CreateContext& ctx) : api_(ctx.api) {
     behaviour_ = ctx.config.string("behaviour", "ok");
-    static const char* known[] = {"ok", "slow", "hang", "throw", "invalid", "huge",
-                                  "fail", "params", "duplicate", "typed"};
+    static const char* known[] = {"ok",   "slow", "hang",   "throw",     "invalid",
+                                  "huge", "fail", "params", "duplicate", "typed"};
     bool ok = false;
     for (const char* k : known) ok |= behaviour_ == k;
     if (!ok) ctx.config.error_at("behaviour", "unknown behaviour \"" + behaviour_ + "\"");
@@ -53,7 +53,9 @@ class TestSource : public pe::Plugin {
     sink.family("test_collect_calls_total", pe::MetricType::counter,
                 "Collect calls of this instance.");
     sink.sample("test_collect_calls_total", {}, static_cast<double>(calls));
-    if (password_length_) sink.gauge("test_password_length", "Length of the secret.", static_cast<double>(password_length_));
+    if (password_length_)
+      sink.gauge("test_password_length", "Length of the secret.",
+                 static_cast<double>(password_length_));
 
     if (behaviour_ == "invalid") {
       sink.family("0starts_with_digit", pe::MetricType::gauge);  // refused
@@ -88,10 +90,11 @@ class TestSource : public pe::Plugin {
     } else if (behaviour_ == "typed") {
       auto type = family_type_ == "counter" ? pe::MetricType::counter : pe::MetricType::gauge;
       sink.family(family_name_, type, "A family whose type the config picks.");
-      sink.sample(type == pe::MetricType::counter && family_name_.find("_total") == std::string::npos
-                      ? family_name_ + "_total"
-                      : family_name_,
-                  {}, 1);
+      sink.sample(
+          type == pe::MetricType::counter && family_name_.find("_total") == std::string::npos
+              ? family_name_ + "_total"
+              : family_name_,
+          {}, 1);
     } else {
       sink.family("test_up", pe::MetricType::gauge, "Always 1.");
       sink.sample("", {}, 1);

@@ -21,8 +21,8 @@ std::string basic(const std::string& user_password) {
   std::size_t i = 0;
   const auto& s = user_password;
   for (; i + 2 < s.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8) |
-                 static_cast<unsigned char>(s[i + 2]);
+    unsigned v = (static_cast<unsigned char>(s[i]) << 16) |
+                 (static_cast<unsigned char>(s[i + 1]) << 8) | static_cast<unsigned char>(s[i + 2]);
     for (int k = 18; k >= 0; k -= 6) out += table[(v >> k) & 63];
   }
   if (i < s.size()) {
@@ -65,8 +65,8 @@ TEST(Authenticator, BearerTokensCarryTheirRoles) {
   auto ci = auth.authenticate("bearer   push-token-0123456789ab ", {});
   ASSERT_TRUE(ci);
   EXPECT_EQ(ci->roles.to_string(), "push");
-  for (const char* bad : {"", "Bearer", "Bearer push-token-0123456789a", "Bearerpush-token-0123456789ab",
-                          "Token push-token-0123456789ab"})
+  for (const char* bad : {"", "Bearer", "Bearer push-token-0123456789a",
+                          "Bearerpush-token-0123456789ab", "Token push-token-0123456789ab"})
     EXPECT_FALSE(auth.authenticate(bad, {})) << bad;
 }
 

@@ -65,8 +65,10 @@ TEST(CollectSink, DropsAndCountsInvalidInput) {
   EXPECT_EQ(sink.sample(sample(nullptr, bad_utf8, 1, 1)), PE_ERROR);
   EXPECT_EQ(sink.sample(sample("other_metric", nullptr, 0, 1)), PE_ERROR);
   // NaN and infinities are valid values.
-  EXPECT_EQ(sink.sample(sample(nullptr, nullptr, 0, std::numeric_limits<double>::quiet_NaN())), PE_OK);
-  EXPECT_EQ(sink.sample(sample(nullptr, nullptr, 0, -std::numeric_limits<double>::infinity())), PE_OK);
+  EXPECT_EQ(sink.sample(sample(nullptr, nullptr, 0, std::numeric_limits<double>::quiet_NaN())),
+            PE_OK);
+  EXPECT_EQ(sink.sample(sample(nullptr, nullptr, 0, -std::numeric_limits<double>::infinity())),
+            PE_OK);
   EXPECT_EQ(sink.invalid_samples, 8u);
   EXPECT_EQ(sink.first_invalid_reason, "invalid metric family name \"1bad\"");
   EXPECT_EQ(set.samples.size(), 2u);

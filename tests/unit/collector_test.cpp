@@ -84,7 +84,8 @@ TEST(Collector, ConcurrentScrapesShareOneCollect) {
     threads.emplace_back([&, i] {
       ScrapeResult r = host.scrape();
       if (r.collectors.size() == 1 && r.collectors[0].outcome.status == CollectStatus::ok) ++ok;
-      if (!r.collectors.empty()) calls[i] = value_of(r.collectors[0].outcome, "test_collect_calls_total");
+      if (!r.collectors.empty())
+        calls[i] = value_of(r.collectors[0].outcome, "test_collect_calls_total");
     });
   }
   for (auto& t : threads) t.join();
@@ -152,7 +153,8 @@ TEST(Collector, PluginStatsAreReportedEvenWhenTheCollectFails) {
   pe::MetricSet self;
   export_collector_metrics(r, self);
   bool found = false;
-  for (const pe::Sample& s : self.samples) found |= s.name == "plugin_exporter_collector_test_calls";
+  for (const pe::Sample& s : self.samples)
+    found |= s.name == "plugin_exporter_collector_test_calls";
   EXPECT_TRUE(found);
 }
 

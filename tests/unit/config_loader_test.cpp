@@ -17,7 +17,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-ConfigOverrides overrides() { return ConfigOverrides{{}, PE_PLUGIN_DIR}; }
+ConfigOverrides overrides() {
+  return ConfigOverrides{{}, PE_PLUGIN_DIR};
+}
 
 std::vector<std::string> load_errors(const std::string& text) {
   LoadResult r = load_config_text(text, "t.toml", overrides());
@@ -100,7 +102,8 @@ plugin = "hello"
 [collector.config]
 greeting = "hi"
 value = 3
-)").empty());
+)")
+                  .empty());
 }
 
 TEST(ConfigLoader, TomlSyntaxErrorIsLocated) {
@@ -111,8 +114,9 @@ TEST(ConfigLoader, TomlSyntaxErrorIsLocated) {
 }
 
 TEST(ConfigLoader, UnknownKeysAnywhereAreErrors) {
-  auto e = load_errors("bogus = 1\n[web]\ntelemetry_pat = \"/x\"\n[[collector]]\nname = \"a\"\n"
-                       "plugin = \"hello\"\ntimout = \"1s\"\n");
+  auto e = load_errors(
+      "bogus = 1\n[web]\ntelemetry_pat = \"/x\"\n[[collector]]\nname = \"a\"\n"
+      "plugin = \"hello\"\ntimout = \"1s\"\n");
   ASSERT_EQ(e.size(), 3u);
   EXPECT_EQ(e[0], "t.toml:1:9: bogus: unknown key");
   EXPECT_EQ(e[1], "t.toml:3:17: web.telemetry_pat: unknown key");
@@ -127,13 +131,13 @@ TEST(ConfigLoader, WrongTypesAreErrors) {
 }
 
 TEST(ConfigLoader, BadDurationsAreErrors) {
-  auto e = load_errors("[[collector]]\nname = \"a\"\nplugin = \"hello\"\ntimeout = \"10 seconds\"\n"
-                       "[web]\nread_timeout = 5\n");
+  auto e = load_errors(
+      "[[collector]]\nname = \"a\"\nplugin = \"hello\"\ntimeout = \"10 seconds\"\n"
+      "[web]\nread_timeout = 5\n");
   ASSERT_EQ(e.size(), 2u);
   EXPECT_EQ(e[0].rfind("t.toml:4:11: collector[0].timeout: bad duration \"10 seconds\"", 0), 0u)
       << e[0];
-  EXPECT_EQ(e[1].rfind("t.toml:6:16: web.read_timeout: expected a duration string", 0), 0u)
-      << e[1];
+  EXPECT_EQ(e[1].rfind("t.toml:6:16: web.read_timeout: expected a duration string", 0), 0u) << e[1];
 }
 
 TEST(ConfigLoader, MissingRequiredFieldsAreErrors) {
@@ -152,8 +156,9 @@ TEST(ConfigLoader, UnknownPluginIsAnError) {
 }
 
 TEST(ConfigLoader, DuplicateCollectorNamesAreErrors) {
-  auto e = load_errors("[[collector]]\nname = \"a\"\nplugin = \"hello\"\n"
-                       "[[collector]]\nname = \"a\"\nplugin = \"hello\"\n");
+  auto e = load_errors(
+      "[[collector]]\nname = \"a\"\nplugin = \"hello\"\n"
+      "[[collector]]\nname = \"a\"\nplugin = \"hello\"\n");
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0], "t.toml:5:8: collector[1].name: duplicate collector name \"a\"");
 }
@@ -199,8 +204,9 @@ TEST(ConfigLoader, PluginSpecificErrorsAreLocatedInThePluginTable) {
 }
 
 TEST(ConfigLoader, HelloPluginValidatesItsTable) {
-  auto e = check_errors("[[collector]]\nname = \"a\"\nplugin = \"hello\"\n[collector.config]\n"
-                        "value = \"high\"\n");
+  auto e = check_errors(
+      "[[collector]]\nname = \"a\"\nplugin = \"hello\"\n[collector.config]\n"
+      "value = \"high\"\n");
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0], "t.toml:5:9: collector[0].config.value: expected a number, got a string");
 }
@@ -208,9 +214,7 @@ TEST(ConfigLoader, HelloPluginValidatesItsTable) {
 TEST(ConfigLoader, SecretsComeInlineFromFilesOrEnvironment) {
   std::string dir = testing::TempDir();
   std::string file = dir + "/pe_secret_test";
-  {
-    std::ofstream(file) << "from-file-secret\n";
-  }
+  { std::ofstream(file) << "from-file-secret\n"; }
   ASSERT_EQ(::chmod(file.c_str(), 0600), 0);
   ::setenv("PE_TEST_SECRET_VAR", "from-env", 1);
   auto cfg = [&](const std::string& secret_line) {
@@ -223,8 +227,9 @@ TEST(ConfigLoader, SecretsComeInlineFromFilesOrEnvironment) {
 
   auto unset = check_errors(cfg("password_env = \"PE_TEST_NO_SUCH_VAR\""));
   ASSERT_EQ(unset.size(), 1u);
-  EXPECT_EQ(unset[0], "t.toml:5:16: collector[0].config.password_env: environment variable "
-                      "PE_TEST_NO_SUCH_VAR is not set");
+  EXPECT_EQ(unset[0],
+            "t.toml:5:16: collector[0].config.password_env: environment variable "
+            "PE_TEST_NO_SUCH_VAR is not set");
   auto both = check_errors(cfg("password = \"x\"\npassword_env = \"PE_TEST_SECRET_VAR\""));
   ASSERT_EQ(both.size(), 1u);
   EXPECT_NE(both[0].find("give the secret one way only"), std::string::npos);
@@ -237,18 +242,16 @@ TEST(ConfigLoader, SecretsComeInlineFromFilesOrEnvironment) {
 
 TEST(ConfigLoader, AuthTokensFromFilesAndEnvironment) {
   std::string file = testing::TempDir() + "/pe_tokens_test";
-  {
-    std::ofstream(file) << "# comment\ntoken-from-file-1\n\ntoken-from-file-2\n";
-  }
+  { std::ofstream(file) << "# comment\ntoken-from-file-1\n\ntoken-from-file-2\n"; }
   ::setenv("PE_TEST_TOKEN", "token-from-env-1", 1);
-  LoadResult r = load_config_text("[auth]\nbearer_token_files = [\"" + file +
-                                       "\"]\nbearer_token_env = [\"PE_TEST_TOKEN\"]\n",
-                                   "t.toml", overrides());
+  LoadResult r = load_config_text(
+      "[auth]\nbearer_token_files = [\"" + file + "\"]\nbearer_token_env = [\"PE_TEST_TOKEN\"]\n",
+      "t.toml", overrides());
   ASSERT_TRUE(r.config);
   std::vector<std::string> tokens;
   for (const auto& t : r.config->auth.tokens) tokens.push_back(t.token);
-  EXPECT_EQ(tokens,
-            (std::vector<std::string>{"token-from-file-1", "token-from-file-2", "token-from-env-1"}));
+  EXPECT_EQ(tokens, (std::vector<std::string>{"token-from-file-1", "token-from-file-2",
+                                              "token-from-env-1"}));
   auto short_token = load_errors("[auth]\nbearer_tokens = [\"short\"]\n");
   ASSERT_EQ(short_token.size(), 1u);
   EXPECT_NE(short_token[0].find("shorter than 16"), std::string::npos);

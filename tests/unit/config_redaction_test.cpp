@@ -17,7 +17,8 @@ bearer_tokens = ["super-secret-token-1"]
 
 [[collector]]
 name = "a"
-plugin = ")") + PE_TEST_PLUGIN_DIR + R"(/test_source.so"
+plugin = ")") + PE_TEST_PLUGIN_DIR +
+                     R"(/test_source.so"
 [collector.config]
 password = "plugin-secret-value"
 behaviour = "ok"
@@ -32,7 +33,8 @@ labels = { dsn = "postgres://user:pw-in-url@db:5432/x", conn = "host=db password
   CreatedCollectors c = create_collectors(*r.config, true);
   ASSERT_TRUE(c.errors.empty()) << c.errors[0].to_string();
   std::string json = redacted_config_json(*r.config->document);
-  for (const char* secret : {"super-secret-token-1", "plugin-secret-value", "pw-in-url", "pw-in-conninfo"})
+  for (const char* secret :
+       {"super-secret-token-1", "plugin-secret-value", "pw-in-url", "pw-in-conninfo"})
     EXPECT_EQ(json.find(secret), std::string::npos) << secret << " in " << json;
   EXPECT_NE(json.find("<redacted>"), std::string::npos);
   EXPECT_NE(json.find("\"behaviour\""), std::string::npos) << json;

@@ -34,7 +34,7 @@ TEST(Duration, FormatsShortestExactSpelling) {
   EXPECT_EQ(format_duration(1500ms), "1s500ms");
   EXPECT_EQ(format_duration(26h), "1d2h");
   for (std::chrono::nanoseconds d : {std::chrono::nanoseconds(1ns), std::chrono::nanoseconds(999us),
-                                      std::chrono::nanoseconds(10s), std::chrono::nanoseconds(61min),
-                                      std::chrono::nanoseconds(1500ms)})
+                                     std::chrono::nanoseconds(10s), std::chrono::nanoseconds(61min),
+                                     std::chrono::nanoseconds(1500ms)})
     EXPECT_EQ(parse_duration(format_duration(d)), d);
 }

@@ -55,7 +55,7 @@ TEST(RateLimiter, BurstThenRefill) {
   EXPECT_TRUE(limiter.allow("a"));
   EXPECT_FALSE(limiter.allow("a"));
   EXPECT_GT(limiter.retry_after("a"), 0.0);
-  EXPECT_TRUE(limiter.allow("b"));  // buckets are per identity
+  EXPECT_TRUE(limiter.allow("b"));                              // buckets are per identity
   std::this_thread::sleep_for(std::chrono::milliseconds(120));  // 20/s: 2 tokens back
   EXPECT_TRUE(limiter.allow("a"));
   RateLimiter off(0, 0);

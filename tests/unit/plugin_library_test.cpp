@@ -44,7 +44,8 @@ TEST(PluginLibrary, RefusesAnotherMajorNamingFileAndVersions) {
   EXPECT_NE(error.find("built for plugin ABI " + abi_version(PE_ABI_MAJOR + 1, PE_ABI_MINOR)),
             std::string::npos)
       << error;
-  EXPECT_NE(error.find("this host speaks " + abi_version(PE_ABI_MAJOR, PE_ABI_MINOR)), std::string::npos)
+  EXPECT_NE(error.find("this host speaks " + abi_version(PE_ABI_MAJOR, PE_ABI_MINOR)),
+            std::string::npos)
       << error;
 }
 

@@ -10,7 +10,8 @@ namespace {
 
 std::map<std::string, std::string> labels_of(const pe::MetricSet& set, std::size_t i) {
   std::map<std::string, std::string> m;
-  for (const pe::Label& l : set.labels_of(set.samples[i])) m[std::string(l.name)] = std::string(l.value);
+  for (const pe::Label& l : set.labels_of(set.samples[i]))
+    m[std::string(l.name)] = std::string(l.value);
   return m;
 }
 
@@ -32,14 +33,16 @@ const std::vector<std::pair<std::string, std::string>> kStatic{{"job", "ours"}, 
 TEST(TargetLabels, AddsStaticLabelsAndRenamesClashes) {
   pe::MetricSet set = source();
   pe::host::apply_target_labels(set, kStatic, false);
-  EXPECT_EQ(labels_of(set, 0), (std::map<std::string, std::string>{
-                                   {"job", "ours"}, {"env", "prod"}, {"exported_job", "theirs"}, {"x", "1"}}));
+  EXPECT_EQ(labels_of(set, 0),
+            (std::map<std::string, std::string>{
+                {"job", "ours"}, {"env", "prod"}, {"exported_job", "theirs"}, {"x", "1"}}));
   EXPECT_EQ(labels_of(set, 1),
             (std::map<std::string, std::string>{{"job", "ours"},
                                                 {"env", "prod"},
                                                 {"exported_job", "taken"},
                                                 {"exported_exported_job", "theirs2"}}));
-  EXPECT_EQ(labels_of(set, 2), (std::map<std::string, std::string>{{"job", "ours"}, {"env", "prod"}}));
+  EXPECT_EQ(labels_of(set, 2),
+            (std::map<std::string, std::string>{{"job", "ours"}, {"env", "prod"}}));
 }
 
 TEST(TargetLabels, HonorLabelsKeepsTheSourceValue) {
@@ -47,5 +50,6 @@ TEST(TargetLabels, HonorLabelsKeepsTheSourceValue) {
   pe::host::apply_target_labels(set, kStatic, true);
   EXPECT_EQ(labels_of(set, 0),
             (std::map<std::string, std::string>{{"job", "theirs"}, {"env", "prod"}, {"x", "1"}}));
-  EXPECT_EQ(labels_of(set, 2), (std::map<std::string, std::string>{{"job", "ours"}, {"env", "prod"}}));
+  EXPECT_EQ(labels_of(set, 2),
+            (std::map<std::string, std::string>{{"job", "ours"}, {"env", "prod"}}));
 }

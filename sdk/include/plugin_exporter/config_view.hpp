@@ -27,8 +27,8 @@ class ConfigView {
   // Child views (absent children give views with present() == false).
   ConfigView get(const char* key) const;
   bool has(const char* key) const { return get(key).present(); }
-  std::vector<ConfigView> array(const char* key) const;       // elements of an array
-  std::vector<std::string> keys() const;                      // keys of this table
+  std::vector<ConfigView> array(const char* key) const;  // elements of an array
+  std::vector<std::string> keys() const;                 // keys of this table
   std::vector<std::string> string_array(const char* key) const;
 
   // Values of this node.

@@ -74,14 +74,14 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 typedef int32_t pe_status;
-#define PE_OK 0               /* success */
-#define PE_ERROR 1            /* failure; the message says why */
-#define PE_TIMEOUT 2          /* the deadline passed before the work finished */
-#define PE_INVALID_CONFIG 3   /* create: configuration rejected (see config_error) */
-#define PE_BAD_REQUEST 4      /* collect: the scrape's parameters were rejected (HTTP 400) */
-#define PE_UNAVAILABLE 5      /* temporarily cannot serve (e.g. a concurrency cap) */
-#define PE_LIMIT_EXCEEDED 6   /* a configured size/count limit was reached */
-#define PE_NOT_FOUND 7        /* the thing asked for does not exist */
+#define PE_OK 0             /* success */
+#define PE_ERROR 1          /* failure; the message says why */
+#define PE_TIMEOUT 2        /* the deadline passed before the work finished */
+#define PE_INVALID_CONFIG 3 /* create: configuration rejected (see config_error) */
+#define PE_BAD_REQUEST 4    /* collect: the scrape's parameters were rejected (HTTP 400) */
+#define PE_UNAVAILABLE 5    /* temporarily cannot serve (e.g. a concurrency cap) */
+#define PE_LIMIT_EXCEEDED 6 /* a configured size/count limit was reached */
+#define PE_NOT_FOUND 7      /* the thing asked for does not exist */
 
 typedef int32_t pe_metric_type;
 #define PE_TYPE_UNKNOWN 0
@@ -114,9 +114,11 @@ typedef int32_t pe_config_kind;
 #define PE_CONFIG_BOOLEAN 6
 #define PE_CONFIG_DATETIME 7
 
-/* Descriptor capability bits. */
-#define PE_CAP_HTTP_ROUTES (UINT64_C(1) << 0)     /* handle_http is set; routes registered at create */
-#define PE_CAP_CONCURRENT_COLLECT (UINT64_C(1) << 1) /* collect may run concurrently for different parameters */
+/* Descriptor capability bits.
+ * PE_CAP_HTTP_ROUTES: handle_http is set; routes are registered at create.
+ * PE_CAP_CONCURRENT_COLLECT: collect may run concurrently for different parameters. */
+#define PE_CAP_HTTP_ROUTES (UINT64_C(1) << 0)
+#define PE_CAP_CONCURRENT_COLLECT (UINT64_C(1) << 1)
 
 /* ------------------------------------------------------------------------ */
 /* Opaque handles                                                            */
@@ -198,15 +200,16 @@ typedef struct pe_collect_request {
 
 typedef struct pe_http_request {
   uint32_t struct_size;
-  const char* method;          /* "GET", "PUT", ... */
-  const char* path;            /* percent-decoding NOT applied; begins with the route prefix */
-  const char* query;           /* raw query string without '?', "" if none */
-  const pe_label* headers;     /* names lower-cased */
+  const char* method;      /* "GET", "PUT", ... */
+  const char* path;        /* percent-decoding NOT applied; begins with the route prefix */
+  const char* query;       /* raw query string without '?', "" if none */
+  const pe_label* headers; /* names lower-cased */
   size_t header_count;
-  const char* body;            /* the whole body, read by the host within the route's limit */
+  const char* body; /* the whole body, read by the host within the route's limit */
   size_t body_size;
-  const char* identity;        /* the authenticated identity ("" when auth is off) */
-  const char* remote_address;  /* "ip:port" of the peer */
+  const char* identity;       /* the caller: "token:NAME", "user:NAME", "cert:SAN",
+                                 or "anonymous" when authentication is off */
+  const char* remote_address; /* "ip:port" of the peer */
 } pe_http_request;
 
 /* An HTTP route a plugin serves (PE_CAP_HTTP_ROUTES), registered during create. */
@@ -221,8 +224,8 @@ typedef struct pe_route {
 
 typedef struct pe_plugin_descriptor {
   uint32_t struct_size;
-  uint32_t abi_major; /* PE_ABI_MAJOR the plugin was built with */
-  uint32_t abi_minor; /* PE_ABI_MINOR the plugin was built with */
+  uint32_t abi_major;      /* PE_ABI_MAJOR the plugin was built with */
+  uint32_t abi_minor;      /* PE_ABI_MINOR the plugin was built with */
   const char* name;        /* short plugin name, e.g. "postgres" */
   const char* version;     /* the plugin's own version */
   const char* description; /* one line */
@@ -315,8 +318,8 @@ typedef struct pe_host_api {
    * recorded), PE_LIMIT_EXCEEDED if buf is too small (*out_len = length
    * needed), PE_INVALID_CONFIG after recording the error (unreadable file,
    * unset variable, two forms given). The value is redacted from /configz. */
-  pe_status (*config_secret)(const pe_config* table, const char* key, char* buf,
-                             size_t buf_size, size_t* out_len);
+  pe_status (*config_secret)(const pe_config* table, const char* key, char* buf, size_t buf_size,
+                             size_t* out_len);
   /* Record a configuration error at `node` (or at the collector's plugin
    * table if NULL), reported as "file:line:column: key.path: message". */
   void (*config_error)(pe_host* host, const pe_config* node, const char* message);

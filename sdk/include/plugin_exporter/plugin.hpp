@@ -202,17 +202,19 @@ constexpr pe_plugin_descriptor make_descriptor(const char* name, const char* ver
   d.create = &detail::PluginAdapter<T>::create;
   d.collect = &detail::PluginAdapter<T>::collect;
   d.destroy = &detail::PluginAdapter<T>::destroy;
-  d.handle_http = (capabilities & PE_CAP_HTTP_ROUTES) ? &detail::PluginAdapter<T>::handle_http
-                                                      : nullptr;
+  d.handle_http =
+      (capabilities & PE_CAP_HTTP_ROUTES) ? &detail::PluginAdapter<T>::handle_http : nullptr;
   return d;
 }
 
 }  // namespace pe
 
 // Defines the plugin's descriptor (constant-initialized) and its entry symbol.
-#define PE_DEFINE_CPP_PLUGIN(Class, name, version, description, capabilities)             \
-  namespace {                                                                           \
-  constinit const pe_plugin_descriptor pe_plugin_descriptor_instance =                  \
-      pe::make_descriptor<Class>(name, version, description, capabilities);             \
-  }                                                                                     \
-  PE_PLUGIN_ENTRY { return &pe_plugin_descriptor_instance; }
+#define PE_DEFINE_CPP_PLUGIN(Class, name, version, description, capabilities) \
+  namespace {                                                                 \
+  constinit const pe_plugin_descriptor pe_plugin_descriptor_instance =        \
+      pe::make_descriptor<Class>(name, version, description, capabilities);   \
+  }                                                                           \
+  PE_PLUGIN_ENTRY {                                                           \
+    return &pe_plugin_descriptor_instance;                                    \
+  }

@@ -12,7 +12,9 @@ ConfigView::ConfigView(const pe_host_api* api, pe_host* host, const pe_config* n
                        std::shared_ptr<int> errors)
     : api_(api), host_(host), node_(node), errors_(std::move(errors)) {}
 
-pe_config_kind ConfigView::kind() const noexcept { return api_->config_kind(node_); }
+pe_config_kind ConfigView::kind() const noexcept {
+  return api_->config_kind(node_);
+}
 
 ConfigView ConfigView::get(const char* key) const {
   const pe_config* child = node_ ? api_->config_get(node_, key) : nullptr;
@@ -29,7 +31,8 @@ std::vector<ConfigView> ConfigView::array(const char* key) const {
   }
   std::size_t n = api_->config_size(a.node_);
   out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) out.push_back(ConfigView(api_, host_, api_->config_at(a.node_, i), errors_));
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(ConfigView(api_, host_, api_->config_at(a.node_, i), errors_));
   return out;
 }
 

@@ -103,6 +103,8 @@ pe_status MetricSink::metric_set(const MetricSet& set) {
   return PE_OK;
 }
 
-void MetricSink::error(const std::string& message) { api_->sink_error(sink_, message.c_str()); }
+void MetricSink::error(const std::string& message) {
+  api_->sink_error(sink_, message.c_str());
+}
 
 }  // namespace pe
