@@ -12,6 +12,7 @@
 
 #include "app/exporter_runtime.hpp"
 #include "app/self_metrics.hpp"
+#include "app/service_notifier.hpp"
 #include "app/serving_state.hpp"
 #include "collect/collector_factory.hpp"
 #include "collect/worker_pool.hpp"
@@ -66,7 +67,13 @@ int run_exporter(const CliOptions& options) {
   std::shared_ptr<const ExporterConfig> config = runtime.config();
 
   ServerContext ctx(holder, self_metrics);
-  ctx.reload = [&runtime](std::string& error) { return runtime.reload(error); };
+  ctx.reload = [&runtime](std::string& error) {
+    notify_service_manager("RELOADING=1\nSTATUS=reloading the configuration");
+    bool ok = runtime.reload(error);
+    notify_service_manager(ok ? "READY=1\nSTATUS=serving"
+                              : "READY=1\nSTATUS=serving; the last reload failed, see the log");
+    return ok;
+  };
   HttpServer server(config->web, ctx);
   try {
     server.start();
@@ -76,6 +83,7 @@ int run_exporter(const CliOptions& options) {
     return 1;
   }
   ctx.ready = true;
+  notify_service_manager("READY=1\nSTATUS=serving");
   for (const std::string& a : server.bound_addresses())
     log(LogLevel::info, "listening", {{"address", a}});
   log(LogLevel::info, "plugin_exporter started",
@@ -86,13 +94,14 @@ int run_exporter(const CliOptions& options) {
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
       std::string error;
-      runtime.reload(error);  // logs either way
+      ctx.reload(error);  // logs and notifies either way
       continue;
     }
     break;
   }
 
   log(LogLevel::info, "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  notify_service_manager("STOPPING=1");
   config = runtime.config();
   const auto grace =
       std::chrono::duration_cast<std::chrono::milliseconds>(config->web.shutdown_grace);

@@ -230,6 +230,23 @@ class HostTest(unittest.TestCase):
                            text=True, timeout=30)
         self.assertEqual(r.stdout, "echo POST /test/echo identity=anonymous body=")
 
+    def test_service_manager_notifications(self):
+        import socket as sock
+        path = os.path.join(self.tmp, "notify.sock")
+        listener = sock.socket(sock.AF_UNIX, sock.SOCK_DGRAM)
+        listener.bind(path)
+        listener.settimeout(20)
+        try:
+            e = self.start(HELLO, env=dict(os.environ, NOTIFY_SOCKET=path))
+            self.assertTrue(listener.recv(4096).startswith(b"READY=1"))
+            e.process.send_signal(signal.SIGHUP)
+            self.assertTrue(listener.recv(4096).startswith(b"RELOADING=1"))
+            self.assertTrue(listener.recv(4096).startswith(b"READY=1"))
+            self.assertEqual(e.stop(), 0)
+            self.assertEqual(listener.recv(4096), b"STOPPING=1")
+        finally:
+            listener.close()
+
     def test_json_logs(self):
         e = self.start(HELLO, extra_args=["--log.format=json"])
         e.stop()

@@ -56,6 +56,21 @@ class SdkOutOfTree(unittest.TestCase):
             run(["make", "-f", "Makefile.pkgconfig"], cwd=src, env=env)
             self.serve(tmp, os.path.join(src, "hello.so"))
 
+            # A C++ plugin on the static C++ layer, linked through pkg-config.
+            probe = os.path.join(h.SOURCE_DIR, "tests/packaging/sdk_cpp_plugin/sdk_cpp_probe.cpp")
+            flags = run(["pkg-config", "--cflags", "--libs", "plugin_exporter_sdk"], env=env).stdout.split()
+            built = os.path.join(tmp, "sdk_cpp_probe.so")
+            run(["g++", "-std=c++20", "-O2", "-fPIC", "-fvisibility=hidden", "-shared",
+                 "-Wl,-z,defs", "-o", built, probe, *flags])
+            config = (f'[[collector]]\nname = "probe"\nplugin = "{built}"\n[collector.config]\n'
+                      'exposition = "# TYPE a gauge\\na 1\\na{x=\\"2\\"} 2\\n"\n')
+            exporter = h.Exporter(tmp, config)
+            try:
+                text = exporter.metrics()
+            finally:
+                exporter.stop()
+            self.assertEqual(h.find(text, "sdk_cpp_probe_samples"), [2.0])
+
 
 if __name__ == "__main__":
     unittest.main()
