@@ -42,10 +42,10 @@ struct ParseError {
 
 struct ParseResult {
   bool ok = true;
-  ParseError error;              // set when !ok
-  std::size_t samples = 0;       // samples appended to the set
-  std::size_t skipped_lines = 0; // with skip_invalid_lines
-  ParseError first_skipped;      // the first skipped line's reason, if any
+  ParseError error;                                  // set when !ok
+  std::size_t samples = 0;                           // samples appended to the set
+  std::size_t skipped_lines = 0;                     // with skip_invalid_lines
+  ParseError first_skipped;                          // the first skipped line's reason, if any
   ExpositionFormat format = ExpositionFormat::text;  // what was parsed
 };
 
