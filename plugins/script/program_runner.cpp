@@ -153,11 +153,16 @@ struct ChildPlan {
   // The host blocks and ignores signals (SIGTERM via sigwait, SIGPIPE
   // ignored); a program must start with default dispositions, and with all
   // signals blocked until just before exec so no host handler runs here.
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  for (int s = 1; s < NSIG; ++s)
-    if (s != SIGKILL && s != SIGSTOP) ::sigaction(s, &dfl, nullptr);  // EINVAL for reserved: fine
+  // The raw system call, so glibc's reserved signals (32, 33), which an
+  // ignoring parent process passes down too, are reset as well.
+  struct KernelSigaction {
+    void* handler;  // SIG_DFL: null
+    unsigned long flags;
+    void* restorer;
+    uint64_t mask;
+  } dfl{};
+  for (int s = 1; s <= 64; ++s)
+    if (s != SIGKILL && s != SIGSTOP) ::syscall(SYS_rt_sigaction, s, &dfl, nullptr, sizeof dfl.mask);
 
   if (::setpgid(0, 0) != 0) child_fail(p.status_fd, ChildStage::set_process_group);
   if (::dup2(p.stdin_fd, 0) < 0 || ::dup2(p.stdout_fd, 1) < 0 || ::dup2(p.stderr_fd, 2) < 0)
