@@ -12,10 +12,13 @@
 #include <thread>
 
 #include "plugin_exporter/exposition/gzip_decoder.hpp"
-#include "proxy_host.hpp"
+#include "in_process_host.hpp"
 #include "scripted_backend.hpp"
 
 using namespace pe::proxy::test;
+using ProxyHost = pe::test::InProcessHost;
+using pe::test::stat_of;
+using pe::test::values_of;
 using pe::host::CollectStatus;
 using namespace std::chrono_literals;
 
@@ -572,8 +575,8 @@ struct ConfigCase {
 
 TEST(ProxyConfig, ErrorsAreReportedAtTheirKey) {
   const ConfigCase cases[] = {
-      {"", "proxy.toml:5:1: collector[0].config: missing the source"},
-      {"url = \"ftp://x/\"", "proxy.toml:6:7: collector[0].config.url: the URL must start with"},
+      {"", "t.toml:5:1: collector[0].config: missing the source"},
+      {"url = \"ftp://x/\"", "t.toml:6:7: collector[0].config.url: the URL must start with"},
       {"url = \"http://u:p@127.0.0.1/\"", "credentials in the URL are not supported"},
       {"url = \"http://127.0.0.1/\"\nfiles = \"/x\"", "collector[0].config.files: give either url"},
       {"files = \"relative/*.prom\"", "is not an absolute path"},

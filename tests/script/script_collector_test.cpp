@@ -19,6 +19,7 @@
 #include "collect/worker_pool.hpp"
 #include "config/config_loader.hpp"
 #include "plugin/host_api.hpp"
+#include "in_process_host.hpp"
 #include "script_test_support.hpp"
 
 using namespace pe::host;
@@ -27,61 +28,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class ScriptHost {
- public:
-  explicit ScriptHost(const std::string& toml) {
-    LoadResult r = load_config_text(toml, "t.toml", ConfigOverrides{{}, PE_PLUGIN_DIR});
-    if (!r.config) {
-      ADD_FAILURE() << r.errors[0].to_string();
-      return;
-    }
-    config_ = std::make_shared<ExporterConfig>(std::move(*r.config));
-    created_ = create_collectors(*config_, false);
-    if (!created_.errors.empty()) {
-      ADD_FAILURE() << created_.errors[0].to_string();
-      return;
-    }
-    orchestrator_ = std::make_unique<ScrapeOrchestrator>(created_.collectors, pool_, metrics_,
-                                                         config_->web.scrape_timeout_offset);
-  }
-  ~ScriptHost() { shutdown(); }
-  void shutdown() {
-    pool_.shutdown(5000);
-    for (auto& c : created_.collectors) c->destroy(monotonic_now_ns() + 5'000'000'000);
-    created_.collectors.clear();
-  }
-  // One collector's outcome of one scrape.
-  CollectOutcome scrape(const std::string& collector, Params params = {}) {
-    ScrapeResult r =
-        orchestrator_->scrape(std::vector<std::string>{collector}, params, std::nullopt);
-    if (r.collectors.size() != 1) {
-      ADD_FAILURE() << "no result for " << collector;
-      return {};
-    }
-    return r.collectors[0].outcome;
-  }
-
- private:
-  std::shared_ptr<ExporterConfig> config_;
-  WorkerPool pool_{64};
-  SelfMetrics metrics_;
-  CreatedCollectors created_;
-  std::unique_ptr<ScrapeOrchestrator> orchestrator_;
-};
+using ScriptHost = pe::test::InProcessHost;
 
 // Errors create_collectors reports for one script collector's config table.
 std::vector<std::string> config_errors(const std::string& config_table) {
-  std::string toml =
-      "[[collector]]\nname = \"s\"\nplugin = \"script\"\n[collector.config]\n" + config_table;
-  LoadResult r = load_config_text(toml, "t.toml", ConfigOverrides{{}, PE_PLUGIN_DIR});
-  std::vector<std::string> out;
-  if (!r.config) {
-    for (const auto& e : r.errors) out.push_back(e.to_string());
-    return out;
-  }
-  CreatedCollectors c = create_collectors(*r.config, true);
-  for (const auto& e : c.errors) out.push_back(e.to_string());
-  return out;
+  return pe::test::config_errors(
+      "[[collector]]\nname = \"s\"\nplugin = \"script\"\n[collector.config]\n" + config_table);
 }
 
 std::string collector(const std::string& name, const std::string& config,
@@ -145,7 +97,7 @@ void release(const TempDir& dir) {
 
 TEST(ScriptCollector, ServesTheProgramsMetricsWithFiguresAndCounters) {
   ScriptHost host(collector("m", command({program("metrics.sh")})));
-  CollectOutcome o = host.scrape("m");
+  CollectOutcome o = host.scrape_one("m");
   ASSERT_EQ(o.status, CollectStatus::ok) << o.reason;
   EXPECT_EQ(sample(o, "script_test_queue_length", {{"queue", "mail"}}), 42);
   EXPECT_EQ(sample(o, "script_test_jobs_total"), 1027);
@@ -155,7 +107,7 @@ TEST(ScriptCollector, ServesTheProgramsMetricsWithFiguresAndCounters) {
   EXPECT_EQ(sample(o, "plugin_exporter_script_runs_total", {{"collector", "m"}, {"result", "ok"}}),
             1);
   EXPECT_EQ(sample(o, "plugin_exporter_script_runs_total", {{"result", "timeout"}}), 0);
-  o = host.scrape("m");
+  o = host.scrape_one("m");
   EXPECT_EQ(sample(o, "plugin_exporter_script_runs_total", {{"result", "ok"}}), 2);
 }
 
@@ -163,11 +115,11 @@ TEST(ScriptCollector, GarbageFailsAtItsPositionUnlessInvalidLinesAreSkipped) {
   ScriptHost host(
       collector("strict", command({program("garbage.sh")})) +
       collector("lenient", command({program("garbage.sh")}) + "skip_invalid_lines = true\n"));
-  CollectOutcome strict = host.scrape("strict");
+  CollectOutcome strict = host.scrape_one("strict");
   EXPECT_EQ(strict.status, CollectStatus::error);
   EXPECT_NE(strict.reason.find("2:"), std::string::npos) << strict.reason;  // line 2
   EXPECT_EQ(stat(strict, "exit_code"), 0);
-  CollectOutcome lenient = host.scrape("lenient");
+  CollectOutcome lenient = host.scrape_one("lenient");
   ASSERT_EQ(lenient.status, CollectStatus::ok) << lenient.reason;
   EXPECT_EQ(sample(lenient, "script_test_before_garbage"), 1);
   EXPECT_EQ(sample(lenient, "script_test_after_garbage"), 2);
@@ -178,14 +130,14 @@ TEST(ScriptCollector, NonZeroExitFailsWithItsCodeAndDiscardsTheOutput) {
   ScriptHost host(
       collector("fail", command({program("exit3.sh")})) +
       collector("keep", command({program("exit3.sh")}) + "keep_output_on_error = true\n"));
-  CollectOutcome o = host.scrape("fail");
+  CollectOutcome o = host.scrape_one("fail");
   EXPECT_EQ(o.status, CollectStatus::error);
   EXPECT_EQ(o.reason, "program exited with code 3; its output (22 bytes) was discarded");
   EXPECT_EQ(stat(o, "exit_code"), 3);
   EXPECT_EQ(o.metrics, nullptr);
   // The reason never carries stderr (it becomes a label on /metrics).
   EXPECT_EQ(o.reason.find("queue server"), std::string::npos);
-  CollectOutcome kept = host.scrape("keep");
+  CollectOutcome kept = host.scrape_one("keep");
   ASSERT_EQ(kept.status, CollectStatus::ok) << kept.reason;
   EXPECT_EQ(sample(kept, "script_test_partial"), 1);
   EXPECT_EQ(stat(kept, "exit_code"), 3);
@@ -196,7 +148,7 @@ TEST(ScriptCollector, TimeoutTerminatesTheProgramAndItsChild) {
   TempDir dir;
   ScriptHost host(collector("slow", command({program("sleeper_with_child.sh"), dir.file("pids")}) +
                                         "timeout = \"700ms\"\nkill_grace = \"300ms\"\n"));
-  CollectOutcome o = host.scrape("slow");
+  CollectOutcome o = host.scrape_one("slow");
   EXPECT_EQ(o.status, CollectStatus::timeout);
   EXPECT_NE(o.reason.find("program did not finish within 0.700s"), std::string::npos) << o.reason;
   EXPECT_EQ(stat(o, "exit_code"), -1);
@@ -217,7 +169,7 @@ TEST(ScriptCollector, TheScrapeDeadlineLimitsTheRunAndIsPassedOn) {
           std::string("PLUGIN_EXPORTER_TIMEOUT_SECONDS\"; echo \"script_test_deadline $") +
           "PLUGIN_EXPORTER_DEADLINE\"']\nkill_grace = '200ms'\n",
       "1s"));
-  CollectOutcome o = host.scrape("deadline");
+  CollectOutcome o = host.scrape_one("deadline");
   ASSERT_EQ(o.status, CollectStatus::ok) << o.reason;
   double timeout = sample(o, "script_test_timeout_seconds");
   EXPECT_GT(timeout, 0.5);
@@ -232,7 +184,7 @@ TEST(ScriptCollector, TheScrapeDeadlineLimitsTheRunAndIsPassedOn) {
 TEST(ScriptCollector, OutputBeyondTheLimitFailsAndStopsTheProgram) {
   ScriptHost host(
       collector("flood", command({program("flood.sh")}) + "max_output_bytes = 1048576\n", "30s"));
-  CollectOutcome o = host.scrape("flood");
+  CollectOutcome o = host.scrape_one("flood");
   EXPECT_EQ(o.status, CollectStatus::error);
   EXPECT_NE(o.reason.find("more than max_output_bytes = 1048576 bytes"), std::string::npos)
       << o.reason;
@@ -247,7 +199,7 @@ TEST(ScriptCollector, TheProgramSeesOnlyTheAllowedEnvironment) {
                                        "inherit_environment = ['PE_SCRIPT_TEST_INHERITED']\n"
                                        "[[collector.config.parameter]]\nname = 'target'\n"
                                        "regex = '[a-z]+'\nenv = 'TARGET'\n"));
-  CollectOutcome o = host.scrape(
+  CollectOutcome o = host.scrape_one(
       "env", {{"target", "abc"}, {"PATH", "/tmp"}, {"LD_PRELOAD", "/tmp/x.so"}, {"HOME", "/root"}});
   ::unsetenv("PE_SCRIPT_TEST_INHERITED");
   ::unsetenv("PE_SCRIPT_TEST_NOT_ASKED");
@@ -269,13 +221,13 @@ TEST(ScriptCollector, AnInvalidParameterIsABadRequestAndNothingRuns) {
        {std::string("a;touch ") + dir.file("pwned"),
         std::string("$(touch ") + dir.file("pwned") + ")", std::string("a\nb"),
         std::string("../../etc/passwd"), std::string(5000, 'a')}) {
-    CollectOutcome o = host.scrape("p", {{"target", hostile}});
+    CollectOutcome o = host.scrape_one("p", {{"target", hostile}});
     EXPECT_EQ(o.status, CollectStatus::bad_request) << hostile;
     EXPECT_NE(o.reason.find("parameter \"target\""), std::string::npos) << o.reason;
   }
   EXPECT_FALSE(std::filesystem::exists(dir.file("runs")));
   EXPECT_FALSE(std::filesystem::exists(dir.file("pwned")));
-  CollectOutcome ok = host.scrape("p", {{"target", "db1"}});
+  CollectOutcome ok = host.scrape_one("p", {{"target", "db1"}});
   ASSERT_EQ(ok.status, CollectStatus::ok) << ok.reason;
   EXPECT_EQ(sample(ok, "script_test_counted_run", {{"target", "db1"}}), 1);
   EXPECT_EQ(sample(ok, "plugin_exporter_script_refused_total", {{"reason", "bad_parameter"}}), 5);
@@ -291,7 +243,7 @@ TEST(ScriptCollector, ScrapesDifferingOnlyInUnknownParametersShareOneRun) {
     threads.emplace_back([&, i] {
       ++calling;
       // Each has its own junk parameter, so the host cannot coalesce them.
-      CollectOutcome o = host.scrape("c", {{"junk", std::to_string(i)}});
+      CollectOutcome o = host.scrape_one("c", {{"junk", std::to_string(i)}});
       if (o.status == CollectStatus::ok && sample(o, "script_test_counted_run") == 1) ++ok;
     });
   }
@@ -309,11 +261,11 @@ TEST(ScriptCollector, DifferentParametersRunSideBySide) {
   ScriptHost host(collector("t", counted(dir,
                                          "[[collector.config.parameter]]\nname = 'target'\n"
                                          "regex = '[a-z]+'\nenv = 'TARGET'\n")));
-  std::thread slow([&] { host.scrape("t", {{"target", "slow"}}); });
+  std::thread slow([&] { host.scrape_one("t", {{"target", "slow"}}); });
   ASSERT_TRUE(wait_for_file(dir.file("runs"), 10s));
   // "slow" is held open until the release file exists. "fast" (held the
   // same way) must start its own run meanwhile, not wait for "slow".
-  std::thread fast([&] { host.scrape("t", {{"target", "fast"}}); });
+  std::thread fast([&] { host.scrape_one("t", {{"target", "fast"}}); });
   auto until = std::chrono::steady_clock::now() + 10s;
   while (count_lines(dir.file("runs")) < 2 && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(10ms);
@@ -327,14 +279,14 @@ TEST(ScriptCollector, TheProcessWideCapRefusesAtOnceWithAReason) {
   TempDir dir;
   ScriptHost host(collector("holder", counted(dir, "max_running_programs = 1\n")) +
                   collector("other", command({program("metrics.sh")})));
-  std::thread holder([&] { host.scrape("holder"); });
+  std::thread holder([&] { host.scrape_one("holder"); });
   ASSERT_TRUE(wait_for_file(dir.file("runs"), 10s));
-  CollectOutcome refused = host.scrape("other");
+  CollectOutcome refused = host.scrape_one("other");
   EXPECT_EQ(refused.status, CollectStatus::unavailable);
   EXPECT_NE(refused.reason.find("max_running_programs"), std::string::npos) << refused.reason;
   release(dir);
   holder.join();
-  CollectOutcome later = host.scrape("other");
+  CollectOutcome later = host.scrape_one("other");
   ASSERT_EQ(later.status, CollectStatus::ok) << later.reason;
   EXPECT_EQ(
       sample(later, "plugin_exporter_script_refused_total", {{"reason", "concurrency_limit"}}), 1);
@@ -347,17 +299,17 @@ TEST(ScriptCollector, CachedModeRunsAtMostOncePerMinInterval) {
                                          "[[collector.config.parameter]]\nname = 'target'\n"
                                          "regex = '[a-z]+'\nenv = 'TARGET'\n",
                                          0)));
-  CollectOutcome first = host.scrape("c", {{"target", "a"}});
+  CollectOutcome first = host.scrape_one("c", {{"target", "a"}});
   ASSERT_EQ(first.status, CollectStatus::ok) << first.reason;
   EXPECT_EQ(stat(first, "cached"), 0);
   for (int i = 0; i < 3; ++i) {
-    CollectOutcome again = host.scrape("c", {{"target", "a"}, {"junk", std::to_string(i)}});
+    CollectOutcome again = host.scrape_one("c", {{"target", "a"}, {"junk", std::to_string(i)}});
     ASSERT_EQ(again.status, CollectStatus::ok) << again.reason;
     EXPECT_EQ(stat(again, "cached"), 1);
     EXPECT_EQ(sample(again, "script_test_counted_run", {{"target", "a"}}), 1);
   }
   EXPECT_EQ(count_lines(dir.file("runs")), 1u);
-  CollectOutcome other = host.scrape("c", {{"target", "b"}});  // its own cache entry
+  CollectOutcome other = host.scrape_one("c", {{"target", "b"}});  // its own cache entry
   EXPECT_EQ(stat(other, "cached"), 0);
   EXPECT_EQ(count_lines(dir.file("runs")), 2u);
 }
@@ -366,9 +318,9 @@ TEST(ScriptCollector, CachedModeServesAFailureWithoutRunningAgain) {
   TempDir dir;
   ScriptHost host(collector("c", "command = ['/bin/sh', '-c', 'echo run >> " + dir.file("runs") +
                                      "; exit 3']\nmode = 'cached'\nmin_interval = '1h'\n"));
-  CollectOutcome first = host.scrape("c");
+  CollectOutcome first = host.scrape_one("c");
   EXPECT_EQ(first.status, CollectStatus::error);
-  CollectOutcome second = host.scrape("c");
+  CollectOutcome second = host.scrape_one("c");
   EXPECT_EQ(second.status, CollectStatus::error);
   EXPECT_NE(second.reason.find("the last run ("), std::string::npos) << second.reason;
   EXPECT_NE(second.reason.find("exited with code 3"), std::string::npos) << second.reason;
@@ -383,7 +335,7 @@ TEST(ScriptCollector, BackgroundModeRunsWithoutScrapesAndServesTheLatest) {
   while (count_lines(dir.file("runs")) < 3 && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(10ms);
   EXPECT_GE(count_lines(dir.file("runs")), 3u);
-  CollectOutcome o = host.scrape("b");
+  CollectOutcome o = host.scrape_one("b");
   ASSERT_EQ(o.status, CollectStatus::ok) << o.reason;
   EXPECT_EQ(sample(o, "script_test_counted_run"), 1);
   EXPECT_EQ(stat(o, "cached"), 1);
@@ -411,7 +363,7 @@ TEST(ScriptCollector, RunsAsTheConfiguredUser) {
   ScriptHost host(collector("u",
                             "command = ['/bin/sh', '-c', 'echo script_test_uid $(id -u); "
                             "echo script_test_gid $(id -g)']\nuser = 'nobody'\n"));
-  CollectOutcome o = host.scrape("u");
+  CollectOutcome o = host.scrape_one("u");
   ASSERT_EQ(o.status, CollectStatus::ok) << o.reason;
   EXPECT_EQ(sample(o, "script_test_uid"), 65534);
   EXPECT_EQ(sample(o, "script_test_gid"), 65534);

@@ -15,6 +15,7 @@
 #include "collect/scrape_orchestrator.hpp"
 #include "collect/worker_pool.hpp"
 #include "config/config_loader.hpp"
+#include "in_process_host.hpp"
 #include "plugin/host_api.hpp"
 
 using namespace pe::host;
@@ -22,38 +23,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class Host {
- public:
-  explicit Host(const std::string& collectors_toml) {
-    LoadResult r = load_config_text(collectors_toml, "t.toml", ConfigOverrides{{}, PE_PLUGIN_DIR});
-    if (!r.config) {
-      ADD_FAILURE() << r.errors[0].to_string();
-      return;
-    }
-    config_ = std::make_shared<ExporterConfig>(std::move(*r.config));
-    created_ = create_collectors(*config_, false);
-    if (!created_.errors.empty()) ADD_FAILURE() << created_.errors[0].to_string();
-    orchestrator_ = std::make_unique<ScrapeOrchestrator>(created_.collectors, pool_, metrics_,
-                                                         config_->web.scrape_timeout_offset);
-  }
-  ~Host() {
-    pool_.shutdown(2000);
-    for (auto& c : created_.collectors) c->destroy(monotonic_now_ns() + 100'000'000);
-  }
-  ScrapeResult scrape(std::vector<std::string> only = {}, Params params = {},
-                      std::optional<double> timeout = std::nullopt) {
-    return orchestrator_->scrape(only, params, timeout);
-  }
-  WorkerPool& pool() { return pool_; }
-  std::vector<std::shared_ptr<Collector>>& collectors() { return created_.collectors; }
-
- private:
-  std::shared_ptr<ExporterConfig> config_;
-  WorkerPool pool_{32};
-  SelfMetrics metrics_;
-  CreatedCollectors created_;
-  std::unique_ptr<ScrapeOrchestrator> orchestrator_;
-};
+using Host = pe::test::InProcessHost;
 
 std::string collector(const std::string& name, const std::string& behaviour,
                       const std::string& extra_config = "", const std::string& timeout = "5s",
@@ -116,7 +86,7 @@ TEST(Collector, CollectorTimeoutIsTheDeadline) {
 
 TEST(Collector, ScrapeTimeoutHeaderMinusOffsetCapsTheDeadline) {
   Host host(collector("slow", "slow", "delay = \"3s\"", "10s"));
-  ScrapeResult r = host.scrape({}, {}, 0.8);  // 0.8s - 0.5s offset = 0.3s
+  ScrapeResult r = host.scrape({}, 0.8);  // 0.8s - 0.5s offset = 0.3s
   ASSERT_EQ(r.collectors.size(), 1u);
   EXPECT_EQ(r.collectors[0].outcome.status, CollectStatus::timeout);
   EXPECT_NE(r.collectors[0].outcome.reason.find("timed out after 0.300s"), std::string::npos)
@@ -203,7 +173,7 @@ TEST(Collector, SampleLimitFailsTheCollector) {
 
 TEST(Collector, ParametersReachThePluginAndCanBeRejected) {
   Host host(collector("p", "params"));
-  ScrapeResult r = host.scrape({}, {{"target", "db1"}});
+  ScrapeResult r = host.scrape({{"target", "db1"}});
   ASSERT_EQ(r.collectors[0].outcome.status, CollectStatus::ok);
   bool seen = false;
   const auto& set = *r.collectors[0].outcome.metrics;
@@ -211,16 +181,16 @@ TEST(Collector, ParametersReachThePluginAndCanBeRejected) {
     if (s.name == "test_param")
       for (const pe::Label& l : set.labels_of(s)) seen |= l.value == "db1";
   EXPECT_TRUE(seen);
-  ScrapeResult bad = host.scrape({}, {{"bad", "1"}});
+  ScrapeResult bad = host.scrape({{"bad", "1"}});
   EXPECT_EQ(bad.collectors[0].outcome.status, CollectStatus::bad_request);
   EXPECT_EQ(bad.collectors[0].outcome.reason, "parameter bad is not allowed");
 }
 
 TEST(Collector, OtherParametersWhileOneRunsAreRefusedNotQueued) {
   Host host(collector("slow", "slow", "delay = \"500ms\""));
-  std::thread t([&] { host.scrape({}, {{"a", "1"}}); });
+  std::thread t([&] { host.scrape({{"a", "1"}}); });
   std::this_thread::sleep_for(100ms);
-  ScrapeResult r = host.scrape({}, {{"a", "2"}});
+  ScrapeResult r = host.scrape({{"a", "2"}});
   t.join();
   EXPECT_EQ(r.collectors[0].outcome.status, CollectStatus::busy);
   EXPECT_NE(r.collectors[0].outcome.reason.find("still running"), std::string::npos);
@@ -228,11 +198,11 @@ TEST(Collector, OtherParametersWhileOneRunsAreRefusedNotQueued) {
 
 TEST(Collector, SelectsCollectorsByNameInConfigurationOrder) {
   Host host(collector("a", "ok") + collector("b", "ok") + collector("c", "ok"));
-  ScrapeResult r = host.scrape({"c", "a"});
+  ScrapeResult r = host.scrape({}, std::nullopt, {"c", "a"});
   ASSERT_EQ(r.collectors.size(), 2u);
   EXPECT_EQ(r.collectors[0].collector->name(), "a");
   EXPECT_EQ(r.collectors[1].collector->name(), "c");
-  ScrapeResult unknown = host.scrape({"zzz"});
+  ScrapeResult unknown = host.scrape({}, std::nullopt, {"zzz"});
   EXPECT_EQ(unknown.unknown_collector, "zzz");
 }
 

@@ -11,6 +11,7 @@
 
 #include "collect/collector_factory.hpp"
 #include "config/config_document.hpp"
+#include "in_process_host.hpp"
 
 using namespace pe::host;
 using namespace std::chrono_literals;
@@ -28,18 +29,7 @@ std::vector<std::string> load_errors(const std::string& text) {
   return out;
 }
 
-// Errors of loading and then creating every collector in check-only mode
-// (what --check-config reports).
-std::vector<std::string> check_errors(const std::string& text) {
-  LoadResult r = load_config_text(text, "t.toml", overrides());
-  std::vector<std::string> out;
-  for (const auto& e : r.errors) out.push_back(e.to_string());
-  if (r.config) {
-    CreatedCollectors c = create_collectors(*r.config, true);
-    for (const auto& e : c.errors) out.push_back(e.to_string());
-  }
-  return out;
-}
+using pe::test::config_errors;  // load + check-only create: what --check-config reports
 
 const std::string kTestSource = std::string(PE_TEST_PLUGIN_DIR) + "/test_source.so";
 
@@ -96,7 +86,7 @@ greeting = "hi"
   EXPECT_EQ(c.collectors[0].plugin_path, std::string(PE_PLUGIN_DIR) + "/hello.so");
   EXPECT_EQ(c.collectors[1].timeout, 10s);
   EXPECT_NE(c.collectors[1].plugin_table, nullptr);
-  EXPECT_TRUE(check_errors(R"([[collector]]
+  EXPECT_TRUE(config_errors(R"([[collector]]
 name = "two"
 plugin = "hello"
 [collector.config]
@@ -194,7 +184,7 @@ target_label = "x"
 }
 
 TEST(ConfigLoader, PluginSpecificErrorsAreLocatedInThePluginTable) {
-  auto e = check_errors("[[collector]]\nname = \"a\"\nplugin = \"" + kTestSource +
+  auto e = config_errors("[[collector]]\nname = \"a\"\nplugin = \"" + kTestSource +
                         "\"\n[collector.config]\nbehaviour = \"dance\"\ndelay = 5\nextra = true\n");
   ASSERT_EQ(e.size(), 3u) << (e.empty() ? "" : e[0]);
   EXPECT_EQ(e[0], "t.toml:5:13: collector[0].config.behaviour: unknown behaviour \"dance\"");
@@ -204,7 +194,7 @@ TEST(ConfigLoader, PluginSpecificErrorsAreLocatedInThePluginTable) {
 }
 
 TEST(ConfigLoader, HelloPluginValidatesItsTable) {
-  auto e = check_errors(
+  auto e = config_errors(
       "[[collector]]\nname = \"a\"\nplugin = \"hello\"\n[collector.config]\n"
       "value = \"high\"\n");
   ASSERT_EQ(e.size(), 1u);
@@ -221,21 +211,21 @@ TEST(ConfigLoader, SecretsComeInlineFromFilesOrEnvironment) {
     return "[[collector]]\nname = \"a\"\nplugin = \"" + kTestSource + "\"\n[collector.config]\n" +
            secret_line + "\n";
   };
-  EXPECT_TRUE(check_errors(cfg("password = \"inline\"")).empty());
-  EXPECT_TRUE(check_errors(cfg("password_file = \"" + file + "\"")).empty());
-  EXPECT_TRUE(check_errors(cfg("password_env = \"PE_TEST_SECRET_VAR\"")).empty());
+  EXPECT_TRUE(config_errors(cfg("password = \"inline\"")).empty());
+  EXPECT_TRUE(config_errors(cfg("password_file = \"" + file + "\"")).empty());
+  EXPECT_TRUE(config_errors(cfg("password_env = \"PE_TEST_SECRET_VAR\"")).empty());
 
-  auto unset = check_errors(cfg("password_env = \"PE_TEST_NO_SUCH_VAR\""));
+  auto unset = config_errors(cfg("password_env = \"PE_TEST_NO_SUCH_VAR\""));
   ASSERT_EQ(unset.size(), 1u);
   EXPECT_EQ(unset[0],
             "t.toml:5:16: collector[0].config.password_env: environment variable "
             "PE_TEST_NO_SUCH_VAR is not set");
-  auto both = check_errors(cfg("password = \"x\"\npassword_env = \"PE_TEST_SECRET_VAR\""));
+  auto both = config_errors(cfg("password = \"x\"\npassword_env = \"PE_TEST_SECRET_VAR\""));
   ASSERT_EQ(both.size(), 1u);
   EXPECT_NE(both[0].find("give the secret one way only"), std::string::npos);
 
   ASSERT_EQ(::chmod(file.c_str(), 0644), 0);
-  auto open = check_errors(cfg("password_file = \"" + file + "\""));
+  auto open = config_errors(cfg("password_file = \"" + file + "\""));
   ASSERT_EQ(open.size(), 1u);
   EXPECT_NE(open[0].find("readable by everyone"), std::string::npos) << open[0];
 }
