@@ -16,13 +16,6 @@
 
 #include "plugin_exporter/plugin.h"
 
-#ifndef PE_VERSION
-#define PE_VERSION "0.0.0"
-#endif
-#ifndef PE_REVISION
-#define PE_REVISION "unknown"
-#endif
-
 namespace pe::host {
 
 struct SelfMetrics::Impl {

@@ -3,10 +3,6 @@
 
 #include "http/endpoints.hpp"
 
-#ifndef PE_VERSION
-#define PE_VERSION "0.0.0"
-#endif
-
 namespace pe::host {
 namespace {
 
