@@ -47,11 +47,13 @@ asan: deps
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS) -L sanitize -j $(JOBS)
 
-# ThreadSanitizer over the concurrency code (orchestrator, single-flight, pools).
+# ThreadSanitizer over the concurrency code (orchestrator, single-flight, pools):
+# only the suites labelled "concurrency" and the plugins they load are built.
+TSAN_TARGETS = host_concurrency_tests script_concurrency_tests proxy_plugin_tests push_unit_test
 tsan: deps
 	cmake -S . -B $(BUILD)-tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	  -DPE_SANITIZE=thread -DPE_BUILD_BENCH=OFF
-	cmake --build $(BUILD)-tsan -j $(JOBS)
+	cmake --build $(BUILD)-tsan -j $(JOBS) --target $(TSAN_TARGETS)
 	cd $(BUILD)-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest $(CTEST_ARGS) -L concurrency -j $(JOBS)
 
