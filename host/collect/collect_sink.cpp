@@ -20,6 +20,14 @@ void pe_sink::drop(const std::string& reason) {
   if (first_invalid_reason.empty()) first_invalid_reason = reason;
 }
 
+std::string_view pe_sink::intern_label_name(std::string_view name) {
+  for (auto it = label_names_.rbegin(); it != label_names_.rend(); ++it)
+    if (*it == name) return *it;
+  constexpr std::size_t kRemembered = 64;
+  if (label_names_.size() == kRemembered) label_names_.erase(label_names_.begin());
+  return label_names_.emplace_back(set.intern(name));
+}
+
 pe_status pe_sink::family(const pe_family& f) {
   family_open_ = false;
   if (limit_reached) return PE_LIMIT_EXCEEDED;
@@ -80,9 +88,9 @@ pe_status pe_sink::sample(const pe_sample& s) {
         return PE_ERROR;
       }
     }
-    scratch_.push_back(pe::Label{set.intern(ln), set.intern(lv)});
+    scratch_.push_back(pe::Label{intern_label_name(ln), set.intern(lv)});
   }
-  std::string_view stored_name = s.name ? set.intern(name) : fam.name;
+  std::string_view stored_name = name == fam.name ? fam.name : set.intern(name);
   pe::Sample& out = set.add_sample(stored_name, scratch_, s.value);
   if (s.has_timestamp) {
     out.has_timestamp = true;

@@ -37,8 +37,11 @@ struct pe_sink {
 
  private:
   void drop(const std::string& reason);
+  // Label names repeat across samples: intern each distinct one once.
+  std::string_view intern_label_name(std::string_view name);
   bool family_open_ = false;  // the last sink_family call was accepted
   std::vector<pe::Label> scratch_;
+  std::vector<std::string_view> label_names_;  // interned, most recent last
 };
 
 namespace pe::host {
