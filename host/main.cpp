@@ -1,5 +1,7 @@
 // main.cpp — plugin_exporter's entry point: flags, then one of --help,
 // --version, check-metrics, --check-config, or run the exporter.
+#include <malloc.h>
+
 #include <cstring>
 #include <iostream>
 
@@ -10,6 +12,10 @@
 
 int main(int argc, char** argv) {
   using namespace pe::host;
+  // glibc gives every thread that allocates its own arena and keeps what
+  // each arena once held: with 16 HTTP threads each writing a scrape, that
+  // is most of our resident memory. Two arenas serve our threads as well.
+  mallopt(M_ARENA_MAX, 2);
   if (argc >= 2 && std::strcmp(argv[1], "check-metrics") == 0)
     return run_check_metrics(argc - 1, argv + 1);
 
