@@ -106,18 +106,31 @@ bool HttpExchange::accepts_gzip() const {
 void HttpExchange::send(int status, std::string_view content_type, std::string body,
                         bool compressible,
                         const std::vector<std::pair<std::string, std::string>>& headers) {
+  bool gzipped = false;
+  if (compressible && body.size() > 1024 && accepts_gzip()) {
+    std::string gz;
+    gzip_compress(body, gz, 1);
+    body.swap(gz);
+    gzipped = true;
+  }
+  send_bytes(status, content_type, body, gzipped, compressible, headers);
+}
+
+void HttpExchange::send_prepared(int status, std::string_view content_type,
+                                 const std::string& body, bool gzipped, bool compressible) {
+  send_bytes(status, content_type, body, gzipped, compressible, {});
+}
+
+void HttpExchange::send_bytes(int status, std::string_view content_type, std::string_view body,
+                              bool gzipped, bool compressible,
+                              const std::vector<std::pair<std::string, std::string>>& headers) {
   status_ = status;
   response_.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   response_.setContentType(std::string(content_type));
   if (headers_)
     for (const auto& [k, v] : *headers_) response_.set(k, v);
   for (const auto& [k, v] : headers) response_.set(k, v);
-  if (compressible && body.size() > 1024 && accepts_gzip()) {
-    std::string gz;
-    gzip_compress(body, gz, 1);
-    body.swap(gz);
-    response_.set("Content-Encoding", "gzip");
-  }
+  if (gzipped) response_.set("Content-Encoding", "gzip");
   if (compressible) response_.set("Vary", "Accept-Encoding");
   response_.setContentLength64(static_cast<Poco::Int64>(body.size()));
   if (request_.getMethod() == "HEAD") {

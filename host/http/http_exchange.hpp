@@ -44,6 +44,10 @@ class HttpExchange {
   void send(int status, std::string_view content_type, std::string body, bool compressible = false,
             const std::vector<std::pair<std::string, std::string>>& headers = {});
   void send_text(int status, std::string_view text);  // text/plain, text + "\n"
+  // Sends a body prepared elsewhere (possibly gzip-compressed already);
+  // `body` is not copied.
+  void send_prepared(int status, std::string_view content_type, const std::string& body,
+                     bool gzipped, bool compressible);
 
   int status_sent() const noexcept { return status_; }
   bool sent() const noexcept { return status_ != 0; }
@@ -55,6 +59,8 @@ class HttpExchange {
   std::string raw_query_;
   std::vector<std::pair<std::string, std::string>> query_;
   std::string query_error_;
+  void send_bytes(int status, std::string_view content_type, std::string_view body, bool gzipped,
+                  bool compressible, const std::vector<std::pair<std::string, std::string>>& headers);
   const std::vector<std::pair<std::string, std::string>>* headers_;
   std::chrono::nanoseconds body_timeout_;
   int status_ = 0;

@@ -1,6 +1,6 @@
 // metrics_endpoint.cpp — the telemetry path: concurrent-scrape gate, collector
 // selection and parameters, the scrape, merge with self-metrics, format
-// negotiation, gzip.
+// negotiation, gzip; concurrent identical scrapes share one response.
 #include <string>
 #include <vector>
 
@@ -8,6 +8,7 @@
 #include "collect/metric_merger.hpp"
 #include "http/endpoints.hpp"
 #include "plugin_exporter/exposition/exposition_format.hpp"
+#include "plugin_exporter/exposition/gzip_decoder.hpp"
 
 namespace pe::host {
 namespace {
@@ -30,6 +31,86 @@ class ScrapeSlot {
   bool acquired_;
 };
 
+ScrapeResponse error_response(int status, std::string text) {
+  ScrapeResponse r;
+  r.status = status;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::move(text) + "\n";
+  return r;
+}
+
+// One scrape: the collects, the merge with the self-metrics, the writer, gzip.
+ScrapeResponse produce_scrape(const std::vector<std::pair<std::string, std::string>>& query,
+                              const std::string& timeout_header, ExpositionFormat format,
+                              bool gzip, const ServingState& state, ServerContext& ctx) {
+  std::vector<std::string> selected;
+  Params params;
+  for (const auto& [k, v] : query) {
+    if (host_param(k))
+      selected.push_back(v);
+    else
+      params.emplace_back(k, v);
+  }
+  std::optional<double> scrape_timeout;
+  if (!timeout_header.empty()) {
+    char* end = nullptr;
+    double v = std::strtod(timeout_header.c_str(), &end);
+    if (end && *end == '\0' && v > 0) scrape_timeout = v;
+  }
+
+  ScrapeResult result = state.orchestrator->scrape(selected, params, scrape_timeout);
+  if (!result.unknown_collector.empty())
+    return error_response(400, "unknown collector \"" + result.unknown_collector + "\"");
+  for (const CollectorScrape& cs : result.collectors) {
+    if (cs.outcome.status == CollectStatus::bad_request)
+      return error_response(400, "collector " + cs.collector->name() + ": " + cs.outcome.reason);
+  }
+
+  MetricSet self;
+  ctx.metrics.export_to(self);
+  export_process_metrics(self);
+  export_collector_metrics(result, self);
+  self.add_family("plugin_exporter_scrapes_shared_total", MetricType::counter,
+                  "Scrapes answered with the response of a concurrent identical scrape.", true);
+  self.add_sample("plugin_exporter_scrapes_shared_total", {},
+                  static_cast<double>(ctx.scrapes.shared_total()));
+
+  std::vector<MergeSource> sources;
+  sources.reserve(result.collectors.size() + 1);
+  sources.push_back(MergeSource{&self, "plugin_exporter"});
+  for (const CollectorScrape& cs : result.collectors)
+    if (cs.outcome.metrics)
+      sources.push_back(MergeSource{cs.outcome.metrics.get(), cs.collector->name()});
+
+  ScrapeResponse response;
+  response.content_type = std::string(content_type(format));
+  ExpositionWriter writer(format, response.body);
+  MergeStats stats;
+  thread_local MetricMerger merger;
+  merger.write(sources, writer, stats);
+  writer.finish();
+  if (gzip && response.body.size() > 1024) {
+    std::string compressed;
+    gzip_compress(response.body, compressed, 1);
+    response.body.swap(compressed);
+    response.gzipped = true;
+  }
+
+  for (std::size_t i = 1; i < sources.size(); ++i) {
+    const auto& ps = stats.sources[i];
+    std::string collector(sources[i].name);
+    ctx.metrics.samples_dropped(collector, "duplicate", static_cast<double>(ps.duplicates));
+    ctx.metrics.samples_dropped(collector, "type_conflict",
+                                static_cast<double>(ps.conflict_samples));
+    for (std::string_view family : ps.conflicting_families) {
+      if (ctx.first_time("conflict\x1f" + collector + "\x1f" + std::string(family)))
+        log(LogLevel::warn, "metric family type differs from an earlier collector's; dropped",
+            {{"collector", collector}, {"family", family}});
+    }
+  }
+  return response;
+}
+
 }  // namespace
 
 void serve_metrics(HttpExchange& ex, const ServingState& state, ServerContext& ctx) {
@@ -46,67 +127,20 @@ void serve_metrics(HttpExchange& ex, const ServingState& state, ServerContext& c
     ex.send_text(400, ex.query_error());
     return;
   }
-  std::vector<std::string> selected;
-  Params params;
-  for (const auto& [k, v] : ex.query()) {
-    if (host_param(k))
-      selected.push_back(v);
-    else
-      params.emplace_back(k, v);
-  }
-  std::optional<double> scrape_timeout;
   std::string timeout_header = ex.header("X-Prometheus-Scrape-Timeout-Seconds");
-  if (!timeout_header.empty()) {
-    char* end = nullptr;
-    double v = std::strtod(timeout_header.c_str(), &end);
-    if (end && *end == '\0' && v > 0) scrape_timeout = v;
-  }
-
-  ScrapeResult result = state.orchestrator->scrape(selected, params, scrape_timeout);
-  if (!result.unknown_collector.empty()) {
-    ex.send_text(400, "unknown collector \"" + result.unknown_collector + "\"");
-    return;
-  }
-  for (const CollectorScrape& cs : result.collectors) {
-    if (cs.outcome.status == CollectStatus::bad_request) {
-      ex.send_text(400, "collector " + cs.collector->name() + ": " + cs.outcome.reason);
-      return;
-    }
-  }
-
-  MetricSet self;
-  ctx.metrics.export_to(self);
-  export_process_metrics(self);
-  export_collector_metrics(result, self);
-
-  std::vector<MergeSource> sources;
-  sources.reserve(result.collectors.size() + 1);
-  sources.push_back(MergeSource{&self, "plugin_exporter"});
-  for (const CollectorScrape& cs : result.collectors)
-    if (cs.outcome.metrics)
-      sources.push_back(MergeSource{cs.outcome.metrics.get(), cs.collector->name()});
-
-  ExpositionFormat format = negotiate_format(ex.header("Accept"));
-  std::string body;
-  ExpositionWriter writer(format, body);
-  MergeStats stats;
-  thread_local MetricMerger merger;
-  merger.write(sources, writer, stats);
-  writer.finish();
-
-  for (std::size_t i = 1; i < sources.size(); ++i) {
-    const auto& ps = stats.sources[i];
-    std::string collector(sources[i].name);
-    ctx.metrics.samples_dropped(collector, "duplicate", static_cast<double>(ps.duplicates));
-    ctx.metrics.samples_dropped(collector, "type_conflict",
-                                static_cast<double>(ps.conflict_samples));
-    for (std::string_view family : ps.conflicting_families) {
-      if (ctx.first_time("conflict\x1f" + collector + "\x1f" + std::string(family)))
-        log(LogLevel::warn, "metric family type differs from an earlier collector's; dropped",
-            {{"collector", collector}, {"family", family}});
-    }
-  }
-  ex.send(200, content_type(format), std::move(body), true);
+  const ExpositionFormat format = negotiate_format(ex.header("Accept"));
+  const bool gzip = ex.accepts_gzip();
+  // Concurrent scrapes asking the same thing the same way share one response.
+  std::string key = ex.raw_query();
+  key += '\n';
+  key += timeout_header;
+  key += format == ExpositionFormat::openmetrics ? "\nom" : "\ntext";
+  key += gzip ? "\ngzip" : "\nidentity";
+  auto response = ctx.scrapes.run(key, [&] {
+    return produce_scrape(ex.query(), timeout_header, format, gzip, state, ctx);
+  });
+  ex.send_prepared(response->status, response->content_type, response->body, response->gzipped,
+                   response->status == 200);
 }
 
 }  // namespace pe::host

@@ -13,6 +13,7 @@
 #include "app/serving_state.hpp"
 #include "auth/rate_limiter.hpp"
 #include "http/connection_watchdog.hpp"
+#include "http/scrape_coalescer.hpp"
 
 namespace pe::host {
 
@@ -25,6 +26,7 @@ struct ServerContext {
   std::atomic<bool> ready{false};     // configuration loaded, collectors created
   std::atomic<bool> stopping{false};  // shutdown began: /readyz says so
   ConnectionWatchdog watchdog;        // header/body deadlines of every connection
+  ScrapeCoalescer scrapes;            // one response for concurrent identical scrapes
   // Hot reload (POST /-/reload); false with the reason when the running
   // configuration was kept.
   std::function<bool(std::string& error)> reload;

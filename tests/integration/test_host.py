@@ -100,6 +100,16 @@ class HostTest(unittest.TestCase):
         self.assertEqual(r.status, 400)
         self.assertIn("malformed query string", r.text)
 
+    def test_concurrent_identical_scrapes_share_one_response(self):
+        e = self.start(collector("slow", "slow", config='delay = "1s"'))
+        import concurrent.futures
+        with concurrent.futures.ThreadPoolExecutor(10) as pool:
+            bodies = list(pool.map(lambda _: e.metrics(), range(10)))
+        self.assertEqual(len(set(bodies)), 1, "concurrent identical scrapes got different bodies")
+        self.assertEqual(h.find(bodies[0], "test_collect_calls_total"), [1.0])
+        shared = h.find(e.metrics(), "plugin_exporter_scrapes_shared_total")[0]
+        self.assertGreaterEqual(shared, 5)  # all but the first usually; timing decides the rest
+
     def test_openmetrics_negotiation_and_gzip(self):
         e = self.start(HELLO)
         accept = ("application/openmetrics-text;version=1.0.0;q=0.5,"
