@@ -146,18 +146,8 @@ bool StateDirectory::compact(MetricStore& store, std::string& error) {
   std::string buf = encode_file_header(kSnapshotMagic, covers);
   uint64_t total = 0;
   bool ok = true;
-  StateRecord rec;
   for (const GroupPtr& g : groups) {
-    rec = StateRecord{};
-    rec.key = *g->key;
-    rec.push_time_ms = g->push_time_ms;
-    rec.failure_time_ms = g->failure_time_ms;
-    rec.ttl_ms = g->ttl_ms;
-    rec.aggregate = g->aggregate;
-    rec.replace_all = true;
-    rec.families = g->families;
-    rec.pushers = g->pushers;
-    encode_record(rec, buf);
+    encode_record(full_state_record(*g), buf);
     if (buf.size() >= (1u << 20)) {
       ok = ok && write_all(fd, buf, error);
       total += buf.size();

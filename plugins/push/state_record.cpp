@@ -170,6 +170,19 @@ FamilyPtr read_family(Reader& r) {
 
 }  // namespace
 
+StateRecord full_state_record(const GroupState& group) {
+  StateRecord rec;
+  rec.key = *group.key;
+  rec.push_time_ms = group.push_time_ms;
+  rec.failure_time_ms = group.failure_time_ms;
+  rec.ttl_ms = group.ttl_ms;
+  rec.aggregate = group.aggregate;
+  rec.replace_all = true;
+  rec.families = group.families;
+  rec.pushers = group.pushers;
+  return rec;
+}
+
 void encode_record(const StateRecord& rec, std::string& out) {
   const std::size_t start = out.size();
   out.append(8, '\0');  // length + crc, filled below

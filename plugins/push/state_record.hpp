@@ -38,6 +38,9 @@ struct StateRecord {
 // Appends the framed record to `out`.
 void encode_record(const StateRecord& record, std::string& out);
 
+// The record that recreates `group` whole (snapshots and compaction).
+StateRecord full_state_record(const GroupState& group);
+
 enum class DecodeOutcome { ok, end, torn };
 
 // Decodes the framed record at `data[offset]`, advancing `offset`. `end`:

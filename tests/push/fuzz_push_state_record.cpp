@@ -34,16 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string bytes;
   std::size_t groups = 0, series = 0;
   for (const auto& g : store.snapshot(0)) {
-    pe::push::StateRecord r;
-    r.key = *g->key;
-    r.push_time_ms = g->push_time_ms;
-    r.failure_time_ms = g->failure_time_ms;
-    r.ttl_ms = g->ttl_ms;
-    r.aggregate = g->aggregate;
-    r.replace_all = true;
-    r.families = g->families;
-    r.pushers = g->pushers;
-    pe::push::encode_record(r, bytes);
+    pe::push::encode_record(pe::push::full_state_record(*g), bytes);
     ++groups;
     series += g->series;
   }

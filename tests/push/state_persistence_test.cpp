@@ -80,18 +80,7 @@ TEST(StateRecord, RoundTripAndTornDetection) {
   MetricStore s = make_store();
   fill(s);
   std::string bytes;
-  for (const GroupPtr& g : s.snapshot(0)) {
-    StateRecord r;
-    r.key = *g->key;
-    r.push_time_ms = g->push_time_ms;
-    r.failure_time_ms = g->failure_time_ms;
-    r.ttl_ms = g->ttl_ms;
-    r.aggregate = g->aggregate;
-    r.replace_all = true;
-    r.families = g->families;
-    r.pushers = g->pushers;
-    encode_record(r, bytes);
-  }
+  for (const GroupPtr& g : s.snapshot(0)) encode_record(full_state_record(*g), bytes);
   MetricStore t = make_store();
   std::size_t off = 0;
   StateRecord r;
