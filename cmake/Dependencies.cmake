@@ -13,6 +13,10 @@ if(NOT TARGET PostgreSQL::client)
 endif()
 find_package(Poco REQUIRED COMPONENTS Foundation Net NetSSL Crypto Util JSON Data DataPostgreSQL)
 find_package(tomlplusplus REQUIRED)
+# Boost.Beast/Asio (header-only) for the event-driven HTTP server: Debian 12's
+# libboost1.81-dev (1.74's Beast lacks fixes to the parser's length checks).
+find_package(Boost 1.81 REQUIRED)
+find_package(OpenSSL REQUIRED)
 find_package(prometheus-cpp REQUIRED)
 
 if(PE_BUILD_TESTS)

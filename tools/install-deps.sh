@@ -9,7 +9,7 @@ packages=(
   cmake ninja-build g++ make ccache pkg-config clang libclang-rt-14-dev
   # libraries we build against
   libpoco-dev libtomlplusplus-dev prometheus-cpp-dev libre2-dev zlib1g-dev libssl-dev
-  libcrypt-dev libprotobuf-dev protobuf-compiler libsnappy-dev libpq-dev
+  libboost1.81-dev libcrypt-dev libprotobuf-dev protobuf-compiler libsnappy-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # real servers and clients the integration tests and benchmarks run
   postgresql prometheus prometheus-pushgateway prometheus-node-exporter

@@ -44,6 +44,19 @@ struct SelfMetrics::Impl {
           .Name("plugin_exporter_http_requests_total")
           .Help("HTTP requests served, by handler and status code.")
           .Register(*registry);
+  prometheus::Family<prometheus::Counter>& http_rejected =
+      prometheus::BuildCounter()
+          .Name("plugin_exporter_http_connections_rejected_total")
+          .Help(
+              "Connections refused or closed by the server before a complete request, by reason "
+              "(max_connections, max_connections_per_client, evicted_idle, header_timeout, "
+              "body_timeout, header_too_large, body_too_large, malformed_request).")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& http_open =
+      prometheus::BuildGauge()
+          .Name("plugin_exporter_http_connections_open")
+          .Help("Open HTTP connections on all listeners.")
+          .Register(*registry);
   prometheus::Family<prometheus::Gauge>& reload_ok =
       prometheus::BuildGauge()
           .Name("plugin_exporter_config_last_reload_successful")
@@ -94,6 +107,14 @@ void SelfMetrics::scrape_lockout() {
 
 void SelfMetrics::http_request(std::string_view handler, int code) {
   impl_->http.Add({{"handler", std::string(handler)}, {"code", std::to_string(code)}}).Increment();
+}
+
+void SelfMetrics::http_connection_rejected(std::string_view reason) {
+  impl_->http_rejected.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void SelfMetrics::http_connections_open(double open) {
+  impl_->http_open.Add({}).Set(open);
 }
 
 void SelfMetrics::config_loaded(bool ok) {

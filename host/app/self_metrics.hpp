@@ -29,6 +29,9 @@ class SelfMetrics {
   void samples_dropped(const std::string& collector, std::string_view reason, double count);
   void scrape_lockout();
   void http_request(std::string_view handler, int code);
+  // Connections refused or closed early by the server, by reason.
+  void http_connection_rejected(std::string_view reason);
+  void http_connections_open(double open);
   void config_loaded(bool ok);
 
   // Appends every registry family to `set` (strings interned into it).

@@ -118,8 +118,8 @@ ListenerConfig read_listener(TableView t) {
     if (l.serve == 0 && v->empty()) t.error("serve", "serves nothing");
   }
   if (auto v = t.integer("max_connections")) {
-    if (*v < 1)
-      t.error("max_connections", "must be positive");
+    if (*v < 0 || *v > 1000000)
+      t.error("max_connections", "must be between 0 (no cap of its own) and 1000000");
     else
       l.max_connections = static_cast<uint32_t>(*v);
   }
@@ -149,6 +149,18 @@ void read_web(TableView t, WebConfig& web, bool& explicit_addresses) {
   positive("max_concurrent_scrapes", web.max_concurrent_scrapes, 100000);
   positive("http_threads", web.http_threads, 4096);
   positive("http_queue", web.http_queue, 100000);
+  positive("io_threads", web.io_threads, 64);
+  auto count = [&](std::string_view key, uint32_t& out, int64_t min, int64_t max) {
+    if (auto v = t.integer(key)) {
+      if (*v < min || *v > max)
+        t.error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      else
+        out = static_cast<uint32_t>(*v);
+    }
+  };
+  count("max_connections", web.max_connections, 1, 1000000);
+  count("max_connections_per_client", web.max_connections_per_client, 0, 1000000);
+  count("max_header_bytes", web.max_header_bytes, 1024, 1 << 24);
   auto duration = [&](std::string_view key, Duration& out, bool allow_zero) {
     if (auto v = t.duration(key)) {
       if (*v < Duration::zero() || (!allow_zero && *v == Duration::zero()))
@@ -165,10 +177,12 @@ void read_web(TableView t, WebConfig& web, bool& explicit_addresses) {
   duration("keep_alive_timeout", web.keep_alive_timeout, false);
   duration("shutdown_grace", web.shutdown_grace, true);
   if (auto v = t.integer("max_body_bytes")) {
-    if (*v < 1)
+    if (*v < 1) {
       t.error("max_body_bytes", "must be positive");
-    else
+    } else {
       web.max_body_bytes = static_cast<uint64_t>(*v);
+      web.max_body_bytes_explicit = true;
+    }
   }
   if (auto v = t.string_map("headers")) {
     for (auto& [name, value] : *v) {

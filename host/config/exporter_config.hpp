@@ -49,7 +49,7 @@ struct ListenerConfig {
   std::optional<TlsConfig> tls;
   std::vector<std::string> allow_cidrs;  // client networks allowed; empty = all
   uint8_t serve = 0xff;                  // EndpointGroup bits
-  uint32_t max_connections = 0;          // 0 = http_threads + http_queue
+  uint32_t max_connections = 0;          // this listener's own cap; 0 = only [web]'s
 };
 
 struct WebConfig {
@@ -58,15 +58,20 @@ struct WebConfig {
   std::string telemetry_path = "/metrics";
   int max_concurrent_scrapes = 16;         // beyond: 503 and a lockout counted
   Duration scrape_timeout_offset = 500ms;  // subtracted from X-Prometheus-Scrape-Timeout-Seconds
-  int http_threads = 16;                   // HTTP worker threads (per listener)
-  int http_queue = 64;                     // accepted connections waiting for a thread
-  Duration read_timeout = 15s;             // socket receive timeout (each read)
-  Duration header_timeout = 10s;           // a request's headers must arrive within this
-  Duration body_timeout = 60s;             // a request's body must arrive within this
-  Duration write_timeout = 30s;            // socket send timeout
-  Duration keep_alive_timeout = 60s;
-  uint64_t max_body_bytes = 16u << 20;  // default request body limit (routes may set theirs)
-  Duration shutdown_grace = 10s;        // how long in-flight work may finish on SIGTERM
+  int http_threads = 16;        // threads running request work (auth, push, status pages)
+  int io_threads = 0;           // event-loop threads; 0 = one per core (at most 4)
+  int http_queue = 64;          // ignored since the event-driven server (kept so old files load)
+  Duration read_timeout = 15s;  // ignored since the event-driven server (kept so old files load)
+  uint32_t max_connections = 16384;          // all listeners; at the cap the oldest idle closes
+  uint32_t max_connections_per_client = 64;  // per client IP address; 0 = no cap
+  uint32_t max_header_bytes = 32768;         // request line + headers
+  Duration header_timeout = 10s;         // from accept (TLS handshake included) to the last header
+  Duration body_timeout = 60s;           // a request's body must arrive within this
+  Duration write_timeout = 30s;          // a response must be sent within this
+  Duration keep_alive_timeout = 60s;     // an idle kept-alive connection closes after this
+  uint64_t max_body_bytes = 16u << 20;   // request body limit (routes may set theirs)
+  bool max_body_bytes_explicit = false;  // set in the file: wins over a route's own limit
+  Duration shutdown_grace = 10s;         // how long in-flight work may finish on SIGTERM
   std::vector<std::pair<std::string, std::string>> headers;  // added to every response
 };
 

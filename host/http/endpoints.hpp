@@ -1,6 +1,9 @@
 // endpoints.hpp — the host's HTTP endpoints, each a function of the exchange,
-// the serving state and the shared context.
+// the serving state and the shared context. Those taking the exchange by
+// shared_ptr may answer later, from another thread.
 #pragma once
+
+#include <memory>
 
 #include "app/serving_state.hpp"
 #include "http/http_exchange.hpp"
@@ -8,13 +11,15 @@
 
 namespace pe::host {
 
-void serve_metrics(HttpExchange& ex, const ServingState& state, ServerContext& ctx);
+void serve_metrics(const std::shared_ptr<HttpExchange>& ex,
+                   const std::shared_ptr<const ServingState>& state, ServerContext& ctx);
 void serve_landing_page(HttpExchange& ex, const ServingState& state);
 void serve_health(HttpExchange& ex);
 void serve_ready(HttpExchange& ex, const ServingState* state, ServerContext& ctx);
 void serve_configz(HttpExchange& ex, const ServingState& state);
 void serve_reload(HttpExchange& ex, ServerContext& ctx);
-void serve_plugin_route(HttpExchange& ex, const MountedRoute& route, const std::string& identity,
-                        uint64_t default_body_limit);
+void serve_plugin_route(const std::shared_ptr<HttpExchange>& ex,
+                        const std::shared_ptr<const ServingState>& state, const MountedRoute& route,
+                        const std::string& identity, uint64_t body_limit);
 
 }  // namespace pe::host

@@ -1,21 +1,32 @@
-// http_exchange.cpp — request parsing and response sending over Poco.
+// http_exchange.cpp — query decoding, header lookup, gzip negotiation and
+// response assembly; the bytes go out through the connection's channel.
 #include "http/http_exchange.hpp"
 
 #include <Poco/URI.h>
 
-#include <istream>
+#include <cstdlib>
 
-#include "http/connection_watchdog.hpp"
 #include "plugin_exporter/exposition/gzip_decoder.hpp"
 
 namespace pe::host {
+namespace {
 
-HttpExchange::HttpExchange(Poco::Net::HTTPServerRequest& request,
-                           Poco::Net::HTTPServerResponse& response,
-                           const std::vector<std::pair<std::string, std::string>>* headers,
-                           std::chrono::nanoseconds body_timeout)
-    : request_(request), response_(response), headers_(headers), body_timeout_(body_timeout) {
-  const std::string& uri = request.getURI();
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+HttpExchange::HttpExchange(HttpRequest request, std::shared_ptr<ExchangeChannel> channel)
+    : request_(std::move(request)), channel_(std::move(channel)) {
+  const std::string& uri = request_.target;
   auto q = uri.find('?');
   raw_path_ = uri.substr(0, q);
   if (q != std::string::npos) {
@@ -38,49 +49,22 @@ HttpExchange::HttpExchange(Poco::Net::HTTPServerRequest& request,
   }
 }
 
-bool HttpExchange::read_body(uint64_t limit, std::string& body) {
-  body.clear();
-  // RFC 9112 6.3: a request with neither Content-Length nor chunked
-  // Transfer-Encoding has no body (`curl -X PATCH url`).
-  if (!request_.hasContentLength() && !request_.getChunkedTransferEncoding()) return true;
-  std::streamsize declared = request_.getContentLength64();
-  if (declared != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH &&
-      static_cast<uint64_t>(declared) > limit) {
-    send_text(413, "request body of " + std::to_string(declared) + " bytes exceeds the limit of " +
-                       std::to_string(limit) + " bytes");
-    return false;
+std::string HttpExchange::header(std::string_view name) const {
+  for (const auto& [k, v] : request_.headers)
+    if (iequals(k, name)) return v;
+  return {};
+}
+
+void HttpExchange::read_body(uint64_t limit, std::function<void(std::string body)> done) {
+  if (!request_.has_body) {
+    done(std::string());
+    return;
   }
-  // A body trickling in slower than the body timeout closes the connection.
-  ConnectionGuard* guard = ConnectionGuard::current();
-  if (guard) guard->arm(body_timeout_);
-  struct Disarm {
-    ConnectionGuard* g;
-    ~Disarm() {
-      if (g) g->disarm();
-    }
-  } disarm{guard};
-  std::istream& in = request_.stream();
-  body.clear();
-  char buf[16384];
-  while (in) {
-    in.read(buf, sizeof buf);
-    std::streamsize n = in.gcount();
-    if (n <= 0) break;
-    if (body.size() + static_cast<uint64_t>(n) > limit) {
-      send_text(413, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
-      return false;
-    }
-    body.append(buf, static_cast<std::size_t>(n));
-  }
-  if (in.bad()) {
-    send_text(400, "could not read the request body");
-    return false;
-  }
-  return true;
+  channel_->read_body(limit, std::move(done));
 }
 
 bool HttpExchange::accepts_gzip() const {
-  std::string ae = request_.get("Accept-Encoding", "");
+  std::string ae = header("Accept-Encoding");
   // "gzip" listed without q=0.
   std::size_t pos = 0;
   while (pos < ae.size()) {
@@ -103,9 +87,21 @@ bool HttpExchange::accepts_gzip() const {
   return false;
 }
 
+HttpResponse HttpExchange::start_response(int status, std::string_view content_type, bool gzipped,
+                                          bool compressible, const HeaderList& headers) {
+  HttpResponse r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", std::string(content_type));
+  if (default_headers_)
+    for (const auto& kv : *default_headers_) r.headers.push_back(kv);
+  for (const auto& kv : headers) r.headers.push_back(kv);
+  if (gzipped) r.headers.emplace_back("Content-Encoding", "gzip");
+  if (compressible) r.headers.emplace_back("Vary", "Accept-Encoding");
+  return r;
+}
+
 void HttpExchange::send(int status, std::string_view content_type, std::string body,
-                        bool compressible,
-                        const std::vector<std::pair<std::string, std::string>>& headers) {
+                        bool compressible, const HeaderList& headers) {
   bool gzipped = false;
   if (compressible && body.size() > 1024 && accepts_gzip()) {
     std::string gz;
@@ -113,37 +109,30 @@ void HttpExchange::send(int status, std::string_view content_type, std::string b
     body.swap(gz);
     gzipped = true;
   }
-  send_bytes(status, content_type, body, gzipped, compressible, headers);
+  HttpResponse r = start_response(status, content_type, gzipped, compressible, headers);
+  r.body = std::move(body);
+  finish(std::move(r));
 }
 
 void HttpExchange::send_prepared(int status, std::string_view content_type,
-                                 const std::string& body, bool gzipped, bool compressible) {
-  send_bytes(status, content_type, body, gzipped, compressible, {});
-}
-
-void HttpExchange::send_bytes(int status, std::string_view content_type, std::string_view body,
-                              bool gzipped, bool compressible,
-                              const std::vector<std::pair<std::string, std::string>>& headers) {
-  status_ = status;
-  response_.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-  response_.setContentType(std::string(content_type));
-  if (headers_)
-    for (const auto& [k, v] : *headers_) response_.set(k, v);
-  for (const auto& [k, v] : headers) response_.set(k, v);
-  if (gzipped) response_.set("Content-Encoding", "gzip");
-  if (compressible) response_.set("Vary", "Accept-Encoding");
-  response_.setContentLength64(static_cast<Poco::Int64>(body.size()));
-  if (request_.getMethod() == "HEAD") {
-    response_.send();
-    return;
-  }
-  response_.sendBuffer(body.data(), body.size());
+                                 std::shared_ptr<const std::string> body, bool gzipped,
+                                 bool compressible) {
+  HttpResponse r = start_response(status, content_type, gzipped, compressible, {});
+  r.shared_body = std::move(body);
+  finish(std::move(r));
 }
 
 void HttpExchange::send_text(int status, std::string_view text) {
   std::string body(text);
   body += '\n';
   send(status, "text/plain; charset=utf-8", std::move(body));
+}
+
+void HttpExchange::finish(HttpResponse response) {
+  if (status_ != 0) return;  // answered already
+  status_ = response.status;
+  if (on_sent_) on_sent_(status_);
+  channel_->respond(std::move(response), request_.method == "HEAD");
 }
 
 }  // namespace pe::host

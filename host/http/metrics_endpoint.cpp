@@ -1,6 +1,8 @@
-// metrics_endpoint.cpp — the telemetry path: concurrent-scrape gate, collector
-// selection and parameters, the scrape, merge with self-metrics, format
-// negotiation, gzip; concurrent identical scrapes share one response.
+// metrics_endpoint.cpp — the telemetry path: collector selection and
+// parameters, the scrape, merge with self-metrics, format negotiation, gzip.
+// Concurrent identical scrapes share one response: the first produces it on
+// the scrape pool (at most max_concurrent_scrapes at once, beyond that 503),
+// the others wait holding no thread.
 #include <string>
 #include <vector>
 
@@ -18,31 +20,18 @@ bool host_param(const std::string& key) {
   return key == "collector";
 }
 
-class ScrapeSlot {
- public:
-  ScrapeSlot(std::atomic<int>& counter, int limit) : counter_(counter) {
-    acquired_ = counter_.fetch_add(1) < limit;
-  }
-  ~ScrapeSlot() { counter_.fetch_sub(1); }
-  bool acquired() const noexcept { return acquired_; }
-
- private:
-  std::atomic<int>& counter_;
-  bool acquired_;
-};
-
 ScrapeResponse error_response(int status, std::string text) {
   ScrapeResponse r;
   r.status = status;
   r.content_type = "text/plain; charset=utf-8";
-  r.body = std::move(text) + "\n";
+  r.body = std::make_shared<const std::string>(std::move(text) + "\n");
   return r;
 }
 
 // One scrape: the collects, the merge with the self-metrics, the writer, gzip.
 ScrapeResponse produce_scrape(const std::vector<std::pair<std::string, std::string>>& query,
-                              const std::string& timeout_header, ExpositionFormat format,
-                              bool gzip, const ServingState& state, ServerContext& ctx) {
+                              const std::string& timeout_header, ExpositionFormat format, bool gzip,
+                              const ServingState& state, ServerContext& ctx) {
   std::vector<std::string> selected;
   Params params;
   for (const auto& [k, v] : query) {
@@ -84,17 +73,19 @@ ScrapeResponse produce_scrape(const std::vector<std::pair<std::string, std::stri
 
   ScrapeResponse response;
   response.content_type = std::string(content_type(format));
-  ExpositionWriter writer(format, response.body);
+  std::string body;
+  ExpositionWriter writer(format, body);
   MergeStats stats;
   thread_local MetricMerger merger;
   merger.write(sources, writer, stats);
   writer.finish();
-  if (gzip && response.body.size() > 1024) {
+  if (gzip && body.size() > 1024) {
     std::string compressed;
-    gzip_compress(response.body, compressed, 1);
-    response.body.swap(compressed);
+    gzip_compress(body, compressed, 1);
+    body.swap(compressed);
     response.gzipped = true;
   }
+  response.body = std::make_shared<const std::string>(std::move(body));
 
   for (std::size_t i = 1; i < sources.size(); ++i) {
     const auto& ps = stats.sources[i];
@@ -113,34 +104,42 @@ ScrapeResponse produce_scrape(const std::vector<std::pair<std::string, std::stri
 
 }  // namespace
 
-void serve_metrics(HttpExchange& ex, const ServingState& state, ServerContext& ctx) {
-  const WebConfig& web = state.config->web;
-  ScrapeSlot slot(ctx.scrapes_in_flight, web.max_concurrent_scrapes);
-  if (!slot.acquired()) {
-    ctx.metrics.scrape_lockout();
-    ex.send_text(503, "too many concurrent scrapes (limit " +
-                          std::to_string(web.max_concurrent_scrapes) + "); try again later");
+void serve_metrics(const std::shared_ptr<HttpExchange>& ex,
+                   const std::shared_ptr<const ServingState>& state, ServerContext& ctx) {
+  if (!ex->query_error().empty()) {
+    ex->send_text(400, ex->query_error());
     return;
   }
-
-  if (!ex.query_error().empty()) {
-    ex.send_text(400, ex.query_error());
-    return;
-  }
-  std::string timeout_header = ex.header("X-Prometheus-Scrape-Timeout-Seconds");
-  const ExpositionFormat format = negotiate_format(ex.header("Accept"));
-  const bool gzip = ex.accepts_gzip();
+  std::string timeout_header = ex->header("X-Prometheus-Scrape-Timeout-Seconds");
+  const ExpositionFormat format = negotiate_format(ex->header("Accept"));
+  const bool gzip = ex->accepts_gzip();
   // Concurrent scrapes asking the same thing the same way share one response.
-  std::string key = ex.raw_query();
+  std::string key = ex->raw_query();
   key += '\n';
   key += timeout_header;
   key += format == ExpositionFormat::openmetrics ? "\nom" : "\ntext";
   key += gzip ? "\ngzip" : "\nidentity";
-  auto response = ctx.scrapes.run(key, [&] {
-    return produce_scrape(ex.query(), timeout_header, format, gzip, state, ctx);
+  bool leader = ctx.scrapes.join_or_lead(key, [ex](std::shared_ptr<const ScrapeResponse> r) {
+    ex->send_prepared(r->status, r->content_type, r->body, r->gzipped, r->status == 200);
   });
-  ex.send_prepared(response->status, response->content_type, response->body, response->gzipped,
-                   response->status == 200);
+  if (!leader) return;  // answered when the scrape in flight completes
+
+  const int limit = state->config->web.max_concurrent_scrapes;
+  if (ctx.scrapes_in_flight.fetch_add(1) >= limit) {
+    ctx.scrapes_in_flight.fetch_sub(1);
+    ctx.metrics.scrape_lockout();
+    ctx.scrapes.produce(key, [limit] {
+      return error_response(503, "too many concurrent scrapes (limit " + std::to_string(limit) +
+                                     "); try again later");
+    });
+    return;
+  }
+  ctx.scrape_pool->post([ex, state, &ctx, key = std::move(key), timeout_header, format, gzip] {
+    ctx.scrapes.produce(key, [&] {
+      return produce_scrape(ex->query(), timeout_header, format, gzip, *state, ctx);
+    });
+    ctx.scrapes_in_flight.fetch_sub(1);
+  });
 }
 
 }  // namespace pe::host

@@ -1,5 +1,5 @@
 // plugin_endpoint.cpp — hands a request on a plugin-registered route to the
-// plugin (body already bounded, identity attached) and sends its answer.
+// plugin (body complete and bounded, identity attached) and sends its answer.
 #include <algorithm>
 #include <cctype>
 
@@ -8,24 +8,22 @@
 #include "http/plugin_http_response.hpp"
 
 namespace pe::host {
+namespace {
 
-void serve_plugin_route(HttpExchange& ex, const MountedRoute& route, const std::string& identity,
-                        uint64_t default_body_limit) {
-  uint64_t limit = route.route.max_body_bytes ? route.route.max_body_bytes : default_body_limit;
-  std::string body;
-  if (!ex.read_body(limit, body)) return;
+std::string lowercase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
 
+void call_plugin(HttpExchange& ex, const MountedRoute& route, const std::string& identity,
+                 const std::string& body) {
   std::vector<std::pair<std::string, std::string>> headers;
-  for (const auto& [k, v] : ex.request()) {
-    std::string lower = k;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    headers.emplace_back(std::move(lower), v);
-  }
+  headers.reserve(ex.request().headers.size());
+  for (const auto& [k, v] : ex.request().headers) headers.emplace_back(lowercase(k), v);
   std::vector<pe_label> raw_headers;
   raw_headers.reserve(headers.size());
   for (const auto& [k, v] : headers) raw_headers.push_back(pe_label{k.c_str(), v.c_str()});
-  std::string remote = ex.request().clientAddress().toString();
 
   pe_http_request req{};
   req.struct_size = sizeof req;
@@ -37,7 +35,7 @@ void serve_plugin_route(HttpExchange& ex, const MountedRoute& route, const std::
   req.body = body.data();
   req.body_size = body.size();
   req.identity = identity.c_str();
-  req.remote_address = remote.c_str();
+  req.remote_address = ex.request().client_address.c_str();
 
   pe_http_response resp;
   pe_status st = route.collector->handle_http(req, resp);
@@ -47,17 +45,31 @@ void serve_plugin_route(HttpExchange& ex, const MountedRoute& route, const std::
     return;
   }
   std::string content_type = "text/plain; charset=utf-8";
-  std::vector<std::pair<std::string, std::string>> extra;
+  HeaderList extra;
   for (auto& [k, v] : resp.headers) {
-    std::string lower = k;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string lower = lowercase(k);
     if (lower == "content-type")
       content_type = v;
     else if (lower != "content-length" && lower != "transfer-encoding" && lower != "connection")
       extra.emplace_back(k, v);
   }
   ex.send(resp.status ? resp.status : 200, content_type, std::move(resp.body), false, extra);
+}
+
+}  // namespace
+
+void serve_plugin_route(const std::shared_ptr<HttpExchange>& ex,
+                        const std::shared_ptr<const ServingState>& state, const MountedRoute& route,
+                        const std::string& identity, uint64_t body_limit) {
+  // The body is read only now, after authentication; the plugin sees it
+  // only when it arrived whole.
+  ex->read_body(body_limit, [ex, state, &route, identity](std::string body) {
+    try {
+      call_plugin(*ex, route, identity, body);
+    } catch (const std::exception&) {
+      if (!ex->sent()) ex->send_text(500, "internal error");
+    }
+  });
 }
 
 }  // namespace pe::host

@@ -1,26 +1,32 @@
-// request_router.hpp — Poco's handler factory for one listener: the client
+// request_router.hpp — routing of one listener's requests: the client
 // allowlist, the endpoint (and whether this listener serves its group),
 // authentication (health endpoints may stay open), the role the endpoint
 // requires (401 without a valid identity, 403 with the wrong role — never a
 // hint which part failed), the per-identity rate limit (429), dispatch, and
-// accounting by handler and status code.
+// accounting by handler and status code. Open health probes are answered on
+// the event loop at once; everything else runs on the request pool.
+//
+// Thread-safety: dispatch() may be called from any thread; the router holds
+// only references to thread-safe state.
 #pragma once
 
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <memory>
 
+#include "http/http_exchange.hpp"
 #include "http/listener_context.hpp"
 #include "http/server_context.hpp"
 
 namespace pe::host {
 
-class RequestRouter : public Poco::Net::HTTPRequestHandlerFactory {
+class RequestRouter {
  public:
   RequestRouter(ServerContext& ctx, const ListenerContext& listener)
       : ctx_(ctx), listener_(listener) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest& request) override;
+  // Takes a request whose headers have arrived; answers it now or later.
+  void dispatch(std::shared_ptr<HttpExchange> ex);
 
  private:
+  void handle(const std::shared_ptr<HttpExchange>& ex);
   ServerContext& ctx_;
   const ListenerContext& listener_;
 };

@@ -3,48 +3,34 @@
 
 namespace pe::host {
 
-std::shared_ptr<const ScrapeResponse> ScrapeCoalescer::run(
-    const std::string& key, const std::function<ScrapeResponse()>& produce) {
-  std::shared_ptr<Flight> flight;
-  bool leader = false;
-  {
-    std::lock_guard lock(mu_);
-    auto [it, inserted] = flights_.try_emplace(key);
-    if (inserted) it->second = std::make_shared<Flight>();
-    else ++shared_;
-    flight = it->second;
-    leader = inserted;
-  }
-  if (!leader) {
-    std::unique_lock lock(flight->mu);
-    flight->cv.wait(lock, [&] { return flight->done; });
-    return flight->response;
-  }
+bool ScrapeCoalescer::join_or_lead(const std::string& key, Done done) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = flights_.try_emplace(key);
+  if (!inserted) ++shared_;
+  it->second.push_back(std::move(done));
+  return inserted;
+}
+
+void ScrapeCoalescer::produce(const std::string& key, const Produce& produce) {
   std::shared_ptr<const ScrapeResponse> response;
-  auto finish = [&](std::shared_ptr<const ScrapeResponse> r) {
-    {
-      std::lock_guard lock(mu_);
-      flights_.erase(key);
-    }
-    {
-      std::lock_guard lock(flight->mu);
-      flight->response = r;
-      flight->done = true;
-    }
-    flight->cv.notify_all();
-  };
   try {
     response = std::make_shared<const ScrapeResponse>(produce());
   } catch (...) {
     ScrapeResponse failed;
     failed.status = 500;
     failed.content_type = "text/plain; charset=utf-8";
-    failed.body = "internal error\n";
-    finish(std::make_shared<const ScrapeResponse>(std::move(failed)));
-    throw;
+    failed.body = std::make_shared<const std::string>("internal error\n");
+    response = std::make_shared<const ScrapeResponse>(std::move(failed));
   }
-  finish(response);
-  return response;
+  std::vector<Done> waiting;
+  {
+    std::lock_guard lock(mu_);
+    auto it = flights_.find(key);
+    if (it == flights_.end()) return;
+    waiting.swap(it->second);
+    flights_.erase(it);
+  }
+  for (Done& d : waiting) d(response);
 }
 
 uint64_t ScrapeCoalescer::shared_total() const {

@@ -1,45 +1,50 @@
 // scrape_coalescer.hpp — concurrent identical scrapes (same query, format,
 // encoding and scrape timeout) share one response: one merge, one write, one
-// gzip, as they already share one collect per collector. A scrape that
-// arrives after the response was produced starts a new one; nothing is
-// cached beyond the scrapes in flight.
+// gzip, as they already share one collect per collector. The first scrape of
+// a key produces the response; the others only leave a callback and hold no
+// thread while they wait. A scrape that arrives after the response was
+// produced starts a new one; nothing is cached beyond the scrapes in flight.
+//
+// Thread-safety: all members may be called from any thread.
 #pragma once
 
-#include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace pe::host {
 
 struct ScrapeResponse {
   int status = 200;
   std::string content_type;
-  std::string body;
+  std::shared_ptr<const std::string> body;
   bool gzipped = false;
 };
 
 class ScrapeCoalescer {
  public:
-  // Runs `produce` once for every caller with `key` that arrives while it
-  // runs; each gets the same response. Exceptions from `produce` reach the
-  // caller that ran it; the waiting ones get a 500 response.
-  std::shared_ptr<const ScrapeResponse> run(const std::string& key,
-                                            const std::function<ScrapeResponse()>& produce);
+  using Done = std::function<void(std::shared_ptr<const ScrapeResponse>)>;
+  using Produce = std::function<ScrapeResponse()>;
+
+  // Joins the flight of `key` if one is running (`done` is called when it
+  // completes, on the thread that completes it) and returns false. Otherwise
+  // starts one and returns true: the caller must then call produce(key, ...)
+  // (on whatever thread it chooses), which completes every joined `done`.
+  bool join_or_lead(const std::string& key, Done done);
+  // Runs `produce` for the flight of `key` the caller leads and completes it;
+  // an exception from `produce` completes it with a 500.
+  void produce(const std::string& key, const Produce& produce);
+
   // Scrapes that got a response another scrape produced.
   uint64_t shared_total() const;
 
  private:
-  struct Flight {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    std::shared_ptr<const ScrapeResponse> response;
-  };
   mutable std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
+  std::unordered_map<std::string, std::vector<Done>> flights_;
   uint64_t shared_ = 0;
 };
 

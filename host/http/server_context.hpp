@@ -1,6 +1,10 @@
 // server_context.hpp — process-wide state the HTTP handlers share: the
-// current serving state, self-metrics, the concurrent-scrape gate and the
-// readiness flags.
+// current serving state, self-metrics, the scrape coalescer, the pools that
+// run request work, and the readiness flags.
+//
+// Thread-safety: the members are themselves thread-safe (atomics, the
+// holder's mutex, the coalescer's); `requests`, `scrapes` and `reload` are
+// set before the server starts and not changed while it runs.
 #pragma once
 
 #include <atomic>
@@ -11,9 +15,8 @@
 
 #include "app/self_metrics.hpp"
 #include "app/serving_state.hpp"
-#include "auth/rate_limiter.hpp"
-#include "http/connection_watchdog.hpp"
 #include "http/scrape_coalescer.hpp"
+#include "http/task_runner.hpp"
 
 namespace pe::host {
 
@@ -22,11 +25,12 @@ struct ServerContext {
 
   ServingStateHolder& state;
   SelfMetrics& metrics;
-  std::atomic<int> scrapes_in_flight{0};
-  std::atomic<bool> ready{false};     // configuration loaded, collectors created
-  std::atomic<bool> stopping{false};  // shutdown began: /readyz says so
-  ConnectionWatchdog watchdog;        // header/body deadlines of every connection
-  ScrapeCoalescer scrapes;            // one response for concurrent identical scrapes
+  std::atomic<int> scrapes_in_flight{0};  // scrapes producing a response (not joiners)
+  std::atomic<bool> ready{false};         // configuration loaded, collectors created
+  std::atomic<bool> stopping{false};      // shutdown began: /readyz says so
+  ScrapeCoalescer scrapes;                // one response for concurrent identical scrapes
+  TaskRunner* request_pool = nullptr;     // set by HttpServer::start
+  TaskRunner* scrape_pool = nullptr;      // set by HttpServer::start
   // Hot reload (POST /-/reload); false with the reason when the running
   // configuration was kept.
   std::function<bool(std::string& error)> reload;

@@ -1,10 +1,7 @@
-// tls_server_context.cpp — OpenSSL server context over Poco NetSSL, with
-// certificate reload on change through SSL_CTX_set_cert_cb.
+// tls_server_context.cpp — the OpenSSL server context, with certificate
+// reload on change through SSL_CTX_set_cert_cb.
 #include "http/tls_server_context.hpp"
 
-#include <Poco/Net/Context.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/Net/X509Certificate.h>
 #include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -67,8 +64,6 @@ FileStamp stamp_of(const std::string& path) {
 
 }  // namespace
 
-std::vector<std::string> subject_alternative_names_of(const X509* x);
-
 namespace {
 
 using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
@@ -111,7 +106,7 @@ KeyPair load_key_pair(const std::string& cert_file, const std::string& key_file)
 
 struct TlsServerContext::Impl {
   TlsConfig config;
-  Poco::Net::Context::Ptr context;
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context{nullptr, SSL_CTX_free};
   std::mutex mu;
   FileStamp cert_stamp, key_stamp;
   std::shared_ptr<KeyPair> current;
@@ -181,16 +176,11 @@ TlsServerContext::TlsServerContext(const TlsConfig& config) : impl_(std::make_un
   impl_->current = first;
   impl_->last_check = std::chrono::steady_clock::now();
 
-  Poco::Net::Context::Params params;
-  params.verificationMode = Poco::Net::Context::VERIFY_NONE;
-  params.loadDefaultCAs = false;
-  params.cipherList = "HIGH:!aNULL:!MD5:!RC4";
-  try {
-    impl_->context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
-  } catch (const Poco::Exception& e) {
-    throw std::runtime_error("TLS context: " + e.displayText());
-  }
-  SSL_CTX* ctx = impl_->context->sslContext();
+  impl_->context.reset(SSL_CTX_new(TLS_server_method()));
+  if (!impl_->context) throw std::runtime_error("TLS context: " + openssl_error());
+  SSL_CTX* ctx = impl_->context.get();
+  SSL_CTX_set_cipher_list(ctx, "HIGH:!aNULL:!MD5:!RC4");
+  SSL_CTX_set_mode(ctx, SSL_MODE_AUTO_RETRY);
   SSL_CTX_set_min_proto_version(ctx, tls_version(config.min_version));
   SSL_CTX_set_max_proto_version(ctx, tls_version(config.max_version));
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -257,23 +247,18 @@ TlsServerContext::TlsServerContext(const TlsConfig& config) : impl_(std::make_un
 
 TlsServerContext::~TlsServerContext() = default;
 
-Poco::Net::Context* TlsServerContext::poco_context() const noexcept {
+SSL_CTX* TlsServerContext::native() const noexcept {
   return impl_->context.get();
 }
 
 std::string TlsServerContext::check(const TlsConfig& config) {
   try {
-    Poco::Net::initializeSSL();
     TlsServerContext probe(config);
     (void)probe;
     return {};
   } catch (const std::exception& e) {
     return e.what();
   }
-}
-
-std::vector<std::string> subject_alternative_names(const Poco::Net::X509Certificate& cert) {
-  return subject_alternative_names_of(cert.certificate());
 }
 
 std::vector<std::string> subject_alternative_names_of(const X509* x) {

@@ -12,10 +12,8 @@
 
 #include "config/exporter_config.hpp"
 
-namespace Poco::Net {
-class Context;
-class X509Certificate;
-}  // namespace Poco::Net
+struct ssl_ctx_st;
+struct x509_st;
 
 namespace pe::host {
 
@@ -27,7 +25,8 @@ class TlsServerContext {
   TlsServerContext(const TlsServerContext&) = delete;
   TlsServerContext& operator=(const TlsServerContext&) = delete;
 
-  Poco::Net::Context* poco_context() const noexcept;
+  // The OpenSSL context (owned by this object; SSL_CTX_up_ref to share it).
+  ssl_ctx_st* native() const noexcept;
 
   // Validates a TLS table without opening sockets (--check-config): files
   // readable, key matches certificate, versions, ciphers, curves, client auth.
@@ -39,7 +38,7 @@ class TlsServerContext {
   std::unique_ptr<Impl> impl_;
 };
 
-// The subject alternative names of a peer certificate (DNS, IP, e-mail, URI).
-std::vector<std::string> subject_alternative_names(const Poco::Net::X509Certificate& cert);
+// The subject alternative names of a certificate (DNS, IP, e-mail, URI).
+std::vector<std::string> subject_alternative_names_of(const x509_st* cert);
 
 }  // namespace pe::host
