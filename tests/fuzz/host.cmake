@@ -1,5 +1,6 @@
-# tests/fuzz/host.cmake — the host's own parser of untrusted input: the
-# Authorization header (bearer and basic schemes, base64, user:password),
+# tests/fuzz/host.cmake — the host's own parsers of untrusted input: HTTP
+# request framing (Beast's parser with our limits and checks), and the
+# Authorization header (bearer and basic schemes, base64, user:password)
 # through the real Authenticator. Included from tests/fuzz/CMakeLists.txt.
 set(_host_dir ${CMAKE_SOURCE_DIR}/host)
 pe_add_fuzzer(fuzz_authorization_header
@@ -9,3 +10,9 @@ pe_add_fuzzer(fuzz_authorization_header
   LIBS pe_fuzz_exposition Poco::Foundation crypt OpenSSL::Crypto)
 target_include_directories(fuzz_authorization_header PRIVATE ${_host_dir})
 target_link_libraries(fuzz_authorization_header PRIVATE tomlplusplus::tomlplusplus)
+
+# Request framing of the HTTP server (Beast's parser + our checks).
+pe_add_fuzzer(fuzz_request_framing
+  SOURCES fuzz_request_framing.cpp ${_host_dir}/http/request_framing.cpp
+  LIBS Boost::headers)
+target_include_directories(fuzz_request_framing PRIVATE ${_host_dir})
