@@ -146,7 +146,10 @@ class PushPlugin : public pe::Plugin {
 
     const uint64_t limit_values[] = {config_.max_body_bytes, config_.max_decompressed_bytes,
                                      config_.max_series_per_push, config_.store.max_series_per_group,
-                                     config_.store.max_series_total, config_.store.max_groups};
+                                     config_.store.max_series_total, config_.store.max_groups,
+                                     config_.max_families_per_push, config_.max_labels_per_series,
+                                     config_.max_label_name_bytes, config_.max_label_value_bytes};
+    static_assert(std::size(limit_values) == kLimitNames.size());
     sink.family("plugin_exporter_push_limit", MetricType::gauge, "Configured limits (0 = unlimited).");
     for (std::size_t i = 0; i < kLimitNames.size(); ++i)
       sink.sample("plugin_exporter_push_limit", {{"limit", std::string(kLimitNames[i])}},

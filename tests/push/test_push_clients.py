@@ -246,7 +246,7 @@ main(process.argv[1]).catch(e => { console.error(e); process.exit(1); });
                 ex.stop()
 
     def test_limits_answer_413_429_and_are_counted(self):
-        cfg = "max_series_per_push = 3\nmax_series_per_group = 4\nmax_series_total = 6\nmax_groups = 2\nmax_body_bytes = 200\n"
+        cfg = "max_series_per_push = 3\nmax_series_per_group = 4\nmax_series_total = 6\nmax_groups = 2\nmax_body_bytes = 1000\n"
         with temp_dir() as d:
             ex = Exporter(d, push_config(cfg))
             try:
@@ -258,14 +258,21 @@ main(process.argv[1]).catch(e => { console.error(e); process.exit(1); });
                 self.assertEqual(r.status, 429)
                 self.assertIn("max_groups", r.text)
                 self.assertEqual(http("POST", ex.url("/metrics/job/b"), body=b"z 1\n").status, 429)  # 7 > 6 total
-                self.assertEqual(http("PUT", ex.url("/metrics/job/b"), body=b"x" * 300).status, 413)  # host: body
+                self.assertEqual(http("PUT", ex.url("/metrics/job/b"), body=b"x" * 1100).status, 413)  # host: body
+                wide = "w{" + ",".join(f'l{i}="v"' for i in range(65)) + "} 1\n"
+                r = http("PUT", ex.url("/metrics/job/b"), body=wide.encode())
+                self.assertEqual(r.status, 413)
+                self.assertIn("max_labels_per_series", r.text)
                 text = ex.metrics()
                 self.assertEqual(find(text, "plugin_exporter_push_limit_hits_total", limit="max_series_per_push"), [1.0])
                 self.assertEqual(find(text, "plugin_exporter_push_limit_hits_total", limit="max_series_per_group"), [1.0])
                 self.assertEqual(find(text, "plugin_exporter_push_limit_hits_total", limit="max_groups"), [1.0])
                 self.assertEqual(find(text, "plugin_exporter_push_limit_hits_total", limit="max_series_total"), [1.0])
+                self.assertEqual(find(text, "plugin_exporter_push_limit_hits_total", limit="max_labels_per_series"), [1.0])
                 self.assertEqual(find(text, "plugin_exporter_push_limit", limit="max_groups"), [2.0])
-                self.assertEqual(find(text, "plugin_exporter_push_requests_total", operation="put", result="limited"), [2.0])
+                self.assertEqual(find(text, "plugin_exporter_push_limit", limit="max_labels_per_series"), [64.0])
+                self.assertEqual(find(text, "plugin_exporter_push_limit", limit="max_families_per_push"), [10000.0])
+                self.assertEqual(find(text, "plugin_exporter_push_requests_total", operation="put", result="limited"), [3.0])
                 self.assertEqual(find(text, "plugin_exporter_push_series"), [6.0])
             finally:
                 ex.stop()
