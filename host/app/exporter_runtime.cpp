@@ -189,6 +189,12 @@ bool ExporterRuntime::reload(std::string& error) {
     collectors_ = keep;
     return failed("collectors of the new configuration failed to start: " + why);
   }
+  // A changed collector keeps counting where its predecessor stopped.
+  for (auto& c : created.collectors) {
+    if (std::find(keep.begin(), keep.end(), c) != keep.end()) continue;
+    for (const auto& old : retire)
+      if (old->name() == c->name()) c->continue_counters(*old);
+  }
   log(LogLevel::info, "configuration reloaded",
       {{"kept", std::to_string(keep.size())},
        {"stopped", std::to_string(retire.size())},
