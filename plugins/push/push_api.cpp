@@ -280,12 +280,15 @@ void PushApi::wipe(HttpResponse& resp) {
 
 void PushApi::status(HttpResponse& resp) {
   auto t = store_.totals();
+  const std::string wal_failure = wal_ ? wal_->failure() : std::string();
   std::string durability = config_.durability == Durability::fsync ? "fsync"
                            : config_.durability == Durability::write ? "write" : "none";
   std::string out = "{\"status\":\"success\",\"data\":{\"groups\":" + std::to_string(t.groups) +
                     ",\"series\":" + std::to_string(t.series) +
                     ",\"families\":" + std::to_string(t.families) +
                     ",\"durability\":" + json_string(durability) +
+                    ",\"durable\":" + (wal_ && !wal_failure.empty() ? "false" : "true") +
+                    ",\"last_error\":" + json_string(wal_failure) +
                     ",\"state_dir\":" + json_string(config_.state_dir) +
                     ",\"path_prefix\":" + json_string(config_.path_prefix) +
                     ",\"limits\":{\"max_body_bytes\":" + std::to_string(config_.max_body_bytes) +

@@ -110,10 +110,17 @@ class PushPlugin : public pe::Plugin {
     const bool big = config_.compact_wal_bytes && wal.bytes_since_rotate >= config_.compact_wal_bytes;
     const bool due = wal.bytes_since_rotate > 0 &&
                      now - state_->last_compaction_ms() >= config_.compact_interval.count();
-    if (!big && !due && wal.failures == failures_seen_) return;
-    failures_seen_ = wal.failures;
+    // After a failure, retried with backoff until it succeeds (disk full:
+    // pushes come back by themselves once space is freed).
+    if (!big && !due && !state_->retry_due(now)) return;
     std::string error;
-    if (!state_->compact(store_, error)) log_.error("compaction failed: " + error);
+    if (state_->compact(store_, error)) {
+      if (!durable_logged_) log_.info("push store is durable again");
+      durable_logged_ = true;
+    } else {
+      log_.error("compaction failed (retried with backoff): " + error);
+      durable_logged_ = false;
+    }
   }
 
   void counter(pe::MetricSink& sink, const std::string& name, const std::string& help, double v) {
@@ -160,8 +167,10 @@ class PushPlugin : public pe::Plugin {
       sink.sample("plugin_exporter_push_limit_hits_total", {{"limit", std::string(kLimitNames[i])}},
                   static_cast<double>(stats_.limit_hits[i].load(std::memory_order_relaxed)));
 
-    gauge(sink, "plugin_exporter_push_durable", "1 if acknowledged pushes are persisted (state directory in use).",
-          state_ ? 1 : 0);
+    gauge(sink, "plugin_exporter_push_durable",
+          "1 if acknowledged pushes are persisted (state directory in use and its log writable); "
+          "0 while pushes are refused with 503 (see /api/v1/status for the last error).",
+          state_ && state_->durable() ? 1 : 0);
     if (state_) {
       auto w = state_->wal()->stats();
       counter(sink, "plugin_exporter_push_wal_written_bytes_total", "Bytes appended to the write-ahead log.", static_cast<double>(w.bytes));
@@ -184,7 +193,7 @@ class PushPlugin : public pe::Plugin {
   std::unique_ptr<StateDirectory> state_;
   RecoveryReport recovery_;
   std::unique_ptr<PushApi> http_;
-  uint64_t failures_seen_ = 0;
+  bool durable_logged_ = true;  // maintenance thread only
 
   std::mutex mu_;
   std::condition_variable cv_;
