@@ -18,6 +18,7 @@
 #include "push_stats.hpp"
 #include "scrape_emitter.hpp"
 #include "state_directory.hpp"
+#include "store_handover.hpp"
 
 namespace pe::push {
 namespace {
@@ -26,10 +27,17 @@ class PushPlugin : public pe::Plugin {
  public:
   explicit PushPlugin(pe::CreateContext& ctx)
       : api_(ctx.api), log_(ctx.log), config_(read_push_config(ctx.config, ctx.state_dir)),
-        store_(config_.store, config_.help_mismatch, config_.aggregation) {
+        shared_(take_over_or_new(ctx)), store_(shared_->store), recovery_(shared_->recovery) {
     if (ctx.config.has_errors() || ctx.check_only) return;
-    if (config_.durability != Durability::none) {
-      state_ = std::make_unique<StateDirectory>(config_.state_dir, config_.durability, log_);
+    if (taken_over_) {
+      // A reload recreated this collector: the predecessor's live store is
+      // served on without a gap (store_handover.hpp).
+      state_ = shared_->state.get();
+      log_.info("push store taken over from the previous instance of this collector (" +
+                config_.state_dir + ")");
+    } else if (config_.durability != Durability::none) {
+      shared_->state = std::make_unique<StateDirectory>(config_.state_dir, config_.durability, log_);
+      state_ = shared_->state.get();
       recovery_ = state_->recover(store_);
       for (const std::string& p : recovery_.problems) log_.warn("state recovery: " + p);
       auto t = store_.totals();
@@ -40,6 +48,7 @@ class PushPlugin : public pe::Plugin {
                                                  " bytes of torn/corrupt tail discarded"
                                            : std::string()));
       state_->start(store_);
+      register_live_store(config_.state_dir, store_settings(config_), shared_);
     } else {
       log_.info("push store is in memory only (no state directory): pushes do not survive a restart");
     }
@@ -65,7 +74,9 @@ class PushPlugin : public pe::Plugin {
     }
     cv_.notify_all();
     if (maintenance_.joinable()) maintenance_.join();
-    if (state_) {
+    http_.reset();
+    // A successor that took the store over compacts it from now on.
+    if (state_ && shared_.use_count() == 1) {
       std::string error;
       if (!state_->compact(store_, error)) log_.warn("final compaction failed: " + error);
     }
@@ -89,6 +100,16 @@ class PushPlugin : public pe::Plugin {
   }
 
  private:
+  std::shared_ptr<DurableStore> take_over_or_new(const pe::CreateContext& ctx) {
+    if (!ctx.check_only && !ctx.config.has_errors() && config_.durability != Durability::none) {
+      if (auto live = find_live_store(config_.state_dir, store_settings(config_))) {
+        taken_over_ = true;
+        return live;
+      }
+    }
+    return std::make_shared<DurableStore>(config_);
+  }
+
   void maintain() {
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; })) {
@@ -188,10 +209,12 @@ class PushPlugin : public pe::Plugin {
   const pe_host_api* api_;
   HostLog log_;
   PushConfig config_;
-  MetricStore store_;
+  bool taken_over_ = false;
+  std::shared_ptr<DurableStore> shared_;  // shared with a predecessor/successor on reload
+  MetricStore& store_;
+  RecoveryReport& recovery_;
   PushStats stats_;
-  std::unique_ptr<StateDirectory> state_;
-  RecoveryReport recovery_;
+  StateDirectory* state_ = nullptr;  // shared_->state
   std::unique_ptr<PushApi> http_;
   bool durable_logged_ = true;  // maintenance thread only
 
