@@ -48,6 +48,10 @@ if [ -n "${DEMO_SMOKE:-}" ]; then
   # Non-interactive check (used by the test suite): scrape once and stop.
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$DEMO_PORT/readyz" >/dev/null && break; sleep 0.1; done
   curl -sf "http://127.0.0.1:$DEMO_PORT/metrics" > "$DEMO_SMOKE"
+  if [ -n "${DEMO_SMOKE_OPENMETRICS:-}" ]; then
+    curl -sf -H 'Accept: application/openmetrics-text; version=1.0.0' \
+      "http://127.0.0.1:$DEMO_PORT/metrics" > "$DEMO_SMOKE_OPENMETRICS"
+  fi
   exit 0
 fi
 wait $pid

@@ -172,22 +172,45 @@ bool ExporterRuntime::reload(std::string& error) {
         "listener settings changed ([web] addresses, TLS, threads, timeouts); "
         "they apply at the next start");
 
-  // Changed and removed collectors stop first (they may hold files or ports
-  // their successors need), then the new ones are created.
+  // The new collectors are created while the changed ones still serve, and
+  // replace them without a gap (a push collector takes its predecessor's
+  // store over: plugins/push/store_handover.hpp). If that fails — a
+  // predecessor holds a file or port its successor needs — the changed and
+  // removed collectors stop first and the new ones are created after them.
   const int64_t grace =
       std::chrono::duration_cast<std::chrono::nanoseconds>(config_->web.shutdown_grace).count();
-  for (auto& c : retire) c->destroy(monotonic_now_ns() + grace);
   CreatedCollectors created = create_collectors(*config, /*check_only=*/false, keep);
+  bool retired = false;
+  if (!created.errors.empty()) {
+    log(LogLevel::info, "reload: creating collectors beside the running ones failed; "
+                        "stopping the changed ones first",
+        {{"error", joined(created.errors)}});
+    for (auto& c : retire) c->destroy(monotonic_now_ns() + grace);
+    retired = true;
+    created = create_collectors(*config, /*check_only=*/false, keep);
+  }
   std::string route_error;
   std::shared_ptr<ServingState> state;
   if (created.errors.empty()) state = make_state(config, created.collectors, route_error);
   if (!state) {
     // Rare: a plugin that validated refused to start. Serve what still runs.
     std::string why = created.errors.empty() ? route_error : joined(created.errors);
+    for (auto& c : created.collectors)
+      if (std::find(keep.begin(), keep.end(), c) == keep.end()) c->destroy(monotonic_now_ns());
+    if (!retired) {
+      // Still running: keep serving the old configuration as it was.
+      return failed("collectors of the new configuration failed to start: " + why);
+    }
     std::string ignored;
     holder_.set(make_state(config_, keep, ignored));
     collectors_ = keep;
     return failed("collectors of the new configuration failed to start: " + why);
+  }
+  // A changed collector keeps counting where its predecessor stopped.
+  for (auto& c : created.collectors) {
+    if (std::find(keep.begin(), keep.end(), c) != keep.end()) continue;
+    for (const auto& old : retire)
+      if (old->name() == c->name()) c->continue_counters(*old);
   }
   log(LogLevel::info, "configuration reloaded",
       {{"kept", std::to_string(keep.size())},
@@ -196,6 +219,9 @@ bool ExporterRuntime::reload(std::string& error) {
   config_ = config;
   collectors_ = std::move(created.collectors);
   holder_.set(std::move(state));
+  // Served by their successors now: the replaced collectors stop.
+  if (!retired)
+    for (auto& c : retire) c->destroy(monotonic_now_ns() + grace);
   metrics_.config_loaded(true);
   return true;
 }

@@ -82,13 +82,12 @@ pe_status pe_sink::sample(const pe_sample& s) {
            " value is not valid UTF-8");
       return PE_ERROR;
     }
-    for (const pe::Label& prev : scratch_) {
-      if (prev.name == ln) {
-        drop("sample " + std::string(name) + ": duplicate label \"" + std::string(ln) + "\"");
-        return PE_ERROR;
-      }
-    }
     scratch_.push_back(pe::Label{intern_label_name(ln), set.intern(lv)});
+  }
+  // After the loop, sorted for long label sets: never quadratic per scrape.
+  if (const auto dup = pe::find_duplicate_label_name(scratch_, name_scratch_)) {
+    drop("sample " + std::string(name) + ": duplicate label \"" + std::string(*dup) + "\"");
+    return PE_ERROR;
   }
   std::string_view stored_name = name == fam.name ? fam.name : set.intern(name);
   pe::Sample& out = set.add_sample(stored_name, scratch_, s.value);

@@ -41,7 +41,8 @@ struct pe_sink {
   std::string_view intern_label_name(std::string_view name);
   bool family_open_ = false;  // the last sink_family call was accepted
   std::vector<pe::Label> scratch_;
-  std::vector<std::string_view> label_names_;  // interned, most recent last
+  std::vector<std::string_view> name_scratch_;  // duplicate-label check of long label sets
+  std::vector<std::string_view> label_names_;   // interned, most recent last
 };
 
 namespace pe::host {

@@ -67,6 +67,12 @@ class Collector : public std::enable_shared_from_this<Collector> {
   CollectorHealth health() const;
   // Plugin collect calls so far (concurrent scrapes share calls).
   uint64_t calls() const noexcept { return calls_.load(); }
+  // A collector that replaces `predecessor` (same name, changed on reload)
+  // continues its cumulative counters, so they do not reset to 0. Call before
+  // the collector is served.
+  void continue_counters(const Collector& predecessor) noexcept {
+    calls_.fetch_add(predecessor.calls());
+  }
 
   // Forwards one HTTP request to the plugin (PE_CAP_HTTP_ROUTES).
   pe_status handle_http(const pe_http_request& request, pe_http_response& response);

@@ -110,6 +110,18 @@ void MetricMerger::write(std::span<const MergeSource> sources, ExpositionWriter&
     }
   }
 
+  // OpenMetrics declares a counter "x_total" as "x": when another group is
+  // named "x", the writer declares the counter as unknown "x_total" instead
+  // (see text_writer.cpp).
+  const bool om = writer.format() == ExpositionFormat::openmetrics;
+  for (Group& g : groups_) {
+    if (!om || g.type != MetricType::counter) continue;
+    group_key(g.header, key);
+    key.resize(key.size() - 6);  // group keys of counters end in "_total"
+    auto it = index.find(key);
+    g.counter_stem_taken = it != index.end() && groups_[it->second].type != MetricType::counter;
+  }
+
   for (const Group& g : groups_) {
     std::size_t n = 0;
     for (const Part& p : g.parts) n += p.family->sample_count;
@@ -119,7 +131,7 @@ void MetricMerger::write(std::span<const MergeSource> sources, ExpositionWriter&
     slot_mask_ = cap - 1;
     for (std::size_t i = 0; i < cap; ++i) slots_[i].sample = UINT32_MAX;
 
-    writer.family_header(g.header);
+    writer.family_header(g.header, g.counter_stem_taken);
     ++stats.families;
     for (const Part& p : g.parts) {
       const MetricSet& set = *sources[p.source].set;

@@ -3,7 +3,9 @@
 // from the first source that has them), duplicate series are dropped and
 // counted, and a family whose type disagrees with the first source's is
 // dropped from the later source and counted (deterministic: configuration
-// order wins). Nothing is copied: the writer reads the sources in place.
+// order wins). In OpenMetrics, a counter "x_total" beside a family "x" is
+// written as unknown "x_total" (see text_writer.cpp). Nothing is copied: the writer reads the
+// sources in place.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +47,8 @@ class MetricMerger {
   };
   struct Group {
     MetricType type;
-    Family header;  // name/type/unit/help as written
+    Family header;                    // name/type/unit/help as written
+    bool counter_stem_taken = false;  // OpenMetrics: a counter "x_total" beside a family "x"
     std::vector<Part> parts;
   };
   struct Slot {

@@ -41,9 +41,13 @@ void FamilyAssembler::family(std::string_view name, MetricType type, std::string
                              " is reserved (push_time_seconds, push_failure_time_seconds and "
                              "plugin_exporter_* are the gateway's own)");
   if (!is_valid_utf8(help)) throw PushError(400, where + "HELP of " + quoted(name) + " is not valid UTF-8");
-  for (const auto& f : out_.families)
-    if (f->name() == name)
-      throw PushError(400, where + "metric family " + quoted(name) + " appears twice in the push");
+  if (family_names_.contains(name))
+    throw PushError(400, where + "metric family " + quoted(name) + " appears twice in the push");
+  if (rules_.max_families_per_push && ++families_ > rules_.max_families_per_push)
+    throw PushError(413,
+                    "the push holds more than " + std::to_string(rules_.max_families_per_push) +
+                        " metric families (limit max_families_per_push)",
+                    "max_families_per_push");
   current_ = std::make_shared<StoredFamily>(name, type, help, has_help, unit);
   current_where_ = where;
 }
@@ -57,22 +61,41 @@ void FamilyAssembler::series(std::string_view sample_name, std::span<const Label
                              describe_series(sample_name, labels) + ")");
   if (!is_valid_metric_name(sample_name))
     throw PushError(400, where + "invalid sample name " + quoted(sample_name));
+  if (rules_.max_labels_per_series && labels.size() > rules_.max_labels_per_series)
+    throw PushError(413,
+                    where + "series " + quoted(sample_name) + " has " +
+                        std::to_string(labels.size()) + " labels, more than " +
+                        std::to_string(rules_.max_labels_per_series) +
+                        " (limit max_labels_per_series)",
+                    "max_labels_per_series");
   scratch_.clear();
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const LabelPairView& l = labels[i];
+    if (rules_.max_label_name_bytes && l.name.size() > rules_.max_label_name_bytes)
+      throw PushError(413,
+                      where + "a label name of series " + quoted(sample_name) + " is longer than " +
+                          std::to_string(rules_.max_label_name_bytes) +
+                          " bytes (limit max_label_name_bytes)",
+                      "max_label_name_bytes");
+    if (rules_.max_label_value_bytes && l.value.size() > rules_.max_label_value_bytes)
+      throw PushError(413,
+                      where + "the value of label " + std::string(l.name) + " of series " +
+                          quoted(sample_name) + " is longer than " +
+                          std::to_string(rules_.max_label_value_bytes) +
+                          " bytes (limit max_label_value_bytes)",
+                      "max_label_value_bytes");
     if (!is_valid_label_name(l.name) || is_reserved_label_name(l.name))
       throw PushError(400, where + "improper label name " + quoted(l.name) + " in series " +
                                describe_series(sample_name, labels));
     if (!is_valid_utf8(l.value))
       throw PushError(400, where + "value of label " + std::string(l.name) + " is not valid UTF-8");
-    for (std::size_t j = 0; j < i; ++j)
-      if (labels[j].name == l.name)
-        throw PushError(400, where + "label " + quoted(l.name) + " appears twice in series " +
-                                 describe_series(sample_name, labels));
     // The grouping labels win: dropped here, added back at scrape time. An
     // empty value is the same as no label (Prometheus' rule): not stored.
     if (!key_.find(l.name) && !l.value.empty()) scratch_.push_back(l);
   }
+  if (const auto dup = find_duplicate_label_name(labels, name_scratch_))
+    throw PushError(400, where + "label " + quoted(*dup) + " appears twice in series " +
+                             describe_series(sample_name, labels));
   ++out_.series;
   if (rules_.max_series_per_push && out_.series > rules_.max_series_per_push)
     throw PushError(413, "the push holds more than " + std::to_string(rules_.max_series_per_push) +
@@ -88,7 +111,10 @@ void FamilyAssembler::close_family() {
     throw PushError(400, current_where_ + "series " +
                              describe_series(*current_, current_->series()[static_cast<std::size_t>(dup)]) +
                              " appears twice (after the grouping labels replaced the body's)");
-  if (current_->size() > 0) out_.families.push_back(std::move(current_));
+  if (current_->size() > 0) {
+    family_names_.insert(current_->name());
+    out_.families.push_back(std::move(current_));
+  }
   current_.reset();
 }
 

@@ -1,7 +1,9 @@
 // family_assembler.hpp — turns the families of one push, whatever format they
 // came in, into StoredFamily objects, enforcing the rules every body shares:
 // reserved metric and label names, no timestamps unless allowed, valid
-// UTF-8, no series twice, the series-per-push limit; and the grouping labels
+// UTF-8, no series twice, no family or label twice (checked in O(n log n)),
+// the limits on series and families per push, labels per series and label
+// name and value length (413, counted by the limit's name); and the grouping labels
 // win over labels of the same name in the body (pushgateway's rule), so they
 // are dropped from the stored series and added back at scrape time. Labels
 // with an empty value are dropped (an empty label is no label in Prometheus).
@@ -11,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "grouping_key.hpp"
@@ -18,9 +21,15 @@
 
 namespace pe::push {
 
+// Limits: 0 = unlimited. The defaults are those of plugins/push/README.md
+// (max_series_per_push's default is applied by the configuration).
 struct AssemblyRules {
   bool allow_timestamps = false;
-  std::size_t max_series_per_push = 0;  // 0 = unlimited
+  std::size_t max_series_per_push = 0;
+  std::size_t max_families_per_push = 10000;
+  std::size_t max_labels_per_series = 64;
+  std::size_t max_label_name_bytes = 1024;
+  std::size_t max_label_value_bytes = 16384;
 };
 
 struct PushedFamilies {
@@ -31,7 +40,9 @@ struct PushedFamilies {
 class FamilyAssembler {
  public:
   FamilyAssembler(const GroupingKey& key, const AssemblyRules& rules, PushedFamilies& out)
-      : key_(key), rules_(rules), out_(out) {}
+      : key_(key), rules_(rules), out_(out) {
+    for (const auto& f : out_.families) family_names_.insert(f->name());
+  }
 
   // Starts a family (throws PushError 400 on a reserved or invalid name, or
   // a family already seen in this push). `where` prefixes messages.
@@ -55,6 +66,9 @@ class FamilyAssembler {
   std::shared_ptr<StoredFamily> current_;
   std::string current_where_;
   std::vector<LabelPairView> scratch_;
+  std::unordered_set<std::string_view> family_names_;  // of out_.families (they own the text)
+  std::size_t families_ = 0;                           // families started in this push
+  std::vector<std::string_view> name_scratch_;         // duplicate-label check
 };
 
 // "name{a=\"1\",b=\"2\"}" for messages.

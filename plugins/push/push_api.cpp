@@ -169,6 +169,10 @@ void PushApi::push(const HttpRequest& req, std::string_view rest, HttpResponse& 
   BodyLimits limits;
   limits.rules.allow_timestamps = config_.allow_timestamps;
   limits.rules.max_series_per_push = config_.max_series_per_push;
+  limits.rules.max_families_per_push = config_.max_families_per_push;
+  limits.rules.max_labels_per_series = config_.max_labels_per_series;
+  limits.rules.max_label_name_bytes = config_.max_label_name_bytes;
+  limits.rules.max_label_value_bytes = config_.max_label_value_bytes;
   limits.max_decompressed_bytes = config_.max_decompressed_bytes;
   decode_push_body(req.body, header(req, "content-type").value_or(""),
                    header(req, "content-encoding").value_or(""), cmd.key, limits, cmd.body);
@@ -214,6 +218,9 @@ void PushApi::patch(const HttpRequest& req, std::string_view rest, HttpResponse&
     if (rule->ttl_ms && !ttl_given) cmd.ttl_ms = *rule->ttl_ms;
   }
   AssemblyRules rules;
+  rules.max_labels_per_series = config_.max_labels_per_series;
+  rules.max_label_name_bytes = config_.max_label_name_bytes;
+  rules.max_label_value_bytes = config_.max_label_value_bytes;
   FamilyAssembler assembler(cmd.key, rules, cmd.body);
   std::vector<LabelPairView> views;
   for (const auto& [k, v] : labels) {
@@ -273,12 +280,15 @@ void PushApi::wipe(HttpResponse& resp) {
 
 void PushApi::status(HttpResponse& resp) {
   auto t = store_.totals();
+  const std::string wal_failure = wal_ ? wal_->failure() : std::string();
   std::string durability = config_.durability == Durability::fsync ? "fsync"
                            : config_.durability == Durability::write ? "write" : "none";
   std::string out = "{\"status\":\"success\",\"data\":{\"groups\":" + std::to_string(t.groups) +
                     ",\"series\":" + std::to_string(t.series) +
                     ",\"families\":" + std::to_string(t.families) +
                     ",\"durability\":" + json_string(durability) +
+                    ",\"durable\":" + (wal_ && !wal_failure.empty() ? "false" : "true") +
+                    ",\"last_error\":" + json_string(wal_failure) +
                     ",\"state_dir\":" + json_string(config_.state_dir) +
                     ",\"path_prefix\":" + json_string(config_.path_prefix) +
                     ",\"limits\":{\"max_body_bytes\":" + std::to_string(config_.max_body_bytes) +
@@ -286,7 +296,12 @@ void PushApi::status(HttpResponse& resp) {
                     ",\"max_series_per_push\":" + std::to_string(config_.max_series_per_push) +
                     ",\"max_series_per_group\":" + std::to_string(config_.store.max_series_per_group) +
                     ",\"max_series_total\":" + std::to_string(config_.store.max_series_total) +
-                    ",\"max_groups\":" + std::to_string(config_.store.max_groups) + "}}}";
+                    ",\"max_groups\":" + std::to_string(config_.store.max_groups) +
+                    ",\"max_families_per_push\":" + std::to_string(config_.max_families_per_push) +
+                    ",\"max_labels_per_series\":" + std::to_string(config_.max_labels_per_series) +
+                    ",\"max_label_name_bytes\":" + std::to_string(config_.max_label_name_bytes) +
+                    ",\"max_label_value_bytes\":" + std::to_string(config_.max_label_value_bytes) +
+                    "}}}";
   resp.status(200);
   resp.header("Content-Type", "application/json");
   resp.write(out);

@@ -89,6 +89,10 @@ PushConfig read_push_config(const ConfigView& c, const std::string& host_state_d
   cfg.max_body_bytes = non_negative(c, "max_body_bytes", cfg.max_body_bytes);
   cfg.max_decompressed_bytes = non_negative(c, "max_decompressed_bytes", cfg.max_decompressed_bytes);
   cfg.max_series_per_push = non_negative(c, "max_series_per_push", cfg.max_series_per_push);
+  cfg.max_families_per_push = non_negative(c, "max_families_per_push", cfg.max_families_per_push);
+  cfg.max_labels_per_series = non_negative(c, "max_labels_per_series", cfg.max_labels_per_series);
+  cfg.max_label_name_bytes = non_negative(c, "max_label_name_bytes", cfg.max_label_name_bytes);
+  cfg.max_label_value_bytes = non_negative(c, "max_label_value_bytes", cfg.max_label_value_bytes);
   cfg.store.max_series_per_group = non_negative(c, "max_series_per_group", 100000);
   cfg.store.max_series_total = non_negative(c, "max_series_total", 2000000);
   cfg.store.max_groups = non_negative(c, "max_groups", 100000);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "aggregation.hpp"
+#include "family_assembler.hpp"
 #include "metric_store.hpp"
 #include "plugin_exporter/config_view.hpp"
 #include "write_ahead_log.hpp"
@@ -42,6 +43,11 @@ struct PushConfig {
   uint64_t max_body_bytes = 16ull << 20;
   uint64_t max_decompressed_bytes = 64ull << 20;
   uint64_t max_series_per_push = 100000;
+  // Shape of one push (defaults in AssemblyRules).
+  uint64_t max_families_per_push = AssemblyRules{}.max_families_per_push;
+  uint64_t max_labels_per_series = AssemblyRules{}.max_labels_per_series;
+  uint64_t max_label_name_bytes = AssemblyRules{}.max_label_name_bytes;
+  uint64_t max_label_value_bytes = AssemblyRules{}.max_label_value_bytes;
   StoreLimits store;
 
   // The rule for `job` (first match), or nullptr.

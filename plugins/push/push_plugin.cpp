@@ -18,6 +18,7 @@
 #include "push_stats.hpp"
 #include "scrape_emitter.hpp"
 #include "state_directory.hpp"
+#include "store_handover.hpp"
 
 namespace pe::push {
 namespace {
@@ -26,10 +27,17 @@ class PushPlugin : public pe::Plugin {
  public:
   explicit PushPlugin(pe::CreateContext& ctx)
       : api_(ctx.api), log_(ctx.log), config_(read_push_config(ctx.config, ctx.state_dir)),
-        store_(config_.store, config_.help_mismatch, config_.aggregation) {
+        shared_(take_over_or_new(ctx)), store_(shared_->store), recovery_(shared_->recovery) {
     if (ctx.config.has_errors() || ctx.check_only) return;
-    if (config_.durability != Durability::none) {
-      state_ = std::make_unique<StateDirectory>(config_.state_dir, config_.durability, log_);
+    if (taken_over_) {
+      // A reload recreated this collector: the predecessor's live store is
+      // served on without a gap (store_handover.hpp).
+      state_ = shared_->state.get();
+      log_.info("push store taken over from the previous instance of this collector (" +
+                config_.state_dir + ")");
+    } else if (config_.durability != Durability::none) {
+      shared_->state = std::make_unique<StateDirectory>(config_.state_dir, config_.durability, log_);
+      state_ = shared_->state.get();
       recovery_ = state_->recover(store_);
       for (const std::string& p : recovery_.problems) log_.warn("state recovery: " + p);
       auto t = store_.totals();
@@ -40,6 +48,7 @@ class PushPlugin : public pe::Plugin {
                                                  " bytes of torn/corrupt tail discarded"
                                            : std::string()));
       state_->start(store_);
+      register_live_store(config_.state_dir, store_settings(config_), shared_);
     } else {
       log_.info("push store is in memory only (no state directory): pushes do not survive a restart");
     }
@@ -65,7 +74,9 @@ class PushPlugin : public pe::Plugin {
     }
     cv_.notify_all();
     if (maintenance_.joinable()) maintenance_.join();
-    if (state_) {
+    http_.reset();
+    // A successor that took the store over compacts it from now on.
+    if (state_ && shared_.use_count() == 1) {
       std::string error;
       if (!state_->compact(store_, error)) log_.warn("final compaction failed: " + error);
     }
@@ -89,6 +100,16 @@ class PushPlugin : public pe::Plugin {
   }
 
  private:
+  std::shared_ptr<DurableStore> take_over_or_new(const pe::CreateContext& ctx) {
+    if (!ctx.check_only && !ctx.config.has_errors() && config_.durability != Durability::none) {
+      if (auto live = find_live_store(config_.state_dir, store_settings(config_))) {
+        taken_over_ = true;
+        return live;
+      }
+    }
+    return std::make_shared<DurableStore>(config_);
+  }
+
   void maintain() {
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; })) {
@@ -110,10 +131,17 @@ class PushPlugin : public pe::Plugin {
     const bool big = config_.compact_wal_bytes && wal.bytes_since_rotate >= config_.compact_wal_bytes;
     const bool due = wal.bytes_since_rotate > 0 &&
                      now - state_->last_compaction_ms() >= config_.compact_interval.count();
-    if (!big && !due && wal.failures == failures_seen_) return;
-    failures_seen_ = wal.failures;
+    // After a failure, retried with backoff until it succeeds (disk full:
+    // pushes come back by themselves once space is freed).
+    if (!big && !due && !state_->retry_due(now)) return;
     std::string error;
-    if (!state_->compact(store_, error)) log_.error("compaction failed: " + error);
+    if (state_->compact(store_, error)) {
+      if (!durable_logged_) log_.info("push store is durable again");
+      durable_logged_ = true;
+    } else {
+      log_.error("compaction failed (retried with backoff): " + error);
+      durable_logged_ = false;
+    }
   }
 
   void counter(pe::MetricSink& sink, const std::string& name, const std::string& help, double v) {
@@ -146,7 +174,10 @@ class PushPlugin : public pe::Plugin {
 
     const uint64_t limit_values[] = {config_.max_body_bytes, config_.max_decompressed_bytes,
                                      config_.max_series_per_push, config_.store.max_series_per_group,
-                                     config_.store.max_series_total, config_.store.max_groups};
+                                     config_.store.max_series_total, config_.store.max_groups,
+                                     config_.max_families_per_push, config_.max_labels_per_series,
+                                     config_.max_label_name_bytes, config_.max_label_value_bytes};
+    static_assert(std::size(limit_values) == kLimitNames.size());
     sink.family("plugin_exporter_push_limit", MetricType::gauge, "Configured limits (0 = unlimited).");
     for (std::size_t i = 0; i < kLimitNames.size(); ++i)
       sink.sample("plugin_exporter_push_limit", {{"limit", std::string(kLimitNames[i])}},
@@ -157,8 +188,10 @@ class PushPlugin : public pe::Plugin {
       sink.sample("plugin_exporter_push_limit_hits_total", {{"limit", std::string(kLimitNames[i])}},
                   static_cast<double>(stats_.limit_hits[i].load(std::memory_order_relaxed)));
 
-    gauge(sink, "plugin_exporter_push_durable", "1 if acknowledged pushes are persisted (state directory in use).",
-          state_ ? 1 : 0);
+    gauge(sink, "plugin_exporter_push_durable",
+          "1 if acknowledged pushes are persisted (state directory in use and its log writable); "
+          "0 while pushes are refused with 503 (see /api/v1/status for the last error).",
+          state_ && state_->durable() ? 1 : 0);
     if (state_) {
       auto w = state_->wal()->stats();
       counter(sink, "plugin_exporter_push_wal_written_bytes_total", "Bytes appended to the write-ahead log.", static_cast<double>(w.bytes));
@@ -176,12 +209,14 @@ class PushPlugin : public pe::Plugin {
   const pe_host_api* api_;
   HostLog log_;
   PushConfig config_;
-  MetricStore store_;
+  bool taken_over_ = false;
+  std::shared_ptr<DurableStore> shared_;  // shared with a predecessor/successor on reload
+  MetricStore& store_;
+  RecoveryReport& recovery_;
   PushStats stats_;
-  std::unique_ptr<StateDirectory> state_;
-  RecoveryReport recovery_;
+  StateDirectory* state_ = nullptr;  // shared_->state
   std::unique_ptr<PushApi> http_;
-  uint64_t failures_seen_ = 0;
+  bool durable_logged_ = true;  // maintenance thread only
 
   std::mutex mu_;
   std::condition_variable cv_;

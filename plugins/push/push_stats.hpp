@@ -13,13 +13,15 @@ namespace pe::push {
 enum class Operation { put, post, delete_group, patch, delete_groups, delete_metric, wipe, count };
 enum class Result { ok, invalid, limited, unavailable, error, count };
 
-inline constexpr std::array<std::string_view, static_cast<int>(Operation::count)> kOperationNames = {
-    "put", "post", "delete", "patch", "delete_groups", "delete_metric", "wipe"};
+inline constexpr std::array<std::string_view, static_cast<int>(Operation::count)> kOperationNames =
+    {"put", "post", "delete", "patch", "delete_groups", "delete_metric", "wipe"};
 inline constexpr std::array<std::string_view, static_cast<int>(Result::count)> kResultNames = {
     "ok", "invalid", "limited", "unavailable", "error"};
-inline constexpr std::array<std::string_view, 6> kLimitNames = {
-    "max_body_bytes",       "max_decompressed_bytes", "max_series_per_push",
-    "max_series_per_group", "max_series_total",       "max_groups"};
+inline constexpr std::array<std::string_view, 10> kLimitNames = {
+    "max_body_bytes",        "max_decompressed_bytes", "max_series_per_push",
+    "max_series_per_group",  "max_series_total",       "max_groups",
+    "max_families_per_push", "max_labels_per_series",  "max_label_name_bytes",
+    "max_label_value_bytes"};
 
 inline Result result_of(int http_status) {
   if (http_status < 300) return Result::ok;

@@ -81,6 +81,10 @@ RecoveryReport StateDirectory::recover(MetricStore& store) {
       report.problems.push_back(path + ": cannot be read");
       return std::nullopt;
     }
+    if (data.empty() && magic == kWalMagic) {
+      fs::remove(path, ec);  // created but never started (disk full, crash): holds nothing
+      return std::nullopt;
+    }
     auto seq = decode_file_header(data, magic);
     if (!seq) {
       report.problems.push_back(path + ": not a state file (bad header); ignored");
@@ -133,6 +137,36 @@ void StateDirectory::start(MetricStore& store) {
 
 bool StateDirectory::compact(MetricStore& store, std::string& error) {
   std::lock_guard guard(compaction_mu_);
+  const bool ok = compact_locked(store, error);
+  std::lock_guard lock(failure_mu_);
+  if (ok) {
+    compaction_error_.clear();
+    failed_attempts_ = 0;
+    next_retry_ms_ = 0;
+  } else {
+    compaction_error_ = error;
+    const int64_t backoff = std::min<int64_t>(int64_t{1000} << std::min<uint32_t>(failed_attempts_, 6), 60000);
+    ++failed_attempts_;
+    next_retry_ms_ = now_ms() + backoff;
+  }
+  return ok;
+}
+
+bool StateDirectory::durable() const { return wal_ && wal_->failure().empty(); }
+
+std::string StateDirectory::last_error() const {
+  std::lock_guard lock(failure_mu_);
+  if (!compaction_error_.empty()) return compaction_error_;
+  return wal_ ? wal_->failure() : std::string();
+}
+
+bool StateDirectory::retry_due(int64_t now) const {
+  const bool wal_failed = !durable();
+  std::lock_guard lock(failure_mu_);
+  return (wal_failed || !compaction_error_.empty()) && now >= next_retry_ms_;
+}
+
+bool StateDirectory::compact_locked(MetricStore& store, std::string& error) {
   uint64_t covers = 0;
   std::vector<GroupPtr> groups = store.snapshot_with([&] { covers = wal_->rotate(); });
   wal_->wait_segment_started(covers);
@@ -163,13 +197,15 @@ bool StateDirectory::compact(MetricStore& store, std::string& error) {
   ::close(fd);
   if (!ok) {
     error = "cannot write " + tmp + ": " + error;
-    fs::remove(tmp);
+    std::error_code rm;
+    fs::remove(tmp, rm);
     return false;
   }
   std::error_code ec;
   fs::rename(tmp, dir_ + "/" + kSnapshot, ec);
   if (ec) {
     error = "cannot rename " + tmp + ": " + ec.message();
+    fs::remove(tmp, ec);
     return false;
   }
   if (durability_ == Durability::fsync && !sync_directory(dir_, error)) return false;

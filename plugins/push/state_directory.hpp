@@ -43,8 +43,21 @@ class StateDirectory {
   // Starts the write-ahead log after what recover() found, attaches it to
   // the store, and compacts once (so the directory starts clean).
   void start(MetricStore& store);
-  // Writes a snapshot of `store` and removes the segments it covers.
+  // Writes a snapshot of `store` and removes the segments it covers. On
+  // failure nothing is left behind (no temporary snapshot, no empty
+  // segment) and a retry is scheduled with backoff (see retry_due).
   bool compact(MetricStore& store, std::string& error);
+
+  // Durability state (issue 16/4): false while the log cannot be written
+  // (pushes are refused with 503) until a compaction succeeds again, which
+  // starts a fresh segment and clears it.
+  bool durable() const;
+  // The last write or compaction error ("" if none since the last success).
+  std::string last_error() const;
+  // True when a failure (of the log or of the last compaction) is pending and its backoff (1 s, doubling up to
+  // 60 s after each failed attempt) has passed at `now_ms` (realtime): the
+  // caller compacts then, so the store recovers by itself once space returns.
+  bool retry_due(int64_t now_ms) const;
 
   WriteAheadLog* wal() noexcept { return wal_.get(); }
   const std::string& path() const noexcept { return dir_; }
@@ -54,6 +67,7 @@ class StateDirectory {
 
  private:
   std::vector<std::pair<uint64_t, std::string>> segments() const;  // (seq, path) sorted
+  bool compact_locked(MetricStore& store, std::string& error);
 
   const std::string dir_;
   const Durability durability_;
@@ -66,6 +80,11 @@ class StateDirectory {
   std::atomic<uint64_t> compactions_{0};
   std::atomic<int64_t> last_compaction_ms_{0};
   std::atomic<uint64_t> snapshot_bytes_{0};
+  // Failure and backoff, guarded by failure_mu_ (compaction writes, scrapes read).
+  mutable std::mutex failure_mu_;
+  std::string compaction_error_;  // "" after a successful compaction
+  uint32_t failed_attempts_ = 0;
+  int64_t next_retry_ms_ = 0;
 };
 
 }  // namespace pe::push

@@ -57,6 +57,7 @@ bool WriteAheadLog::open_segment(uint64_t seq, std::string& error) {
       (durability_ == Durability::fsync && ::fdatasync(fd) != 0 && (error = "fdatasync: " + errno_text(errno), true)) ||
       (durability_ == Durability::fsync && !sync_directory(dir_, error))) {
     ::close(fd);
+    ::unlink(path.c_str());  // no empty or headerless segment left behind (disk full)
     error = path + ": " + error;
     return false;
   }
@@ -97,6 +98,11 @@ uint64_t WriteAheadLog::rotate() {
 void WriteAheadLog::wait_segment_started(uint64_t segment) {
   std::unique_lock lock(mu_);
   durable_cv_.wait(lock, [&] { return current_segment_ >= segment || stop_; });
+}
+
+std::string WriteAheadLog::failure() const {
+  std::lock_guard lock(mu_);
+  return failure_;
 }
 
 void WriteAheadLog::clear_failure() {

@@ -46,6 +46,9 @@ class WriteAheadLog final : public RecordLog {
   // Waits until the record with `ticket` is durable (per the mode). False
   // with `error` if writing failed or the wait timed out.
   bool wait_durable(uint64_t ticket, std::chrono::milliseconds timeout, std::string& error);
+  // Why writing failed ("" while the log is healthy); cleared by the next
+  // successful compaction.
+  std::string failure() const;
 
   // Under the store lock: records appended from now on go to a new segment.
   // Returns its sequence number.

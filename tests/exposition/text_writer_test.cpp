@@ -179,6 +179,42 @@ TEST(TextWriter, BareUnknownFamilyIsDeclaredSoItSurvives) {
             "# TYPE bare unknown\nx 1\n# EOF\n");
 }
 
+// Issue 16/1: a Go exporter's gauge go_memstats_alloc_bytes and counter
+// go_memstats_alloc_bytes_total. OpenMetrics would declare both as
+// "go_memstats_alloc_bytes"; the counter is written as unknown "..._total"
+// instead, and the output parses back as strict OpenMetrics with both series.
+TEST(TextWriter, CounterWhoseStemIsTakenIsUnknownInOpenMetrics) {
+  const char* text =
+      "# HELP m_bytes In use.\n# TYPE m_bytes gauge\nm_bytes 1\n"
+      "# HELP m_bytes_total Allocated.\n# TYPE m_bytes_total counter\nm_bytes_total 2\n";
+  const std::string om = write_text_input(text, ExpositionFormat::openmetrics);
+  EXPECT_EQ(om,
+            "# HELP m_bytes In use.\n# TYPE m_bytes gauge\nm_bytes 1\n"
+            "# HELP m_bytes_total Allocated.\nm_bytes_total 2\n# EOF\n");
+  MetricSet back;
+  const ParseResult r = test::parse(om, back, ExpositionFormat::openmetrics);
+  EXPECT_TRUE(r.ok) << r.error.to_string();
+  EXPECT_EQ(back.samples.size(), 2u);
+  // Text 0.0.4 keeps the counter's type.
+  EXPECT_EQ(write_text_input(text, ExpositionFormat::text), text);
+
+  // An OpenMetrics-style counter "c" (samples c_total, c_created) beside a
+  // gauge "c": unknown "c_total", and c_created as a gauge family after it.
+  MetricSet set;
+  set.add_family("c", MetricType::gauge);
+  set.add_sample("c", {}, 1);
+  set.add_family("c", MetricType::counter, "Calls.", true);
+  set.add_sample("c_total", {}, 3);
+  set.add_sample("c_created", {}, 1700000000);
+  const std::string om2 = write_exposition(set, ExpositionFormat::openmetrics);
+  EXPECT_EQ(om2,
+            "# TYPE c gauge\nc 1\n# HELP c_total Calls.\nc_total 3\n"
+            "# HELP c_created Calls.\n# TYPE c_created gauge\nc_created 1.7e+09\n# EOF\n");
+  MetricSet back2;
+  const ParseResult r2 = test::parse(om2, back2, ExpositionFormat::openmetrics);
+  EXPECT_TRUE(r2.ok) << r2.error.to_string();
+}
+
 TEST(TextWriter, StreamingWithExtraLabelsAndEmptyFamilies) {
   MetricSet set;
   set.add_family("meta_only", MetricType::gauge, "Nothing yet.", true);

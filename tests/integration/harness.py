@@ -450,11 +450,12 @@ class Pushgateway:
         return self.process.stop()
 
 
-def run_debian_python(code, timeout=60, env=None):
-    """Runs Python code with Debian's interpreter (which has prometheus_client);
-    returns (exit code, combined output)."""
+def run_debian_python(code, timeout=60, env=None, stdin=None):
+    """Runs Python code with Debian's interpreter (which has prometheus_client),
+    `stdin` (a str) as its input; returns (exit code, combined output)."""
     p = subprocess.run([DEBIAN_PYTHON, "-c", code], capture_output=True, timeout=timeout,
-                       env={**os.environ, **(env or {})})
+                       env={**os.environ, **(env or {})},
+                       input=stdin.encode() if stdin is not None else None)
     return p.returncode, (p.stdout + p.stderr).decode()
 
 

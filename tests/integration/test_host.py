@@ -216,6 +216,12 @@ class HostTest(unittest.TestCase):
         text = e.metrics()
         self.assertEqual(h.find(text, "hello_value"), [7.0])
         self.assertEqual(sorted(h.find(text, "test_collect_calls_total")), [1.0, 2.0])
+        # Issue 16/3: the host's per-collector counters of the recreated
+        # "hello" go on counting (2 calls, 2 scrapes), they do not restart.
+        self.assertEqual(h.find(text, "plugin_exporter_collector_calls_total", collector="hello"),
+                         [2.0])
+        self.assertEqual(sum(h.find(text, "plugin_exporter_collector_scrapes_total",
+                                    collector="hello")), 2.0)
         self.assertEqual(h.find(text, "plugin_exporter_config_last_reload_successful"), [1.0])
         self.assertIn('kept=1', e.process.log())
 

@@ -1,13 +1,14 @@
 // push_body_test.cpp — decoding push bodies: text 0.0.4, OpenMetrics, the
 // delimited protobuf stream (built with the generated classes from our
 // schema), gzip, and every refusal with its message.
+#include "push_body.hpp"
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <gtest/gtest.h>
 
 #include "metric_family.pb.h"
 #include "plugin_exporter/exposition/gzip_decoder.hpp"
-#include "push_body.hpp"
 #include "push_error.hpp"
 #include "push_test_support.hpp"
 
@@ -106,11 +107,15 @@ TEST(PushBody, Gzip) {
 }
 
 TEST(PushBody, Refusals) {
-  EXPECT_EQ(refusal("a 1 1700000000000\n").second.find("must not have timestamps") != std::string::npos, true);
+  EXPECT_EQ(
+      refusal("a 1 1700000000000\n").second.find("must not have timestamps") != std::string::npos,
+      true);
   EXPECT_EQ(refusal("a{x=\"1\"} 1\na{x=\"1\"} 2\n").first, 400);
-  EXPECT_NE(refusal("a{x=\"1\"} 1\na{x=\"1\"} 2\n").second.find("appears twice"), std::string::npos);
+  EXPECT_NE(refusal("a{x=\"1\"} 1\na{x=\"1\"} 2\n").second.find("appears twice"),
+            std::string::npos);
   // Only the grouping label distinguished them: the same series once it is replaced.
-  EXPECT_NE(refusal("a{instance=\"x\"} 1\na{instance=\"y\"} 2\n").second.find("appears twice"), std::string::npos);
+  EXPECT_NE(refusal("a{instance=\"x\"} 1\na{instance=\"y\"} 2\n").second.find("appears twice"),
+            std::string::npos);
   EXPECT_NE(refusal("push_time_seconds 1\n").second.find("reserved"), std::string::npos);
   EXPECT_NE(refusal("plugin_exporter_push_groups 1\n").second.find("reserved"), std::string::npos);
   EXPECT_NE(refusal("a{__x=\"1\"} 1\n").second.find("improper label name"), std::string::npos);
@@ -128,7 +133,95 @@ TEST(PushBody, Refusals) {
   EXPECT_NE(many.second.find("max_series_per_push"), std::string::npos);
   BodyLimits ts;
   ts.rules.allow_timestamps = true;
-  EXPECT_EQ(decode("a 1 1700000000000\n", "", "", ts).families[0]->series()[0].timestamp_ms, 1700000000000);
+  EXPECT_EQ(decode("a 1 1700000000000\n", "", "", ts).families[0]->series()[0].timestamp_ms,
+            1700000000000);
+}
+
+// Issue 16/2: one push must not stall the gateway. The shape limits refuse
+// with 413 (documented defaults: 10000 families, 64 labels per series,
+// 1024-byte label names, 16384-byte label values), and the duplicate checks
+// still work on long inputs with the limits off (sorted, not quadratic:
+// the speed is in bench/push/push_bench.cpp).
+std::string families_body(std::size_t n, bool duplicate_last) {
+  std::string body;
+  for (std::size_t i = 0; i < n; ++i) body += "f" + std::to_string(i) + " 1\n";
+  if (duplicate_last) body += "# TYPE f0 gauge\nf0 2\n";
+  return body;
+}
+
+std::string labels_body(std::size_t n, bool duplicate_last) {
+  std::string body = "m{";
+  for (std::size_t i = 0; i < n; ++i) body += "l" + std::to_string(i) + "=\"v\",";
+  body += duplicate_last ? "l0=\"w\"" : "last=\"v\"";
+  return body + "} 1\n";
+}
+
+TEST(PushBody, ShapeLimitsRefuseWith413) {
+  auto families = refusal(families_body(100000, false));
+  EXPECT_EQ(families.first, 413) << families.second;
+  EXPECT_NE(families.second.find("max_families_per_push"), std::string::npos);
+  auto labels = refusal(labels_body(80000, false));
+  EXPECT_EQ(labels.first, 413) << labels.second;
+  EXPECT_NE(labels.second.find("max_labels_per_series"), std::string::npos);
+  EXPECT_EQ(decode(labels_body(63, false)).families[0]->series()[0].label_count, 64u);
+  EXPECT_EQ(refusal(labels_body(64, false)).first, 413);
+  auto name = refusal("m{" + std::string(1025, 'n') + "=\"v\"} 1\n");
+  EXPECT_EQ(name.first, 413);
+  EXPECT_NE(name.second.find("max_label_name_bytes"), std::string::npos);
+  auto value = refusal("m{n=\"" + std::string(16385, 'v') + "\"} 1\n");
+  EXPECT_EQ(value.first, 413);
+  EXPECT_NE(value.second.find("max_label_value_bytes"), std::string::npos);
+  EXPECT_EQ(decode("m{n=\"" + std::string(16384, 'v') + "\"} 1\n").series, 1u);
+  // Protobuf bodies go through the same rules.
+  wire::MetricFamily mf;
+  mf.set_name("p");
+  mf.set_type(wire::GAUGE);
+  auto* metric = mf.add_metric();
+  metric->mutable_gauge()->set_value(1);
+  for (int i = 0; i < 65; ++i) {
+    auto* l = metric->add_label();
+    l->set_name("l" + std::to_string(i));
+    l->set_value("v");
+  }
+  EXPECT_EQ(refusal(delimited({mf}), kProtobufType).first, 413);
+}
+
+TEST(PushBody, DuplicatesInLongPushesAreFoundWithLimitsOff) {
+  BodyLimits off;
+  off.rules.max_families_per_push = 0;
+  off.rules.max_labels_per_series = 0;
+  EXPECT_EQ(decode(families_body(20000, false), "", "", off).families.size(), 20000u);
+  // The text parser refuses a family twice itself; the assembler's own check
+  // is what protobuf bodies rely on.
+  std::vector<wire::MetricFamily> fams;
+  for (int i = 0; i < 20000; ++i) {
+    wire::MetricFamily mf;
+    mf.set_name("f" + std::to_string(i));
+    mf.set_type(wire::GAUGE);
+    mf.add_metric()->mutable_gauge()->set_value(1);
+    fams.push_back(mf);
+  }
+  fams.push_back(fams[0]);
+  auto twice = refusal(delimited(fams), kProtobufType, off);
+  EXPECT_EQ(twice.first, 400) << twice.second;
+  EXPECT_NE(twice.second.find("appears twice"), std::string::npos);
+  EXPECT_EQ(decode(labels_body(5000, false), "", "", off).families[0]->series()[0].label_count,
+            5001u);
+  wire::MetricFamily mf;
+  mf.set_name("p");
+  mf.set_type(wire::GAUGE);
+  auto* metric = mf.add_metric();
+  metric->mutable_gauge()->set_value(1);
+  for (int i = 0; i < 5000; ++i) {
+    auto* l = metric->add_label();
+    l->set_name("l" + std::to_string(i));
+    l->set_value("v");
+  }
+  metric->add_label()->set_name("l4999");
+  metric->mutable_label(5000)->set_value("w");
+  auto label_twice = refusal(delimited({mf}), kProtobufType, off);
+  EXPECT_EQ(label_twice.first, 400) << label_twice.second;
+  EXPECT_NE(label_twice.second.find("appears twice"), std::string::npos);
 }
 
 TEST(PushBody, EmptyFamiliesAreDropped) {
@@ -201,7 +294,8 @@ TEST(PushBody, ProtobufRefusals) {
   auto* nh = n.add_metric()->mutable_histogram();
   nh->set_schema(3);
   nh->add_positive_span()->set_length(1);
-  EXPECT_NE(refusal(delimited({n}), kProtobufType).second.find("native histograms"), std::string::npos);
+  EXPECT_NE(refusal(delimited({n}), kProtobufType).second.find("native histograms"),
+            std::string::npos);
 
   wire::MetricFamily ok;
   ok.set_name("ok");
@@ -216,7 +310,8 @@ TEST(PushBody, ProtobufRefusals) {
 
   wire::MetricFamily stamped = ok;
   stamped.mutable_metric(0)->set_timestamp_ms(5);
-  EXPECT_NE(refusal(delimited({stamped}), kProtobufType).second.find("timestamps"), std::string::npos);
+  EXPECT_NE(refusal(delimited({stamped}), kProtobufType).second.find("timestamps"),
+            std::string::npos);
 }
 
 }  // namespace

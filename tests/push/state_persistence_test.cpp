@@ -2,7 +2,10 @@
 // bring a store back exactly after a restart; a torn or corrupt tail at any
 // byte is cut off and reported, never fatal; compaction drops covered
 // segments; many concurrent committers share fsyncs (group commit).
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -36,21 +39,24 @@ class TempDir {
   std::string path_;
 };
 
-MetricStore make_store() { return MetricStore({}, HelpPolicy::last, {}); }
+MetricStore make_store() {
+  return MetricStore({}, HelpPolicy::last, {});
+}
 
 // Canonical text of a store's content, to compare two stores.
 std::string dump(const MetricStore& s) {
   std::vector<std::string> lines;
   for (const GroupPtr& g : s.snapshot(0)) {
     std::string head = g->key->describe() + " push=" + std::to_string(g->push_time_ms) +
-                       " fail=" + std::to_string(g->failure_time_ms) + " ttl=" + std::to_string(g->ttl_ms) +
-                       " agg=" + std::to_string(g->aggregate);
+                       " fail=" + std::to_string(g->failure_time_ms) +
+                       " ttl=" + std::to_string(g->ttl_ms) + " agg=" + std::to_string(g->aggregate);
     lines.push_back(head);
     for (const FamilyPtr& f : g->families)
       for (const auto& se : f->series())
         lines.push_back(head + " " + f->name() + "/" + std::string(to_string(f->type())) + " " +
                         describe_series(*f, se) + " " + std::to_string(se.value));
-    for (const PusherPtr& p : g->pushers) lines.push_back(head + " pusher " + p->id + " " + std::to_string(p->last.size()));
+    for (const PusherPtr& p : g->pushers)
+      lines.push_back(head + " pusher " + p->id + " " + std::to_string(p->last.size()));
   }
   std::sort(lines.begin(), lines.end());
   std::string out;
@@ -59,11 +65,16 @@ std::string dump(const MetricStore& s) {
 }
 
 void fill(MetricStore& s) {
-  s.push(text_push(key({{"job", "a"}, {"instance", "x"}}), "# HELP m help\n# TYPE m gauge\nm{k=\"v\"} 1.5\n", true, 1000));
-  PushCommand ttl = text_push(key({{"job", "b"}}), "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n", true, 2000);
+  s.push(text_push(key({{"job", "a"}, {"instance", "x"}}),
+                   "# HELP m help\n# TYPE m gauge\nm{k=\"v\"} 1.5\n", true, 1000));
+  PushCommand ttl = text_push(
+      key({{"job", "b"}}),
+      "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n",
+      true, 2000);
   ttl.ttl_ms = 3600000;
   s.push(ttl);
-  PushCommand agg = text_push(key({{"job", "c"}}), "# TYPE c_total counter\nc_total 4\n", false, 3000);
+  PushCommand agg =
+      text_push(key({{"job", "c"}}), "# TYPE c_total counter\nc_total 4\n", false, 3000);
   agg.add = true;
   agg.pusher = "w1";
   s.push(agg);
@@ -146,7 +157,8 @@ TEST(StateDirectory, TornTailIsCutOffAtEveryByte) {
     sd.start(s);
     prefixes.push_back(dump(s));
     for (int i = 0; i < 4; ++i) {
-      uint64_t t = s.push(text_push(key({{"job", "j" + std::to_string(i)}}), "m{i=\"" + std::to_string(i) + "\"} 1\n"));
+      uint64_t t = s.push(text_push(key({{"job", "j" + std::to_string(i)}}),
+                                    "m{i=\"" + std::to_string(i) + "\"} 1\n"));
       std::string err;
       ASSERT_TRUE(sd.wal()->wait_durable(t, std::chrono::seconds(5), err)) << err;
       prefixes.push_back(dump(s));
@@ -155,7 +167,8 @@ TEST(StateDirectory, TornTailIsCutOffAtEveryByte) {
   // The newest segment holds the four pushes.
   std::string newest;
   for (const auto& e : fs::directory_iterator(dir.path()))
-    if (e.path().filename().string().starts_with("wal-")) newest = std::max(newest, e.path().string());
+    if (e.path().filename().string().starts_with("wal-"))
+      newest = std::max(newest, e.path().string());
   ASSERT_FALSE(newest.empty());
   {
     std::ifstream in(newest, std::ios::binary);
@@ -166,7 +179,8 @@ TEST(StateDirectory, TornTailIsCutOffAtEveryByte) {
   for (std::size_t cut = kFileHeaderSize; cut <= segment.size(); ++cut) {
     for (const auto& e : fs::directory_iterator(dir.path()))
       if (e.path().filename().string().starts_with("wal-")) fs::remove(e.path());
-    fs::copy_file(snapshot_copy, dir.path() + "/snapshot.bin", fs::copy_options::overwrite_existing);
+    fs::copy_file(snapshot_copy, dir.path() + "/snapshot.bin",
+                  fs::copy_options::overwrite_existing);
     {
       std::ofstream out(newest, std::ios::binary);
       out.write(segment.data(), static_cast<std::streamsize>(cut));
@@ -183,6 +197,110 @@ TEST(StateDirectory, TornTailIsCutOffAtEveryByte) {
     }
     EXPECT_EQ(rep.problems.empty(), rep.discarded_bytes == 0);
   }
+}
+
+// A real full filesystem: a 2 MiB tmpfs mounted for the test (needs root;
+// skipped otherwise), filled with a file, then freed.
+class SmallFilesystem {
+ public:
+  SmallFilesystem() {
+    if (::geteuid() != 0) return;
+    mounted_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, "size=2m") == 0;
+  }
+  ~SmallFilesystem() {
+    if (mounted_) ::umount2(dir_.path().c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& path() const { return dir_.path(); }
+  // Writes a file until the filesystem is full.
+  void fill() {
+    const std::string filler = dir_.path() + "/filler";
+    int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0);
+    const std::string chunk(4096, 'x');
+    while (::write(fd, chunk.data(), chunk.size()) > 0) {
+    }
+    ::close(fd);
+  }
+  void free_space() { fs::remove(dir_.path() + "/filler"); }
+
+ private:
+  TempDir dir_;
+  bool mounted_ = false;
+};
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Issue 16/4: after the disk filled up, pushes were refused with 503 until a
+// restart (nothing retried compaction), and failed segment rotations left
+// empty wal-N.log files (renamed *.corrupt at the next start).
+TEST(StateDirectory, DiskFullRecoversByItselfWithoutLitter) {
+  SmallFilesystem small;
+  if (!small.mounted()) GTEST_SKIP() << "needs root to mount a tmpfs";
+  const std::string dir = small.path() + "/state";
+  std::string body;
+  for (int i = 0; i < 2000; ++i) body += "series{n=\"" + std::to_string(i) + "\"} 1\n";
+  {
+    MetricStore s = make_store();
+    StateDirectory sd(dir, Durability::fsync, test::test_log());
+    sd.recover(s);
+    sd.start(s);
+    s.push(text_push(key({{"job", "before"}}), "a 1\n"));
+    EXPECT_TRUE(sd.durable());
+    EXPECT_FALSE(sd.retry_due(wall_ms()));
+
+    small.fill();
+    std::string error;
+    const uint64_t ticket = s.push(text_push(key({{"job", "full"}}), body));
+    EXPECT_FALSE(sd.wal()->wait_durable(ticket, std::chrono::seconds(10), error));
+    EXPECT_FALSE(sd.durable());
+    EXPECT_NE(sd.last_error().find("No space left"), std::string::npos) << sd.last_error();
+    try {
+      s.push(text_push(key({{"job", "refused"}}), "r 1\n"));
+      ADD_FAILURE() << "a push was accepted while the log cannot be written";
+    } catch (const PushError& e) {
+      EXPECT_EQ(e.status(), 503);
+    }
+    // Compaction is due at once, fails, and is then retried with backoff.
+    EXPECT_TRUE(sd.retry_due(wall_ms()));
+    for (int attempt = 0; attempt < 5; ++attempt) EXPECT_FALSE(sd.compact(s, error));
+    EXPECT_FALSE(sd.retry_due(wall_ms()));
+    EXPECT_TRUE(sd.retry_due(wall_ms() + 61000));
+    // No litter: no empty segments, no temporary snapshot, nothing corrupt.
+    int segments = 0;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      const std::string name = e.path().filename().string();
+      if (name.starts_with("wal-")) {
+        ++segments;
+        EXPECT_GT(fs::file_size(e.path()), 0u) << name;
+      } else {
+        EXPECT_TRUE(name == "LOCK" || name == "snapshot.bin") << name;
+      }
+    }
+    EXPECT_LE(segments, 2);
+
+    // Space returns: the next (retried) compaction succeeds, pushes work again.
+    small.free_space();
+    ASSERT_TRUE(sd.compact(s, error)) << error;
+    EXPECT_TRUE(sd.durable());
+    EXPECT_EQ(sd.last_error(), "");
+    EXPECT_FALSE(sd.retry_due(wall_ms() + 61000));
+    const uint64_t after = s.push(text_push(key({{"job", "after"}}), "b 2\n"));
+    EXPECT_TRUE(sd.wal()->wait_durable(after, std::chrono::seconds(10), error)) << error;
+  }
+  // A restart finds everything that was acknowledged, and nothing to complain about.
+  MetricStore s2 = make_store();
+  StateDirectory sd2(dir, Durability::fsync, test::test_log());
+  RecoveryReport rep = sd2.recover(s2);
+  EXPECT_TRUE(rep.problems.empty()) << rep.problems.front();
+  EXPECT_EQ(stored_value(s2, key({{"job", "before"}}), "a", "a"), 1);
+  EXPECT_EQ(stored_value(s2, key({{"job", "after"}}), "b", "b"), 2);
+  for (const auto& e : fs::directory_iterator(dir))
+    EXPECT_FALSE(e.path().filename().string().ends_with(".corrupt")) << e.path();
 }
 
 TEST(StateDirectory, CompactionDropsCoveredSegmentsAndKeepsState) {
@@ -202,7 +320,8 @@ TEST(StateDirectory, CompactionDropsCoveredSegmentsAndKeepsState) {
   const std::string before = dump(s);
   sd.wal()->wait_segment_started(0);
   MetricStore copy = make_store();
-  // Read the directory as a restart would (the lock is per open file description: use a second process view).
+  // Read the directory as a restart would (the lock is per open file description: use a second
+  // process view).
   StateRecord r;
   (void)r;
   EXPECT_NE(before.find("after"), std::string::npos);
@@ -220,7 +339,8 @@ TEST(WriteAheadLog, GroupCommitUnderConcurrency) {
   for (int w = 0; w < 8; ++w)
     threads.emplace_back([&, w] {
       for (int i = 0; i < 50; ++i) {
-        uint64_t t = s.push(text_push(key({{"job", "w" + std::to_string(w)}}), "m " + std::to_string(i) + "\n"));
+        uint64_t t = s.push(
+            text_push(key({{"job", "w" + std::to_string(w)}}), "m " + std::to_string(i) + "\n"));
         std::string err;
         if (sd.wal()->wait_durable(t, std::chrono::seconds(10), err)) ++acknowledged;
       }

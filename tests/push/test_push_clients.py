@@ -246,7 +246,7 @@ main(process.argv[1]).catch(e => { console.error(e); process.exit(1); });
                 ex.stop()
 
     def test_limits_answer_413_429_and_are_counted(self):
-        cfg = "max_series_per_push = 3\nmax_series_per_group = 4\nmax_series_total = 6\nmax_groups = 2\nmax_body_bytes = 200\n"
+        cfg = "max_series_per_push = 3\nmax_series_per_group = 4\nmax_series_total = 6\nmax_groups = 2\nmax_body_bytes = 1000\n"
         with temp_dir() as d:
             ex = Exporter(d, push_config(cfg))
             try:
@@ -258,15 +258,83 @@ main(process.argv[1]).catch(e => { console.error(e); process.exit(1); });
                 self.assertEqual(r.status, 429)
                 self.assertIn("max_groups", r.text)
                 self.assertEqual(http("POST", ex.url("/metrics/job/b"), body=b"z 1\n").status, 429)  # 7 > 6 total
-                self.assertEqual(http("PUT", ex.url("/metrics/job/b"), body=b"x" * 300).status, 413)  # host: body
+                self.assertEqual(http("PUT", ex.url("/metrics/job/b"), body=b"x" * 1100).status, 413)  # host: body
+                wide = "w{" + ",".join(f'l{i}="v"' for i in range(65)) + "} 1\n"
+                r = http("PUT", ex.url("/metrics/job/b"), body=wide.encode())
+                self.assertEqual(r.status, 413)
+                self.assertIn("max_labels_per_series", r.text)
                 text = ex.metrics()
                 self.assertEqual(find(text, "plugin_exporter_push_limit_hits_total", limit="max_series_per_push"), [1.0])
                 self.assertEqual(find(text, "plugin_exporter_push_limit_hits_total", limit="max_series_per_group"), [1.0])
                 self.assertEqual(find(text, "plugin_exporter_push_limit_hits_total", limit="max_groups"), [1.0])
                 self.assertEqual(find(text, "plugin_exporter_push_limit_hits_total", limit="max_series_total"), [1.0])
+                self.assertEqual(find(text, "plugin_exporter_push_limit_hits_total", limit="max_labels_per_series"), [1.0])
                 self.assertEqual(find(text, "plugin_exporter_push_limit", limit="max_groups"), [2.0])
-                self.assertEqual(find(text, "plugin_exporter_push_requests_total", operation="put", result="limited"), [2.0])
+                self.assertEqual(find(text, "plugin_exporter_push_limit", limit="max_labels_per_series"), [64.0])
+                self.assertEqual(find(text, "plugin_exporter_push_limit", limit="max_families_per_push"), [10000.0])
+                self.assertEqual(find(text, "plugin_exporter_push_requests_total", operation="put", result="limited"), [3.0])
                 self.assertEqual(find(text, "plugin_exporter_push_series"), [6.0])
+            finally:
+                ex.stop()
+
+    def test_reload_of_changed_push_collector_has_no_gap(self):
+        # Issue 16/5: a reload that changes the push collector's section used
+        # to stop it (503 to pushes, scrapes without pushed series) until its
+        # successor had recovered the store from disk. The successor now
+        # takes the live store over before the old instance stops.
+        import threading
+        with temp_dir() as d:
+            state = os.path.join(d, "state")
+            ex = Exporter(d, push_config("", state_dir=state))
+            try:
+                big = "".join(f'big{{n="{i}"}} {i}\n' for i in range(20000))
+                self.assertEqual(http("PUT", ex.url("/metrics/job/big"), body=big.encode()).status, 200)
+                self.assertEqual(http("PUT", ex.url("/metrics/job/loop"), body=b"loop_value 0\n").status, 200)
+                failures, counts = [], {"push": 0, "scrape": 0}
+                stop = threading.Event()
+
+                def pusher():
+                    n = 0
+                    while not stop.is_set():
+                        n += 1
+                        r = http("PUT", ex.url("/metrics/job/loop"), body=f"loop_value {n}\n".encode())
+                        counts["push"] += 1
+                        if r.status != 200:
+                            failures.append(f"push {n}: {r.status} {r.text[:200]}")
+
+                def scraper():
+                    while not stop.is_set():
+                        r = http("GET", ex.url("/metrics"))
+                        counts["scrape"] += 1
+                        if r.status != 200:
+                            failures.append(f"scrape: {r.status}")
+                        elif 'n="19999"' not in r.text or "loop_value{" not in r.text:
+                            i = r.text.find("big{")
+                            failures.append("scrape without the pushed series: " +
+                                            r.text[i:i + 80] + " loop: " + str("loop_value{" in r.text))
+
+                threads = [threading.Thread(target=pusher), threading.Thread(target=scraper)]
+                for t in threads:
+                    t.start()
+                try:
+                    wait_for(lambda: counts["scrape"] > 0 and counts["push"] > 0, 20, what="traffic")
+                    for i in range(3):
+                        with open(ex.config_path, "w") as f:
+                            f.write(push_config(f'default_ttl = "{i + 1}h"\n', state_dir=state))
+                        r = http("POST", ex.url("/-/reload"))
+                        self.assertEqual(r.status, 200, r.text)
+                        before = dict(counts)
+                        wait_for(lambda: counts["scrape"] > before["scrape"] + 1 and
+                                 counts["push"] > before["push"] + 1, 20, what="traffic after reload")
+                finally:
+                    stop.set()
+                    for t in threads:
+                        t.join(60)
+                self.maxDiff = None
+                self.assertEqual(failures, [], failures[:3])
+                log = ex.process.log()
+                self.assertEqual(log.count("configuration reloaded"), 3, log[-2000:])
+                self.assertIn("taken over", log)
             finally:
                 ex.stop()
 

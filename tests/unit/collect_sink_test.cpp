@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -118,4 +120,24 @@ TEST(CollectSink, StatsAreNamedFiguresLastValueWins) {
   ASSERT_EQ(sink.stats.size(), 1u);
   EXPECT_EQ(sink.stats[0].value, 20);
   EXPECT_EQ(sink.stats[0].help, "Bytes.");
+}
+
+// Issue 16/2: a long label set is checked for duplicates without a quadratic
+// scan on every scrape (sorted beyond a few labels); both outcomes hold.
+TEST(CollectSink, DuplicateLabelsInLongLabelSets) {
+  pe::MetricSet set;
+  pe_sink sink(set, 100);
+  ASSERT_EQ(sink.family(family("wide", PE_TYPE_GAUGE)), PE_OK);
+  std::vector<std::string> names;
+  for (int i = 0; i < 80000; ++i) names.push_back("l" + std::to_string(i));
+  std::vector<pe_label> labels;
+  for (const std::string& n : names) labels.push_back({n.c_str(), "v"});
+  EXPECT_EQ(sink.sample(sample(nullptr, labels.data(), labels.size(), 1)), PE_OK);
+  labels.push_back({"l79999", "w"});
+  EXPECT_EQ(sink.sample(sample(nullptr, labels.data(), labels.size(), 2)), PE_ERROR);
+  EXPECT_EQ(sink.invalid_samples, 1u);
+  EXPECT_NE(sink.first_invalid_reason.find("duplicate label \"l79999\""), std::string::npos)
+      << sink.first_invalid_reason;
+  ASSERT_EQ(set.samples.size(), 1u);
+  EXPECT_EQ(set.samples[0].label_count, 80000u);
 }

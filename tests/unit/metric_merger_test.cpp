@@ -150,3 +150,37 @@ TEST(MetricMerger, GaugeAndCounterOfTheSameStemStayTwoFamilies) {
   EXPECT_NE(out.find("\ngo_memstats_alloc_bytes 910584\n"), std::string::npos) << out;
   EXPECT_NE(out.find("\ngo_memstats_alloc_bytes_total 1.2e+07\n"), std::string::npos) << out;
 }
+
+// Issue 16/1: the gauge/counter pair of every Go exporter stays two families
+// and the OpenMetrics output declares no name twice (the counter is unknown
+// "x_total"), even when the two come from different collectors.
+TEST(MetricMerger, GoMemstatsPairIsValidOpenMetrics) {
+  auto gauge = [](MetricSet& set) {
+    set.add_family("go_memstats_alloc_bytes", MetricType::gauge, "In use.", true);
+    set.add_sample("go_memstats_alloc_bytes", {}, 1);
+  };
+  auto counter = [](MetricSet& set) {
+    set.add_family("go_memstats_alloc_bytes_total", MetricType::counter, "Allocated.", true);
+    set.add_sample("go_memstats_alloc_bytes_total", {}, 2);
+  };
+  MetricSet both, g, c;
+  gauge(both);
+  counter(both);
+  gauge(g);
+  counter(c);
+  const std::vector<std::vector<MergeSource>> cases{{{&both, "go"}}, {{&c, "c"}, {&g, "g"}}};
+  for (const auto& sources : cases) {
+    MergeStats stats;
+    const std::string out = merge(sources, stats, ExpositionFormat::openmetrics);
+    EXPECT_EQ(count(out, "# HELP go_memstats_alloc_bytes "), 1u) << out;
+    EXPECT_EQ(count(out, "# HELP go_memstats_alloc_bytes_total "), 1u) << out;
+    EXPECT_EQ(stats.samples, 2u);
+    MetricSet parsed;
+    ParseOptions opts;
+    opts.format = ExpositionFormat::openmetrics;
+    opts.strict = true;
+    const ParseResult r = parse_exposition(out, parsed, opts);
+    EXPECT_TRUE(r.ok) << r.error.to_string() << "\n" << out;
+    EXPECT_EQ(parsed.samples.size(), 2u);
+  }
+}

@@ -29,10 +29,21 @@
 // named "x_total" (text style) as "x"; a counter whose samples do not carry
 // the _total suffix (a legacy text counter "x" with samples "x") is written
 // as unknown, so the output stays valid OpenMetrics with unchanged series.
+//
+// Name clashes in OpenMetrics: a counter "x_total" beside another family
+// named "x" (every Go exporter's gauge go_memstats_alloc_bytes and counter
+// go_memstats_alloc_bytes_total) cannot be declared as "x" — two families
+// may not share a name. The caller says so (family_header's
+// `counter_stem_taken`); the counter is then written as an unknown family
+// "x_total" (no TYPE line) with its samples unchanged, and its "x_created"
+// samples, if any, as a gauge family "x_created" after it. Both series keep
+// their names and values; only the counter's type is not declared. Text
+// 0.0.4 output is unaffected (there the counter is declared as "x_total").
 #include "plugin_exporter/exposition/text_writer.hpp"
 
 #include <cmath>
 #include <cstring>
+#include <unordered_set>
 
 #include "plugin_exporter/exposition/float_format.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
@@ -199,7 +210,7 @@ std::string_view float_label_of(const Family& family, std::string_view sample_na
 // Index into deferred_ of a sample that text 0.0.4 writes as a separate gauge
 // family after its own family, or -1.
 int ExpositionWriter::deferred_slot(const Family& family, std::string_view sample_name) noexcept {
-  if (format_ != ExpositionFormat::text || sample_name == family.name) return -1;
+  if ((format_ != ExpositionFormat::text && !stem_taken_) || sample_name == family.name) return -1;
   // The family's own name plus `suffix` (a counter family may be named "x_total").
   auto is = [&](std::string_view suffix) {
     std::string_view stem = family.name;
@@ -230,7 +241,17 @@ void ExpositionWriter::write_header(const Family& family, std::string_view first
   std::string_view type;
   if (om) {
     type = to_string(family.type);
-    if (family.type == MetricType::counter && first_sample_name == family.name) {
+    if (family.type == MetricType::counter && stem_taken_ &&
+        !(first_sample_name == family.name && !ends_with(name, kTotal))) {
+      // "x" is taken by another family: unknown "x_total" (a legacy counter
+      // "x" with samples "x" is unknown "x" either way).
+      if (!ends_with(name, kTotal)) {
+        scratch_name_.assign(name);
+        scratch_name_.append(kTotal);
+        name = scratch_name_;
+      }
+      type = {};
+    } else if (family.type == MetricType::counter && first_sample_name == family.name) {
       if (ends_with(name, kTotal))
         name.remove_suffix(kTotal.size());  // text-style "x_total" family: declared as "x"
       else
@@ -276,10 +297,12 @@ void ExpositionWriter::flush_pending() {
   }
 }
 
-void ExpositionWriter::family_header(const Family& family) {
+void ExpositionWriter::family_header(const Family& family, bool counter_stem_taken) {
   flush_pending();
   pending_family_ = family;
   header_pending_ = true;
+  stem_taken_ = counter_stem_taken && format_ == ExpositionFormat::openmetrics &&
+                family.type == MetricType::counter;
 }
 
 void ExpositionWriter::sample(const Family& family, const Sample& s, std::span<const Label> labels,
@@ -293,7 +316,7 @@ void ExpositionWriter::sample(const Family& family, const Sample& s, std::span<c
   std::string& out = slot < 0 ? out_ : deferred_[static_cast<std::size_t>(slot)];
   if (slot >= 0 && out.empty()) {
     // First sample of a deferred gauge family: its own header.
-    if (family.has_help || !family.help.empty()) append_help_line(out, s.name, family.help, false);
+    if (family.has_help || !family.help.empty()) append_help_line(out, s.name, family.help, om);
     append_type_line(out, s.name, "gauge");
   }
   out.append(s.name);
@@ -332,9 +355,19 @@ void ExpositionWriter::sample(const Family& family, const Sample& s, std::span<c
   out.push_back('\n');
 }
 
+std::string_view counter_stem(const Family& family) noexcept {
+  std::string_view stem = family.name;
+  if (ends_with(stem, kTotal)) stem.remove_suffix(kTotal.size());
+  return stem;
+}
+
 void ExpositionWriter::write_all(const MetricSet& set) {
+  std::unordered_set<std::string_view> names;  // non-counter families, for stem clashes
+  if (format_ == ExpositionFormat::openmetrics)
+    for (const Family& f : set.families)
+      if (f.type != MetricType::counter) names.insert(f.name);
   for (const Family& f : set.families) {
-    family_header(f);
+    family_header(f, f.type == MetricType::counter && names.contains(counter_stem(f)));
     for (const Sample& s : set.samples_of(f)) sample(f, s, set.labels_of(s), {}, &set);
   }
 }

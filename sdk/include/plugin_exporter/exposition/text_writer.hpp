@@ -27,8 +27,11 @@ class ExpositionWriter {
   ExpositionWriter(ExpositionFormat format, std::string& out) : format_(format), out_(out) {}
 
   // HELP/TYPE/UNIT lines for a family. For OpenMetrics, a counter family
-  // named "x_total" is declared as "x" (samples keep their names).
-  void family_header(const Family& family);
+  // named "x_total" is declared as "x" (samples keep their names), unless
+  // `counter_stem_taken`: another family of the same output is named "x"
+  // (see counter_stem), and the counter is written as an unknown family
+  // "x_total" instead (text_writer.cpp explains the rule).
+  void family_header(const Family& family, bool counter_stem_taken = false);
 
   // One sample line. `extra` labels are written before the sample's own
   // (used for labels added at write time); the caller guarantees no name
@@ -54,10 +57,16 @@ class ExpositionWriter {
   std::string& out_;
   Family pending_family_;  // header not written yet (no sample seen)
   bool header_pending_ = false;
+  bool stem_taken_ = false;   // OpenMetrics: the current counter is written as unknown "x_total"
+  std::string scratch_name_;  // "x" + "_total" for such a counter
   // Text 0.0.4: _created / _gsum / _gcount samples, written as gauge families
   // after their family.
   std::array<std::string, 3> deferred_;
 };
+
+// The name an OpenMetrics counter family is declared under when nothing
+// clashes: its name without a trailing "_total".
+std::string_view counter_stem(const Family& family) noexcept;
 
 // Convenience: the whole set in one string.
 std::string write_exposition(const MetricSet& set, ExpositionFormat format);
