@@ -216,7 +216,8 @@ class HostTest(unittest.TestCase):
         self.assertEqual(h.find(text, "hello_value"), [7.0])
         self.assertEqual(sorted(h.find(text, "test_collect_calls_total")), [1.0, 2.0])
         self.assertEqual(h.find(text, "plugin_exporter_config_last_reload_successful"), [1.0])
-        self.assertIn('kept=1', e.process.log())
+        self.assertIn('msg="configuration reloaded" kept=kept stopped=hello started=hello,added',
+                      e.process.log())
 
         # A file that does not validate (here: a plugin's own check) keeps
         # the running configuration.
@@ -298,6 +299,8 @@ class CliTest(unittest.TestCase):
             self.assertTrue(lines[1].startswith(f"{path}:6:11: collector[0].timeout: bad duration"), lines[1])
             self.assertTrue(any(":10:8: collector[1].name: duplicate collector name" in l for l in lines), lines)
             self.assertTrue(any(":11:10: collector[1].plugin: unknown plugin" in l for l in lines), lines)
+            # Errors in the host's part do not hide the plugin's check of its section.
+            self.assertTrue(any(":8:9: collector[0].config.value: expected a number" in l for l in lines), lines)
             with open(path, "w") as f:
                 f.write('[[collector]]\nname = "a"\nplugin = "hello"\n[collector.config]\nvalue = "x"\n')
             r = self.run_exporter("--check-config", f"--config.file={path}", f"--plugin.dir={h.PLUGIN_DIR}")
@@ -308,6 +311,7 @@ class CliTest(unittest.TestCase):
                 f.write('[[collector]]\nname = "a"\nplugin = "hello"\n')
             r = self.run_exporter("--check-config", f"--config.file={path}", f"--plugin.dir={h.PLUGIN_DIR}")
             self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.strip(), f"{path}: OK (1 collector)")
 
     def test_start_refuses_an_invalid_config(self):
         with h.temp_dir() as tmp:
