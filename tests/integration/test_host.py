@@ -146,6 +146,11 @@ class HostTest(unittest.TestCase):
         auth = {"Authorization": f"Bearer {TOKEN}"}
         cfg = e.get("/configz", headers=auth).text
         self.assertIn('"with-secret"', cfg)
+        # The effective configuration: defaults the file left out, and the
+        # plugin directory the flag set.
+        for expected in ('"telemetry_path" : "/metrics"', '"read_timeout" : "15s"',
+                         '"timeout" : "10s"', f'"plugin_dir" : "{h.PLUGIN_DIR}"'):
+            self.assertIn(expected, cfg)
         for secret in (TOKEN, "inline-secret-value"):
             self.assertNotIn(secret, cfg)
         page = e.get("/", headers=auth).text
