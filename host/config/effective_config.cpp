@@ -4,6 +4,8 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <sstream>
 
 #include "config/config_document.hpp"
