@@ -1,7 +1,7 @@
 # Makefile — the front door. `make demo` and `make test` are all a newcomer needs;
 # both install missing Debian packages first (tools/install-deps.sh).
 #
-#   make demo      build, then run the exporter with packaging/demo/ (Ctrl-C stops)
+#   make demo      build what the demo runs, then run the exporter with packaging/demo/ (Ctrl-C stops)
 #   make test      build + the whole suite: unit, integration, sanitizers, short fuzz
 #   make bench     release build + Google Benchmark + side-by-side runs against peers
 #   make fuzz      long fuzz runs (FUZZ_SECONDS per target, default 600)
@@ -11,18 +11,23 @@ JOBS       ?= $(shell nproc)
 CMAKE_GEN  ?= -G Ninja
 CTEST_ARGS ?= --output-on-failure --timeout 900
 FUZZ_SECONDS ?= 600
-# ccache keys on paths relative to the checkout, so another clone reuses the cache.
+# ccache keys on paths relative to the checkout, so another clone reuses the
+# cache. With -g (RelWithDebInfo) ccache also hashes the working directory
+# unless hash_dir is off: without CCACHE_NOHASHDIR a second clone got 0 hits.
 export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build test unit-test sanitize asan tsan fuzz-short fuzz demo bench package package-test clean
+.PHONY: all deps configure build test unit-test sanitize asan tsan fuzz-short fuzz demo bench package package-test clean
 
 all: build
 
 deps:
 	@tools/install-deps.sh
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The suite CI runs: everything in the main build, then the sanitizer builds
@@ -69,7 +74,10 @@ fuzz-short: fuzz-build
 fuzz: fuzz-build
 	tests/fuzz/run-fuzzers.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
 
-demo: build
+# Only the host and the plugins packaging/demo/ loads (the CMake target
+# `demo`), not the tests and benchmarks `build` makes.
+demo: configure
+	cmake --build $(BUILD) -j $(JOBS) --target demo
 	tools/run-demo.sh $(BUILD)
 
 bench: deps

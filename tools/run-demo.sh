@@ -16,6 +16,9 @@ DEMO_PORT=${DEMO_PORT:-9777}
 
 cleanups=()
 demo_on_exit() { cleanups+=("$*"); }
+# What a setup script started, printed before the exporter starts.
+started=()
+demo_started() { started+=("$*"); }
 finish() {
   for ((i=${#cleanups[@]}-1; i>=0; i--)); do eval "${cleanups[$i]}" || true; done
   rm -rf "$DEMO_DIR"
@@ -36,10 +39,15 @@ for fragment in "$demo"/*.toml; do
   envsubst < "$fragment" >> "$config"
 done
 
-echo "plugin_exporter demo: configuration $config"
-echo "  metrics:  curl -s http://127.0.0.1:$DEMO_PORT/metrics"
-echo "  overview: http://127.0.0.1:$DEMO_PORT/"
-[ -f "$demo/README.txt" ] && sed "s/9777/$DEMO_PORT/g" "$demo/README.txt"
+echo "plugin_exporter demo"
+echo "  configuration: $config"
+for line in "${started[@]}"; do echo "  started: $line"; done
+collectors=$(awk '/^\[\[collector\]\]/ { c = 1 } c && /^name = / { gsub(/"/, "", $3); print $3; c = 0 }' "$config")
+echo "  collectors:    $(echo $collectors)"
+echo "  exporter:      http://127.0.0.1:$DEMO_PORT/"
+echo
+sed "s/9777/$DEMO_PORT/g" "$demo/README.txt"
+echo
 "$build/plugin_exporter" --check-config --config.file="$config" --plugin.dir="$build/plugins"
 "$build/plugin_exporter" --config.file="$config" --plugin.dir="$build/plugins" &
 pid=$!

@@ -35,17 +35,14 @@ void print_errors(const ConfigErrors& errors) {
 
 int check_config(const CliOptions& options) {
   LoadResult loaded = load_config_file(options.config_file, overrides_of(options));
-  if (!loaded.config) {
-    print_errors(loaded.errors);
+  ConfigErrors errors = check_configuration(loaded);
+  if (!errors.empty()) {
+    print_errors(errors);
     return 1;
   }
-  CreatedCollectors created = create_collectors(*loaded.config, /*check_only=*/true);
-  if (!created.errors.empty()) {
-    print_errors(created.errors);
-    return 1;
-  }
-  std::cout << options.config_file << ": OK (" << loaded.config->collectors.size()
-            << " collectors)\n";
+  const std::size_t n = loaded.config->collectors.size();
+  std::cout << options.config_file << ": OK (" << n << (n == 1 ? " collector" : " collectors")
+            << ")\n";
   return 0;
 }
 

@@ -9,7 +9,7 @@
 #include "collect/worker_pool.hpp"
 #include "config/config_document.hpp"
 #include "config/config_loader.hpp"
-#include "config/config_redaction.hpp"
+#include "config/effective_config.hpp"
 #include "plugin/host_api.hpp"
 
 namespace pe::host {
@@ -25,6 +25,13 @@ std::string joined(const ConfigErrors& errors) {
     if (!out.empty()) out += "\n";
     out += e.to_string();
   }
+  return out;
+}
+
+// "a,b,c" (empty: none), for the reload log line.
+std::string names_of(const std::vector<std::shared_ptr<Collector>>& collectors) {
+  std::string out;
+  for (const auto& c : collectors) out += (out.empty() ? "" : ",") + c->name();
   return out;
 }
 
@@ -103,7 +110,7 @@ std::shared_ptr<ServingState> ExporterRuntime::make_state(
       std::make_unique<RateLimiter>(config->auth.rate_limit, config->auth.rate_limit_burst);
   for (const auto& c : collectors)
     if (!state->routes.add(c, error)) return nullptr;
-  state->configz_json = redacted_config_json(*config->document);
+  state->configz_json = effective_config_json(*config);
   state->orchestrator = std::make_unique<ScrapeOrchestrator>(
       std::move(collectors), *pool_, metrics_, config->web.scrape_timeout_offset);
   return state;
@@ -118,7 +125,7 @@ bool ExporterRuntime::start() {
     return false;
   };
   if (!loaded.config) {
-    for (const ConfigError& e : loaded.errors) fail(e.to_string());
+    for (const ConfigError& e : check_configuration(loaded)) fail(e.to_string());
     return false;
   }
   auto config = std::make_shared<const ExporterConfig>(std::move(*loaded.config));
@@ -151,7 +158,7 @@ bool ExporterRuntime::reload(std::string& error) {
     return false;
   };
   LoadResult loaded = load_config_file(options_.config_file, overrides_of(options_));
-  if (!loaded.config) return failed(joined(loaded.errors));
+  if (!loaded.config) return failed(joined(check_configuration(loaded)));
   auto config = std::make_shared<const ExporterConfig>(std::move(*loaded.config));
 
   warn_about_indistinguishable_collectors(*config);
@@ -207,15 +214,15 @@ bool ExporterRuntime::reload(std::string& error) {
     return failed("collectors of the new configuration failed to start: " + why);
   }
   // A changed collector keeps counting where its predecessor stopped.
+  std::vector<std::shared_ptr<Collector>> started;
   for (auto& c : created.collectors) {
     if (std::find(keep.begin(), keep.end(), c) != keep.end()) continue;
+    started.push_back(c);
     for (const auto& old : retire)
       if (old->name() == c->name()) c->continue_counters(*old);
   }
   log(LogLevel::info, "configuration reloaded",
-      {{"kept", std::to_string(keep.size())},
-       {"stopped", std::to_string(retire.size())},
-       {"started", std::to_string(created.collectors.size() - keep.size())}});
+      {{"kept", names_of(keep)}, {"stopped", names_of(retire)}, {"started", names_of(started)}});
   config_ = config;
   collectors_ = std::move(created.collectors);
   holder_.set(std::move(state));

@@ -12,6 +12,37 @@
 #include "plugin/host_api.hpp"
 
 namespace pe::host {
+namespace {
+
+// Two collectors serving one method and path prefix: the second is an error
+// at its section (the HTTP router could not tell them apart).
+void report_route_clashes(const std::vector<std::shared_ptr<Collector>>& collectors,
+                          ConfigDocument& doc) {
+  std::map<std::pair<std::string, std::string>, std::string> owner;
+  for (const auto& c : collectors) {
+    for (const RouteRegistration& r : c->context().routes) {
+      auto [it, fresh] = owner.emplace(std::pair{r.method, r.path_prefix}, c->name());
+      if (fresh || it->second == c->name()) continue;
+      const CollectorConfig& cc = c->config();
+      const bool in_section = cc.plugin_table != nullptr;
+      doc.error(in_section ? static_cast<const toml::node*>(cc.plugin_table)
+                           : static_cast<const toml::node*>(cc.table),
+                in_section ? cc.plugin_table_path : cc.path,
+                "registers the HTTP route " + r.method + " " + r.path_prefix +
+                    ", already served by collector \"" + it->second +
+                    "\" (two collectors cannot serve one route: give one a different path)");
+      break;  // one error per collector
+    }
+  }
+}
+
+}  // namespace
+
+ConfigErrors check_configuration(const LoadResult& loaded) {
+  const ExporterConfig* config = loaded.config ? &*loaded.config : loaded.partial.get();
+  if (!config) return loaded.errors;  // not even TOML: nothing more to check
+  return create_collectors(*config, /*check_only=*/true).errors;
+}
 
 CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only,
                                     const std::vector<std::shared_ptr<Collector>>& keep) {
@@ -34,6 +65,7 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
       out.collectors.push_back(*kept);
       continue;
     }
+    if (cc.plugin_path.empty()) continue;  // unknown plugin: reported by the loader
     auto lib_it = libraries.find(cc.plugin_path);
     if (lib_it == libraries.end()) {
       std::string error;
@@ -102,6 +134,7 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
     out.collectors.push_back(std::move(collector));
   }
 
+  report_route_clashes(out.collectors, doc);
   out.errors = doc.sorted_errors();
   if (check_only || !out.errors.empty()) {
     for (auto& c : created) c->destroy(monotonic_now_ns());

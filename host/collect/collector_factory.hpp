@@ -9,6 +9,7 @@
 
 #include "collect/collector.hpp"
 #include "config/config_error.hpp"
+#include "config/config_loader.hpp"
 #include "config/exporter_config.hpp"
 
 namespace pe::host {
@@ -22,7 +23,15 @@ struct CreatedCollectors {
 // are destroyed before returning. Collectors in `keep` (by name) are reused
 // as they are instead of created (hot reload of unchanged collectors).
 // Errors make the result empty (kept collectors are left alone).
+// Collectors whose plugin file was not found are skipped (the loader
+// reported them). Two collectors registering the same HTTP route (method and
+// path) is an error, also with check_only.
 CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only,
                                     const std::vector<std::shared_ptr<Collector>>& keep = {});
+
+// Every problem --check-config reports, in file order: the loader's and,
+// even when the host's part of the file has errors, those each found plugin
+// reports about its collector's section (all problems in one pass).
+ConfigErrors check_configuration(const LoadResult& loaded);
 
 }  // namespace pe::host

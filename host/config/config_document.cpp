@@ -72,6 +72,10 @@ void ConfigDocument::error(const toml::node* at, const std::string& path,
   errors_.push_back(std::move(e));
 }
 
+void ConfigDocument::flag_error(const std::string& flag, const std::string& message) {
+  errors_.push_back(ConfigError{"", 0, 0, flag, message});
+}
+
 ConfigErrors ConfigDocument::sorted_errors() const {
   ConfigErrors out = errors_;
   std::stable_sort(out.begin(), out.end(), [](const ConfigError& a, const ConfigError& b) {

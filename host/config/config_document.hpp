@@ -50,6 +50,8 @@ class ConfigDocument {
 
   // Errors --------------------------------------------------------------
   void error(const toml::node* at, const std::string& path, const std::string& message);
+  // A problem with a command-line flag's value (no file position).
+  void flag_error(const std::string& flag, const std::string& message);
   const ConfigErrors& errors() const noexcept { return errors_; }
   // The errors in file order (line, then column; unlocated ones last).
   ConfigErrors sorted_errors() const;

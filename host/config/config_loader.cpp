@@ -1,9 +1,13 @@
 // config_loader.cpp — plugin_exporter.toml → ExporterConfig, strictly.
 #include "config/config_loader.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -12,6 +16,7 @@
 #include "auth/bcrypt_verifier.hpp"
 #include "auth/cidr_allowlist.hpp"
 #include "config/config_document.hpp"
+#include "config/listen_address.hpp"
 #include "http/tls_server_context.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
 
@@ -83,7 +88,12 @@ TlsConfig read_tls(TableView t) {
 
 ListenerConfig read_listener(TableView t) {
   ListenerConfig l;
-  if (t.require("address")) l.address = t.string("address").value_or("");
+  if (t.require("address")) {
+    if (auto v = t.string("address")) {
+      l.address = *v;
+      if (auto problem = listen_address_problem(*v)) t.error("address", *problem);
+    }
+  }
   if (auto tls = t.subtable("tls")) {
     const std::size_t errors_before = t.doc().errors().size();
     l.tls = read_tls(*tls);
@@ -364,8 +374,12 @@ void read_collector(TableView t, ExporterConfig& cfg, std::set<std::string>& nam
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
               ch == '_' || ch == '-' || ch == '.'))
           valid = false;
+      // "." and ".." would put the state directory outside state_dir.
+      if (*v == "." || *v == "..") valid = false;
       if (!valid)
-        t.error("name", "collector names use letters, digits, '_', '-' and '.' (1-128)");
+        t.error("name",
+                "collector names use letters, digits, '_', '-' and '.' (1-128), and are not "
+                "\".\" or \"..\"");
       else if (!names.insert(*v).second)
         t.error("name", "duplicate collector name \"" + *v + "\"");
       c.name = *v;
@@ -374,12 +388,14 @@ void read_collector(TableView t, ExporterConfig& cfg, std::set<std::string>& nam
   if (t.require("plugin")) {
     if (auto v = t.string("plugin")) {
       c.plugin = *v;
-      c.plugin_path = resolve_plugin_path(*v, cfg.plugin_dir, cfg.file);
+      std::string path = resolve_plugin_path(*v, cfg.plugin_dir, cfg.file);
       std::error_code ec;
       if (v->empty()) {
         t.error("plugin", "must name a plugin");
-      } else if (!fs::is_regular_file(c.plugin_path, ec)) {
-        t.error("plugin", "unknown plugin \"" + *v + "\": no file " + c.plugin_path);
+      } else if (!fs::is_regular_file(path, ec)) {
+        t.error("plugin", "unknown plugin \"" + *v + "\": no file " + path);
+      } else {
+        c.plugin_path = std::move(path);  // empty: no plugin to check the section with
       }
     }
   }
@@ -462,7 +478,18 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
   } else if (!explicit_addresses && !cfg.web.listeners.empty()) {
     cfg.web.listen_addresses.clear();
   }
-  for (const std::string& a : cfg.web.listen_addresses) {
+  const toml::array* file_addresses = nullptr;
+  if (auto web = doc.root().get_as<toml::table>("web"))
+    file_addresses = web->get_as<toml::array>("listen_addresses");
+  for (std::size_t i = 0; i < cfg.web.listen_addresses.size(); ++i) {
+    const std::string& a = cfg.web.listen_addresses[i];
+    if (auto problem = listen_address_problem(a)) {
+      if (!overrides.listen_addresses.empty())
+        doc.flag_error("--web.listen-address", *problem);
+      else if (file_addresses && i < file_addresses->size())
+        doc.error(file_addresses->get(i), ConfigDocument::index_path("web.listen_addresses", i),
+                  *problem);
+    }
     ListenerConfig l;
     l.address = a;
     cfg.web.listeners.push_back(std::move(l));
@@ -478,7 +505,10 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
 
   doc.report_unused(doc.root(), "");
   result.errors = doc.sorted_errors();
-  if (result.errors.empty()) result.config = std::move(cfg);
+  if (result.errors.empty())
+    result.config = std::move(cfg);
+  else
+    result.partial = std::make_shared<ExporterConfig>(std::move(cfg));
   return result;
 }
 
@@ -502,15 +532,45 @@ LoadResult load_config_text(const std::string& text, const std::string& display_
 }
 
 LoadResult load_config_file(const std::string& path, const ConfigOverrides& overrides) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto failed = [&](const std::string& why) {
     LoadResult r;
-    r.errors.push_back(ConfigError{path, 0, 0, "", "cannot read the configuration file"});
+    r.errors.push_back(ConfigError{path, 0, 0, "", why});
     return r;
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return failed(std::string("cannot read the configuration file: ") + strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return failed("is a directory, not a configuration file");
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return load_config_text(ss.str(), path, overrides);
+  // Read at most the cap plus one byte: more (or a file without end such as
+  // /dev/zero) is refused without reading it all.
+  std::string text;
+  const std::string too_big =
+      "the configuration file is larger than " + std::to_string(kMaxConfigFileBytes >> 20) + " MiB";
+  if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > kMaxConfigFileBytes) {
+    ::close(fd);
+    return failed(too_big);
+  }
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return failed(std::string("cannot read the configuration file: ") + strerror(err));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > kMaxConfigFileBytes) {
+      ::close(fd);
+      return failed(too_big);
+    }
+  }
+  ::close(fd);
+  return load_config_text(text, path, overrides);
 }
 
 }  // namespace pe::host

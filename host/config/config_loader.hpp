@@ -5,6 +5,8 @@
 // the collectors are created (see CollectorSet), on the same document.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +24,15 @@ struct ConfigOverrides {
 struct LoadResult {
   std::optional<ExporterConfig> config;  // set when there were no errors so far
   ConfigErrors errors;
+  // When the file parsed but has errors: what could be read, so that the
+  // plugins of the collectors whose plugin was found can still check their
+  // sections (check_configuration in collect/collector_factory.hpp).
+  std::shared_ptr<ExporterConfig> partial;
 };
+
+// The largest configuration file read (a bigger one, or an endless one such
+// as /dev/zero, is an error).
+constexpr std::size_t kMaxConfigFileBytes = 16u << 20;
 
 LoadResult load_config_file(const std::string& path, const ConfigOverrides& overrides);
 LoadResult load_config_text(const std::string& text, const std::string& display_name,

@@ -78,11 +78,15 @@ void redact(toml::node& node, const std::string& path, const std::set<std::strin
 
 }  // namespace
 
-std::string redacted_config_json(const ConfigDocument& doc) {
+toml::table redacted_config_table(const ConfigDocument& doc) {
   toml::table copy = doc.root();
   redact(copy, "", doc.secret_paths(), false);
+  return copy;
+}
+
+std::string redacted_config_json(const ConfigDocument& doc) {
   std::ostringstream out;
-  out << toml::json_formatter(copy);
+  out << toml::json_formatter(redacted_config_table(doc));
   return out.str();
 }
 

@@ -4,11 +4,15 @@
 // passwords embedded in URLs or libpq conninfo strings.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <string>
 
 namespace pe::host {
 
 class ConfigDocument;
+// The file's tables with every secret replaced.
+toml::table redacted_config_table(const ConfigDocument& doc);
 std::string redacted_config_json(const ConfigDocument& doc);
 
 }  // namespace pe::host

@@ -132,7 +132,6 @@ struct ExporterConfig {
   int collector_threads = 0;             // 0 = automatic
   uint32_t ready_min_collectors_up = 0;  // /readyz needs this many healthy collectors
   std::vector<CollectorConfig> collectors;
-  std::string redacted_json;  // the effective configuration for /configz
 };
 
 }  // namespace pe::host

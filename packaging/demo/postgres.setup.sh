@@ -44,3 +44,4 @@ pg_demo_psql -d shop -c "
     FROM generate_series(1, 500) AS i;
   GRANT SELECT ON orders TO demo_monitor;"
 export PG_DEMO_PORT PG_DEMO_PASSWORD_FILE
+demo_started "PostgreSQL $(basename "$(dirname "$pg_demo_bin")"): 127.0.0.1:$PG_DEMO_PORT (database shop, role demo_monitor; data in $PG_DEMO_ROOT)"

@@ -23,7 +23,9 @@ if command -v prometheus-node-exporter >/dev/null; then
     curl -sf -o /dev/null "http://127.0.0.1:$PROXY_DEMO_NODE_PORT/metrics" && break
     sleep 0.1
   done
+  demo_started "node_exporter: http://127.0.0.1:$PROXY_DEMO_NODE_PORT/metrics (proxied as collector node)"
 else
   echo "proxy demo: prometheus-node-exporter is not installed; the node collector will show up=0" >&2
 fi
 export PROXY_DEMO_NODE_PORT PROXY_DEMO_TEXTFILES
+demo_started "textfiles: $PROXY_DEMO_TEXTFILES/*.prom (read by collector textfiles)"

@@ -12,4 +12,9 @@ done
 chmod 755 "$SCRIPT_DEMO_CERT_DIR"
 chmod 644 "$SCRIPT_DEMO_CERT_DIR"/*.pem
 SCRIPT_DEMO_PROGRAM=$demo/script_cert_expiry.sh
-export SCRIPT_DEMO_CERT_DIR SCRIPT_DEMO_PROGRAM
+# Run as root (a container, `sudo make demo`): the script runs as nobody, not
+# as root (the plugin would warn about root on every start).
+SCRIPT_DEMO_USER=
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then SCRIPT_DEMO_USER='user = "nobody"'; fi
+demo_started "script: $SCRIPT_DEMO_PROGRAM over $SCRIPT_DEMO_CERT_DIR/*.pem (collector cert-expiry${SCRIPT_DEMO_USER:+, as nobody})"
+export SCRIPT_DEMO_CERT_DIR SCRIPT_DEMO_PROGRAM SCRIPT_DEMO_USER

@@ -66,11 +66,13 @@ void read_connection(const ConfigView& cfg, PostgresConfig& out) {
       }
     }
   }
-  if (cfg.has("password_file")) {
+  in.password = cfg.secret("password");
+  // The host read the file (missing or world-readable: its error, once);
+  // libpq's stricter rule for password files (no group access) on top.
+  if (in.password && cfg.has("password_file")) {
     if (auto path = cfg.get("password_file").as_string())
       if (auto why = password_file_problem(*path)) cfg.error_at("password_file", *why);
   }
-  in.password = cfg.secret("password");
 
   std::vector<SettingsProblem> problems;
   out.connection = build_connection_settings(in, problems);

@@ -66,8 +66,7 @@ PushApi::PushApi(const PushConfig& config, MetricStore& store, WriteAheadLog* wa
                  PushStats& stats, const pe_host_api* api, HostLog log)
     : config_(config), store_(store), wal_(wal), stats_(stats), api_(api), log_(log) {}
 
-std::vector<PushApi::RouteSpec> PushApi::routes() const {
-  const std::string& p = config_.path_prefix;
+std::vector<PushApi::RouteSpec> PushApi::routes(const std::string& p) {
   std::vector<RouteSpec> r;
   for (const char* m : {"PUT", "POST", "DELETE"}) {
     r.push_back({m, p + "/metrics/job", "push"});

@@ -33,7 +33,9 @@ class PushApi {
     std::string path;
     const char* role;
   };
-  std::vector<RouteSpec> routes() const;
+  std::vector<RouteSpec> routes() const { return routes(config_.path_prefix); }
+  // The same for a path prefix, without an instance (--check-config).
+  static std::vector<RouteSpec> routes(const std::string& path_prefix);
 
   void handle(const HttpRequest& request, HttpResponse& response);
 

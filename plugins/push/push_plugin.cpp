@@ -28,7 +28,11 @@ class PushPlugin : public pe::Plugin {
   explicit PushPlugin(pe::CreateContext& ctx)
       : api_(ctx.api), log_(ctx.log), config_(read_push_config(ctx.config, ctx.state_dir)),
         shared_(take_over_or_new(ctx)), store_(shared_->store), recovery_(shared_->recovery) {
-    if (ctx.config.has_errors() || ctx.check_only) return;
+    if (ctx.config.has_errors()) return;
+    if (ctx.check_only) {  // the host checks that no other collector serves these routes
+      register_routes(ctx);
+      return;
+    }
     if (taken_over_) {
       // A reload recreated this collector: the predecessor's live store is
       // served on without a gap (store_handover.hpp).
@@ -53,7 +57,12 @@ class PushPlugin : public pe::Plugin {
       log_.info("push store is in memory only (no state directory): pushes do not survive a restart");
     }
     http_ = std::make_unique<PushApi>(config_, store_, state_ ? state_->wal() : nullptr, stats_, api_, log_);
-    for (const auto& r : http_->routes()) {
+    register_routes(ctx);
+    maintenance_ = std::thread([this] { maintain(); });
+  }
+
+  void register_routes(pe::CreateContext& ctx) {
+    for (const auto& r : PushApi::routes(config_.path_prefix)) {
       pe_route route{};
       route.struct_size = sizeof route;
       route.method = r.method;
@@ -61,10 +70,8 @@ class PushPlugin : public pe::Plugin {
       route.role = r.role;
       route.max_body_bytes = config_.max_body_bytes;
       if (ctx.api->register_route(ctx.host, &route) != PE_OK)
-        throw std::runtime_error(std::string("cannot register route ") + r.method + " " + r.path +
-                                 " (another collector serves it; set path_prefix)");
+        throw std::runtime_error(std::string("cannot register route ") + r.method + " " + r.path);
     }
-    maintenance_ = std::thread([this] { maintain(); });
   }
 
   ~PushPlugin() override {

@@ -104,26 +104,35 @@ std::optional<std::string> forbidden_parameter_variable(std::string_view name) {
   return std::nullopt;
 }
 
-std::optional<std::string> ParameterPolicy::add(ParameterSpec spec) {
+std::optional<std::string> ParameterPolicy::add(ParameterSpec spec, const char** key) {
+  const char* ignored = nullptr;
+  const char*& at = key ? *key : ignored;
+  at = "name";
   if (spec.name.empty()) return "a parameter needs a name";
   for (const auto& e : entries_) {
+    at = "name";
     if (e->spec.name == spec.name) return "parameter " + quoted(spec.name) + " is declared twice";
+    at = "env";
     if (spec.delivery == ParameterSpec::Delivery::environment &&
         e->spec.delivery == ParameterSpec::Delivery::environment && e->spec.target == spec.target)
       return "variable " + quoted(spec.target) + " is already set by parameter " +
              quoted(e->spec.name);
   }
+  at = "env";
   if (spec.delivery == ParameterSpec::Delivery::environment) {
     if (!valid_variable_name(spec.target))
       return "invalid environment variable name " + quoted(spec.target);
     if (auto why = forbidden_parameter_variable(spec.target)) return why;
   }
+  at = "max_length";
   if (spec.max_length == 0) return "max_length must be at least 1";
   RE2::Options options;
   options.set_log_errors(false);
   options.set_encoding(RE2::Options::EncodingUTF8);
   auto re = std::make_unique<RE2>(spec.regex, options);
+  at = "regex";
   if (!re->ok()) return "invalid regex " + quoted(spec.regex) + ": " + re->error();
+  at = "default";
   if (spec.default_value) {
     const std::string& d = *spec.default_value;
     if (d.size() > spec.max_length || !RE2::FullMatch(d, *re))

@@ -63,8 +63,10 @@ class ParameterPolicy {
   ParameterPolicy& operator=(ParameterPolicy&&) noexcept;
 
   // Adds a parameter; returns why it is unusable (bad regex, a default that
-  // does not match, a duplicate name...) or nullopt.
-  std::optional<std::string> add(ParameterSpec spec);
+  // does not match, a duplicate name...) or nullopt. `key`, when given, is
+  // set to the configuration key the problem is about ("regex", "default",
+  // "env", "name", "max_length").
+  std::optional<std::string> add(ParameterSpec spec, const char** key = nullptr);
 
   // Validates a scrape's parameters. Throws BadParameter when one of the
   // allowlisted parameters is missing, repeated or invalid. Thread-safe.

@@ -206,7 +206,8 @@ void read_parameters(const ConfigView& c, ScriptConfig& cfg) {
     if (spec.required && spec.default_value)
       p.error_at("required", "a parameter with a default cannot be required");
     if (spec.name.empty() || spec.regex.empty()) continue;
-    if (auto why = cfg.parameters.add(std::move(spec))) p.error(*why);
+    const char* key = nullptr;
+    if (auto why = cfg.parameters.add(std::move(spec), &key)) p.error_at(key, *why);
   }
 }
 

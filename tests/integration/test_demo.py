@@ -22,6 +22,14 @@ class Demo(unittest.TestCase):
             r = subprocess.run([os.path.join(h.SOURCE_DIR, "tools/run-demo.sh"), h.BUILD_DIR],
                                env=env, capture_output=True, text=True, timeout=300)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            # What it started, with ports, and what to try (issue 16 item 13).
+            self.assertIn("started: PostgreSQL 15: 127.0.0.1:", r.stdout)
+            self.assertIn("started: node_exporter: http://127.0.0.1:", r.stdout)
+            self.assertIn("collectors:    hello postgres node textfiles push cert-expiry", r.stdout)
+            self.assertIn("Try this", r.stdout)
+            self.assertIn(f"curl -s http://127.0.0.1:{env['DEMO_PORT']}/metrics", r.stdout)
+            # The demo's script does not run as root (no warning on every start).
+            self.assertNotIn("runs as root", r.stderr)
             with open(out) as f:
                 text = f.read()
             code, problems = h.promtool_check(text)

@@ -146,6 +146,11 @@ class HostTest(unittest.TestCase):
         auth = {"Authorization": f"Bearer {TOKEN}"}
         cfg = e.get("/configz", headers=auth).text
         self.assertIn('"with-secret"', cfg)
+        # The effective configuration: defaults the file left out, and the
+        # plugin directory the flag set.
+        for expected in ('"telemetry_path" : "/metrics"', '"header_timeout" : "10s"',
+                         '"timeout" : "10s"', f'"plugin_dir" : "{h.PLUGIN_DIR}"'):
+            self.assertIn(expected, cfg)
         for secret in (TOKEN, "inline-secret-value"):
             self.assertNotIn(secret, cfg)
         page = e.get("/", headers=auth).text
@@ -223,7 +228,8 @@ class HostTest(unittest.TestCase):
         self.assertEqual(sum(h.find(text, "plugin_exporter_collector_scrapes_total",
                                     collector="hello")), 2.0)
         self.assertEqual(h.find(text, "plugin_exporter_config_last_reload_successful"), [1.0])
-        self.assertIn('kept=1', e.process.log())
+        self.assertIn('msg="configuration reloaded" kept=kept stopped=hello started=hello,added',
+                      e.process.log())
 
         # A file that does not validate (here: a plugin's own check) keeps
         # the running configuration.
@@ -305,6 +311,8 @@ class CliTest(unittest.TestCase):
             self.assertTrue(lines[1].startswith(f"{path}:6:11: collector[0].timeout: bad duration"), lines[1])
             self.assertTrue(any(":10:8: collector[1].name: duplicate collector name" in l for l in lines), lines)
             self.assertTrue(any(":11:10: collector[1].plugin: unknown plugin" in l for l in lines), lines)
+            # Errors in the host's part do not hide the plugin's check of its section.
+            self.assertTrue(any(":8:9: collector[0].config.value: expected a number" in l for l in lines), lines)
             with open(path, "w") as f:
                 f.write('[[collector]]\nname = "a"\nplugin = "hello"\n[collector.config]\nvalue = "x"\n')
             r = self.run_exporter("--check-config", f"--config.file={path}", f"--plugin.dir={h.PLUGIN_DIR}")
@@ -315,6 +323,7 @@ class CliTest(unittest.TestCase):
                 f.write('[[collector]]\nname = "a"\nplugin = "hello"\n')
             r = self.run_exporter("--check-config", f"--config.file={path}", f"--plugin.dir={h.PLUGIN_DIR}")
             self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.strip(), f"{path}: OK (1 collector)")
 
     def test_start_refuses_an_invalid_config(self):
         with h.temp_dir() as tmp:

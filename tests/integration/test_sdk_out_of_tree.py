@@ -71,6 +71,30 @@ class SdkOutOfTree(unittest.TestCase):
                 exporter.stop()
             self.assertEqual(h.find(text, "sdk_cpp_probe_samples"), [2.0])
 
+    def test_readme_commands_literally_without_zlib(self):
+        """The README's "Writing a plugin" commands, as written (DIR = a
+        --prefix install), with zlib's CMake package made unfindable: a C
+        plugin on plugin_exporter::headers must not need it."""
+        with h.temp_dir() as tmp:
+            prefix = os.path.join(tmp, "DIR")
+            run(["cmake", "--install", h.BUILD_DIR, "--component", "sdk", "--prefix", prefix])
+            if not os.path.isdir(os.path.join(prefix, "lib/pkgconfig")):
+                self.skipTest("this build installs libraries below lib/<triplet>")
+            script = f"""set -e
+DIR={prefix}
+cmake -S $DIR/share/plugin_exporter/examples/hello -B hello-build -DCMAKE_PREFIX_PATH=$DIR \\
+  -DCMAKE_DISABLE_FIND_PACKAGE_ZLIB=TRUE
+cmake --build hello-build
+export PKG_CONFIG_PATH=$DIR/lib/pkgconfig
+cc -std=c99 -O2 -Wall -fPIC -fvisibility=hidden $(pkg-config --cflags plugin_exporter) \\
+   -shared -Wl,-z,defs -o myhello.so $DIR/share/plugin_exporter/examples/hello/hello.c
+pkg-config --variable=plugindir plugin_exporter
+"""
+            r = run(["bash", "-c", script], cwd=tmp)
+            self.assertTrue(r.stdout.strip().endswith("plugin_exporter/plugins"), r.stdout)
+            self.serve(tmp, os.path.join(tmp, "hello-build", "hello.so"))
+            self.serve(tmp, os.path.join(tmp, "myhello.so"))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -508,7 +508,7 @@ class DebianPackageLifecycle(unittest.TestCase):
 
     def check_default_config(self):
         r = as_service_user(BINARY, "--check-config", f"--config.file={CONFIG}")
-        self.assertEqual(r.stdout.strip(), f"{CONFIG}: OK (1 collectors)")
+        self.assertEqual(r.stdout.strip(), f"{CONFIG}: OK (1 collector)")
 
     def check_documented_examples(self):
         """The examples commented out in the default configuration are valid."""

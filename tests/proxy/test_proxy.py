@@ -55,6 +55,14 @@ class RealExporters(unittest.TestCase):
             f.write("# HELP backup_last_success_timestamp_seconds Last successful backup.\n"
                     "# TYPE backup_last_success_timestamp_seconds gauge\n"
                     "backup_last_success_timestamp_seconds 1.7e+09\n")
+        # le / quantile spelled unusually: the README says they are normalised.
+        with open(os.path.join(cls.textfiles, "latency.prom"), "w") as f:
+            f.write("# HELP job_latency_seconds Job latency.\n# TYPE job_latency_seconds histogram\n"
+                    'job_latency_seconds_bucket{le="0.50"} 1\njob_latency_seconds_bucket{le="1.0"} 2\n'
+                    'job_latency_seconds_bucket{le="1000000"} 3\njob_latency_seconds_bucket{le="+Inf"} 3\n'
+                    "job_latency_seconds_sum 4\njob_latency_seconds_count 3\n"
+                    "# HELP job_size Job size.\n# TYPE job_size summary\n"
+                    'job_size{quantile="0.90"} 7\njob_size_sum 7\njob_size_count 1\n')
         cls.node = NodeExporter(cls.tmp)
         cls.addClassCleanup(cls.node.stop)
         cls.push = Pushgateway(cls.tmp, persistence_file=os.path.join(cls.tmp, "pushgateway.data"))
@@ -90,6 +98,10 @@ class RealExporters(unittest.TestCase):
         self.assertEqual(find(text, "backup_last_success_timestamp_seconds", exporter="textfile"), [1.7e9])
         self.assertEqual(len(find(text, "node_textfile_mtime_seconds", exporter="textfile",
                                   file=os.path.join(self.textfiles, "backup.prom"))), 1)
+        # The one change the proxy makes to samples: canonical le / quantile.
+        for le, value in (("0.5", 1.0), ("1", 2.0), ("1e+06", 3.0), ("+Inf", 3.0)):
+            self.assertEqual(find(text, "job_latency_seconds_bucket", exporter="textfile", le=le), [value], le)
+        self.assertEqual(find(text, "job_size", exporter="textfile", quantile="0.9"), [7.0])
         # No sample of a proxied source without its label.
         for (name, labels), _ in harness.samples(text).items():
             if name.startswith(("go_", "pushgateway_", "node_")):

@@ -26,7 +26,9 @@ InProcessHost::InProcessHost(const std::string& toml, bool check_only, std::size
                                                        config_->web.scrape_timeout_offset);
 }
 
-InProcessHost::~InProcessHost() { shutdown(); }
+InProcessHost::~InProcessHost() {
+  shutdown();
+}
 
 void InProcessHost::shutdown() {
   pool_.shutdown(5000);
@@ -69,11 +71,7 @@ std::string InProcessHost::metrics_text(const ScrapeResult& result) {
 std::vector<std::string> config_errors(const std::string& toml) {
   LoadResult r = load_config_text(toml, "t.toml", ConfigOverrides{{}, PE_PLUGIN_DIR});
   std::vector<std::string> out;
-  for (const auto& e : r.errors) out.push_back(e.to_string());
-  if (r.config) {
-    CreatedCollectors c = create_collectors(*r.config, true);
-    for (const auto& e : c.errors) out.push_back(e.to_string());
-  }
+  for (const auto& e : check_configuration(r)) out.push_back(e.to_string());
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -184,8 +185,9 @@ target_label = "x"
 }
 
 TEST(ConfigLoader, PluginSpecificErrorsAreLocatedInThePluginTable) {
-  auto e = config_errors("[[collector]]\nname = \"a\"\nplugin = \"" + kTestSource +
-                        "\"\n[collector.config]\nbehaviour = \"dance\"\ndelay = 5\nextra = true\n");
+  auto e =
+      config_errors("[[collector]]\nname = \"a\"\nplugin = \"" + kTestSource +
+                    "\"\n[collector.config]\nbehaviour = \"dance\"\ndelay = 5\nextra = true\n");
   ASSERT_EQ(e.size(), 3u) << (e.empty() ? "" : e[0]);
   EXPECT_EQ(e[0], "t.toml:5:13: collector[0].config.behaviour: unknown behaviour \"dance\"");
   EXPECT_EQ(e[1].rfind("t.toml:6:9: collector[0].config.delay: expected a duration string", 0), 0u)
@@ -245,4 +247,118 @@ TEST(ConfigLoader, AuthTokensFromFilesAndEnvironment) {
   auto short_token = load_errors("[auth]\nbearer_tokens = [\"short\"]\n");
   ASSERT_EQ(short_token.size(), 1u);
   EXPECT_NE(short_token[0].find("shorter than 16"), std::string::npos);
+}
+
+// Issue 16 item 6: errors in the host's part do not hide the plugins' checks
+// of their sections, and an unknown plugin does not hide another collector's.
+TEST(ConfigLoader, AllProblemsInOnePass) {
+  auto e = config_errors(R"([[collector]]
+name = "a"
+plugin = "hello"
+timout = "1s"
+[collector.config]
+value = "x"
+
+[[collector]]
+name = "b"
+plugin = "nosuchplugin"
+
+[[collector]]
+name = "c"
+plugin = "script"
+[collector.config]
+command = ["/bin/true"]
+[[collector.config.parameter]]
+name = "p"
+regex = "(unclosed"
+env = "P"
+)");
+  ASSERT_EQ(e.size(), 4u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0], "t.toml:4:10: collector[0].timout: unknown key");
+  EXPECT_EQ(e[1], "t.toml:6:9: collector[0].config.value: expected a number, got a string");
+  EXPECT_EQ(e[2].rfind("t.toml:10:10: collector[1].plugin: unknown plugin", 0), 0u) << e[2];
+  // Item 11: at the regex key, not at the [[collector.config.parameter]] header.
+  EXPECT_EQ(e[3].rfind("t.toml:19:9: collector[2].config.parameter[0].regex: invalid regex", 0), 0u)
+      << e[3];
+}
+
+// Issue 16 item 7: ports beyond 16 bits and non-numeric ports are refused at
+// load, located; so is a malformed --web.listen-address.
+TEST(ConfigLoader, ListenAddressesAreChecked) {
+  auto e = load_errors(
+      "[web]\nlisten_addresses = [\"127.0.0.1:9100\", \":85535\", \"[::1]:http\", \"::1:80\"]\n");
+  ASSERT_EQ(e.size(), 3u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0],
+            "t.toml:2:39: web.listen_addresses[1]: port 85535 of \":85535\" is out of range "
+            "(0-65535)");
+  EXPECT_EQ(e[1],
+            "t.toml:2:49: web.listen_addresses[2]: port \"http\" of \"[::1]:http\" is not a "
+            "number");
+  EXPECT_EQ(e[2].rfind("t.toml:2:63: web.listen_addresses[3]: \"::1:80\" is not an address", 0), 0u)
+      << e[2];
+  e = load_errors("[[web.listener]]\naddress = \"localhost:99999\"\n");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].rfind("t.toml:2:11: web.listener[0].address: port 99999", 0), 0u) << e[0];
+  LoadResult r = load_config_text("", "t.toml", ConfigOverrides{{":65536"}, PE_PLUGIN_DIR});
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].to_string(),
+            "--web.listen-address: port 65536 of \":65536\" is out of range (0-65535)");
+  EXPECT_TRUE(
+      load_errors("[web]\nlisten_addresses = [\":0\", \"[::1]:65535\", \"h:1\"]\n").empty());
+}
+
+TEST(ConfigLoader, ConfigFileMustBeAFileOfBoundedSize) {
+  std::string dir = testing::TempDir();
+  LoadResult r = load_config_file(dir, overrides());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("is a directory"), std::string::npos);
+  EXPECT_FALSE(r.config);
+  r = load_config_file("/dev/zero", overrides());  // endless: refused after 16 MiB
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].to_string(), "/dev/zero: the configuration file is larger than 16 MiB");
+  std::string big = dir + "/pe_big_config.toml";
+  {
+    std::ofstream out(big);
+    out << "# " << std::string(kMaxConfigFileBytes, 'x') << "\n";
+  }
+  r = load_config_file(big, overrides());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("larger than 16 MiB"), std::string::npos);
+  std::remove(big.c_str());
+}
+
+TEST(ConfigLoader, CollectorNamesCannotLeaveTheStateDirectory) {
+  for (const char* name : {".", "..", "a/b"}) {
+    auto e =
+        load_errors(std::string("[[collector]]\nname = \"") + name + "\"\nplugin = \"hello\"\n");
+    ASSERT_EQ(e.size(), 1u) << name;
+    EXPECT_EQ(e[0].rfind("t.toml:2:8: collector[0].name: collector names use letters", 0), 0u)
+        << e[0];
+  }
+  EXPECT_TRUE(load_errors("[[collector]]\nname = \"a.b\"\nplugin = \"hello\"\n").empty());
+}
+
+// Two push collectors with the same routes fail --check-config, not the start.
+TEST(ConfigLoader, RouteClashIsFoundByCheckConfig) {
+  auto e = config_errors(
+      "[[collector]]\nname = \"p1\"\nplugin = \"push\"\n"
+      "[[collector]]\nname = \"p2\"\nplugin = \"push\"\n[collector.config]\n");
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find("collector[1].config: registers the HTTP route PUT /metrics/job, already "
+                      "served by collector \"p1\""),
+            std::string::npos)
+      << e[0];
+  EXPECT_TRUE(config_errors("[[collector]]\nname = \"p1\"\nplugin = \"push\"\n"
+                            "[[collector]]\nname = \"p2\"\nplugin = \"push\"\n[collector.config]\n"
+                            "path_prefix = \"/second\"\n")
+                  .empty());
+}
+
+// Item 11: a missing password file is one error, not two.
+TEST(ConfigLoader, MissingPasswordFileIsReportedOnce) {
+  auto e = config_errors(
+      "[[collector]]\nname = \"pg\"\nplugin = \"postgres\"\n[collector.config]\n"
+      "host = \"127.0.0.1\"\npassword_file = \"/nonexistent/pe-password\"\n");
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0].rfind("t.toml:6:17: collector[0].config.password_file: ", 0), 0u) << e[0];
 }

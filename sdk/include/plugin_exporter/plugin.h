@@ -350,9 +350,11 @@ typedef struct pe_host_api {
 
   /* --- HTTP routes (1.0): for plugins with PE_CAP_HTTP_ROUTES --- */
 
-  /* During create (not in check_only mode): serve requests matching `route`.
-   * The longest matching prefix wins; an exact duplicate of another
-   * collector's route returns PE_ERROR and should fail create. */
+  /* During create: serve requests matching `route`. Register in check_only
+   * mode too (nothing is served then): the host reports two collectors that
+   * register the same method and prefix as a configuration error, also in
+   * --check-config. The longest matching prefix wins. PE_ERROR for an
+   * invalid route (method, prefix not starting with '/', unknown role). */
   pe_status (*register_route)(pe_host* host, const pe_route* route);
   /* During handle_http, on its thread. */
   void (*http_status)(pe_http_response* response, int32_t code);
