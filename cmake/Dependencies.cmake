@@ -14,6 +14,9 @@ endif()
 find_package(Poco REQUIRED COMPONENTS Foundation Net NetSSL Crypto Util JSON Data DataPostgreSQL)
 find_package(tomlplusplus REQUIRED)
 find_package(prometheus-cpp REQUIRED)
+# Remote write (host/remote_write): protobuf-lite and snappy.
+find_package(Protobuf REQUIRED)
+find_package(Snappy REQUIRED)
 
 if(PE_BUILD_TESTS)
   find_package(GTest REQUIRED)
