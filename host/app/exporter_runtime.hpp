@@ -21,6 +21,10 @@
 namespace pe::host {
 
 class WorkerPool;
+namespace remote_write {
+class RemoteWriteMetrics;
+class RemoteWriteSet;
+}  // namespace remote_write
 
 class ExporterRuntime {
  public:
@@ -53,6 +57,9 @@ class ExporterRuntime {
   mutable std::mutex mu_;  // one load or reload at a time
   std::shared_ptr<const ExporterConfig> config_;
   std::vector<std::shared_ptr<Collector>> collectors_;
+  // [[remote_write]]: collect through the serving state's orchestrator.
+  std::unique_ptr<remote_write::RemoteWriteMetrics> remote_write_metrics_;
+  std::unique_ptr<remote_write::RemoteWriteSet> remote_writes_;
 };
 
 }  // namespace pe::host

@@ -4,6 +4,7 @@
 // (no text round trip) and merged with everything else on each scrape.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,8 +32,11 @@ class SelfMetrics {
   void http_request(std::string_view handler, int code);
   void config_loaded(bool ok);
 
-  // Appends every registry family to `set` (strings interned into it).
+  // Appends every registry family to `set` (strings interned into it), then
+  // what the extra exporter adds.
   void export_to(MetricSet& set) const;
+  // Metrics kept elsewhere (remote write) exported with these; empty = none.
+  void set_extra_exporter(std::function<void(MetricSet&)> exporter);
 
  private:
   struct Impl;
