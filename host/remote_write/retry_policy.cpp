@@ -1,6 +1,7 @@
 // retry_policy.cpp — status classification, Retry-After parsing, backoff.
 #include "remote_write/retry_policy.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <string>
 
@@ -40,11 +41,13 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
   std::tm tm{};
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  time_t when = timegm(&tm);
-  if (when == static_cast<time_t>(-1)) return std::nullopt;
-  auto delta = std::chrono::system_clock::from_time_t(when) - now;
-  if (delta <= std::chrono::system_clock::duration::zero()) return std::chrono::milliseconds(0);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(delta);
+  // In whole seconds (time_t): a date of year 0 or 99999 must not overflow
+  // a nanosecond clock (found by fuzz_remote_write_answer).
+  const time_t when = timegm(&tm);
+  const time_t now_s = std::chrono::system_clock::to_time_t(now);
+  if (when <= now_s) return std::chrono::milliseconds(0);
+  const long long delta_s = std::min<long long>(static_cast<long long>(when - now_s), 999'999'999);
+  return std::chrono::milliseconds(delta_s * 1000);
 }
 
 std::chrono::nanoseconds Backoff::next(double random01) noexcept {

@@ -9,3 +9,8 @@ pe_add_fuzzer(fuzz_authorization_header
   LIBS pe_fuzz_exposition Poco::Foundation crypt OpenSSL::Crypto)
 target_include_directories(fuzz_authorization_header PRIVATE ${_host_dir})
 target_link_libraries(fuzz_authorization_header PRIVATE tomlplusplus::tomlplusplus)
+
+# Remote write: what the sender parses from a receiver's answer (Retry-After).
+pe_add_fuzzer(fuzz_remote_write_answer
+  SOURCES fuzz_remote_write_answer.cpp ${_host_dir}/remote_write/retry_policy.cpp)
+target_include_directories(fuzz_remote_write_answer PRIVATE ${_host_dir})

@@ -33,6 +33,9 @@ TEST(RemoteWriteRetry, RetryAfterSecondsAndDates) {
   EXPECT_FALSE(parse_retry_after("soon", now));
   EXPECT_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT trailing", now));
   EXPECT_TRUE(parse_retry_after("99999999999999999999", now));  // clamped, not overflowed
+  // Dates far outside the clock's range (found by the fuzzer): no overflow.
+  EXPECT_EQ(parse_retry_after("Wed, 21 Oct  000 07:28:00 GMT", now), 0ms);
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now), 999999999000ms);
 }
 
 TEST(RemoteWriteRetry, BackoffDoublesWithJitterUpToTheMaximum) {
