@@ -192,7 +192,14 @@ bool ExporterRuntime::start() {
   collectors_ = std::move(created.collectors);
   holder_.set(std::move(state));
   std::string rw_error;
-  if (!remote_writes_->apply(config->remote_writes, rw_error)) return fail(rw_error);
+  if (!remote_writes_->apply(config->remote_writes, rw_error)) {
+    // E.g. a queue directory that cannot be created: refuse to start, cleanly.
+    remote_writes_->stop();
+    holder_.set(nullptr);
+    for (auto& c : collectors_) c->destroy(monotonic_now_ns());
+    collectors_.clear();
+    return fail(rw_error);
+  }
   metrics_.config_loaded(true);
   return true;
 }
@@ -256,6 +263,11 @@ bool ExporterRuntime::reload(std::string& error) {
     return failed("remote write endpoints of the new configuration failed to start: " + rw_error);
   metrics_.config_loaded(true);
   return true;
+}
+
+void ExporterRuntime::stop_remote_write() {
+  std::lock_guard lock(mu_);
+  remote_writes_->stop();
 }
 
 bool ExporterRuntime::shutdown(int64_t deadline_ns) {

@@ -43,6 +43,10 @@ class ExporterRuntime {
   // `deadline_ns`. False if some were still running (left in place).
   bool shutdown(int64_t deadline_ns);
 
+  // Stops the remote write senders (before the worker pool goes: a round
+  // whose collects cannot run would mark every series stale).
+  void stop_remote_write();
+
   std::shared_ptr<const ExporterConfig> config() const;
   WorkerPool& pool() { return *pool_; }
 

@@ -323,6 +323,16 @@ class RemoteWriteRetries(unittest.TestCase):
         finally:
             receiver.stop()
 
+    def test_unusable_queue_directory_refuses_to_start(self):
+        with h.temp_dir() as tmp:
+            state = os.path.join(tmp, "state")
+            os.makedirs(state)
+            with open(os.path.join(state, "remote_write"), "w") as f:
+                f.write("a file where the queue directory should be\n")
+            with self.assertRaises(RuntimeError) as ctx:
+                h.Exporter(tmp, exporter_config("http://127.0.0.1:9/api/v1/write", state_dir=state))
+            self.assertIn("remote_write[0]: cannot create the queue directory", str(ctx.exception))
+
 
 if __name__ == "__main__":
     unittest.main()
