@@ -7,8 +7,10 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/SSLException.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/X509Certificate.h>
 #include <Poco/URI.h>
 
 #include <istream>
@@ -18,6 +20,27 @@
 #include "remote_write/write_request_encoder.hpp"
 
 namespace pe::host::remote_write {
+namespace {
+
+// Poco checks the certificate chain but not, with a Context of our own,
+// that the certificate names the host: this session connects explicitly and
+// checks the name before the first byte of a request (and its
+// Authorization) is written.
+class VerifiedHttpsSession : public Poco::Net::HTTPSClientSession {
+ public:
+  using HTTPSClientSession::HTTPSClientSession;
+  void connect_verified(const std::string& name, bool skip) {
+    if (connected()) return;
+    reconnect();
+    Poco::Net::SecureStreamSocket socket(this->socket());
+    socket.completeHandshake();
+    if (!skip && !Poco::Net::X509Certificate::verify(socket.peerCertificate(), name))
+      throw Poco::Net::CertificateValidationException("the receiver's certificate does not name " +
+                                                      name);
+  }
+};
+
+}  // namespace
 
 struct RemoteWriteClient::Impl {
   RemoteWriteConfig config;
@@ -56,23 +79,29 @@ struct RemoteWriteClient::Impl {
   }
 
   Poco::Net::HTTPClientSession& connected() {
-    if (session) return *session;
+    if (!session) open();
+    if (tls)
+      static_cast<VerifiedHttpsSession&>(*session).connect_verified(
+          config.tls.server_name.empty() ? uri.getHost() : config.tls.server_name,
+          config.tls.insecure_skip_verify);
+    return *session;
+  }
+
+  void open() {
     const Poco::Timespan timeout(
         std::chrono::duration_cast<std::chrono::microseconds>(config.timeout).count());
     if (!tls) {
       session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
-    } else if (config.tls.server_name.empty()) {
-      session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls);
     } else {
-      // Another name than the url's host: SNI and verification use it.
-      Poco::Net::SecureStreamSocket socket(tls);
-      socket.setPeerHostName(config.tls.server_name);
-      socket.connect(Poco::Net::SocketAddress(uri.getHost(), uri.getPort()), timeout);
-      session = std::make_unique<Poco::Net::HTTPSClientSession>(socket);
+      auto https = std::make_unique<VerifiedHttpsSession>(uri.getHost(), uri.getPort(), tls);
+      // Another name than the url's host: the session's socket uses it for
+      // SNI and certificate verification (connect() keeps a name already set).
+      if (!config.tls.server_name.empty())
+        Poco::Net::SecureStreamSocket(https->socket()).setPeerHostName(config.tls.server_name);
+      session = std::move(https);
     }
     session->setTimeout(timeout);
     session->setKeepAlive(true);
-    return *session;
   }
 };
 

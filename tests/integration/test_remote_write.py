@@ -14,6 +14,7 @@ import http.server
 import json
 import os
 import signal
+import ssl
 import threading
 import time
 import unittest
@@ -214,7 +215,7 @@ class RemoteWriteToPrometheus(unittest.TestCase):
 class ScriptedReceiver:
     """A small HTTP receiver on loopback answering from a script of (status, headers)."""
 
-    def __init__(self, answers, default=(200, {})):
+    def __init__(self, answers, default=(200, {}), tls=None):
         self.requests = []  # (time, headers, body)
         self.answers = list(answers)
         self.default = default
@@ -235,7 +236,10 @@ class ScriptedReceiver:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v1/write"
+        if tls:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/api/v1/write"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -332,6 +336,61 @@ class RemoteWriteRetries(unittest.TestCase):
             with self.assertRaises(RuntimeError) as ctx:
                 h.Exporter(tmp, exporter_config("http://127.0.0.1:9/api/v1/write", state_dir=state))
             self.assertIn("remote_write[0]: cannot create the queue directory", str(ctx.exception))
+
+
+class RemoteWriteTlsAndAuth(unittest.TestCase):
+    """HTTPS receiver whose certificate names only receiver.test and which
+    requires a client certificate from the same CA."""
+
+    def run_case(self, tmp, files, section, seconds=3, env=None):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(files["server_cert"], files["server_key"])
+        ctx.load_verify_locations(files["ca"])
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        receiver = ScriptedReceiver([], tls=ctx)
+        try:
+            ex = h.Exporter(tmp, exporter_config(receiver.url, extra=section), env=env)
+            try:
+                push(ex, "t", "# TYPE rw_x gauge\nrw_x 1\n")
+                time.sleep(seconds)
+                return receiver.requests, ex.metrics()
+            finally:
+                ex.stop()
+        finally:
+            receiver.stop()
+
+    def test_tls_server_name_client_certificate_and_auth(self):
+        with h.temp_dir() as tmp:
+            files = h.make_tls_files(tmp, names=("receiver.test",))
+            client = (f'cert_file = "{files["client_cert"]}"\nkey_file = "{files["client_key"]}"\n')
+            env = dict(os.environ, RW_TOKEN="tok-123")
+
+            # The CA, the name the certificate carries, a client certificate, a bearer token.
+            requests, text = self.run_case(
+                tmp, files, 'bearer_token_env = "RW_TOKEN"\n[remote_write.tls]\n'
+                f'ca_file = "{files["ca"]}"\nserver_name = "receiver.test"\n' + client, env=env)
+            self.assertTrue(requests, "nothing arrived over TLS")
+            self.assertEqual(requests[0][1]["Authorization"], "Bearer tok-123")
+            self.assertGreater(h.find(text, "plugin_exporter_remote_write_samples_total",
+                                      remote_name="prom")[0], 0)
+
+            # Without server_name the url's host (127.0.0.1) is not in the certificate.
+            requests, text = self.run_case(
+                tmp, files, f'[remote_write.tls]\nca_file = "{files["ca"]}"\n' + client)
+            self.assertEqual(requests, [])
+            self.assertGreater(h.find(text, "plugin_exporter_remote_write_failed_requests_total",
+                                      remote_name="prom", code="0")[0], 0)
+
+            # insecure_skip_verify: no CA needed; basic auth.
+            pw = os.path.join(tmp, "pw")
+            with open(pw, "w") as f:
+                f.write("s3cret\n")
+            os.chmod(pw, 0o600)
+            requests, _ = self.run_case(
+                tmp, files, f'[remote_write.basic_auth]\nusername = "u"\npassword_file = "{pw}"\n'
+                '[remote_write.tls]\ninsecure_skip_verify = true\n' + client)
+            self.assertTrue(requests, "nothing arrived with insecure_skip_verify")
+            self.assertEqual(requests[0][1]["Authorization"], "Basic dTpzM2NyZXQ=")
 
 
 if __name__ == "__main__":
