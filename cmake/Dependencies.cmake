@@ -18,6 +18,9 @@ find_package(tomlplusplus REQUIRED)
 find_package(Boost 1.81 REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(prometheus-cpp REQUIRED)
+# Remote write (host/remote_write): protobuf-lite and snappy.
+find_package(Protobuf REQUIRED)
+find_package(Snappy REQUIRED)
 
 if(PE_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -106,6 +106,7 @@ int run_exporter(const CliOptions& options) {
       monotonic_now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(grace).count();
   ctx.stopping = true;
   server.stop(static_cast<long>(grace.count()));
+  runtime.stop_remote_write();
   long left_ms = std::max<int64_t>(0, (deadline - monotonic_now_ns()) / 1000000);
   std::size_t stuck = runtime.pool().shutdown(left_ms);
   holder.set(nullptr);

@@ -11,6 +11,8 @@
 #include "config/config_loader.hpp"
 #include "config/effective_config.hpp"
 #include "plugin/host_api.hpp"
+#include "remote_write/remote_write_metrics.hpp"
+#include "remote_write/remote_write_set.hpp"
 
 namespace pe::host {
 namespace {
@@ -89,11 +91,62 @@ bool listener_settings_differ(const WebConfig& a, const WebConfig& b) {
 
 }  // namespace
 
+// What a remote write round collects: the selected collectors through the
+// current serving state's orchestrator (shared with concurrent scrapes,
+// each collector's deadline capped by the interval), plus the self-metrics
+// when "plugin_exporter" is selected.
+static std::optional<remote_write::CollectedRound> collect_for_remote_write(
+    const RemoteWriteConfig& rw, const ServingStateHolder& holder, const SelfMetrics& metrics) {
+  std::shared_ptr<const ServingState> state = holder.get();
+  if (!state) return std::nullopt;
+  std::vector<std::string> selected;
+  bool self = false;
+  for (const std::string& c : rw.collectors) {
+    if (c == kSelfMetricsCollector)
+      self = true;
+    else
+      selected.push_back(c);
+  }
+  remote_write::CollectedRound round;
+  ScrapeResult result;
+  if (rw.collectors.empty() || !selected.empty()) {
+    result = state->orchestrator->scrape(selected, {},
+                                         std::chrono::duration<double>(rw.interval).count());
+    for (const CollectorScrape& cs : result.collectors)
+      if (cs.outcome.metrics) round.push_back(cs.outcome.metrics);
+  }
+  if (self) {
+    auto set = std::make_shared<MetricSet>();
+    metrics.export_to(*set);
+    export_process_metrics(*set);
+    export_collector_metrics(result, *set);
+    round.insert(round.begin(), std::move(set));
+  }
+  return round;
+}
+
 ExporterRuntime::ExporterRuntime(const CliOptions& options, SelfMetrics& metrics,
                                  ServingStateHolder& holder)
-    : options_(options), metrics_(metrics), holder_(holder) {}
+    : options_(options),
+      metrics_(metrics),
+      holder_(holder),
+      remote_write_metrics_(std::make_unique<remote_write::RemoteWriteMetrics>()) {
+  remote_writes_ = std::make_unique<remote_write::RemoteWriteSet>(
+      [this](const RemoteWriteConfig& rw) {
+        return collect_for_remote_write(rw, holder_, metrics_);
+      },
+      *remote_write_metrics_);
+  metrics_.set_extra_exporter([m = remote_write_metrics_.get()](MetricSet& set) {
+    m->export_to(set, std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count());
+  });
+}
 
-ExporterRuntime::~ExporterRuntime() = default;
+ExporterRuntime::~ExporterRuntime() {
+  remote_writes_->stop();
+  metrics_.set_extra_exporter(nullptr);
+}
 
 std::shared_ptr<const ExporterConfig> ExporterRuntime::config() const {
   std::lock_guard lock(mu_);
@@ -145,6 +198,15 @@ bool ExporterRuntime::start() {
   config_ = config;
   collectors_ = std::move(created.collectors);
   holder_.set(std::move(state));
+  std::string rw_error;
+  if (!remote_writes_->apply(config->remote_writes, rw_error)) {
+    // E.g. a queue directory that cannot be created: refuse to start, cleanly.
+    remote_writes_->stop();
+    holder_.set(nullptr);
+    for (auto& c : collectors_) c->destroy(monotonic_now_ns());
+    collectors_.clear();
+    return fail(rw_error);
+  }
   metrics_.config_loaded(true);
   return true;
 }
@@ -229,12 +291,21 @@ bool ExporterRuntime::reload(std::string& error) {
   // Served by their successors now: the replaced collectors stop.
   if (!retired)
     for (auto& c : retire) c->destroy(monotonic_now_ns() + grace);
+  std::string rw_error;
+  if (!remote_writes_->apply(config->remote_writes, rw_error))
+    return failed("remote write endpoints of the new configuration failed to start: " + rw_error);
   metrics_.config_loaded(true);
   return true;
 }
 
+void ExporterRuntime::stop_remote_write() {
+  std::lock_guard lock(mu_);
+  remote_writes_->stop();
+}
+
 bool ExporterRuntime::shutdown(int64_t deadline_ns) {
   std::lock_guard lock(mu_);
+  remote_writes_->stop();  // its rounds use the collectors
   bool all = true;
   for (auto& c : collectors_) all &= c->destroy(deadline_ns);
   collectors_.clear();

@@ -21,6 +21,10 @@
 namespace pe::host {
 
 class WorkerPool;
+namespace remote_write {
+class RemoteWriteMetrics;
+class RemoteWriteSet;
+}  // namespace remote_write
 
 class ExporterRuntime {
  public:
@@ -39,6 +43,10 @@ class ExporterRuntime {
   // `deadline_ns`. False if some were still running (left in place).
   bool shutdown(int64_t deadline_ns);
 
+  // Stops the remote write senders (before the worker pool goes: a round
+  // whose collects cannot run would mark every series stale).
+  void stop_remote_write();
+
   std::shared_ptr<const ExporterConfig> config() const;
   WorkerPool& pool() { return *pool_; }
 
@@ -53,6 +61,9 @@ class ExporterRuntime {
   mutable std::mutex mu_;  // one load or reload at a time
   std::shared_ptr<const ExporterConfig> config_;
   std::vector<std::shared_ptr<Collector>> collectors_;
+  // [[remote_write]]: collect through the serving state's orchestrator.
+  std::unique_ptr<remote_write::RemoteWriteMetrics> remote_write_metrics_;
+  std::unique_ptr<remote_write::RemoteWriteSet> remote_writes_;
 };
 
 }  // namespace pe::host

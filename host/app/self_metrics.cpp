@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <vector>
 
@@ -73,6 +74,8 @@ struct SelfMetrics::Impl {
           .Help("Build information: version, revision and plugin ABI of this plugin_exporter.")
           .Register(*registry);
   prometheus::Counter& lockout_counter = lockouts.Add({});
+  mutable std::mutex extra_mu;
+  std::function<void(MetricSet&)> extra;
 
   Impl() {
     build
@@ -153,6 +156,13 @@ void SelfMetrics::export_to(MetricSet& set) const {
       set.add_sample(set.families.back().name, labels, v);
     }
   }
+  std::lock_guard lock(impl_->extra_mu);
+  if (impl_->extra) impl_->extra(set);
+}
+
+void SelfMetrics::set_extra_exporter(std::function<void(MetricSet&)> exporter) {
+  std::lock_guard lock(impl_->extra_mu);
+  impl_->extra = std::move(exporter);
 }
 
 namespace {

@@ -4,6 +4,7 @@
 // (no text round trip) and merged with everything else on each scrape.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,8 +35,11 @@ class SelfMetrics {
   void http_connections_open(double open);
   void config_loaded(bool ok);
 
-  // Appends every registry family to `set` (strings interned into it).
+  // Appends every registry family to `set` (strings interned into it), then
+  // what the extra exporter adds.
   void export_to(MetricSet& set) const;
+  // Metrics kept elsewhere (remote write) exported with these; empty = none.
+  void set_extra_exporter(std::function<void(MetricSet&)> exporter);
 
  private:
   struct Impl;

@@ -438,6 +438,14 @@ void read_collector(TableView t, ExporterConfig& cfg, std::set<std::string>& nam
   cfg.collectors.push_back(std::move(c));
 }
 
+}  // namespace
+
+std::vector<RelabelRule> read_relabel_rules(TableView parent, std::string_view key) {
+  return read_relabel(parent, key);
+}
+
+namespace {
+
 LoadResult load_document(std::shared_ptr<const toml::table> root, const std::string& file,
                          const ConfigOverrides& overrides) {
   LoadResult result;
@@ -502,6 +510,8 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
   std::set<std::string> names;
   std::vector<TableView> collectors = top.table_array("collector");
   for (TableView& c : collectors) read_collector(c, cfg, names);
+  cfg.remote_writes = read_remote_write_sections(
+      top, std::vector<std::string>(names.begin(), names.end()), cfg.state_dir);
 
   doc.report_unused(doc.root(), "");
   result.errors = doc.sorted_errors();

@@ -38,6 +38,12 @@ LoadResult load_config_file(const std::string& path, const ConfigOverrides& over
 LoadResult load_config_text(const std::string& text, const std::string& display_name,
                             const ConfigOverrides& overrides);
 
+class TableView;
+// The [[<key>]] relabel rules of `parent`, compiled to check them (errors
+// go to the document). Shared by [[relabel]], [[collector.relabel]] and
+// [[remote_write.write_relabel]].
+std::vector<RelabelRule> read_relabel_rules(TableView parent, std::string_view key);
+
 // Where plugins are looked up when neither the file nor the flags say.
 std::string default_plugin_dir();
 

@@ -13,6 +13,7 @@
 
 #include "auth/role.hpp"
 #include "plugin_exporter/exposition/relabel.hpp"
+#include "remote_write/remote_write_config.hpp"
 
 namespace toml {
 inline namespace v3 {
@@ -132,6 +133,7 @@ struct ExporterConfig {
   int collector_threads = 0;             // 0 = automatic
   uint32_t ready_min_collectors_up = 0;  // /readyz needs this many healthy collectors
   std::vector<CollectorConfig> collectors;
+  std::vector<RemoteWriteConfig> remote_writes;  // [[remote_write]]
 };
 
 }  // namespace pe::host

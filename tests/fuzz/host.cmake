@@ -16,3 +16,8 @@ pe_add_fuzzer(fuzz_request_framing
   SOURCES fuzz_request_framing.cpp ${_host_dir}/http/request_framing.cpp
   LIBS Boost::headers)
 target_include_directories(fuzz_request_framing PRIVATE ${_host_dir})
+
+# Remote write: what the sender parses from a receiver's answer (Retry-After).
+pe_add_fuzzer(fuzz_remote_write_answer
+  SOURCES fuzz_remote_write_answer.cpp ${_host_dir}/remote_write/retry_policy.cpp)
+target_include_directories(fuzz_remote_write_answer PRIVATE ${_host_dir})

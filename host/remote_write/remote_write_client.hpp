@@ -1,0 +1,39 @@
+// remote_write_client.hpp — one HTTP(S) connection to a remote write
+// receiver (Poco's client, kept out of this header): POSTs an encoded body
+// with the spec's headers, the section's auth and extra headers, and reports
+// the status, Retry-After and the start of an error answer. The connection
+// is kept alive between requests and re-opened after a failure.
+//
+// Thread-safety: none; one sender thread owns it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "remote_write/remote_write_config.hpp"
+
+namespace pe::host::remote_write {
+
+struct SendResult {
+  int status = 0;     // HTTP status; 0 = no answer (connect, TLS, timeout)
+  std::string error;  // transport error, or the first bytes of an error answer
+  std::optional<std::chrono::milliseconds> retry_after;
+};
+
+class RemoteWriteClient {
+ public:
+  explicit RemoteWriteClient(const RemoteWriteConfig& config);
+  ~RemoteWriteClient();
+  RemoteWriteClient(const RemoteWriteClient&) = delete;
+  RemoteWriteClient& operator=(const RemoteWriteClient&) = delete;
+
+  SendResult send(const std::string& body);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pe::host::remote_write
