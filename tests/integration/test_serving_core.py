@@ -341,6 +341,14 @@ class ServingCoreTest(unittest.TestCase):
                 self.assertEqual(r[0], "HTTP/1.1 " + want)
                 s.close()
 
+    # issue 16/10: an operator's [web] max_body_bytes wins over push's own 16 MiB default
+    def test_operator_body_limit_wins_over_the_routes_default(self):
+        e = self.start("[web]\nmax_body_bytes = 1024\n" + push_collector())
+        body = "".join(f"m{i} {i}\n" for i in range(300)).encode()
+        self.assertGreater(len(body), 1024)
+        self.assertEqual(h.http("PUT", e.url("/metrics/job/big"), body=body).status, 413)
+        self.assertEqual(h.http("PUT", e.url("/metrics/job/small"), body=b"m 1\n").status, 200)
+
     # 7
     def test_expect_100_continue_with_a_2mib_push(self):
         e = self.start(push_collector())

@@ -362,3 +362,22 @@ TEST(ConfigLoader, MissingPasswordFileIsReportedOnce) {
   ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
   EXPECT_EQ(e[0].rfind("t.toml:6:17: collector[0].config.password_file: ", 0), 0u) << e[0];
 }
+
+// issue 16/8: a listener's max_connections = 0 means "no cap of its own", as
+// documented; the serving core's settings are range-checked.
+TEST(ConfigLoader, ConnectionSettingsAgreeWithTheDocs) {
+  LoadResult r = load_config_text(
+      "[web]\nmax_connections = 100\nmax_connections_per_client = 0\nmax_header_bytes = 4096\n"
+      "[[web.listener]]\naddress = \"127.0.0.1:0\"\nmax_connections = 0\n",
+      "t.toml", overrides());
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].to_string();
+  EXPECT_EQ(r.config->web.max_connections, 100u);
+  EXPECT_EQ(r.config->web.max_connections_per_client, 0u);
+  EXPECT_EQ(r.config->web.max_header_bytes, 4096u);
+  EXPECT_FALSE(r.config->web.max_body_bytes_explicit);
+  auto e = load_errors("[web]\nmax_connections = 0\nmax_header_bytes = 10\n");
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].rfind("t.toml:2:19: web.max_connections: must be between 1 and 1000000", 0), 0u)
+      << e[0];
+  EXPECT_EQ(e[1].rfind("t.toml:3:20: web.max_header_bytes: must be between 1024", 0), 0u) << e[1];
+}
