@@ -283,8 +283,6 @@ bool ExporterRuntime::reload(std::string& error) {
     for (const auto& old : retire)
       if (old->name() == c->name()) c->continue_counters(*old);
   }
-  log(LogLevel::info, "configuration reloaded",
-      {{"kept", names_of(keep)}, {"stopped", names_of(retire)}, {"started", names_of(started)}});
   config_ = config;
   collectors_ = std::move(created.collectors);
   holder_.set(std::move(state));
@@ -294,6 +292,9 @@ bool ExporterRuntime::reload(std::string& error) {
   std::string rw_error;
   if (!remote_writes_->apply(config->remote_writes, rw_error))
     return failed("remote write endpoints of the new configuration failed to start: " + rw_error);
+  // Logged last: when an operator (or a test) reads it, everything above is in effect.
+  log(LogLevel::info, "configuration reloaded",
+      {{"kept", names_of(keep)}, {"stopped", names_of(retire)}, {"started", names_of(started)}});
   metrics_.config_loaded(true);
   return true;
 }
