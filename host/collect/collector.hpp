@@ -74,8 +74,14 @@ class Collector : public std::enable_shared_from_this<Collector> {
     calls_.fetch_add(predecessor.calls());
   }
 
-  // Forwards one HTTP request to the plugin (PE_CAP_HTTP_ROUTES).
+  // Forwards one HTTP request to the plugin (PE_CAP_HTTP_ROUTES). Returns
+  // PE_UNAVAILABLE without calling it once destroy() began (retired()).
   pe_status handle_http(const pe_http_request& request, pe_http_response& response);
+  // destroy() began: a reload replaced or removed this collector.
+  bool retired() const {
+    std::lock_guard lock(mu_);
+    return destroyed_;
+  }
 
   // Calls the plugin's destroy once no collect or HTTP call is running,
   // waiting until `wait_until_ns`. False if something is still running: the

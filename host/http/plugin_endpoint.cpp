@@ -16,8 +16,8 @@ std::string lowercase(std::string s) {
   return s;
 }
 
-void call_plugin(HttpExchange& ex, const MountedRoute& route, const std::string& identity,
-                 const std::string& body) {
+void call_plugin(HttpExchange& ex, ServerContext& ctx, const MountedRoute& route,
+                 const std::string& identity, const std::string& body) {
   std::vector<std::pair<std::string, std::string>> headers;
   headers.reserve(ex.request().headers.size());
   for (const auto& [k, v] : ex.request().headers) headers.emplace_back(lowercase(k), v);
@@ -39,6 +39,19 @@ void call_plugin(HttpExchange& ex, const MountedRoute& route, const std::string&
 
   pe_http_response resp;
   pe_status st = route.collector->handle_http(req, resp);
+  if (st == PE_UNAVAILABLE && route.collector->retired()) {
+    // A reload retired the collector between routing and now (the body may
+    // have taken a while): the request was not applied, so its successor in
+    // the current configuration takes it, if it serves the route with the
+    // same role.
+    bool other_method = false;
+    auto current = ctx.state.get();
+    const MountedRoute* next = current ? current->routes.match(req.method, req.path, other_method) : nullptr;
+    if (next && next->collector != route.collector && next->route.role == route.route.role) {
+      resp = pe_http_response();
+      st = next->collector->handle_http(req, resp);
+    }
+  }
   if (st != PE_OK && resp.status == 0 && resp.body.empty()) {
     ex.send_text(st == PE_UNAVAILABLE ? 503 : 500,
                  st == PE_UNAVAILABLE ? "collector unavailable" : "internal error in the plugin");
@@ -60,12 +73,12 @@ void call_plugin(HttpExchange& ex, const MountedRoute& route, const std::string&
 
 void serve_plugin_route(const std::shared_ptr<HttpExchange>& ex,
                         const std::shared_ptr<const ServingState>& state, const MountedRoute& route,
-                        const std::string& identity, uint64_t body_limit) {
+                        const std::string& identity, uint64_t body_limit, ServerContext& ctx) {
   // The body is read only now, after authentication; the plugin sees it
   // only when it arrived whole.
-  ex->read_body(body_limit, [ex, state, &route, identity](std::string body) {
+  ex->read_body(body_limit, [ex, state, &route, identity, &ctx](std::string body) {
     try {
-      call_plugin(*ex, route, identity, body);
+      call_plugin(*ex, ctx, route, identity, body);
     } catch (const std::exception&) {
       if (!ex->sent()) ex->send_text(500, "internal error");
     }

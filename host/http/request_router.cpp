@@ -169,7 +169,7 @@ void route(const std::shared_ptr<HttpExchange>& exp,
       return serve_reload(ex, ctx);
     case Endpoint::plugin:
       return serve_plugin_route(exp, state, *mounted, identity->name,
-                                body_limit(state->config->web, *mounted));
+                                body_limit(state->config->web, *mounted), ctx);
     default:
       ex.send_text(405, "method " + method + " not allowed on " + path);
       return;

@@ -3,6 +3,7 @@
 #include "metric_store.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <unordered_set>
 
@@ -389,6 +390,76 @@ MetricStore::Removed MetricStore::remove_matching(
       install(g->key->canonical, g, next_state(g, rec));
       ++removed.families;
     }
+    ticket = log(rec);
+  }
+  return removed;
+}
+
+MetricStore::RemovedSeries MetricStore::remove_series(
+    std::string_view metric, const std::vector<std::pair<std::string, std::string>>& subset,
+    uint64_t& ticket) {
+  std::vector<std::string> names{std::string(metric)};
+  if (metric.ends_with("_total"))
+    names.emplace_back(metric.substr(0, metric.size() - std::strlen("_total")));
+  else
+    names.push_back(std::string(metric) + "_total");
+  std::lock_guard lock(mu_);
+  if (log_) log_->check_writable();
+  RemovedSeries removed;
+  std::vector<std::pair<GroupPtr, FamilyPtr>> holders;
+  for (const auto& [canonical, g] : groups_)
+    for (const std::string& n : names)
+      if (registry_.count(n))
+        if (const FamilyPtr* f = g->find(n)) holders.emplace_back(g, *f);
+  for (const auto& [g, family] : holders) {
+    // Grouping labels decide for the whole group; the rest series by series.
+    std::vector<std::pair<std::string_view, std::string_view>> per_series;
+    bool group_matches = true;
+    for (const auto& [k, v] : subset) {
+      if (const std::string* have = g->key->find(k)) {
+        group_matches = group_matches && *have == v;
+      } else {
+        per_series.emplace_back(k, v);
+      }
+    }
+    if (!group_matches) continue;
+    auto matches = [&](const StoredFamily::Series& s) {
+      for (const auto& [k, v] : per_series) {
+        std::string_view have;
+        for (const auto& l : family->labels_of(s))
+          if (family->str(l.name) == k) have = family->str(l.value);
+        if (have != v) return false;
+      }
+      return true;
+    };
+    auto kept = std::make_shared<StoredFamily>(family->name(), family->type(), family->help(),
+                                               family->has_help(), family->unit());
+    std::size_t dropped = 0;
+    for (const auto& s : family->series()) {
+      if (matches(s))
+        ++dropped;
+      else
+        kept->append_from(*family, s, s.value);
+    }
+    if (dropped == 0) continue;
+    StateRecord rec;
+    rec.key = *g->key;
+    rec.push_time_ms = g->push_time_ms;
+    rec.failure_time_ms = g->failure_time_ms;
+    rec.ttl_ms = g->ttl_ms;
+    rec.aggregate = g->aggregate;
+    if (kept->size() == 0) {
+      rec.removed_families.push_back(family->name());
+    } else {
+      kept->finish();
+      rec.families.push_back(std::move(kept));
+    }
+    // The group may have changed since `holders` was filled (two families
+    // of one group): build on its current state.
+    const GroupPtr current = groups_.at(g->key->canonical);
+    install(g->key->canonical, current, next_state(current, rec));
+    ++removed.groups;
+    removed.series += dropped;
     ticket = log(rec);
   }
   return removed;

@@ -86,6 +86,18 @@ class MetricStore {
   // metric name, only that family from them.
   Removed remove_matching(const std::vector<std::pair<std::string, std::string>>& subset,
                           std::string_view metric, int64_t now_ms, uint64_t& ticket);
+  // Deletes the series of family `metric` (a counter's family also by its
+  // `_total` name or its stem) whose labels — their own and their group's
+  // grouping labels — include `subset` (a label a series lacks counts as
+  // the empty value). A family left without series is removed from its
+  // group. O(series of that family).
+  struct RemovedSeries {
+    std::size_t groups = 0;  // groups that lost series
+    std::size_t series = 0;
+  };
+  RemovedSeries remove_series(std::string_view metric,
+                              const std::vector<std::pair<std::string, std::string>>& subset,
+                              uint64_t& ticket);
   std::size_t wipe(uint64_t& ticket);
   // Removes the groups whose TTL ran out by `now_ms`; returns how many.
   std::size_t expire(int64_t now_ms, uint64_t& ticket);

@@ -73,6 +73,9 @@ std::vector<PushApi::RouteSpec> PushApi::routes(const std::string& p) {
     r.push_back({m, p + "/metrics/job@base64", "push"});
   }
   r.push_back({"PATCH", p + "/metrics", "push"});
+  r.push_back({"POST", p + "/metrics", "push"});
+  r.push_back({"DELETE", p + "/metrics", "push"});
+  r.push_back({"DELETE", p + "/metrics/__all", "admin"});
   r.push_back({"DELETE", p + "/api/v1/groups", "push"});
   r.push_back({"DELETE", p + "/api/v1/metrics", "push"});
   r.push_back({"PUT", p + "/api/v1/admin/wipe", "admin"});
@@ -100,6 +103,15 @@ void PushApi::handle(const HttpRequest& req, HttpResponse& resp) {
     } else if (method == "PATCH" && path.starts_with("/metrics/")) {
       op = Operation::patch;
       patch(req, path.substr(std::strlen("/metrics/")), resp);
+    } else if (method == "POST" && path == "/metrics") {
+      op = Operation::post_default;
+      post_default_group(req, resp);
+    } else if (method == "DELETE" && path == "/metrics/__all") {
+      op = Operation::wipe;
+      wipe(resp);
+    } else if (method == "DELETE" && path.starts_with("/metrics/")) {
+      op = Operation::delete_series;
+      delete_series(req, path.substr(std::strlen("/metrics/")), resp);
     } else if (method == "DELETE" && path == "/api/v1/groups") {
       op = Operation::delete_groups;
       delete_groups(req, resp);
@@ -165,6 +177,32 @@ void PushApi::push(const HttpRequest& req, std::string_view rest, HttpResponse& 
     else throw PushError(400, "unknown query parameter \"" + k + "\" (known: aggregate, pusher, ttl)");
   }
   if (!cmd.pusher.empty()) cmd.add = true;
+  decode_body(req, cmd);
+  uint64_t ticket = store_.push(cmd);
+  wait_durable(ticket);
+  resp.status(200);
+}
+
+void PushApi::post_default_group(const HttpRequest& req, HttpResponse& resp) {
+  if (!req.query.empty())
+    throw PushError(400, "POST /metrics takes no query parameters (the group is {job=\"" +
+                             config_.post_job + "\"}; pushgateway's routes take the others)");
+  PushCommand cmd;
+  cmd.key.labels.emplace_back("job", config_.post_job);
+  cmd.key.seal();
+  cmd.add = true;
+  cmd.group_aggregates = true;
+  cmd.now_ms = now_ms();
+  cmd.ttl_ms = config_.default_ttl_ms;
+  if (const JobRule* rule = config_.rule_for(config_.post_job); rule && rule->ttl_ms)
+    cmd.ttl_ms = *rule->ttl_ms;
+  decode_body(req, cmd);
+  uint64_t ticket = store_.push(cmd);
+  wait_durable(ticket);
+  resp.status(200);
+}
+
+void PushApi::decode_body(const HttpRequest& req, PushCommand& cmd) const {
   BodyLimits limits;
   limits.rules.allow_timestamps = config_.allow_timestamps;
   limits.rules.max_series_per_push = config_.max_series_per_push;
@@ -175,9 +213,6 @@ void PushApi::push(const HttpRequest& req, std::string_view rest, HttpResponse& 
   limits.max_decompressed_bytes = config_.max_decompressed_bytes;
   decode_push_body(req.body, header(req, "content-type").value_or(""),
                    header(req, "content-encoding").value_or(""), cmd.key, limits, cmd.body);
-  uint64_t ticket = store_.push(cmd);
-  wait_durable(ticket);
-  resp.status(200);
 }
 
 void PushApi::patch(const HttpRequest& req, std::string_view rest, HttpResponse& resp) {
@@ -267,6 +302,22 @@ void PushApi::delete_metric(const HttpRequest& req, std::string_view rest, HttpR
   wait_durable(ticket);
   resp.status(202);
   resp.write("deleted " + *name + " from " + std::to_string(removed.families) + " groups\n");
+}
+
+void PushApi::delete_series(const HttpRequest& req, std::string_view rest, HttpResponse& resp) {
+  auto name = percent_decode(rest);
+  if (!name || !is_valid_metric_name(*name))
+    throw PushError(400, "DELETE expects /metrics/<metric name>[?<label>=<value>...], not /metrics/" +
+                             std::string(rest));
+  Params subset = query_params(req.query);
+  for (const auto& [k, v] : subset)
+    if (!is_valid_label_name(k)) throw PushError(400, "improper label name \"" + k + "\"");
+  uint64_t ticket = 0;
+  auto removed = store_.remove_series(*name, subset, ticket);
+  wait_durable(ticket);
+  resp.status(202);
+  resp.write("deleted " + std::to_string(removed.series) + " series of " + *name + " from " +
+             std::to_string(removed.groups) + " groups\n");
 }
 
 void PushApi::wipe(HttpResponse& resp) {

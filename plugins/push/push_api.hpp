@@ -6,6 +6,10 @@
 //   DELETE /api/v1/groups?<label>=<value>...   groups whose grouping labels include these
 //   DELETE /api/v1/metrics/<metric>[?<label>=<value>...]     one family from (matching) groups
 //   PUT|DELETE /api/v1/admin/wipe               everything (admin role)
+//   POST   /metrics                  a body aggregated into the group {job=post_job}
+//   DELETE /metrics/<metric>[?<label>=<value>...]  the matching series of a family
+//   DELETE /metrics/__all                          everything (admin role)
+// (the last three are the API of the serverless gateway this one replaces)
 //   GET    /api/v1/metrics, /api/v1/status      JSON for tooling
 // Status codes follow pushgateway: 200 for a push, 202 for deletes, 400 with
 // a message for invalid input; 413/429 for limits, 503 when the state cannot
@@ -44,8 +48,12 @@ class PushApi {
   void patch(const HttpRequest& request, std::string_view rest, HttpResponse& response);
   void delete_groups(const HttpRequest& request, HttpResponse& response);
   void delete_metric(const HttpRequest& request, std::string_view rest, HttpResponse& response);
+  void post_default_group(const HttpRequest& request, HttpResponse& response);
+  void delete_series(const HttpRequest& request, std::string_view rest, HttpResponse& response);
   void wipe(HttpResponse& response);
   void status(HttpResponse& response);
+  // Reads the body into `cmd` under the push limits (400/413 on refusal).
+  void decode_body(const HttpRequest& request, PushCommand& cmd) const;
   void wait_durable(uint64_t ticket);
   int64_t now_ms() const { return api_->realtime_ms(); }
 

@@ -60,6 +60,8 @@ PushConfig read_push_config(const ConfigView& c, const std::string& host_state_d
   cfg.default_ttl_ms = ms(c.duration("default_ttl", std::chrono::nanoseconds(0)));
   cfg.patch_job = c.string("patch_job", cfg.patch_job);
   if (cfg.patch_job.empty()) c.error_at("patch_job", "must not be empty");
+  cfg.post_job = c.string("post_job", cfg.post_job);
+  if (cfg.post_job.empty()) c.error_at("post_job", "must not be empty");
 
   const std::string gauge = c.string("gauge_aggregation", "last");
   if (!parse_gauge_rule(gauge, cfg.aggregation.default_gauge))

@@ -39,6 +39,7 @@ struct PushConfig {
   std::vector<JobRule> jobs;
   AggregationRules aggregation;
   std::string patch_job = "patch";
+  std::string post_job = "post";  // the group POST /metrics aggregates into
 
   uint64_t max_body_bytes = 16ull << 20;
   uint64_t max_decompressed_bytes = 64ull << 20;

@@ -226,6 +226,38 @@ TEST(MetricStore, DeleteByLabelSubsetAndByMetric) {
   EXPECT_EQ(s.totals().families, 0u);
 }
 
+TEST(MetricStore, DeleteSeriesByLabelsIncludingGroupingLabels) {
+  MetricStore s = make_store();
+  const GroupingKey x1 = key({{"job", "x"}, {"instance", "1"}});
+  const GroupingKey x2 = key({{"job", "x"}, {"instance", "2"}});
+  s.push(text_push(x1, "# TYPE req_total counter\nreq_total{path=\"/a\"} 1\nreq_total{path=\"/b\"} 2\nm 1\n"));
+  s.push(text_push(x2, "# TYPE req_total counter\nreq_total{path=\"/a\"} 3\n"));
+  uint64_t ticket = 0;
+  // A grouping label narrows to a group, an own label to series.
+  auto r = s.remove_series("req_total", {{"instance", "1"}, {"path", "/a"}}, ticket);
+  EXPECT_EQ(r.series, 1u);
+  EXPECT_EQ(r.groups, 1u);
+  EXPECT_TRUE(std::isnan(stored_value(s, x1, "req_total", "req_total", {{"path", "/a"}})));
+  EXPECT_EQ(stored_value(s, x1, "req_total", "req_total", {{"path", "/b"}}), 2);
+  EXPECT_EQ(stored_value(s, x2, "req_total", "req_total", {{"path", "/a"}}), 3);
+  // No match: nothing changes, nothing is logged.
+  ticket = 0;
+  r = s.remove_series("req_total", {{"path", "/zzz"}}, ticket);
+  EXPECT_EQ(r.series, 0u);
+  EXPECT_EQ(ticket, 0u);
+  // The stem names the counter family too; the last series takes the family with it.
+  r = s.remove_series("req", {{"path", "/a"}}, ticket);
+  EXPECT_EQ(r.series, 1u);
+  r = s.remove_series("req_total", {}, ticket);
+  EXPECT_EQ(r.series, 1u);
+  EXPECT_EQ(s.totals().series, 1u);  // m
+  EXPECT_EQ(s.totals().families, 1u);
+  // A label no series has matches only the empty value.
+  EXPECT_EQ(s.remove_series("m", {{"zone", "eu"}}, ticket).series, 0u);
+  EXPECT_EQ(s.remove_series("m", {{"zone", ""}}, ticket).series, 1u);
+  EXPECT_EQ(s.totals().series, 0u);
+}
+
 TEST(MetricStore, ConcurrentPushesAndSnapshots) {
   MetricStore s = make_store();
   std::atomic<bool> stop{false};

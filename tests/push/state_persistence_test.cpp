@@ -81,6 +81,9 @@ void fill(MetricStore& s) {
   s.push(text_push(key({{"job", "d"}}), "gone 1\n"));
   uint64_t t = 0;
   s.remove_group(key({{"job", "d"}}), 0, t);
+  // A series deleted from a family that keeps others (DELETE /metrics/<name>?...).
+  s.push(text_push(key({{"job", "f"}}), "kept{s=\"1\"} 1\nkept{s=\"gone\"} 2\n"));
+  s.remove_series("kept", {{"s", "gone"}}, t);
   try {
     s.push(text_push(key({{"job", "e"}}), "# TYPE m counter\nm 1\n", true, 5000));  // type conflict
   } catch (const PushError&) {
@@ -138,6 +141,7 @@ TEST(StateDirectory, RestartRestoresEverything) {
   EXPECT_NE(before.find("fail=5000"), std::string::npos);
   EXPECT_NE(before.find("pusher w1"), std::string::npos);
   EXPECT_EQ(before.find("gone"), std::string::npos);
+  EXPECT_NE(before.find("kept"), std::string::npos);
 }
 
 TEST(StateDirectory, SecondProcessIsLockedOut) {

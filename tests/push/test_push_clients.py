@@ -250,6 +250,74 @@ main(process.argv[1]).catch(e => { console.error(e); process.exit(1); });
             finally:
                 ex.stop()
 
+    def test_serverless_gateway_api_beside_pushgateway_routes(self):
+        """The seed gateway's own API (POST /metrics aggregated into one group,
+        DELETE /metrics/<name>?labels, DELETE /metrics/__all for admins), with
+        the default push settings and the host's roles enforced."""
+        push_token, admin_token, scrape_token = "push-0123456789abcdef", "admin-0123456789abcdef", \
+            "scrape-0123456789abcdef"
+        auth = (f'[[auth.token]]\nname = "fn"\ntoken = "{push_token}"\nroles = ["push"]\n'
+                f'[[auth.token]]\nname = "ops"\ntoken = "{admin_token}"\nroles = ["admin"]\n'
+                f'[[auth.token]]\nname = "prom"\ntoken = "{scrape_token}"\nroles = ["scrape"]\n')
+
+        def call(ex, method, path, token, body=None):
+            return http(method, ex.url(path), body=body, headers={"Authorization": f"Bearer {token}"})
+
+        with temp_dir() as d:
+            ex = Exporter(d, auth + push_config())
+            try:
+                scrape = lambda: call(ex, "GET", "/metrics", scrape_token).text  # noqa: E731
+                body = (b'# TYPE requests_total counter\nrequests_total{path="/a"} 1\n'
+                        b'requests_total{path="/b"} 5\n# TYPE temperature gauge\ntemperature 20\n')
+                for _ in range(2):
+                    r = call(ex, "POST", "/metrics", push_token, body)
+                    self.assertEqual(r.status, 200, r.text)
+                # curl, as a shell user of the old gateway would.
+                r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                    "-H", f"Authorization: Bearer {push_token}",
+                                    "--data-binary", "# TYPE temperature gauge\ntemperature 21\n", ex.url("/metrics")],
+                                   capture_output=True, text=True, timeout=30)
+                self.assertEqual(r.stdout, "200")
+                r = call(ex, "PUT", "/metrics/job/batch", push_token, b"batch_done 1\n")
+                self.assertEqual(r.status, 200, r.text)
+                text = scrape()
+                self.assertEqual(find(text, "requests_total", job="post", path="/a"), [2.0])
+                self.assertEqual(find(text, "requests_total", job="post", path="/b"), [10.0])
+                self.assertEqual(find(text, "temperature", job="post"), [21.0])  # gauges: last
+                self.assertEqual(find(text, "batch_done", job="batch"), [1.0])
+                # A bad body: 400 saying where, and nothing of it applied.
+                r = call(ex, "POST", "/metrics", push_token, b"requests_total{path=\"/a\"} 1\nbad line\n")
+                self.assertEqual(r.status, 400)
+                self.assertIn("line 2", r.text)
+                self.assertEqual(find(scrape(), "requests_total", job="post", path="/a"), [2.0])
+                self.assertEqual(call(ex, "POST", "/metrics?job=x", push_token, body).status, 400)
+                # Roles: pushing needs push, scraping scrape.
+                self.assertEqual(call(ex, "POST", "/metrics", scrape_token, body).status, 403)
+                # Series of one family by label subset; the family's other series stay.
+                r = call(ex, "DELETE", "/metrics/requests_total?path=/a", push_token)
+                self.assertEqual(r.status, 202, r.text)
+                self.assertIn("deleted 1 series", r.text)
+                text = scrape()
+                self.assertEqual(find(text, "requests_total", path="/a"), [])
+                self.assertEqual(find(text, "requests_total", path="/b"), [10.0])
+                self.assertEqual(find(text, "temperature", job="post"), [21.0])
+                self.assertEqual(call(ex, "DELETE", "/metrics/not%20a%20name", push_token).status, 400)
+                # Everything: admin only.
+                self.assertEqual(call(ex, "DELETE", "/metrics/__all", push_token).status, 403)
+                self.assertEqual(find(scrape(), "batch_done", job="batch"), [1.0])
+                self.assertEqual(call(ex, "DELETE", "/metrics/__all", admin_token).status, 202)
+                text = scrape()
+                self.assertEqual(find(text, "batch_done"), [])
+                self.assertEqual(find(text, "requests_total"), [])
+                self.assertEqual(find(text, "plugin_exporter_push_requests_total",
+                                      operation="post_default", result="ok"), [3.0])
+                self.assertEqual(find(text, "plugin_exporter_push_requests_total",
+                                      operation="delete_series", result="ok"), [1.0])
+                rc, out = promtool_check(text)
+                self.assertEqual(rc, 0, out)
+            finally:
+                ex.stop()
+
     def test_limits_answer_413_429_and_are_counted(self):
         cfg = "max_series_per_push = 3\nmax_series_per_group = 4\nmax_series_total = 6\nmax_groups = 2\nmax_body_bytes = 1000\n"
         with temp_dir() as d:
