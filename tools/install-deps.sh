@@ -14,7 +14,7 @@ packages=(
   # real servers and clients the integration tests and benchmarks run
   postgresql prometheus prometheus-pushgateway prometheus-node-exporter
   prometheus-postgres-exporter prometheus-exporter-exporter nginx-light
-  python3 python3-prometheus-client nodejs curl openssl apache2-utils wrk hyperfine procps
+  python3 python3-prometheus-client python3-snappy nodejs curl openssl apache2-utils wrk hyperfine procps
   # packaging (systemd only for systemd-analyze verify/security of the unit; nothing is started;
   # strace to check the daemon's system calls against the unit's filter)
   dpkg-dev rpm lintian fakeroot file gettext-base systemd strace

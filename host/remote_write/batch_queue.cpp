@@ -1,8 +1,9 @@
 // batch_queue.cpp — memory and directory-backed queue of encoded batches.
 //
-// On disk: <dir>/<seq, 20 digits>.batch = header (magic "PERWB001", samples
-// u64, oldest_ms i64, newest_ms i64, body length u64, CRC-32 of the body u32,
-// little endian) + body; <dir>/sent = the last acknowledged seq as text.
+// On disk: <dir>/<seq, 20 digits>.batch = header (magic "PERWB00" + the
+// body's protocol, '1' for a 1.0 body or '2' for 2.0; samples u64, oldest_ms
+// i64, newest_ms i64, body length u64, CRC-32 of the body u32, little endian)
+// + body; <dir>/sent = the last acknowledged seq as text.
 #include "remote_write/batch_queue.hpp"
 
 #include <fcntl.h>
@@ -21,7 +22,8 @@ namespace pe::host::remote_write {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr char kMagic[8] = {'P', 'E', 'R', 'W', 'B', '0', '0', '1'};
+constexpr char kMagic[7] = {'P', 'E', 'R', 'W', 'B', '0', '0'};  // + '1' or '2'
+constexpr std::size_t kMagicSize = 8;
 constexpr std::size_t kHeaderSize = 8 + 8 + 8 + 8 + 8 + 4;
 
 template <typename T>
@@ -82,8 +84,12 @@ bool read_all(const std::string& path, std::string& out) {
 
 // Parses a batch file; false if torn or corrupt.
 bool parse_batch(const std::string& data, QueuedBatch& b) {
-  if (data.size() < kHeaderSize || std::memcmp(data.data(), kMagic, 8) != 0) return false;
-  const char* p = data.data() + 8;
+  if (data.size() < kHeaderSize || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0)
+    return false;
+  if (data[7] == '1') b.protocol = Protocol::v1;
+  else if (data[7] == '2') b.protocol = Protocol::v2;
+  else return false;
+  const char* p = data.data() + kMagicSize;
   b.samples = get<uint64_t>(p);
   b.oldest_ms = get<int64_t>(p + 8);
   b.newest_ms = get<int64_t>(p + 16);
@@ -149,7 +155,7 @@ bool BatchQueue::open(QueueOpenStats& stats, std::string& error) {
       fs::remove(path, ec);
       continue;
     }
-    entries_.push_back(Entry{seq, data.size(), b.samples, b.oldest_ms, b.newest_ms, {}});
+    entries_.push_back(Entry{seq, data.size(), b.samples, b.oldest_ms, b.newest_ms, b.protocol, {}});
     bytes_ += data.size();
     ++stats.batches;
     stats.samples += b.samples;
@@ -167,8 +173,9 @@ void BatchQueue::drop_front_locked() {
   entries_.pop_front();
 }
 
-uint64_t BatchQueue::push(std::string body, uint64_t samples, int64_t oldest_ms, int64_t newest_ms,
-                          bool& stored, std::string& error) {
+uint64_t BatchQueue::push(QueuedBatch batch, bool& stored, std::string& error) {
+  std::string& body = batch.body;
+  const uint64_t samples = batch.samples;
   std::unique_lock lock(mu_);
   stored = true;
   const uint64_t seq = next_seq_++;
@@ -183,12 +190,13 @@ uint64_t BatchQueue::push(std::string body, uint64_t samples, int64_t oldest_ms,
     dropped += entries_.front().samples;
     drop_front_locked();
   }
-  Entry e{seq, size, samples, oldest_ms, newest_ms, {}};
+  Entry e{seq, size, samples, batch.oldest_ms, batch.newest_ms, batch.protocol, {}};
   if (!dir_.empty()) {
-    std::string header(kMagic, 8);
+    std::string header(kMagic, sizeof kMagic);
+    header.push_back(batch.protocol == Protocol::v2 ? '2' : '1');
     put<uint64_t>(header, samples);
-    put<int64_t>(header, oldest_ms);
-    put<int64_t>(header, newest_ms);
+    put<int64_t>(header, batch.oldest_ms);
+    put<int64_t>(header, batch.newest_ms);
     put<uint64_t>(header, body.size());
     put<uint32_t>(header, crc_of(body));
     // Written under the lock so the sender never sees a batch before its file.
@@ -217,6 +225,7 @@ std::optional<QueuedBatch> BatchQueue::front(std::chrono::milliseconds wait) {
     b.samples = e.samples;
     b.oldest_ms = e.oldest_ms;
     b.newest_ms = e.newest_ms;
+    b.protocol = e.protocol;
     if (dir_.empty()) {
       b.body = e.body;
       return b;

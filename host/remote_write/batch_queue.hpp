@@ -22,14 +22,17 @@
 #include <optional>
 #include <string>
 
+#include "remote_write/write_request_encoder.hpp"
+
 namespace pe::host::remote_write {
 
 struct QueuedBatch {
-  uint64_t seq = 0;
+  uint64_t seq = 0;  // assigned by push()
   std::string body;  // the encoded request
   uint64_t samples = 0;
   int64_t oldest_ms = 0;  // timestamps of the batch's samples
   int64_t newest_ms = 0;
+  Protocol protocol = Protocol::v1;  // how `body` is encoded
 };
 
 struct QueueOpenStats {
@@ -53,8 +56,7 @@ class BatchQueue {
   // Appends a batch. Returns the samples of older batches dropped to make
   // room (the new batch itself is dropped when it alone exceeds the
   // capacity). False in `stored` if it could not be written to disk.
-  uint64_t push(std::string body, uint64_t samples, int64_t oldest_ms, int64_t newest_ms,
-                bool& stored, std::string& error);
+  uint64_t push(QueuedBatch batch, bool& stored, std::string& error);
 
   // The oldest batch (body read back from disk when durable), waiting up to
   // `wait` for one; nullopt on timeout or after stop().
@@ -83,6 +85,7 @@ class BatchQueue {
     uint64_t samples;
     int64_t oldest_ms;
     int64_t newest_ms;
+    Protocol protocol;
     std::string body;  // memory queue only
   };
   std::string file_of(uint64_t seq) const;

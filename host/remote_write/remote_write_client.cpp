@@ -13,6 +13,7 @@
 #include <Poco/Net/X509Certificate.h>
 #include <Poco/URI.h>
 
+#include <cstdlib>
 #include <istream>
 #include <sstream>
 
@@ -110,14 +111,14 @@ RemoteWriteClient::RemoteWriteClient(const RemoteWriteConfig& config)
 
 RemoteWriteClient::~RemoteWriteClient() = default;
 
-SendResult RemoteWriteClient::send(const std::string& body) {
+SendResult RemoteWriteClient::send(const std::string& body, RemoteWriteProtocol protocol) {
   SendResult r;
   try {
     Poco::Net::HTTPClientSession& session = impl_->connected();
     Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, impl_->target,
                                Poco::Net::HTTPMessage::HTTP_1_1);
     for (const auto& [k, v] : impl_->config.headers) req.set(k, v);
-    for (const auto& [k, v] : remote_write_headers()) req.set(k, v);
+    for (const auto& [k, v] : remote_write_headers(protocol)) req.set(k, v);
     if (!impl_->authorization.empty()) req.set("Authorization", impl_->authorization);
     req.setContentLength(static_cast<std::streamsize>(body.size()));
     req.setKeepAlive(true);
@@ -135,6 +136,12 @@ SendResult RemoteWriteClient::send(const std::string& body) {
     }
     if (resp.has("Retry-After"))
       r.retry_after = parse_retry_after(resp.get("Retry-After"), std::chrono::system_clock::now());
+    if (resp.has(std::string(kSamplesWrittenHeader))) {
+      const std::string& v = resp.get(std::string(kSamplesWrittenHeader));
+      char* end = nullptr;
+      unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      if (!v.empty() && end && *end == '\0') r.samples_written = n;
+    }
     if (!resp.getKeepAlive()) impl_->session.reset();
   } catch (const Poco::Exception& e) {
     r.status = 0;

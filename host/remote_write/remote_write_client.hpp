@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@ struct SendResult {
   int status = 0;     // HTTP status; 0 = no answer (connect, TLS, timeout)
   std::string error;  // transport error, or the first bytes of an error answer
   std::optional<std::chrono::milliseconds> retry_after;
+  std::optional<uint64_t> samples_written;  // a 2.0 receiver's count (kSamplesWrittenHeader)
 };
 
 class RemoteWriteClient {
@@ -29,7 +31,8 @@ class RemoteWriteClient {
   RemoteWriteClient(const RemoteWriteClient&) = delete;
   RemoteWriteClient& operator=(const RemoteWriteClient&) = delete;
 
-  SendResult send(const std::string& body);
+  // POSTs `body`, encoded with `protocol`, with that protocol's headers.
+  SendResult send(const std::string& body, RemoteWriteProtocol protocol);
 
  private:
   struct Impl;

@@ -168,8 +168,12 @@ RemoteWriteConfig read_one(TableView t, const std::set<std::string>& collectors,
     else
       rw.queue_capacity_bytes = static_cast<uint64_t>(*v);
   }
-  if (auto v = t.string("protocol"); v && *v != "1.0")
-    t.error("protocol", "unsupported protocol \"" + *v + "\" (1.0)");
+  if (auto v = t.string("protocol")) {
+    if (*v == "2.0")
+      rw.protocol = RemoteWriteProtocol::v2;
+    else if (*v != "1.0")
+      t.error("protocol", "unsupported protocol \"" + *v + "\" (1.0 or 2.0)");
+  }
   if (!state_dir.empty() && !rw.name.empty())
     rw.queue_dir = (std::filesystem::path(state_dir) / "remote_write" / rw.name).string();
 

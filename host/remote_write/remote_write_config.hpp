@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "plugin_exporter/exposition/relabel.hpp"
+#include "remote_write/remote_write_protocol.hpp"
 
 namespace pe::host {
 
@@ -43,6 +44,9 @@ struct RemoteWriteConfig {
   std::vector<RelabelRule> write_relabel;
   std::vector<std::pair<std::string, std::string>> external_labels;
   uint32_t max_samples_per_send = 2000;
+  // 2.0 falls back to 1.0 for good when the receiver answers 415 or
+  // acknowledges without the 2.0 "samples written" header (a 1.0 receiver).
+  RemoteWriteProtocol protocol = RemoteWriteProtocol::v1;
   uint64_t queue_capacity_bytes = 256ull << 20;
   std::string queue_dir;    // state_dir/remote_write/<name>; empty = memory queue
   std::string fingerprint;  // everything above, canonical (reload keeps unchanged senders)

@@ -43,6 +43,8 @@ bool RemoteWriteEndpoint::start(std::string& error) {
          {"batches", std::to_string(stats.batches)},
          {"samples", std::to_string(stats.samples)},
          {"corrupt_batches", std::to_string(stats.corrupt_batches)}});
+  protocol_ = config_.protocol;
+  metrics_->protocol = static_cast<int>(config_.protocol);
   update_queue_gauges();
   collector_ = std::thread([this] { collect_loop(); });
   sender_ = std::thread([this] { send_loop(); });
@@ -110,10 +112,15 @@ void RemoteWriteEndpoint::collect_round() {
       oldest = std::min(oldest, s.timestamp_ms);
       newest = std::max(newest, s.timestamp_ms);
     }
+    QueuedBatch batch;
+    batch.protocol = protocol_.load();
+    batch.body = encode_write_request(chunk, batch.protocol);
+    batch.samples = chunk.size();
+    batch.oldest_ms = oldest;
+    batch.newest_ms = newest;
     bool stored = true;
     std::string error;
-    uint64_t dropped =
-        queue_->push(encode_write_request(chunk), chunk.size(), oldest, newest, stored, error);
+    uint64_t dropped = queue_->push(std::move(batch), stored, error);
     if (!stored) {
       metrics_->drop("queue_write", chunk.size());
       dropped -= std::min<uint64_t>(dropped, chunk.size());
@@ -140,11 +147,39 @@ void RemoteWriteEndpoint::send_loop() {
     }
     backoff.reset();
     for (;;) {
+      if (batch->protocol == Protocol::v2 && protocol_.load() == Protocol::v1) {
+        std::string v1, error;
+        if (!downgrade_to_v1(batch->body, v1, error)) {
+          metrics_->drop("corrupt", batch->samples);
+          log(LogLevel::error, "remote write: a queued 2.0 batch cannot be read; dropped",
+              {{"remote_name", config_.name}, {"error", error}});
+          queue_->ack(batch->seq);
+          break;
+        }
+        batch->body = std::move(v1);
+        batch->protocol = Protocol::v1;
+      }
       const auto t0 = std::chrono::steady_clock::now();
-      SendResult r = client.send(batch->body);
+      SendResult r = client.send(batch->body, batch->protocol);
       metrics_->observe_send(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       SendVerdict v = verdict_for(r.status);
+      if (batch->protocol == Protocol::v2 &&
+          (r.status == 415 || (v == SendVerdict::sent && !r.samples_written))) {
+        // A 1.0 receiver: it refused the 2.0 content type, or read the 2.0
+        // body as an empty 1.0 request. This batch and every later one go
+        // as 1.0.
+        if (r.status == 415) metrics_->request_failed(r.status);
+        protocol_ = Protocol::v1;
+        metrics_->protocol = 1;
+        ++metrics_->protocol_fallbacks;
+        log(LogLevel::warn, "remote write: the receiver speaks remote write 1.0 only; sending 1.0",
+            {{"remote_name", config_.name},
+             {"status", std::to_string(r.status)},
+             {"why", r.status == 415 ? "415 Unsupported Media Type"
+                                     : "no X-Prometheus-Remote-Write-Samples-Written header"}});
+        continue;
+      }
       if (v == SendVerdict::sent) {
         metrics_->samples_sent += batch->samples;
         ++metrics_->requests_sent;

@@ -5,7 +5,11 @@
 // cuts them into requests of max_samples_per_send, encodes them and queues
 // them; and a sending thread that sends the queue in order, one request at a
 // time, retrying 5xx/429/no answer with backoff (or Retry-After) and
-// dropping, counted, what any other status refuses.
+// dropping, counted, what any other status refuses. With protocol = "2.0"
+// batches are encoded as 2.0 until the receiver shows it speaks 1.0 only
+// (415, or a 2xx without the 2.0 samples-written header); from then on the
+// endpoint sends 1.0, converting the 2.0 batches still queued, and the batch
+// that revealed it is sent again as 1.0 at once.
 //
 // Thread-safety: start/stop from one thread (the runtime's); the threads it
 // runs only share the queue and the metrics, both thread-safe.
@@ -63,6 +67,7 @@ class RemoteWriteEndpoint {
   std::shared_ptr<EndpointMetrics> metrics_;
   std::unique_ptr<BatchQueue> queue_;
   std::unique_ptr<RoundBuilder> builder_;  // collecting thread only
+  std::atomic<RemoteWriteProtocol> protocol_{RemoteWriteProtocol::v1};  // what new batches use
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -72,6 +72,13 @@ void RemoteWriteMetrics::export_to(MetricSet& set, int64_t now_ms) const {
           "Staleness markers sent for series that disappeared.", &EndpointMetrics::stale_markers);
   counter("plugin_exporter_remote_write_requests_total", "Requests the receiver acknowledged.",
           &EndpointMetrics::requests_sent);
+  counter("plugin_exporter_remote_write_protocol_fallbacks_total",
+          "Times a protocol = \"2.0\" sender switched to 1.0 because the receiver answered 415 "
+          "or acknowledged without the 2.0 samples-written header.",
+          &EndpointMetrics::protocol_fallbacks);
+  simple("plugin_exporter_remote_write_protocol_version", MetricType::gauge,
+         "Major version of the remote write protocol now sent (1 or 2).",
+         [](const EndpointMetrics& m) { return static_cast<double>(m.protocol.load()); });
 
   set.add_family("plugin_exporter_remote_write_samples_dropped_total", MetricType::counter,
                  "Samples never sent, by reason: queue_full (oldest dropped for the capacity), "

@@ -30,6 +30,8 @@ struct EndpointMetrics {
   std::atomic<uint64_t> samples_retried{0};
   std::atomic<uint64_t> stale_markers{0};
   std::atomic<uint64_t> requests_sent{0};
+  std::atomic<uint64_t> protocol_fallbacks{0};
+  std::atomic<int> protocol{1};  // the major version now in use
   std::mutex mu;                                         // guards the maps and the histogram
   std::map<std::string, uint64_t, std::less<>> dropped;  // reason → samples
   std::map<int, uint64_t> failed_requests;               // status (0 = no answer) → requests

@@ -64,12 +64,13 @@ std::span<const SeriesSample> RoundBuilder::build(std::span<const MetricSet* con
         ++stats.duplicates;
         continue;
       }
-      out_.push_back(SeriesSample{*it, s.value, s.has_timestamp ? s.timestamp_ms : now_ms});
+      out_.push_back(SeriesSample{*it, s.value, s.has_timestamp ? s.timestamp_ms : now_ms, f.type,
+                                  f.help, f.unit});
     }
   }
   for (const std::string& gone : previous_) {
     if (current_.count(gone)) continue;
-    out_.push_back(SeriesSample{gone, stale_nan(), now_ms});
+    out_.push_back(SeriesSample{gone, stale_nan(), now_ms, MetricType::unknown, {}, {}});
     ++stats.stale_markers;
   }
   return out_;

@@ -21,3 +21,17 @@ target_include_directories(fuzz_request_framing PRIVATE ${_host_dir})
 pe_add_fuzzer(fuzz_remote_write_answer
   SOURCES fuzz_remote_write_answer.cpp ${_host_dir}/remote_write/retry_policy.cpp)
 target_include_directories(fuzz_remote_write_answer PRIVATE ${_host_dir})
+
+# Remote write bodies read back from the durable queue (CRC-checked, but a
+# 2.0 batch is decoded again to downgrade it): the 1.0 and 2.0 decoders and
+# the downgrade, with the generated schemas the host library compiles.
+find_package(Protobuf REQUIRED)  # imported targets are directory-scoped: find it here too
+set(_rw_generated ${CMAKE_BINARY_DIR}/host/remote_write.pb.cc ${CMAKE_BINARY_DIR}/host/remote_write_v2.pb.cc)
+set_source_files_properties(${_rw_generated} PROPERTIES GENERATED TRUE COMPILE_OPTIONS "-w")
+pe_add_fuzzer(fuzz_remote_write_body
+  SOURCES fuzz_remote_write_body.cpp ${_host_dir}/remote_write/write_request_encoder.cpp ${_rw_generated}
+  LIBS protobuf::libprotobuf-lite Snappy::snappy)
+add_dependencies(fuzz_remote_write_body plugin_exporter_host)  # generates the schema sources
+target_include_directories(fuzz_remote_write_body PRIVATE ${_host_dir})
+target_include_directories(fuzz_remote_write_body SYSTEM PRIVATE ${CMAKE_BINARY_DIR}/host)
+target_compile_definitions(fuzz_remote_write_body PRIVATE PE_VERSION="${PROJECT_VERSION}")

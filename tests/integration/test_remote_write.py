@@ -9,18 +9,54 @@
   the outage and restarted (durable queue under state_dir): still nothing
   queued is lost.
 - A 400 is never retried; a 429 with Retry-After is retried after it.
+- protocol = "2.0": a 2.0 receiver gets io.prometheus.write.v2.Request bodies
+  (decoded here with python3-snappy and protoc from our schema: symbol table,
+  metadata); a 415 or a 1.0-only receiver (Prometheus 2.42 itself) makes the
+  sender fall back to 1.0 without losing the batch.
 """
 import http.server
 import json
 import os
+import re
 import signal
 import ssl
+import subprocess
 import threading
 import time
 import unittest
 import urllib.parse
 
 import harness as h
+
+SCHEMA_DIR = os.path.join(h.SOURCE_DIR, "host", "remote_write")
+
+
+def decode_body(body, version):
+    """A request body as protoc's text format, with our own schema files."""
+    import snappy  # python3-snappy (Debian)
+    message, schema = (("io.prometheus.write.v2.Request", "remote_write_v2.proto") if version == 2
+                       else ("prometheus.WriteRequest", "remote_write.proto"))
+    r = subprocess.run(["protoc", f"--decode={message}", f"-I{SCHEMA_DIR}", schema],
+                       input=snappy.uncompress(body), capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.decode()
+
+
+def v2_series(text):
+    """[(labels dict, metadata dict)] of a decoded 2.0 request."""
+    symbols = [bytes(m, "utf-8").decode("unicode_escape")
+               for m in re.findall(r'^symbols: "(.*)"$', text, re.M)]
+    out = []
+    for block in text.split("timeseries {")[1:]:
+        refs = [int(x) for x in re.findall(r"labels_refs: (\d+)", block)]
+        labels = {symbols[refs[i]]: symbols[refs[i + 1]] for i in range(0, len(refs), 2)}
+        meta = {}
+        if m := re.search(r"type: (\w+)", block):
+            meta["type"] = m.group(1)
+        if m := re.search(r"help_ref: (\d+)", block):
+            meta["help"] = symbols[int(m.group(1))]
+        out.append((labels, meta))
+    return symbols, out
 
 INTERVAL = 1.0
 
@@ -246,6 +282,92 @@ class ScriptedReceiver:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class RemoteWriteVersion2(unittest.TestCase):
+    BODY = "# HELP rw_x The x.\n# TYPE rw_x gauge\nrw_x{k=\"a\"} 1\nrw_x{k=\"b\"} 2\n"
+
+    def run_against(self, receiver, seconds, extra='protocol = "2.0"\n'):
+        with h.temp_dir() as tmp:
+            ex = h.Exporter(tmp, exporter_config(receiver.url, extra=extra))
+            try:
+                push(ex, "r", self.BODY)
+                h.wait_for(lambda: len(receiver.requests) >= 2, 30, what="two requests")
+                time.sleep(seconds)
+                return ex.metrics(), ex.process.log()
+            finally:
+                ex.stop()
+
+    def test_a_2_0_receiver_gets_symbols_and_metadata(self):
+        receiver = ScriptedReceiver([], default=(204, {"X-Prometheus-Remote-Write-Samples-Written": "2"}))
+        try:
+            text, _ = self.run_against(receiver, 0)
+        finally:
+            receiver.stop()
+        _, headers, _ = receiver.requests[0]
+        self.assertEqual(headers["Content-Type"], "application/x-protobuf;proto=io.prometheus.write.v2.Request")
+        self.assertEqual(headers["X-Prometheus-Remote-Write-Version"], "2.0.0")
+        self.assertEqual(headers["Content-Encoding"], "snappy")
+        decoded = [v2_series(decode_body(b, 2)) for _, _, b in receiver.requests]
+        symbols, series = next(d for d in decoded if any(lb["__name__"] == "rw_x" for lb, _ in d[1]))
+        self.assertEqual(symbols[0], "")
+        self.assertEqual(len(symbols), len(set(symbols)))  # each string once
+        by_k = {labels.get("k"): (labels, meta) for labels, meta in series if labels["__name__"] == "rw_x"}
+        self.assertEqual(by_k["a"][0], {"__name__": "rw_x", "k": "a", "job": "r", "cluster": "c1"})
+        self.assertEqual(by_k["a"][1], {"type": "METRIC_TYPE_GAUGE", "help": "The x."})
+        self.assertEqual(h.find(text, "plugin_exporter_remote_write_protocol_version", remote_name="prom"), [2.0])
+        self.assertEqual(h.find(text, "plugin_exporter_remote_write_protocol_fallbacks_total",
+                                remote_name="prom"), [0.0])
+
+    def test_415_falls_back_to_1_0_and_resends_the_batch(self):
+        receiver = ScriptedReceiver([(415, {})], default=(204, {}))
+        try:
+            text, log = self.run_against(receiver, 0)
+        finally:
+            receiver.stop()
+        (_, h0, b0), (_, h1, b1) = receiver.requests[0], receiver.requests[1]
+        self.assertEqual(h0["X-Prometheus-Remote-Write-Version"], "2.0.0")
+        self.assertEqual(h1["X-Prometheus-Remote-Write-Version"], "0.1.0")
+        self.assertEqual(h1["Content-Type"], "application/x-protobuf")
+        # The same samples, now as 1.0.
+        _, v2 = v2_series(decode_body(b0, 2))
+        v1 = decode_body(b1, 1)
+        for labels, _ in v2:
+            for value in labels.values():
+                self.assertIn(f'value: "{value}"', v1)
+        self.assertEqual(v1.count("timeseries {"), len(v2))
+        for _, hd, _ in receiver.requests[1:]:
+            self.assertEqual(hd["X-Prometheus-Remote-Write-Version"], "0.1.0")
+        self.assertIn("speaks remote write 1.0 only", log)
+        self.assertEqual(h.find(text, "plugin_exporter_remote_write_protocol_version", remote_name="prom"), [1.0])
+        self.assertEqual(h.find(text, "plugin_exporter_remote_write_protocol_fallbacks_total",
+                                remote_name="prom"), [1.0])
+        self.assertEqual(h.find(text, "plugin_exporter_remote_write_failed_requests_total",
+                                remote_name="prom", code="415"), [1.0])
+
+    def test_prometheus_2_42_with_protocol_2_0_receives_everything(self):
+        # Prometheus 2.42 predates 2.0: it ignores the content type and reads
+        # a 2.0 body as an empty 1.0 request (204). The missing samples-written
+        # header gives it away; nothing is lost.
+        with h.temp_dir() as tmp:
+            prom = PrometheusReceiver(tmp)
+            try:
+                ex = h.Exporter(tmp, exporter_config(prom.base + "/api/v1/write", extra='protocol = "2.0"\n'))
+                try:
+                    push(ex, "v2test", self.BODY)
+                    got = h.wait_for(lambda: len(prom.query("rw_x")) == 2 and prom.query("rw_x"), 30,
+                                     what="rw_x in Prometheus")
+                    self.assertEqual(sorted(r["value"][1] for r in got), ["1", "2"])
+                    log = ex.process.log()
+                    self.assertIn("no X-Prometheus-Remote-Write-Samples-Written header", log)
+                    self.assertEqual(h.find(ex.metrics(), "plugin_exporter_remote_write_protocol_version",
+                                            remote_name="prom"), [1.0])
+                    self.assertEqual(h.find(ex.metrics(), "plugin_exporter_remote_write_samples_dropped_total",
+                                            remote_name="prom"), [])
+                finally:
+                    ex.stop()
+            finally:
+                prom.stop()
 
 
 class RemoteWriteRetries(unittest.TestCase):

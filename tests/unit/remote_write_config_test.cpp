@@ -46,6 +46,7 @@ TEST(RemoteWriteConfig, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(rw.min_backoff, 30ms);
   EXPECT_EQ(rw.max_backoff, 5s);
   EXPECT_EQ(rw.max_samples_per_send, 2000u);
+  EXPECT_EQ(rw.protocol, RemoteWriteProtocol::v1);
   EXPECT_EQ(rw.queue_capacity_bytes, 256ull << 20);
   EXPECT_TRUE(rw.collectors.empty());
   EXPECT_TRUE(rw.queue_dir.empty());  // no state_dir: memory queue
@@ -73,6 +74,7 @@ collectors = ["b", "plugin_exporter"]
 external_labels = { cluster = "eu1", replica = "a" }
 max_samples_per_send = 500
 queue_capacity_bytes = 1048576
+protocol = "2.0"
 [remote_write.basic_auth]
 username = "u"
 password_file = ")" + pw + R"("
@@ -102,6 +104,7 @@ bearer_token_env = "RW_TEST_TOKEN"
   EXPECT_EQ(a.collectors, (std::vector<std::string>{"b", "plugin_exporter"}));
   EXPECT_EQ(a.external_labels.size(), 2u);
   EXPECT_EQ(a.max_samples_per_send, 500u);
+  EXPECT_EQ(a.protocol, RemoteWriteProtocol::v2);
   EXPECT_EQ(a.queue_capacity_bytes, 1048576u);
   EXPECT_TRUE(a.has_basic_auth);
   EXPECT_EQ(a.basic_auth_username, "u");

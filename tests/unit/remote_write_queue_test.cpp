@@ -24,10 +24,21 @@ struct TempDir {
   ~TempDir() { fs::remove_all(path); }
 };
 
-uint64_t push(BatchQueue& q, const std::string& body, uint64_t samples, int64_t ts) {
+QueuedBatch batch(std::string body, uint64_t samples, int64_t ts, Protocol p = Protocol::v1) {
+  QueuedBatch b;
+  b.body = std::move(body);
+  b.samples = samples;
+  b.oldest_ms = ts;
+  b.newest_ms = ts + 1;
+  b.protocol = p;
+  return b;
+}
+
+uint64_t push(BatchQueue& q, const std::string& body, uint64_t samples, int64_t ts,
+              Protocol p = Protocol::v1) {
   bool stored = false;
   std::string error;
-  uint64_t dropped = q.push(body, samples, ts, ts + 1, stored, error);
+  uint64_t dropped = q.push(batch(body, samples, ts, p), stored, error);
   EXPECT_TRUE(stored) << error;
   return dropped;
 }
@@ -52,7 +63,7 @@ TEST(RemoteWriteQueue, MemoryQueueKeepsOrderAndDropsOldestBeyondCapacity) {
   EXPECT_FALSE(q.contains(f->seq));
   EXPECT_EQ(q.front(0ms)->body, std::string(40, 'c'));
   bool stored = true;
-  EXPECT_EQ(q.push(std::string(101, 'x'), 7, 0, 0, stored, error), 7u);  // alone too big
+  EXPECT_EQ(q.push(batch(std::string(101, 'x'), 7, 0), stored, error), 7u);  // alone too big
   EXPECT_FALSE(stored);
 }
 
@@ -65,7 +76,7 @@ TEST(RemoteWriteQueue, DurableQueueResumesAfterReopen) {
     BatchQueue q(dir.path.string(), 1 << 20);
     ASSERT_TRUE(q.open(st, error)) << error;
     push(q, "one", 1, 100);
-    push(q, "two", 2, 200);
+    push(q, "two", 2, 200, Protocol::v2);  // each batch keeps its encoding
     push(q, "three", 3, 300);
     auto f = q.front(0ms);
     ASSERT_TRUE(f);
@@ -83,9 +94,11 @@ TEST(RemoteWriteQueue, DurableQueueResumesAfterReopen) {
   EXPECT_EQ(f->seq, second_seq);
   EXPECT_EQ(f->oldest_ms, 200);
   EXPECT_EQ(f->newest_ms, 201);
+  EXPECT_EQ(f->protocol, Protocol::v2);
   push(q, "four", 4, 400);  // numbering continues after the resumed batches
   q.ack(f->seq);
   EXPECT_EQ(q.front(0ms)->body, "three");
+  EXPECT_EQ(q.front(0ms)->protocol, Protocol::v1);
 }
 
 TEST(RemoteWriteQueue, CrashBetweenSentRecordAndUnlinkIsNotResent) {
@@ -158,7 +171,7 @@ TEST(RemoteWriteQueue, OnePusherOneSender) {
       for (int i = 0; i < kBatches; ++i) {
         bool stored;
         std::string e;
-        q.push(std::to_string(i), 1, i, i, stored, e);
+        q.push(batch(std::to_string(i), 1, i), stored, e);
       }
     });
     int expected = 0;
