@@ -173,8 +173,11 @@ std::string encode_write_request(std::span<const SeriesSample> samples, Protocol
 
 bool decode_write_request(std::string_view body, std::vector<DecodedSample>& out,
                           std::string& error, Protocol protocol) {
+  // Validated first: Uncompress would allocate whatever length the block's
+  // preamble claims before finding out that the data does not match it.
   std::string raw;
-  if (!snappy::Uncompress(body.data(), body.size(), &raw)) {
+  if (!snappy::IsValidCompressedBuffer(body.data(), body.size()) ||
+      !snappy::Uncompress(body.data(), body.size(), &raw)) {
     error = "not a snappy block";
     return false;
   }

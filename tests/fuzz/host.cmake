@@ -1,7 +1,7 @@
 # tests/fuzz/host.cmake — the host's own parsers of untrusted input: HTTP
 # request framing (Beast's parser with our limits and checks), and the
 # Authorization header (bearer and basic schemes, base64, user:password)
-# through the real Authenticator. Included from tests/fuzz/CMakeLists.txt.
+# through the real Authenticator, remote write answers and bodies. Included from tests/fuzz/CMakeLists.txt.
 set(_host_dir ${CMAKE_SOURCE_DIR}/host)
 pe_add_fuzzer(fuzz_authorization_header
   SOURCES fuzz_authorization_header.cpp
@@ -24,14 +24,15 @@ target_include_directories(fuzz_remote_write_answer PRIVATE ${_host_dir})
 
 # Remote write bodies read back from the durable queue (CRC-checked, but a
 # 2.0 batch is decoded again to downgrade it): the 1.0 and 2.0 decoders and
-# the downgrade, with the generated schemas the host library compiles.
+# the downgrade. The schemas are generated here too (cheap), so the fuzz
+# build does not wait for the whole host library.
 find_package(Protobuf REQUIRED)  # imported targets are directory-scoped: find it here too
-set(_rw_generated ${CMAKE_BINARY_DIR}/host/remote_write.pb.cc ${CMAKE_BINARY_DIR}/host/remote_write_v2.pb.cc)
-set_source_files_properties(${_rw_generated} PROPERTIES GENERATED TRUE COMPILE_OPTIONS "-w")
+protobuf_generate_cpp(_rw_proto_srcs _rw_proto_hdrs ${_host_dir}/remote_write/remote_write.proto
+                      ${_host_dir}/remote_write/remote_write_v2.proto)
+set_source_files_properties(${_rw_proto_srcs} PROPERTIES COMPILE_OPTIONS "-w")
 pe_add_fuzzer(fuzz_remote_write_body
-  SOURCES fuzz_remote_write_body.cpp ${_host_dir}/remote_write/write_request_encoder.cpp ${_rw_generated}
-  LIBS protobuf::libprotobuf-lite Snappy::snappy)
-add_dependencies(fuzz_remote_write_body plugin_exporter_host)  # generates the schema sources
+  SOURCES fuzz_remote_write_body.cpp ${_host_dir}/remote_write/write_request_encoder.cpp ${_rw_proto_srcs}
+  LIBS pe_fuzz_exposition protobuf::libprotobuf-lite Snappy::snappy)
 target_include_directories(fuzz_remote_write_body PRIVATE ${_host_dir})
-target_include_directories(fuzz_remote_write_body SYSTEM PRIVATE ${CMAKE_BINARY_DIR}/host)
+target_include_directories(fuzz_remote_write_body SYSTEM PRIVATE ${CMAKE_CURRENT_BINARY_DIR})
 target_compile_definitions(fuzz_remote_write_body PRIVATE PE_VERSION="${PROJECT_VERSION}")
