@@ -7,7 +7,7 @@
 
 #include "app/cli_options.hpp"
 #include "app/exporter.hpp"
-#include "app/logging.hpp"
+#include "base/logging.hpp"
 #include "check_metrics_command.hpp"
 
 int main(int argc, char** argv) {

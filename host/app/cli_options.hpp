@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "app/logging.hpp"
+#include "base/logging.hpp"
 
 namespace pe::host {
 

@@ -11,13 +11,13 @@
 #include <thread>
 
 #include "app/exporter_runtime.hpp"
-#include "app/self_metrics.hpp"
 #include "app/service_notifier.hpp"
-#include "app/serving_state.hpp"
 #include "collect/collector_factory.hpp"
+#include "collect/self_metrics.hpp"
 #include "collect/worker_pool.hpp"
 #include "config/config_loader.hpp"
 #include "http/http_server.hpp"
+#include "http/serving_state.hpp"
 #include "plugin/host_api.hpp"
 
 namespace pe::host {

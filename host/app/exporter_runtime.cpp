@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <tuple>
 
-#include "app/logging.hpp"
+#include "base/logging.hpp"
 #include "collect/collector_factory.hpp"
 #include "collect/worker_pool.hpp"
 #include "config/config_document.hpp"
@@ -251,8 +251,9 @@ bool ExporterRuntime::reload(std::string& error) {
   CreatedCollectors created = create_collectors(*config, /*check_only=*/false, keep);
   bool retired = false;
   if (!created.errors.empty()) {
-    log(LogLevel::info, "reload: creating collectors beside the running ones failed; "
-                        "stopping the changed ones first",
+    log(LogLevel::info,
+        "reload: creating collectors beside the running ones failed; "
+        "stopping the changed ones first",
         {{"error", joined(created.errors)}});
     for (auto& c : retire) c->destroy(monotonic_now_ns() + grace);
     retired = true;

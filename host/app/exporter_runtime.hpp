@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "app/cli_options.hpp"
-#include "app/self_metrics.hpp"
-#include "app/serving_state.hpp"
 #include "collect/collector.hpp"
+#include "collect/self_metrics.hpp"
+#include "http/serving_state.hpp"
 
 namespace pe::host {
 

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/auth_config.hpp"
 #include "auth/bcrypt_verifier.hpp"
 #include "auth/role.hpp"
-#include "config/exporter_config.hpp"
 
 namespace pe::host {
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "plugin/collect_sink.hpp"
 #include "plugin_exporter/exposition/metric_set.hpp"
 
 namespace pe::host {
@@ -29,14 +30,9 @@ struct CollectOutcome {
   std::string reason;
   std::shared_ptr<const MetricSet> metrics;  // labelled and relabelled; null unless ok
   double duration_seconds = 0;
-  uint64_t invalid_samples = 0;  // dropped by the sink's validation
-  uint64_t relabel_dropped = 0;  // dropped by relabel rules
-  struct Stat {
-    std::string name;
-    std::string help;
-    double value = 0;
-  };
-  std::vector<Stat> stats;  // figures the plugin reported (sink_stat)
+  uint64_t invalid_samples = 0;   // dropped by the sink's validation
+  uint64_t relabel_dropped = 0;   // dropped by relabel rules
+  std::vector<PluginStat> stats;  // figures the plugin reported (sink_stat)
 };
 
 using Params = std::vector<std::pair<std::string, std::string>>;

@@ -4,10 +4,10 @@
 #include <chrono>
 #include <thread>
 
-#include "app/logging.hpp"
-#include "collect/collect_sink.hpp"
+#include "base/logging.hpp"
 #include "collect/target_labels.hpp"
 #include "collect/worker_pool.hpp"
+#include "plugin/collect_sink.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin_exporter/exposition/utf8.hpp"
 
@@ -134,7 +134,7 @@ CollectOutcome Collector::finish(pe_status status, pe_sink& sink, std::shared_pt
   CollectOutcome out;
   out.duration_seconds = seconds;
   out.invalid_samples = sink.invalid_samples;
-  for (auto& st : sink.stats) out.stats.push_back(CollectOutcome::Stat{st.name, st.help, st.value});
+  out.stats = std::move(sink.stats);
   if (sink.invalid_samples > 0) {
     log(LogLevel::warn, "collector emitted invalid samples; dropped",
         {{"collector", name()},

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <map>
 
-#include "app/logging.hpp"
+#include "base/logging.hpp"
 #include "config/config_document.hpp"
 #include "plugin/host_api.hpp"
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "app/self_metrics.hpp"
+#include "collect/self_metrics.hpp"
 #include "collect/worker_pool.hpp"
 #include "plugin/host_api.hpp"
 

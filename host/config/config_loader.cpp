@@ -15,9 +15,9 @@
 
 #include "auth/bcrypt_verifier.hpp"
 #include "auth/cidr_allowlist.hpp"
+#include "auth/tls_server_context.hpp"
 #include "config/config_document.hpp"
 #include "config/listen_address.hpp"
-#include "http/tls_server_context.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
 
 #ifndef PE_DEFAULT_PLUGIN_DIR

@@ -11,9 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include "auth/role.hpp"
+#include "auth/auth_config.hpp"
+#include "auth/tls_config.hpp"
+#include "config/remote_write_config.hpp"
 #include "plugin_exporter/exposition/relabel.hpp"
-#include "remote_write/remote_write_config.hpp"
 
 namespace toml {
 inline namespace v3 {
@@ -27,20 +28,6 @@ class ConfigDocument;
 
 using Duration = std::chrono::nanoseconds;
 using namespace std::chrono_literals;
-
-struct TlsConfig {
-  std::string cert_file;
-  std::string key_file;
-  std::string client_ca_file;
-  // exporter-toolkit's client_auth_type: NoClientCert, RequestClientCert,
-  // RequireAnyClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert.
-  std::string client_auth = "NoClientCert";
-  std::vector<std::string> client_allowed_sans;  // empty = any verified client
-  std::string min_version = "TLS12";             // TLS10, TLS11, TLS12, TLS13
-  std::string max_version = "TLS13";
-  std::vector<std::string> cipher_suites;      // TLS 1.2 suites; empty = OpenSSL defaults
-  std::vector<std::string> curve_preferences;  // e.g. X25519, CurveP256
-};
 
 // Endpoint groups a listener may serve.
 enum class EndpointGroup : uint8_t { health = 1, metrics = 2, plugins = 4, admin = 8 };
@@ -74,35 +61,6 @@ struct WebConfig {
   bool max_body_bytes_explicit = false;  // set in the file: wins over a route's own limit
   Duration shutdown_grace = 10s;         // how long in-flight work may finish on SIGTERM
   std::vector<std::pair<std::string, std::string>> headers;  // added to every response
-};
-
-struct TokenIdentity {
-  std::string name;
-  std::string token;  // resolved secret
-  RoleSet roles;
-};
-
-struct UserIdentity {
-  std::string name;
-  std::string password_hash;  // bcrypt
-  RoleSet roles;
-};
-
-struct CertificateIdentity {
-  std::string san;  // a subject alternative name of a verified client certificate
-  RoleSet roles;
-};
-
-struct AuthConfig {
-  std::vector<TokenIdentity> tokens;              // [[auth.token]] and the bearer_tokens shorthand
-  std::vector<UserIdentity> users;                // [[auth.user]]: basic auth
-  std::vector<CertificateIdentity> certificates;  // [[auth.client_cert]]
-  bool open_health_endpoints = true;              // /healthz /livez /readyz /-/healthy /-/ready
-  double rate_limit = 0;                          // requests per second per identity; 0 = off
-  double rate_limit_burst = 0;
-  bool enabled() const noexcept {
-    return !tokens.empty() || !users.empty() || !certificates.empty();
-  }
 };
 
 struct CollectorConfig {

@@ -5,9 +5,9 @@
 
 #include <memory>
 
-#include "app/serving_state.hpp"
 #include "http/http_exchange.hpp"
 #include "http/server_context.hpp"
+#include "http/serving_state.hpp"
 
 namespace pe::host {
 

@@ -28,12 +28,12 @@
 #include <stdexcept>
 #include <thread>
 
-#include "app/logging.hpp"
+#include "auth/tls_server_context.hpp"
+#include "base/logging.hpp"
 #include "http/connection_tracker.hpp"
 #include "http/listener_context.hpp"
 #include "http/request_framing.hpp"
 #include "http/request_router.hpp"
-#include "http/tls_server_context.hpp"
 
 namespace pe::host {
 namespace {

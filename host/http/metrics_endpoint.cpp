@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "app/logging.hpp"
+#include "base/logging.hpp"
 #include "collect/metric_merger.hpp"
 #include "http/endpoints.hpp"
 #include "plugin_exporter/exposition/exposition_format.hpp"

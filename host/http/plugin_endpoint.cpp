@@ -5,7 +5,7 @@
 
 #include "collect/collector.hpp"
 #include "http/endpoints.hpp"
-#include "http/plugin_http_response.hpp"
+#include "plugin/plugin_http_response.hpp"
 
 namespace pe::host {
 namespace {
@@ -46,7 +46,8 @@ void call_plugin(HttpExchange& ex, ServerContext& ctx, const MountedRoute& route
     // same role.
     bool other_method = false;
     auto current = ctx.state.get();
-    const MountedRoute* next = current ? current->routes.match(req.method, req.path, other_method) : nullptr;
+    const MountedRoute* next =
+        current ? current->routes.match(req.method, req.path, other_method) : nullptr;
     if (next && next->collector != route.collector && next->route.role == route.route.role) {
       resp = pe_http_response();
       st = next->collector->handle_http(req, resp);

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <optional>
 
-#include "app/logging.hpp"
+#include "base/logging.hpp"
 #include "http/endpoints.hpp"
 
 namespace pe::host {

@@ -13,9 +13,9 @@
 #include <set>
 #include <string>
 
-#include "app/self_metrics.hpp"
-#include "app/serving_state.hpp"
+#include "collect/self_metrics.hpp"
 #include "http/scrape_coalescer.hpp"
+#include "http/serving_state.hpp"
 #include "http/task_runner.hpp"
 
 namespace pe::host {

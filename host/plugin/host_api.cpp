@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "app/logging.hpp"
-#include "collect/collect_sink.hpp"
+#include "base/logging.hpp"
 #include "config/config_document.hpp"
-#include "http/plugin_http_response.hpp"
+#include "plugin/collect_sink.hpp"
 #include "plugin/collector_context.hpp"
+#include "plugin/plugin_http_response.hpp"
 
 namespace pe::host {
 namespace {

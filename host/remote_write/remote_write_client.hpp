@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "remote_write/remote_write_config.hpp"
+#include "config/remote_write_config.hpp"
 
 namespace pe::host::remote_write {
 

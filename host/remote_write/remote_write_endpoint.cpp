@@ -5,7 +5,7 @@
 #include <chrono>
 #include <random>
 
-#include "app/logging.hpp"
+#include "base/logging.hpp"
 #include "remote_write/batch_queue.hpp"
 #include "remote_write/remote_write_client.hpp"
 #include "remote_write/remote_write_metrics.hpp"

@@ -25,8 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "config/remote_write_config.hpp"
 #include "plugin_exporter/exposition/metric_set.hpp"
-#include "remote_write/remote_write_config.hpp"
 
 namespace pe::host::remote_write {
 
@@ -66,7 +66,7 @@ class RemoteWriteEndpoint {
   RoundSource source_;
   std::shared_ptr<EndpointMetrics> metrics_;
   std::unique_ptr<BatchQueue> queue_;
-  std::unique_ptr<RoundBuilder> builder_;  // collecting thread only
+  std::unique_ptr<RoundBuilder> builder_;                               // collecting thread only
   std::atomic<RemoteWriteProtocol> protocol_{RemoteWriteProtocol::v1};  // what new batches use
   std::mutex mu_;
   std::condition_variable cv_;

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "app/logging.hpp"
+#include "base/logging.hpp"
 #include "remote_write/remote_write_metrics.hpp"
 
 namespace pe::host::remote_write {

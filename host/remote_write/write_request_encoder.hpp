@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "config/remote_write_protocol.hpp"
 #include "plugin_exporter/exposition/metric_set.hpp"
-#include "remote_write/remote_write_protocol.hpp"
 
 namespace pe::host::remote_write {
 
@@ -65,7 +65,8 @@ std::vector<std::pair<std::string, std::string>> remote_write_headers(
     Protocol protocol = Protocol::v1);
 
 // The response header in which a 2.0 receiver reports the samples it wrote.
-inline constexpr std::string_view kSamplesWrittenHeader = "X-Prometheus-Remote-Write-Samples-Written";
+inline constexpr std::string_view kSamplesWrittenHeader =
+    "X-Prometheus-Remote-Write-Samples-Written";
 
 // The User-Agent the sender identifies with.
 std::string user_agent();

@@ -13,13 +13,13 @@
 #include <set>
 #include <thread>
 
-#include "app/self_metrics.hpp"
 #include "collect/collector_factory.hpp"
 #include "collect/scrape_orchestrator.hpp"
+#include "collect/self_metrics.hpp"
 #include "collect/worker_pool.hpp"
 #include "config/config_loader.hpp"
-#include "plugin/host_api.hpp"
 #include "in_process_host.hpp"
+#include "plugin/host_api.hpp"
 #include "script_test_support.hpp"
 
 using namespace pe::host;

@@ -1,6 +1,6 @@
 // collect_sink_test.cpp — the sink keeps what is valid, drops and counts what
 // is not, enforces the sample limit, and parses text all-or-nothing.
-#include "collect/collect_sink.hpp"
+#include "plugin/collect_sink.hpp"
 
 #include <gtest/gtest.h>
 

@@ -10,9 +10,9 @@
 #include <cmath>
 #include <thread>
 
-#include "app/self_metrics.hpp"
 #include "collect/collector_factory.hpp"
 #include "collect/scrape_orchestrator.hpp"
+#include "collect/self_metrics.hpp"
 #include "collect/worker_pool.hpp"
 #include "config/config_loader.hpp"
 #include "in_process_host.hpp"

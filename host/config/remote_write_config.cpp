@@ -1,5 +1,5 @@
 // remote_write_config.cpp — strict reading of [[remote_write]] sections.
-#include "remote_write/remote_write_config.hpp"
+#include "config/remote_write_config.hpp"
 
 #include <algorithm>
 #include <filesystem>

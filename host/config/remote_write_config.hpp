@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "plugin_exporter/exposition/relabel.hpp"
-#include "remote_write/remote_write_protocol.hpp"
+#include "config/remote_write_protocol.hpp"
 
 namespace pe::host {
 

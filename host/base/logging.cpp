@@ -1,5 +1,5 @@
 // logging.cpp — logfmt/JSON formatting on top of Poco::Logger.
-#include "app/logging.hpp"
+#include "base/logging.hpp"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>

@@ -1,6 +1,6 @@
 // tls_server_context.cpp — the OpenSSL server context, with certificate
 // reload on change through SSL_CTX_set_cert_cb.
-#include "http/tls_server_context.hpp"
+#include "auth/tls_server_context.hpp"
 
 #include <arpa/inet.h>
 #include <openssl/err.h>

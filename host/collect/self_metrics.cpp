@@ -1,5 +1,5 @@
 // self_metrics.cpp — prometheus-cpp registry and its conversion to the model.
-#include "app/self_metrics.hpp"
+#include "collect/self_metrics.hpp"
 
 #include <dirent.h>
 #include <prometheus/counter.h>

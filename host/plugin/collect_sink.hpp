@@ -9,10 +9,19 @@
 #include <string>
 #include <vector>
 
-#include "collect/collect_outcome.hpp"
 #include "plugin_exporter/exposition/metric_set.hpp"
 #include "plugin_exporter/plugin.h"
 
+namespace pe::host {
+// A figure a plugin reported with sink_stat.
+struct PluginStat {
+  std::string name;  // becomes plugin_exporter_collector_<name>
+  std::string help;
+  double value = 0;
+};
+}  // namespace pe::host
+
+// Thread-safety: none; one collect fills one sink.
 struct pe_sink {
   pe_sink(pe::MetricSet& target, uint64_t sample_limit) : set(target), max_samples(sample_limit) {}
 
@@ -28,12 +37,7 @@ struct pe_sink {
   std::string first_invalid_reason;  // the first drop's reason, for the log
   std::string error;                 // set by sink_error or a failed text parse
   bool limit_reached = false;
-  struct Stat {
-    std::string name;  // becomes plugin_exporter_collector_<name>
-    std::string help;
-    double value;
-  };
-  std::vector<Stat> stats;
+  std::vector<pe::host::PluginStat> stats;
 
  private:
   void drop(const std::string& reason);

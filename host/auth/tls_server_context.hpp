@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "config/exporter_config.hpp"
+#include "auth/tls_config.hpp"
 
 struct ssl_ctx_st;
 struct x509_st;

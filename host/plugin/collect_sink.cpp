@@ -1,5 +1,5 @@
 // collect_sink.cpp — validation and storage of what a plugin emits.
-#include "collect/collect_sink.hpp"
+#include "plugin/collect_sink.hpp"
 
 #include <string_view>
 
@@ -138,7 +138,7 @@ pe_status pe_sink::stat(const char* name, const char* help, double value) {
   for (char c : n)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) valid = false;
   if (!valid) return PE_ERROR;
-  for (Stat& s : stats) {
+  for (pe::host::PluginStat& s : stats) {
     if (s.name == n) {
       s.value = value;
       return PE_OK;
@@ -146,7 +146,7 @@ pe_status pe_sink::stat(const char* name, const char* help, double value) {
   }
   std::string h = help ? help : "";
   if (!pe::is_valid_utf8(h)) h.clear();
-  stats.push_back(Stat{std::string(n), std::move(h), value});
+  stats.push_back(pe::host::PluginStat{std::string(n), std::move(h), value});
   return PE_OK;
 }
 
