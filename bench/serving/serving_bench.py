@@ -469,8 +469,8 @@ def main():
     landed_burst = "{}, {}".format(*burst["landed"]) if landed else "n/a"
     print(f"{f'{BURST} scrapes of a 1 s script: runs, answered':48} {ours_burst:>12} "
           f"{landed_burst:>16}{'':9}1, {BURST}")
-    print(f"{'pushes/s, 100 series, 16 clients':48} {push['ours']:12.0f} "
-          f"{(push['landed'] if landed else float('nan')):16.0f} "
+    landed_push = f"{push['landed']:.0f}" if landed else "n/a"
+    print(f"{'pushes/s, 100 series, 16 clients':48} {push['ours']:12.0f} {landed_push:>16} "
           f"{fmt_ratio(push['ours'], push.get('landed')):>7}  >= 1.0")
 
 
