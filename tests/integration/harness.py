@@ -134,9 +134,11 @@ class Process:
 
 
 class Exporter:
-    """plugin_exporter started from the build tree with a given TOML config."""
+    """plugin_exporter started from the build tree with a given TOML config
+    (or from another build: `binary` and `plugin_dir`, e.g. a benchmark's baseline)."""
 
-    def __init__(self, tmpdir, config_text, extra_args=(), env=None, listen="127.0.0.1"):
+    def __init__(self, tmpdir, config_text, extra_args=(), env=None, listen="127.0.0.1",
+                 binary=None, plugin_dir=None):
         self.tmpdir = tmpdir
         self.port = free_port(listen)
         host = f"[{listen}]" if ":" in listen else listen
@@ -144,8 +146,8 @@ class Exporter:
         self.config_path = os.path.join(tmpdir, "plugin_exporter.toml")
         with open(self.config_path, "w") as f:
             f.write(config_text)
-        argv = [EXPORTER, f"--config.file={self.config_path}",
-                f"--web.listen-address={host}:{self.port}", f"--plugin.dir={PLUGIN_DIR}",
+        argv = [binary or EXPORTER, f"--config.file={self.config_path}",
+                f"--web.listen-address={host}:{self.port}", f"--plugin.dir={plugin_dir or PLUGIN_DIR}",
                 *extra_args]
         self.process = Process(argv, env=env, log_path=os.path.join(tmpdir, "exporter.log"))
         try:
