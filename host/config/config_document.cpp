@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "config/duration.hpp"
+#include "plugin_exporter/duration.hpp"
 
 namespace pe::host {
 

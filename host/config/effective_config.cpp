@@ -10,7 +10,7 @@
 
 #include "config/config_document.hpp"
 #include "config/config_redaction.hpp"
-#include "config/duration.hpp"
+#include "plugin_exporter/duration.hpp"
 
 namespace pe::host {
 namespace {

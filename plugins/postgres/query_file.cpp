@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "config_source.hpp"
-#include "duration_text.hpp"
+#include "plugin_exporter/duration.hpp"
 
 namespace pe::postgres {
 namespace {
@@ -93,7 +93,7 @@ class TomlSource final : public ConfigSource {
   std::optional<std::chrono::nanoseconds> duration(const char* key) const override {
     auto s = string(key);
     if (!s) return std::nullopt;
-    auto d = parse_duration_text(*s);
+    auto d = pe::parse_duration(*s);
     if (!d) error(key, "\"" + *s + "\" is not a duration (e.g. \"500ms\", \"30s\", \"1m30s\")");
     return d;
   }

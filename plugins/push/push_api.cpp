@@ -8,6 +8,7 @@
 #include "push_error.hpp"
 #include "status_json.hpp"
 #include "url_codec.hpp"
+#include "plugin_exporter/duration.hpp"
 #include "plugin_exporter/exposition/float_format.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
 
@@ -23,31 +24,14 @@ Params query_params(std::string_view query) {
   return out;
 }
 
-// A Prometheus duration ("90s", "1h30m", "250ms", "0") in milliseconds.
+// A Prometheus duration ("90s", "1h30m", "250ms", "0") in milliseconds, in
+// the grammar of the configuration (plugin_exporter/duration.hpp).
 int64_t parse_duration_ms(std::string_view s, std::string_view what) {
-  if (s == "0") return 0;
-  int64_t total = 0;
-  std::size_t i = 0;
-  if (s.empty()) throw PushError(400, std::string(what) + ": empty duration");
-  while (i < s.size()) {
-    std::size_t start = i;
-    int64_t n = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      n = n * 10 + (s[i] - '0');
-      if (n > (int64_t{1} << 40)) throw PushError(400, std::string(what) + ": duration too large");
-      ++i;
-    }
-    std::size_t unit_start = i;
-    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
-    std::string_view unit = s.substr(unit_start, i - unit_start);
-    int64_t mult = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000
-                 : unit == "d" ? 86400000 : unit == "w" ? 604800000 : unit == "y" ? 31536000000 : 0;
-    if (unit_start == start || mult == 0)
-      throw PushError(400, std::string(what) + ": invalid duration \"" + std::string(s) +
-                               "\" (use e.g. 90s, 15m, 1h30m)");
-    total += n * mult;
-  }
-  return total;
+  auto d = parse_duration(s);
+  if (!d || d->count() < 0)
+    throw PushError(400, std::string(what) + ": invalid duration \"" + std::string(s) +
+                             "\" (use e.g. 90s, 15m, 1h30m; units largest first)");
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*d).count();
 }
 
 bool parse_bool(std::string_view v, std::string_view what) {

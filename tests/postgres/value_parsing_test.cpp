@@ -1,10 +1,9 @@
-// value_parsing_test.cpp — numbers as PostgreSQL prints them, and durations
-// as query files spell them.
+// value_parsing_test.cpp — numbers as PostgreSQL prints them (durations in
+// query files use the SDK's grammar: tests/unit/duration_test.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "duration_text.hpp"
 #include "value_parsing.hpp"
 
 namespace pe::postgres {
@@ -31,21 +30,6 @@ TEST(SqlNumber, RefusesAnythingElse) {
   for (const char* bad : {"", "abc", "1.5 ", " 1", "12abc", "0x10", "+-1", "+", "2024-01-01",
                           "1,5", "--1"})
     EXPECT_FALSE(parse_sql_number(bad).has_value()) << bad;
-}
-
-TEST(DurationText, PrometheusStyle) {
-  using namespace std::chrono;
-  EXPECT_EQ(parse_duration_text("250ms"), milliseconds(250));
-  EXPECT_EQ(parse_duration_text("30s"), seconds(30));
-  EXPECT_EQ(parse_duration_text("1m30s"), seconds(90));
-  EXPECT_EQ(parse_duration_text("2h"), hours(2));
-  EXPECT_EQ(parse_duration_text("1d"), hours(24));
-  EXPECT_EQ(parse_duration_text("1w"), hours(24 * 7));
-  EXPECT_EQ(parse_duration_text("1m5ms"), milliseconds(60005));
-  EXPECT_EQ(parse_duration_text("0"), nanoseconds(0));
-  for (const char* bad : {"", "5", "5 minutes", "1s1m", "ms", "1.5s", "-1s", "1x", "1s1s",
-                          "99999999999999999999s"})
-    EXPECT_FALSE(parse_duration_text(bad).has_value()) << bad;
 }
 
 }  // namespace

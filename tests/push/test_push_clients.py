@@ -223,6 +223,10 @@ main(process.argv[1]).catch(e => { console.error(e); process.exit(1); });
                 r = http("PATCH", ex.url("/metrics/signups?plan=pro&value=4"), body=b"")
                 self.assertIn("signups_total{job=\"patch\",plan=\"pro\"} 5", r.text)
                 self.assertEqual(http("PATCH", ex.url("/metrics/signups?value=-1"), body=b"").status, 400)
+                # ?ttl= uses the configuration's duration grammar (units largest first).
+                r = http("PATCH", ex.url("/metrics/signups?ttl=1s1h"), body=b"")
+                self.assertEqual(r.status, 400)
+                self.assertIn("units largest first", r.text)
                 # Body-less, without Content-Length (curl -X PATCH sends none): accepted.
                 r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PATCH",
                                     ex.url("/metrics/signups?plan=pro")],

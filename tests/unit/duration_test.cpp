@@ -1,11 +1,12 @@
-// duration_test.cpp — configuration durations: accepted spellings, refusals, formatting.
-#include "config/duration.hpp"
+// duration_test.cpp — the SDK's durations (configuration, plugin settings,
+// push's ?ttl=): accepted spellings, refusals, formatting.
+#include "plugin_exporter/duration.hpp"
 
 #include <gtest/gtest.h>
 
 using namespace std::chrono_literals;
-using pe::host::format_duration;
-using pe::host::parse_duration;
+using pe::format_duration;
+using pe::parse_duration;
 
 TEST(Duration, ParsesPrometheusSpellings) {
   EXPECT_EQ(parse_duration("15s"), 15s);
@@ -22,7 +23,7 @@ TEST(Duration, ParsesPrometheusSpellings) {
 
 TEST(Duration, RefusesWhatIsNotADuration) {
   for (const char* bad : {"", "15", "s", "1.5s", "-1s", "1s1m", "1m1m", "1 s", "1sec", "abc",
-                          "99999999999999999999s", "1msx"}) {
+                          "99999999999999999999s", "1msx", "1s1h", "1s1s"}) {
     EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
   }
 }

@@ -1,11 +1,11 @@
-// duration.cpp — parsing and formatting of configuration durations.
-#include "config/duration.hpp"
+// duration.cpp — parsing and formatting of Prometheus-style durations.
+#include "plugin_exporter/duration.hpp"
 
 #include <array>
 #include <cstdint>
 #include <limits>
 
-namespace pe::host {
+namespace pe {
 namespace {
 
 struct Unit {
@@ -92,4 +92,4 @@ std::string format_duration(std::chrono::nanoseconds d) {
   return out;
 }
 
-}  // namespace pe::host
+}  // namespace pe
