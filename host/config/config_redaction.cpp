@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/config_document.hpp"
+#include "plugin_exporter/text.hpp"
 
 namespace pe::host {
 namespace {
@@ -13,9 +14,7 @@ namespace {
 constexpr const char* kRedacted = "<redacted>";
 
 bool secret_key_name(std::string_view key) {
-  std::string k(key);
-  std::transform(k.begin(), k.end(), k.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string k = ascii_lower(key);
   auto ends_with = [&](std::string_view s) {
     return k.size() >= s.size() && k.compare(k.size() - s.size(), s.size(), s) == 0;
   };

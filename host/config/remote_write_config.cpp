@@ -9,6 +9,7 @@
 #include "config/config_document.hpp"
 #include "config/config_loader.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
+#include "plugin_exporter/text.hpp"
 
 namespace pe::host {
 namespace {
@@ -31,9 +32,7 @@ constexpr std::string_view kReservedHeaders[] = {"authorization",
                                                  "x-prometheus-remote-read-version"};
 
 bool reserved_header(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = ascii_lower(name);
   return std::find(std::begin(kReservedHeaders), std::end(kReservedHeaders), lower) !=
          std::end(kReservedHeaders);
 }

@@ -7,22 +7,9 @@
 #include <cstdlib>
 
 #include "plugin_exporter/exposition/gzip_decoder.hpp"
+#include "plugin_exporter/text.hpp"
 
 namespace pe::host {
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 HttpExchange::HttpExchange(HttpRequest request, std::shared_ptr<ExchangeChannel> channel)
     : request_(std::move(request)), channel_(std::move(channel)) {

@@ -1,26 +1,20 @@
 // plugin_endpoint.cpp — hands a request on a plugin-registered route to the
 // plugin (body complete and bounded, identity attached) and sends its answer.
 #include <algorithm>
-#include <cctype>
 
 #include "collect/collector.hpp"
 #include "http/endpoints.hpp"
 #include "plugin/plugin_http_response.hpp"
+#include "plugin_exporter/text.hpp"
 
 namespace pe::host {
 namespace {
-
-std::string lowercase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 void call_plugin(HttpExchange& ex, ServerContext& ctx, const MountedRoute& route,
                  const std::string& identity, const std::string& body) {
   std::vector<std::pair<std::string, std::string>> headers;
   headers.reserve(ex.request().headers.size());
-  for (const auto& [k, v] : ex.request().headers) headers.emplace_back(lowercase(k), v);
+  for (const auto& [k, v] : ex.request().headers) headers.emplace_back(ascii_lower(k), v);
   std::vector<pe_label> raw_headers;
   raw_headers.reserve(headers.size());
   for (const auto& [k, v] : headers) raw_headers.push_back(pe_label{k.c_str(), v.c_str()});
@@ -61,7 +55,7 @@ void call_plugin(HttpExchange& ex, ServerContext& ctx, const MountedRoute& route
   std::string content_type = "text/plain; charset=utf-8";
   HeaderList extra;
   for (auto& [k, v] : resp.headers) {
-    std::string lower = lowercase(k);
+    std::string lower = ascii_lower(k);
     if (lower == "content-type")
       content_type = v;
     else if (lower != "content-length" && lower != "transfer-encoding" && lower != "connection")

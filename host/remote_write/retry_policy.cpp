@@ -5,6 +5,8 @@
 #include <ctime>
 #include <string>
 
+#include "plugin_exporter/text.hpp"
+
 namespace pe::host::remote_write {
 
 SendVerdict verdict_for(int status) noexcept {
@@ -12,16 +14,6 @@ SendVerdict verdict_for(int status) noexcept {
   if (status == 0 || status == 429 || (status >= 500 && status < 600)) return SendVerdict::retry;
   return SendVerdict::drop;
 }
-
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 std::optional<std::chrono::milliseconds> parse_retry_after(
     std::string_view value, std::chrono::system_clock::time_point now) {

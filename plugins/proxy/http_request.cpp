@@ -2,8 +2,9 @@
 #include "http_request.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
+
+#include "plugin_exporter/text.hpp"
 
 namespace pe::proxy {
 
@@ -63,11 +64,8 @@ HttpRequest::HttpRequest(const HttpTarget& t)
   std::string host = t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host;
   bool default_port = (t.https && t.port == 443) || (!t.https && t.port == 80);
   if (!default_port) host += ":" + std::to_string(t.port);
-  bool custom_accept = std::any_of(t.headers.begin(), t.headers.end(), [](const auto& h) {
-    std::string n = h.first;
-    for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return n == "accept";
-  });
+  bool custom_accept = std::any_of(t.headers.begin(), t.headers.end(),
+                                   [](const auto& h) { return iequals(h.first, "accept"); });
   headers_ = "Host: " + host + "\r\n";
   headers_ += "User-Agent: plugin_exporter-proxy/1.0\r\n";
   if (!custom_accept) headers_ += std::string("Accept: ") + kAcceptHeader + "\r\n";

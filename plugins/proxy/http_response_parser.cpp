@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "plugin_exporter/text.hpp"
+
 namespace pe::proxy {
 namespace {
 
@@ -19,27 +21,6 @@ bool is_token_char(char c) {
     default:
       return false;
   }
-}
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
 }
 
 // Calls f(element) for each comma-separated, trimmed, non-empty element.
@@ -240,7 +221,7 @@ bool HttpResponseParser::header_field(std::string_view name, std::string_view va
     head_.chunked = true;
   } else if (iequals(name, "content-encoding")) {
     if (!head_.content_encoding.empty()) head_.content_encoding += ", ";
-    head_.content_encoding += lowered(value);
+    head_.content_encoding += ascii_lower(value);
   } else if (iequals(name, "content-type")) {
     head_.content_type = std::string(value);
   } else if (iequals(name, "connection")) {

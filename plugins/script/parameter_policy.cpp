@@ -8,6 +8,7 @@
 #include <array>
 
 #include "plugin_exporter/exposition/utf8.hpp"
+#include "plugin_exporter/text.hpp"
 
 namespace pe::script {
 
@@ -36,10 +37,6 @@ std::string printable_name(std::string_view name) {
   }
   if (name.size() > kMaxReportedNameLength) out += "...";
   return out;
-}
-
-std::string quoted(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
 }
 
 }  // namespace

@@ -9,15 +9,13 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "plugin_exporter/text.hpp"
+
 namespace pe::script {
 namespace {
 
 using std::chrono::nanoseconds;
 constexpr int64_t kSecond = 1'000'000'000;
-
-std::string quoted(const std::string& s) {
-  return "\"" + s + "\"";
-}
 
 bool all_digits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });

@@ -6,7 +6,7 @@
 
 #include "plugin_exporter/exposition/float_format.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
-#include "quoted.hpp"
+#include "plugin_exporter/text.hpp"
 
 namespace pe {
 namespace {

@@ -39,7 +39,7 @@
 #include "plugin_exporter/exposition/float_format.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
 #include "plugin_exporter/exposition/utf8.hpp"
-#include "quoted.hpp"
+#include "plugin_exporter/text.hpp"
 
 namespace pe {
 
