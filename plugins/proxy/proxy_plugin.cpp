@@ -15,7 +15,7 @@
 
 namespace {
 
-class ProxyPlugin : public pe::Plugin {
+class ProxyPlugin : public pe::PluginInstance {
  public:
   explicit ProxyPlugin(pe::CreateContext& ctx) {
     pe::proxy::ProxyConfig config = pe::proxy::read_proxy_config(ctx.config);

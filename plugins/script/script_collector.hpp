@@ -19,7 +19,7 @@
 
 namespace pe::script {
 
-class ScriptCollector : public pe::Plugin {
+class ScriptCollector : public pe::PluginInstance {
  public:
   explicit ScriptCollector(pe::CreateContext& ctx);
   ~ScriptCollector() override;

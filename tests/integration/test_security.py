@@ -196,6 +196,10 @@ class AccessControl(SecurityBase):
         self.assertEqual(status("POST", "/test/echo", bearer(PUSH_TOKEN), b"x"), 202)
         self.assertEqual(status("POST", "/test/echo", bearer(SCRAPE_TOKEN), b"x"), 403)
         self.assertEqual(status("POST", "/test/echo", bearer(PUSH_TOKEN), b"x" * 5000), 413)
+        # A plugin's exception in handle_http: 500, and its message in the log (it was lost).
+        self.assertEqual(status("POST", "/test/echo", bearer(PUSH_TOKEN), b"throw"), 500)
+        h.wait_for(lambda: "handle_http failed: echo was told to throw" in e.process.log(), 10,
+                   what="the handle_http failure in the log")
         self.assertEqual(status("GET", "/healthz"), 200)  # open by default
         import base64
         basic = lambda up: "Basic " + base64.b64encode(up.encode()).decode()  # noqa: E731

@@ -15,7 +15,7 @@
 
 namespace {
 
-class TestSource : public pe::Plugin {
+class TestSource : public pe::PluginInstance {
  public:
   explicit TestSource(pe::CreateContext& ctx) : api_(ctx.api) {
     behaviour_ = ctx.config.string("behaviour", "ok");
@@ -73,8 +73,8 @@ class TestSource : public pe::Plugin {
       std::string id;
       for (long i = 0; i < samples_; ++i) {
         id = std::to_string(i);
-        std::pair<std::string, std::string> l{"id", id};
-        if (!sink.sample("", pe::MetricSink::LabelPairs(&l, 1), static_cast<double>(i))) {
+        const pe_label l{"id", id.c_str()};  // the non-allocating path
+        if (!sink.sample_fast(nullptr, {&l, 1}, static_cast<double>(i))) {
           if (sink.limit_reached()) throw pe::CollectFailure(PE_ERROR, "sample limit reached");
         }
       }
@@ -103,6 +103,7 @@ class TestSource : public pe::Plugin {
   }
 
   pe_status handle_http(const pe::HttpRequest& req, pe::HttpResponse& resp) override {
+    if (req.body == "throw") throw std::runtime_error("echo was told to throw");
     resp.status(202);
     resp.header("Content-Type", "text/plain");
     resp.write(std::string("echo ") + std::string(req.method) + " " + std::string(req.path) +

@@ -1,5 +1,6 @@
 // metric_sink.hpp — C++ side of the host's metrics sink for one collect:
-// families, samples (labels as string pairs), exposition text, error reason.
+// families, samples (labels as string pairs, or without any allocation as the
+// ABI's pe_label array), exposition text, error reason.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,8 @@
 
 namespace pe {
 
+// Thread-safety: one collect's, on the collect thread (plugin.h: the sink is
+// valid only during collect); not shared.
 class MetricSink {
  public:
   MetricSink(const pe_host_api* api, pe_sink* sink) : api_(api), sink_(sink) {}
@@ -29,6 +32,12 @@ class MetricSink {
   bool sample(const std::string& name,
               std::initializer_list<std::pair<std::string, std::string>> labels, double value);
   bool sample_at(const std::string& name, LabelPairs labels, double value, int64_t timestamp_ms);
+  // The same without copying or allocating (a hot path): NUL-terminated
+  // strings the caller keeps alive for the call; `name` nullptr or "" = the
+  // family's name.
+  bool sample_fast(const char* name, std::span<const pe_label> labels, double value) {
+    return emit(name && *name ? name : nullptr, labels.data(), labels.size(), value, 0, false);
+  }
   // A family with one unlabelled sample.
   bool gauge(const std::string& name, const std::string& help, double value);
 

@@ -1,8 +1,15 @@
 // plugin.hpp — write a collector plugin in C++ against the C ABI without
-// touching it: derive from pe::Plugin, then PE_DEFINE_CPP_PLUGIN(...). The
-// adapter catches every exception at the boundary (a throw becomes PE_ERROR
-// with the message as the reason) and builds the descriptor at compile time,
-// so no plugin code runs before the host has checked the ABI.
+// touching it: derive from pe::PluginInstance, then PE_DEFINE_CPP_PLUGIN(...).
+// The adapter catches every exception at the boundary (a throw from collect
+// becomes PE_ERROR with the message as the reason; from handle_http, a 500
+// and the message in the host's log) and builds the descriptor at compile
+// time, so no plugin code runs before the host has checked the ABI.
+//
+// Threads (plugin.h's contract, per member below): the constructor and the
+// destructor run on the host's main thread; collect on a collector-pool
+// thread, never concurrently with itself for one instance unless the plugin
+// declares PE_CAP_CONCURRENT_COLLECT; handle_http on request threads,
+// concurrently with itself AND with collect.
 #pragma once
 
 #include <chrono>
@@ -22,6 +29,7 @@
 namespace pe {
 
 // Thrown from collect (or handle_http) to fail with a given status and reason.
+// Thread-safety: an exception object; not shared.
 class CollectFailure : public std::runtime_error {
  public:
   CollectFailure(pe_status status, const std::string& reason)
@@ -86,6 +94,7 @@ struct HttpRequest {
   std::optional<std::string_view> header(std::string_view lower_name) const;
 };
 
+// The answer handle_http builds. Thread-safety: one request's, on its thread.
 class HttpResponse {
  public:
   HttpResponse(const pe_host_api* api, pe_http_response* r) : api_(api), r_(r) {}
@@ -100,14 +109,27 @@ class HttpResponse {
   pe_http_response* r_;
 };
 
-// Base class of a C++ plugin instance. Constructor signature: T(CreateContext&).
-class Plugin {
+// Base class of one plugin instance: the object the host creates for one
+// [[collector]] section. Constructor signature: T(CreateContext&), run on the
+// host's main thread (also for --check-config, with ctx.check_only: then
+// validate, start nothing). The destructor runs on the main thread after every
+// collect and handle_http call returned.
+// Thread-safety: see each member; members shared by collect and handle_http
+// need the plugin's own synchronization.
+class PluginInstance {
  public:
-  virtual ~Plugin() = default;
-  // Return PE_OK, or throw CollectFailure / any std::exception.
+  virtual ~PluginInstance() = default;
+  // A collector-pool thread; never concurrently with itself for this instance
+  // unless PE_CAP_CONCURRENT_COLLECT. Return PE_OK, or throw CollectFailure /
+  // any std::exception.
   virtual pe_status collect(const CollectRequest& request, MetricSink& sink) = 0;
+  // Request threads (PE_CAP_HTTP_ROUTES), concurrently with itself and with
+  // collect. A throw answers 500 and logs the message.
   virtual pe_status handle_http(const HttpRequest&, HttpResponse&) { return PE_ERROR; }
 };
+
+// The name before 1.0 (kept for a release; new code derives from PluginInstance).
+using Plugin = PluginInstance;
 
 namespace detail {
 
@@ -118,9 +140,12 @@ const pe_host_api* api_of(const pe_create_params* params);
 
 // The instance handle the host sees: the plugin object plus the host table.
 struct InstanceBox {
-  Plugin* plugin;
+  PluginInstance* plugin;
   const pe_host_api* api;
+  pe_host* host;  // for the log of handle_http failures
 };
+
+void log_http_failure(const InstanceBox& box, const char* what);
 
 template <class T>
 struct PluginAdapter {
@@ -138,7 +163,7 @@ struct PluginAdapter {
         delete plugin;
         return PE_INVALID_CONFIG;
       }
-      *out = reinterpret_cast<pe_instance*>(new InstanceBox{plugin, params->api});
+      *out = reinterpret_cast<pe_instance*>(new InstanceBox{plugin, params->api, params->host});
       return PE_OK;
     } catch (const std::exception& e) {
       return create_failed(params, e.what());
@@ -180,7 +205,11 @@ struct PluginAdapter {
     try {
       HttpResponse r(box->api, response);
       return box->plugin->handle_http(to_http_request(request), r);
+    } catch (const std::exception& e) {
+      log_http_failure(*box, e.what());
+      return PE_ERROR;
     } catch (...) {
+      log_http_failure(*box, "unknown exception");
       return PE_ERROR;
     }
   }

@@ -25,6 +25,11 @@ pe_status create_failed(const pe_create_params* params, const char* what) {
   return PE_ERROR;
 }
 
+void log_http_failure(const InstanceBox& box, const char* what) {
+  std::string msg = std::string("handle_http failed: ") + what;
+  box.api->log(box.host, PE_LOG_ERROR, msg.c_str());
+}
+
 CollectRequest to_collect_request(const pe_collect_request* request) {
   CollectRequest r;
   r.deadline_monotonic_ns = request->deadline_monotonic_ns;

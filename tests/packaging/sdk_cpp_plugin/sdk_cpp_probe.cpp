@@ -1,5 +1,5 @@
 // sdk_cpp_probe.cpp — a C++ collector plugin as a third party writes it with
-// the installed SDK: pe::Plugin, configuration with located errors, and the
+// the installed SDK: pe::PluginInstance, configuration with located errors, and the
 // SDK's exposition parser (from the static library). It parses the
 // `exposition` text of its configuration once and reports what it found.
 #include <string>
@@ -9,7 +9,7 @@
 
 namespace {
 
-class SdkCppProbe : public pe::Plugin {
+class SdkCppProbe : public pe::PluginInstance {
  public:
   explicit SdkCppProbe(pe::CreateContext& ctx) {
     const std::string text = ctx.config.string("exposition", "");
