@@ -11,13 +11,13 @@
 #include <stdexcept>
 #include <thread>
 
-#include "metric_store.hpp"
+#include "store/metric_store.hpp"
 #include "plugin_exporter/plugin.hpp"
-#include "push_api.hpp"
-#include "push_config.hpp"
-#include "push_stats.hpp"
-#include "scrape_emitter.hpp"
-#include "state_directory.hpp"
+#include "api/push_api.hpp"
+#include "config/push_config.hpp"
+#include "api/push_stats.hpp"
+#include "store/scrape_emitter.hpp"
+#include "durable/state_directory.hpp"
 #include "store_handover.hpp"
 
 namespace pe::push {

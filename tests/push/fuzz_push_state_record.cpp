@@ -11,8 +11,8 @@
 
 #include <zlib.h>
 
-#include "metric_store.hpp"
-#include "state_record.hpp"
+#include "store/metric_store.hpp"
+#include "store/state_record.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);

@@ -2,8 +2,8 @@
 // (plain, percent-encoded, @base64, errors) and the URL helpers.
 #include <gtest/gtest.h>
 
-#include "grouping_key.hpp"
-#include "url_codec.hpp"
+#include "store/grouping_key.hpp"
+#include "store/url_codec.hpp"
 
 namespace pe::push {
 namespace {

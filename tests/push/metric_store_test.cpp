@@ -9,7 +9,7 @@
 #include <cmath>
 #include <thread>
 
-#include "push_error.hpp"
+#include "store/push_error.hpp"
 #include "push_test_support.hpp"
 
 namespace pe::push {

@@ -10,10 +10,10 @@
 #include <utility>
 #include <vector>
 
-#include "grouping_key.hpp"
-#include "metric_store.hpp"
+#include "store/grouping_key.hpp"
+#include "store/metric_store.hpp"
 #include "plugin_exporter/plugin.hpp"
-#include "push_body.hpp"
+#include "body/push_body.hpp"
 
 namespace pe::push::test {
 
