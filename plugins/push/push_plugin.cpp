@@ -11,13 +11,13 @@
 #include <stdexcept>
 #include <thread>
 
-#include "store/metric_store.hpp"
-#include "plugin_exporter/plugin.hpp"
 #include "api/push_api.hpp"
-#include "config/push_config.hpp"
 #include "api/push_stats.hpp"
-#include "store/scrape_emitter.hpp"
+#include "config/push_config.hpp"
 #include "durable/state_directory.hpp"
+#include "plugin_exporter/plugin.hpp"
+#include "store/metric_store.hpp"
+#include "store/scrape_emitter.hpp"
 #include "store_handover.hpp"
 
 namespace pe::push {
@@ -26,8 +26,12 @@ namespace {
 class PushPlugin : public pe::Plugin {
  public:
   explicit PushPlugin(pe::CreateContext& ctx)
-      : api_(ctx.api), log_(ctx.log), config_(read_push_config(ctx.config, ctx.state_dir)),
-        shared_(take_over_or_new(ctx)), store_(shared_->store), recovery_(shared_->recovery) {
+      : api_(ctx.api),
+        log_(ctx.log),
+        config_(read_push_config(ctx.config, ctx.state_dir)),
+        shared_(take_over_or_new(ctx)),
+        store_(shared_->store),
+        recovery_(shared_->recovery) {
     if (ctx.config.has_errors()) return;
     if (ctx.check_only) {  // the host checks that no other collector serves these routes
       register_routes(ctx);
@@ -40,7 +44,8 @@ class PushPlugin : public pe::Plugin {
       log_.info("push store taken over from the previous instance of this collector (" +
                 config_.state_dir + ")");
     } else if (config_.durability != Durability::none) {
-      shared_->state = std::make_unique<StateDirectory>(config_.state_dir, config_.durability, log_);
+      shared_->state =
+          std::make_unique<StateDirectory>(config_.state_dir, config_.durability, log_);
       state_ = shared_->state.get();
       recovery_ = state_->recover(store_);
       for (const std::string& p : recovery_.problems) log_.warn("state recovery: " + p);
@@ -54,9 +59,11 @@ class PushPlugin : public pe::Plugin {
       state_->start(store_);
       register_live_store(config_.state_dir, store_settings(config_), shared_);
     } else {
-      log_.info("push store is in memory only (no state directory): pushes do not survive a restart");
+      log_.info(
+          "push store is in memory only (no state directory): pushes do not survive a restart");
     }
-    http_ = std::make_unique<PushApi>(config_, store_, state_ ? state_->wal() : nullptr, stats_, api_, log_);
+    http_ = std::make_unique<PushApi>(config_, store_, state_ ? state_->wal() : nullptr, stats_,
+                                      api_, log_);
     register_routes(ctx);
     maintenance_ = std::thread([this] { maintain(); });
   }
@@ -135,7 +142,8 @@ class PushPlugin : public pe::Plugin {
   void maybe_compact() {
     const auto wal = state_->wal()->stats();
     const int64_t now = api_->realtime_ms();
-    const bool big = config_.compact_wal_bytes && wal.bytes_since_rotate >= config_.compact_wal_bytes;
+    const bool big =
+        config_.compact_wal_bytes && wal.bytes_since_rotate >= config_.compact_wal_bytes;
     const bool due = wal.bytes_since_rotate > 0 &&
                      now - state_->last_compaction_ms() >= config_.compact_interval.count();
     // After a failure, retried with backoff until it succeeds (disk full:
@@ -164,33 +172,43 @@ class PushPlugin : public pe::Plugin {
     auto t = store_.totals();
     std::size_t bytes = 0;
     for (const GroupPtr& g : groups) bytes += g->memory_bytes();
-    gauge(sink, "plugin_exporter_push_groups", "Push groups in the store.", static_cast<double>(t.groups));
-    gauge(sink, "plugin_exporter_push_series", "Series in the store (all groups).", static_cast<double>(t.series));
-    gauge(sink, "plugin_exporter_push_families", "Distinct metric family names in the store.", static_cast<double>(t.families));
-    gauge(sink, "plugin_exporter_push_store_bytes", "Approximate memory held by the stored series.", static_cast<double>(bytes));
-    counter(sink, "plugin_exporter_push_expired_groups_total", "Groups removed because their TTL ran out.",
+    gauge(sink, "plugin_exporter_push_groups", "Push groups in the store.",
+          static_cast<double>(t.groups));
+    gauge(sink, "plugin_exporter_push_series", "Series in the store (all groups).",
+          static_cast<double>(t.series));
+    gauge(sink, "plugin_exporter_push_families", "Distinct metric family names in the store.",
+          static_cast<double>(t.families));
+    gauge(sink, "plugin_exporter_push_store_bytes", "Approximate memory held by the stored series.",
+          static_cast<double>(bytes));
+    counter(sink, "plugin_exporter_push_expired_groups_total",
+            "Groups removed because their TTL ran out.",
             static_cast<double>(store_.expired_total()));
 
     sink.family("plugin_exporter_push_requests_total", MetricType::counter,
-                "Requests to the push API by operation and result (ok, invalid, limited, unavailable, error).");
+                "Requests to the push API by operation and result (ok, invalid, limited, "
+                "unavailable, error).");
     for (std::size_t o = 0; o < kOperationNames.size(); ++o)
       for (std::size_t r = 0; r < kResultNames.size(); ++r)
         sink.sample("plugin_exporter_push_requests_total",
-                    {{"operation", std::string(kOperationNames[o])}, {"result", std::string(kResultNames[r])}},
+                    {{"operation", std::string(kOperationNames[o])},
+                     {"result", std::string(kResultNames[r])}},
                     static_cast<double>(stats_.requests[o][r].load(std::memory_order_relaxed)));
 
-    const uint64_t limit_values[] = {config_.max_body_bytes, config_.max_decompressed_bytes,
-                                     config_.max_series_per_push, config_.store.max_series_per_group,
-                                     config_.store.max_series_total, config_.store.max_groups,
-                                     config_.max_families_per_push, config_.max_labels_per_series,
-                                     config_.max_label_name_bytes, config_.max_label_value_bytes};
+    const uint64_t limit_values[] = {
+        config_.max_body_bytes,         config_.max_decompressed_bytes,
+        config_.max_series_per_push,    config_.store.max_series_per_group,
+        config_.store.max_series_total, config_.store.max_groups,
+        config_.max_families_per_push,  config_.max_labels_per_series,
+        config_.max_label_name_bytes,   config_.max_label_value_bytes};
     static_assert(std::size(limit_values) == kLimitNames.size());
-    sink.family("plugin_exporter_push_limit", MetricType::gauge, "Configured limits (0 = unlimited).");
+    sink.family("plugin_exporter_push_limit", MetricType::gauge,
+                "Configured limits (0 = unlimited).");
     for (std::size_t i = 0; i < kLimitNames.size(); ++i)
       sink.sample("plugin_exporter_push_limit", {{"limit", std::string(kLimitNames[i])}},
                   static_cast<double>(limit_values[i]));
     sink.family("plugin_exporter_push_limit_hits_total", MetricType::counter,
-                "Requests refused by each limit (max_body_bytes is enforced by the host before the plugin).");
+                "Requests refused by each limit (max_body_bytes is enforced by the host before the "
+                "plugin).");
     for (std::size_t i = 0; i < kLimitNames.size(); ++i)
       sink.sample("plugin_exporter_push_limit_hits_total", {{"limit", std::string(kLimitNames[i])}},
                   static_cast<double>(stats_.limit_hits[i].load(std::memory_order_relaxed)));
@@ -201,15 +219,23 @@ class PushPlugin : public pe::Plugin {
           state_ && state_->durable() ? 1 : 0);
     if (state_) {
       auto w = state_->wal()->stats();
-      counter(sink, "plugin_exporter_push_wal_written_bytes_total", "Bytes appended to the write-ahead log.", static_cast<double>(w.bytes));
-      counter(sink, "plugin_exporter_push_wal_records_total", "Records appended to the write-ahead log.", static_cast<double>(w.records));
-      counter(sink, "plugin_exporter_push_wal_syncs_total", "fdatasync calls (one per group commit).", static_cast<double>(w.syncs));
-      counter(sink, "plugin_exporter_push_wal_failures_total", "Write-ahead log write or sync failures.", static_cast<double>(w.failures));
-      counter(sink, "plugin_exporter_push_compactions_total", "Snapshots written.", static_cast<double>(state_->compactions()));
-      gauge(sink, "plugin_exporter_push_snapshot_bytes", "Size of the last snapshot.", static_cast<double>(state_->snapshot_bytes()));
-      gauge(sink, "plugin_exporter_push_recovered_records", "Records replayed at start.", static_cast<double>(recovery_.records));
+      counter(sink, "plugin_exporter_push_wal_written_bytes_total",
+              "Bytes appended to the write-ahead log.", static_cast<double>(w.bytes));
+      counter(sink, "plugin_exporter_push_wal_records_total",
+              "Records appended to the write-ahead log.", static_cast<double>(w.records));
+      counter(sink, "plugin_exporter_push_wal_syncs_total",
+              "fdatasync calls (one per group commit).", static_cast<double>(w.syncs));
+      counter(sink, "plugin_exporter_push_wal_failures_total",
+              "Write-ahead log write or sync failures.", static_cast<double>(w.failures));
+      counter(sink, "plugin_exporter_push_compactions_total", "Snapshots written.",
+              static_cast<double>(state_->compactions()));
+      gauge(sink, "plugin_exporter_push_snapshot_bytes", "Size of the last snapshot.",
+            static_cast<double>(state_->snapshot_bytes()));
+      gauge(sink, "plugin_exporter_push_recovered_records", "Records replayed at start.",
+            static_cast<double>(recovery_.records));
       gauge(sink, "plugin_exporter_push_recovery_discarded_bytes",
-            "Bytes of torn or corrupt state cut off at start.", static_cast<double>(recovery_.discarded_bytes));
+            "Bytes of torn or corrupt state cut off at start.",
+            static_cast<double>(recovery_.discarded_bytes));
     }
   }
 

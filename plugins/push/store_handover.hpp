@@ -19,9 +19,9 @@
 #include <memory>
 #include <string>
 
-#include "store/metric_store.hpp"
 #include "config/push_config.hpp"
 #include "durable/state_directory.hpp"
+#include "store/metric_store.hpp"
 
 namespace pe::push {
 

@@ -9,8 +9,8 @@
 
 #include "metric_family.pb.h"
 #include "plugin_exporter/exposition/gzip_decoder.hpp"
-#include "store/push_error.hpp"
 #include "push_test_support.hpp"
+#include "store/push_error.hpp"
 
 namespace pe::push {
 namespace {

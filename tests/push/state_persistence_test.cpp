@@ -13,9 +13,9 @@
 #include <random>
 #include <thread>
 
-#include "store/push_error.hpp"
-#include "push_test_support.hpp"
 #include "durable/state_directory.hpp"
+#include "push_test_support.hpp"
+#include "store/push_error.hpp"
 #include "store/state_record.hpp"
 
 namespace pe::push {

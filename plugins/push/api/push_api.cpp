@@ -4,13 +4,13 @@
 #include <cmath>
 #include <cstring>
 
-#include "body/push_body.hpp"
-#include "store/push_error.hpp"
 #include "api/status_json.hpp"
-#include "store/url_codec.hpp"
+#include "body/push_body.hpp"
 #include "plugin_exporter/duration.hpp"
 #include "plugin_exporter/exposition/float_format.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
+#include "store/push_error.hpp"
+#include "store/url_codec.hpp"
 
 namespace pe::push {
 namespace {
@@ -37,7 +37,8 @@ int64_t parse_duration_ms(std::string_view s, std::string_view what) {
 bool parse_bool(std::string_view v, std::string_view what) {
   if (v == "" || v == "1" || v == "true" || v == "yes") return true;
   if (v == "0" || v == "false" || v == "no") return false;
-  throw PushError(400, std::string(what) + ": expected true or false, not \"" + std::string(v) + "\"");
+  throw PushError(400,
+                  std::string(what) + ": expected true or false, not \"" + std::string(v) + "\"");
 }
 
 std::optional<std::string_view> header(const HttpRequest& r, std::string_view name) {
@@ -46,8 +47,8 @@ std::optional<std::string_view> header(const HttpRequest& r, std::string_view na
 
 }  // namespace
 
-PushApi::PushApi(const PushConfig& config, MetricStore& store, WriteAheadLog* wal,
-                 PushStats& stats, const pe_host_api* api, HostLog log)
+PushApi::PushApi(const PushConfig& config, MetricStore& store, WriteAheadLog* wal, PushStats& stats,
+                 const pe_host_api* api, HostLog log)
     : config_(config), store_(store), wal_(wal), stats_(stats), api_(api), log_(log) {}
 
 std::vector<PushApi::RouteSpec> PushApi::routes(const std::string& p) {
@@ -81,8 +82,11 @@ void PushApi::handle(const HttpRequest& req, HttpResponse& resp) {
   const std::string_view method = req.method;
   Operation op = Operation::put;
   try {
-    if (path.starts_with("/metrics/job") && (method == "PUT" || method == "POST" || method == "DELETE")) {
-      op = method == "PUT" ? Operation::put : method == "POST" ? Operation::post : Operation::delete_group;
+    if (path.starts_with("/metrics/job") &&
+        (method == "PUT" || method == "POST" || method == "DELETE")) {
+      op = method == "PUT"    ? Operation::put
+           : method == "POST" ? Operation::post
+                              : Operation::delete_group;
       push(req, path.substr(std::strlen("/metrics")), resp);
     } else if (method == "PATCH" && path.starts_with("/metrics/")) {
       op = Operation::patch;
@@ -155,10 +159,14 @@ void PushApi::push(const HttpRequest& req, std::string_view rest, HttpResponse& 
     if (rule->ttl_ms) cmd.ttl_ms = *rule->ttl_ms;
   }
   for (const auto& [k, v] : query_params(req.query)) {
-    if (k == "aggregate") cmd.add = parse_bool(v, "query parameter aggregate");
-    else if (k == "pusher") cmd.pusher = v;
-    else if (k == "ttl") cmd.ttl_ms = parse_duration_ms(v, "query parameter ttl");
-    else throw PushError(400, "unknown query parameter \"" + k + "\" (known: aggregate, pusher, ttl)");
+    if (k == "aggregate")
+      cmd.add = parse_bool(v, "query parameter aggregate");
+    else if (k == "pusher")
+      cmd.pusher = v;
+    else if (k == "ttl")
+      cmd.ttl_ms = parse_duration_ms(v, "query parameter ttl");
+    else
+      throw PushError(400, "unknown query parameter \"" + k + "\" (known: aggregate, pusher, ttl)");
   }
   if (!cmd.pusher.empty()) cmd.add = true;
   decode_body(req, cmd);
@@ -202,7 +210,9 @@ void PushApi::decode_body(const HttpRequest& req, PushCommand& cmd) const {
 void PushApi::patch(const HttpRequest& req, std::string_view rest, HttpResponse& resp) {
   auto decoded = percent_decode(rest);
   if (!decoded || decoded->empty() || decoded->find('/') != std::string::npos)
-    throw PushError(400, "PATCH expects /metrics/<metric>?<label>=<value>&value=<n>, not /metrics/" + std::string(rest));
+    throw PushError(400,
+                    "PATCH expects /metrics/<metric>?<label>=<value>&value=<n>, not /metrics/" +
+                        std::string(rest));
   std::string name = *decoded;
   if (!name.ends_with("_total")) name += "_total";
   double value = 1;
@@ -213,7 +223,8 @@ void PushApi::patch(const HttpRequest& req, std::string_view rest, HttpResponse&
   for (auto& [k, v] : query_params(req.query)) {
     if (k == "value") {
       if (!parse_double(v, value) || !std::isfinite(value) || value < 0)
-        throw PushError(400, "value must be a finite number >= 0 (a counter only goes up), not \"" + v + "\"");
+        throw PushError(
+            400, "value must be a finite number >= 0 (a counter only goes up), not \"" + v + "\"");
     } else if (k == "job") {
       if (v.empty()) throw PushError(400, "job must not be empty");
       job = v;
@@ -258,15 +269,17 @@ void PushApi::patch(const HttpRequest& req, std::string_view rest, HttpResponse&
   resp.status(200);
   resp.header("Content-Type", "text/plain; charset=utf-8");
   std::string body = name + "{job=\"" + job + "\"";
-  for (const auto& v : views) body += "," + std::string(v.name) + "=\"" + std::string(v.value) + "\"";
+  for (const auto& v : views)
+    body += "," + std::string(v.name) + "=\"" + std::string(v.value) + "\"";
   resp.write(body + "} " + std::string(buf, end) + "\n");
 }
 
 void PushApi::delete_groups(const HttpRequest& req, HttpResponse& resp) {
   Params subset = query_params(req.query);
   if (subset.empty())
-    throw PushError(400, "give the grouping labels to match as query parameters, e.g. ?job=backup "
-                         "(everything at once is PUT /api/v1/admin/wipe)");
+    throw PushError(400,
+                    "give the grouping labels to match as query parameters, e.g. ?job=backup "
+                    "(everything at once is PUT /api/v1/admin/wipe)");
   for (const auto& [k, v] : subset)
     if (!is_valid_label_name(k)) throw PushError(400, "improper label name \"" + k + "\"");
   uint64_t ticket = 0;
@@ -291,8 +304,9 @@ void PushApi::delete_metric(const HttpRequest& req, std::string_view rest, HttpR
 void PushApi::delete_series(const HttpRequest& req, std::string_view rest, HttpResponse& resp) {
   auto name = percent_decode(rest);
   if (!name || !is_valid_metric_name(*name))
-    throw PushError(400, "DELETE expects /metrics/<metric name>[?<label>=<value>...], not /metrics/" +
-                             std::string(rest));
+    throw PushError(400,
+                    "DELETE expects /metrics/<metric name>[?<label>=<value>...], not /metrics/" +
+                        std::string(rest));
   Params subset = query_params(req.query);
   for (const auto& [k, v] : subset)
     if (!is_valid_label_name(k)) throw PushError(400, "improper label name \"" + k + "\"");
@@ -315,27 +329,27 @@ void PushApi::wipe(HttpResponse& resp) {
 void PushApi::status(HttpResponse& resp) {
   auto t = store_.totals();
   const std::string wal_failure = wal_ ? wal_->failure() : std::string();
-  std::string durability = config_.durability == Durability::fsync ? "fsync"
-                           : config_.durability == Durability::write ? "write" : "none";
-  std::string out = "{\"status\":\"success\",\"data\":{\"groups\":" + std::to_string(t.groups) +
-                    ",\"series\":" + std::to_string(t.series) +
-                    ",\"families\":" + std::to_string(t.families) +
-                    ",\"durability\":" + json_string(durability) +
-                    ",\"durable\":" + (wal_ && !wal_failure.empty() ? "false" : "true") +
-                    ",\"last_error\":" + json_string(wal_failure) +
-                    ",\"state_dir\":" + json_string(config_.state_dir) +
-                    ",\"path_prefix\":" + json_string(config_.path_prefix) +
-                    ",\"limits\":{\"max_body_bytes\":" + std::to_string(config_.max_body_bytes) +
-                    ",\"max_decompressed_bytes\":" + std::to_string(config_.max_decompressed_bytes) +
-                    ",\"max_series_per_push\":" + std::to_string(config_.max_series_per_push) +
-                    ",\"max_series_per_group\":" + std::to_string(config_.store.max_series_per_group) +
-                    ",\"max_series_total\":" + std::to_string(config_.store.max_series_total) +
-                    ",\"max_groups\":" + std::to_string(config_.store.max_groups) +
-                    ",\"max_families_per_push\":" + std::to_string(config_.max_families_per_push) +
-                    ",\"max_labels_per_series\":" + std::to_string(config_.max_labels_per_series) +
-                    ",\"max_label_name_bytes\":" + std::to_string(config_.max_label_name_bytes) +
-                    ",\"max_label_value_bytes\":" + std::to_string(config_.max_label_value_bytes) +
-                    "}}}";
+  std::string durability = config_.durability == Durability::fsync   ? "fsync"
+                           : config_.durability == Durability::write ? "write"
+                                                                     : "none";
+  std::string out =
+      "{\"status\":\"success\",\"data\":{\"groups\":" + std::to_string(t.groups) +
+      ",\"series\":" + std::to_string(t.series) + ",\"families\":" + std::to_string(t.families) +
+      ",\"durability\":" + json_string(durability) +
+      ",\"durable\":" + (wal_ && !wal_failure.empty() ? "false" : "true") +
+      ",\"last_error\":" + json_string(wal_failure) +
+      ",\"state_dir\":" + json_string(config_.state_dir) +
+      ",\"path_prefix\":" + json_string(config_.path_prefix) +
+      ",\"limits\":{\"max_body_bytes\":" + std::to_string(config_.max_body_bytes) +
+      ",\"max_decompressed_bytes\":" + std::to_string(config_.max_decompressed_bytes) +
+      ",\"max_series_per_push\":" + std::to_string(config_.max_series_per_push) +
+      ",\"max_series_per_group\":" + std::to_string(config_.store.max_series_per_group) +
+      ",\"max_series_total\":" + std::to_string(config_.store.max_series_total) +
+      ",\"max_groups\":" + std::to_string(config_.store.max_groups) +
+      ",\"max_families_per_push\":" + std::to_string(config_.max_families_per_push) +
+      ",\"max_labels_per_series\":" + std::to_string(config_.max_labels_per_series) +
+      ",\"max_label_name_bytes\":" + std::to_string(config_.max_label_name_bytes) +
+      ",\"max_label_value_bytes\":" + std::to_string(config_.max_label_value_bytes) + "}}}";
   resp.status(200);
   resp.header("Content-Type", "application/json");
   resp.write(out);

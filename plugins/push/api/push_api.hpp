@@ -18,11 +18,11 @@
 
 #include <string>
 
-#include "store/metric_store.hpp"
-#include "plugin_exporter/plugin.hpp"
-#include "config/push_config.hpp"
 #include "api/push_stats.hpp"
+#include "config/push_config.hpp"
 #include "durable/write_ahead_log.hpp"
+#include "plugin_exporter/plugin.hpp"
+#include "store/metric_store.hpp"
 
 namespace pe::push {
 

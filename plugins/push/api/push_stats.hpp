@@ -11,13 +11,22 @@
 namespace pe::push {
 
 enum class Operation {
-  put, post, delete_group, patch, delete_groups, delete_metric, wipe, post_default, delete_series, count
+  put,
+  post,
+  delete_group,
+  patch,
+  delete_groups,
+  delete_metric,
+  wipe,
+  post_default,
+  delete_series,
+  count
 };
 enum class Result { ok, invalid, limited, unavailable, error, count };
 
 inline constexpr std::array<std::string_view, static_cast<int>(Operation::count)> kOperationNames =
-    {"put", "post", "delete", "patch", "delete_groups", "delete_metric", "wipe", "post_default",
-     "delete_series"};
+    {"put",           "post", "delete",       "patch",        "delete_groups",
+     "delete_metric", "wipe", "post_default", "delete_series"};
 inline constexpr std::array<std::string_view, static_cast<int>(Result::count)> kResultNames = {
     "ok", "invalid", "limited", "unavailable", "error"};
 inline constexpr std::array<std::string_view, 10> kLimitNames = {

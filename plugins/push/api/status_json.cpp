@@ -31,14 +31,22 @@ std::string rfc3339(int64_t ms) {
 
 std::string_view go_type_name(MetricType t) {
   switch (t) {
-    case MetricType::counter: return "COUNTER";
-    case MetricType::gauge: return "GAUGE";
-    case MetricType::summary: return "SUMMARY";
-    case MetricType::histogram: return "HISTOGRAM";
-    case MetricType::gaugehistogram: return "GAUGE_HISTOGRAM";
-    case MetricType::info: return "INFO";
-    case MetricType::stateset: return "STATESET";
-    case MetricType::unknown: break;
+    case MetricType::counter:
+      return "COUNTER";
+    case MetricType::gauge:
+      return "GAUGE";
+    case MetricType::summary:
+      return "SUMMARY";
+    case MetricType::histogram:
+      return "HISTOGRAM";
+    case MetricType::gaugehistogram:
+      return "GAUGE_HISTOGRAM";
+    case MetricType::info:
+      return "INFO";
+    case MetricType::stateset:
+      return "STATESET";
+    case MetricType::unknown:
+      break;
   }
   return "UNTYPED";
 }
@@ -96,11 +104,14 @@ void metrics_array(std::string& out, const GroupState& g, const StoredFamily& f)
     }
     std::string_view name = f.str(s.name);
     std::string_view suffix = name.substr(std::min(name.size(), f.name().size()));
-    if (suffix == "_sum" || suffix == "_gsum") it->second.sum = number(s.value);
-    else if (suffix == "_count" || suffix == "_gcount") it->second.count = number(s.value);
+    if (suffix == "_sum" || suffix == "_gsum")
+      it->second.sum = number(s.value);
+    else if (suffix == "_count" || suffix == "_gcount")
+      it->second.count = number(s.value);
     else if (suffix == "_bucket" || suffix.empty()) {
       for (const auto& l : f.labels_of(s))
-        if (f.str(l.name) == point_label) it->second.points.emplace_back(f.str(l.value), number(s.value));
+        if (f.str(l.name) == point_label)
+          it->second.points.emplace_back(f.str(l.value), number(s.value));
     }
   }
   bool first = true;
@@ -141,11 +152,21 @@ std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -185,8 +206,12 @@ std::string groups_json(const std::vector<GroupPtr>& groups) {
       metrics_array(out, g, *f);
       out += "}";
     }
-    timestamp_family(out, g, "push_time_seconds", "Last Unix time when changing this group in the Pushgateway succeeded.", g.push_time_ms);
-    timestamp_family(out, g, "push_failure_time_seconds", "Last Unix time when changing this group in the Pushgateway failed.", g.failure_time_ms);
+    timestamp_family(out, g, "push_time_seconds",
+                     "Last Unix time when changing this group in the Pushgateway succeeded.",
+                     g.push_time_ms);
+    timestamp_family(out, g, "push_failure_time_seconds",
+                     "Last Unix time when changing this group in the Pushgateway failed.",
+                     g.failure_time_ms);
     out += "}";
   }
   out += "]}";

@@ -19,12 +19,18 @@ namespace wire = plugin_exporter::push::wire;
 
 MetricType type_of(wire::MetricType t) {
   switch (t) {
-    case wire::COUNTER: return MetricType::counter;
-    case wire::GAUGE: return MetricType::gauge;
-    case wire::SUMMARY: return MetricType::summary;
-    case wire::UNTYPED: return MetricType::unknown;
-    case wire::HISTOGRAM: return MetricType::histogram;
-    case wire::GAUGE_HISTOGRAM: return MetricType::gaugehistogram;
+    case wire::COUNTER:
+      return MetricType::counter;
+    case wire::GAUGE:
+      return MetricType::gauge;
+    case wire::SUMMARY:
+      return MetricType::summary;
+    case wire::UNTYPED:
+      return MetricType::unknown;
+    case wire::HISTOGRAM:
+      return MetricType::histogram;
+    case wire::GAUGE_HISTOGRAM:
+      return MetricType::gaugehistogram;
   }
   return MetricType::unknown;
 }
@@ -78,8 +84,8 @@ class FamilyConverter {
         const auto& h = m.histogram();
         if (h.bucket_size() == 0 && (h.has_schema() || h.positive_span_size() > 0 ||
                                      h.negative_span_size() > 0 || h.has_zero_threshold()))
-          throw PushError(400, metric_where_ +
-                                   "native histograms are not supported; push classic buckets");
+          throw PushError(
+              400, metric_where_ + "native histograms are not supported; push classic buckets");
         const double count = h.sample_count_float() > 0 ? h.sample_count_float()
                                                         : static_cast<double>(h.sample_count());
         bool has_inf = false;
@@ -89,7 +95,8 @@ class FamilyConverter {
           if (b.upper_bound() == std::numeric_limits<double>::infinity()) has_inf = true;
           emit_with(name_ + "_bucket", "le", b.upper_bound(), c);
         }
-        if (!has_inf) emit_with(name_ + "_bucket", "le", std::numeric_limits<double>::infinity(), count);
+        if (!has_inf)
+          emit_with(name_ + "_bucket", "le", std::numeric_limits<double>::infinity(), count);
         bool gauge = mf_.type() == wire::GAUGE_HISTOGRAM;
         emit(name_ + (gauge ? "_gsum" : "_sum"), h.sample_sum());
         emit(name_ + (gauge ? "_gcount" : "_count"), count);
@@ -107,7 +114,8 @@ class FamilyConverter {
     a_.series(sample_name, base_, value, ts_, ts_ms_, metric_where_);
   }
 
-  void emit_with(const std::string& sample_name, std::string_view label, double bound, double value) {
+  void emit_with(const std::string& sample_name, std::string_view label, double bound,
+                 double value) {
     char buf[kMaxNumberChars];
     labels_ = base_;
     labels_.push_back(LabelPairView{label, format_number(buf, bound)});
@@ -135,8 +143,8 @@ void decode_protobuf_body(std::string_view body, FamilyAssembler& assembler) {
   for (int index = 0;; ++index) {
     const auto offset = static_cast<std::size_t>(in.CurrentPosition());
     if (offset >= body.size()) break;
-    const std::string where = "protobuf message " + std::to_string(index) + " at byte " +
-                              std::to_string(offset) + ": ";
+    const std::string where =
+        "protobuf message " + std::to_string(index) + " at byte " + std::to_string(offset) + ": ";
     uint32_t size = 0;
     if (!in.ReadVarint32(&size)) throw PushError(400, where + "truncated or invalid length prefix");
     const auto after_prefix = static_cast<std::size_t>(in.CurrentPosition());

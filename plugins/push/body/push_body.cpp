@@ -5,9 +5,9 @@
 #include <cctype>
 #include <string>
 
+#include "body/protobuf_body.hpp"
 #include "plugin_exporter/exposition/gzip_decoder.hpp"
 #include "plugin_exporter/exposition/text_parser.hpp"
-#include "body/protobuf_body.hpp"
 #include "store/push_error.hpp"
 
 namespace pe::push {
@@ -31,7 +31,8 @@ std::string media_param(std::string_view content_type, std::string_view name) {
   std::size_t pos = content_type.find(';');
   while (pos != std::string_view::npos) {
     std::size_t next = content_type.find(';', pos + 1);
-    std::string_view item = trim(content_type.substr(pos + 1, next == std::string_view::npos ? next : next - pos - 1));
+    std::string_view item =
+        trim(content_type.substr(pos + 1, next == std::string_view::npos ? next : next - pos - 1));
     std::size_t eq = item.find('=');
     if (eq != std::string_view::npos && lower(trim(item.substr(0, eq))) == name) {
       std::string_view v = trim(item.substr(eq + 1));
@@ -69,8 +70,9 @@ void decode_text_body(std::string_view text, bool openmetrics, bool detect, cons
   ParseResult r = parse_exposition(text, set, opts);
   if (!r.ok) {
     if (rules.max_series_per_push && r.samples > rules.max_series_per_push)
-      throw PushError(413, "the push holds more than " + std::to_string(rules.max_series_per_push) +
-                               " series (limit max_series_per_push)",
+      throw PushError(413,
+                      "the push holds more than " + std::to_string(rules.max_series_per_push) +
+                          " series (limit max_series_per_push)",
                       "max_series_per_push");
     throw PushError(400, std::string("text format parsing error in line ") + r.error.to_string());
   }
@@ -88,8 +90,10 @@ void decode_text_body(std::string_view text, bool openmetrics, bool detect, cons
   assembler.finish();
   // Keep the per-thread scratch set small: a huge push must not pin its
   // memory on every HTTP thread that ever parsed one.
-  if (set.samples.capacity() > 16384) set = MetricSet();
-  else set.clear();
+  if (set.samples.capacity() > 16384)
+    set = MetricSet();
+  else
+    set.clear();
 }
 
 void decode_push_body(std::string_view body, std::string_view content_type,
@@ -101,9 +105,10 @@ void decode_push_body(std::string_view body, std::string_view content_type,
     std::string error;
     if (!gunzip(body, inflated, limits.max_decompressed_bytes, error)) {
       if (error.find("exceeds the limit") != std::string::npos)
-        throw PushError(413, "the decompressed body exceeds " +
-                                 std::to_string(limits.max_decompressed_bytes) +
-                                 " bytes (limit max_decompressed_bytes)",
+        throw PushError(413,
+                        "the decompressed body exceeds " +
+                            std::to_string(limits.max_decompressed_bytes) +
+                            " bytes (limit max_decompressed_bytes)",
                         "max_decompressed_bytes");
       throw PushError(400, "invalid gzip body: " + error);
     }

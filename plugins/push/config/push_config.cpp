@@ -1,8 +1,8 @@
 // push_config.cpp — reading and checking the push collector's configuration.
 #include "config/push_config.hpp"
 
-#include "store/glob_pattern.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
+#include "store/glob_pattern.hpp"
 
 namespace pe::push {
 namespace {
@@ -31,20 +31,27 @@ const JobRule* PushConfig::rule_for(std::string_view job) const {
 PushConfig read_push_config(const ConfigView& c, const std::string& host_state_dir) {
   PushConfig cfg;
   cfg.path_prefix = c.string("path_prefix", "");
-  if (!cfg.path_prefix.empty() &&
-      (cfg.path_prefix[0] != '/' || cfg.path_prefix.back() == '/' ||
-       cfg.path_prefix.find_first_of("?#% ") != std::string::npos))
-    c.error_at("path_prefix", "must start with '/', not end with '/', and hold no '?', '#', '%' or space (e.g. \"/push\")");
+  if (!cfg.path_prefix.empty() && (cfg.path_prefix[0] != '/' || cfg.path_prefix.back() == '/' ||
+                                   cfg.path_prefix.find_first_of("?#% ") != std::string::npos))
+    c.error_at("path_prefix",
+               "must start with '/', not end with '/', and hold no '?', '#', '%' or space (e.g. "
+               "\"/push\")");
 
   cfg.state_dir = c.string("state_dir", host_state_dir);
   const std::string durability = c.string("durability", cfg.state_dir.empty() ? "none" : "fsync");
-  if (durability == "fsync") cfg.durability = Durability::fsync;
-  else if (durability == "write") cfg.durability = Durability::write;
-  else if (durability == "none") cfg.durability = Durability::none;
-  else c.error_at("durability", "must be \"fsync\", \"write\" or \"none\", not \"" + durability + "\"");
+  if (durability == "fsync")
+    cfg.durability = Durability::fsync;
+  else if (durability == "write")
+    cfg.durability = Durability::write;
+  else if (durability == "none")
+    cfg.durability = Durability::none;
+  else
+    c.error_at("durability",
+               "must be \"fsync\", \"write\" or \"none\", not \"" + durability + "\"");
   if (cfg.durability != Durability::none && cfg.state_dir.empty())
-    c.error_at("durability", "durability \"" + durability +
-                                 "\" needs a state directory: set state_dir here or the top-level state_dir");
+    c.error_at("durability",
+               "durability \"" + durability +
+                   "\" needs a state directory: set state_dir here or the top-level state_dir");
   cfg.durable_wait_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       c.duration("durable_wait_timeout", cfg.durable_wait_timeout));
   cfg.compact_interval = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -54,9 +61,12 @@ PushConfig read_push_config(const ConfigView& c, const std::string& host_state_d
 
   cfg.allow_timestamps = c.boolean("allow_timestamps", false);
   const std::string help = c.string("help_mismatch", "last");
-  if (help == "last") cfg.help_mismatch = HelpPolicy::last;
-  else if (help == "reject") cfg.help_mismatch = HelpPolicy::reject;
-  else c.error_at("help_mismatch", "must be \"last\" or \"reject\", not \"" + help + "\"");
+  if (help == "last")
+    cfg.help_mismatch = HelpPolicy::last;
+  else if (help == "reject")
+    cfg.help_mismatch = HelpPolicy::reject;
+  else
+    c.error_at("help_mismatch", "must be \"last\" or \"reject\", not \"" + help + "\"");
   cfg.default_ttl_ms = ms(c.duration("default_ttl", std::chrono::nanoseconds(0)));
   cfg.patch_job = c.string("patch_job", cfg.patch_job);
   if (cfg.patch_job.empty()) c.error_at("patch_job", "must not be empty");
@@ -65,16 +75,19 @@ PushConfig read_push_config(const ConfigView& c, const std::string& host_state_d
 
   const std::string gauge = c.string("gauge_aggregation", "last");
   if (!parse_gauge_rule(gauge, cfg.aggregation.default_gauge))
-    c.error_at("gauge_aggregation", "must be \"last\", \"sum\", \"max\" or \"min\", not \"" + gauge + "\"");
+    c.error_at("gauge_aggregation",
+               "must be \"last\", \"sum\", \"max\" or \"min\", not \"" + gauge + "\"");
   if (ConfigView rules = c.get("gauge_rules"); rules.present()) {
     if (rules.kind() != PE_CONFIG_TABLE) {
-      c.error_at("gauge_rules", "must be a table of metric pattern = \"last\" | \"sum\" | \"max\" | \"min\"");
+      c.error_at("gauge_rules",
+                 "must be a table of metric pattern = \"last\" | \"sum\" | \"max\" | \"min\"");
     } else {
       for (const std::string& pattern : rules.keys()) {
         const std::string v = rules.string(pattern.c_str(), "last");
         GaugeRule rule;
         if (!parse_gauge_rule(v, rule))
-          rules.error_at(pattern.c_str(), "must be \"last\", \"sum\", \"max\" or \"min\", not \"" + v + "\"");
+          rules.error_at(pattern.c_str(),
+                         "must be \"last\", \"sum\", \"max\" or \"min\", not \"" + v + "\"");
         else
           cfg.aggregation.gauge_rules.emplace_back(pattern, rule);
       }
@@ -89,7 +102,8 @@ PushConfig read_push_config(const ConfigView& c, const std::string& host_state_d
   }
 
   cfg.max_body_bytes = non_negative(c, "max_body_bytes", cfg.max_body_bytes);
-  cfg.max_decompressed_bytes = non_negative(c, "max_decompressed_bytes", cfg.max_decompressed_bytes);
+  cfg.max_decompressed_bytes =
+      non_negative(c, "max_decompressed_bytes", cfg.max_decompressed_bytes);
   cfg.max_series_per_push = non_negative(c, "max_series_per_push", cfg.max_series_per_push);
   cfg.max_families_per_push = non_negative(c, "max_families_per_push", cfg.max_families_per_push);
   cfg.max_labels_per_series = non_negative(c, "max_labels_per_series", cfg.max_labels_per_series);

@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "durable/write_ahead_log.hpp"
+#include "plugin_exporter/config_view.hpp"
 #include "store/aggregation.hpp"
 #include "store/family_assembler.hpp"
 #include "store/metric_store.hpp"
-#include "plugin_exporter/config_view.hpp"
-#include "durable/write_ahead_log.hpp"
 
 namespace pe::push {
 

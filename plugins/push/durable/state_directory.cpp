@@ -71,7 +71,7 @@ RecoveryReport StateDirectory::recover(MetricStore& store) {
   RecoveryReport report;
   std::error_code ec;
   fs::remove(dir_ + "/" + kSnapshotTmp, ec);  // an interrupted compaction
-  uint64_t first_segment = 0;  // segments below are covered by the snapshot
+  uint64_t first_segment = 0;                 // segments below are covered by the snapshot
   std::string data;
   StateRecord rec;
   std::string error;
@@ -145,14 +145,17 @@ bool StateDirectory::compact(MetricStore& store, std::string& error) {
     next_retry_ms_ = 0;
   } else {
     compaction_error_ = error;
-    const int64_t backoff = std::min<int64_t>(int64_t{1000} << std::min<uint32_t>(failed_attempts_, 6), 60000);
+    const int64_t backoff =
+        std::min<int64_t>(int64_t{1000} << std::min<uint32_t>(failed_attempts_, 6), 60000);
     ++failed_attempts_;
     next_retry_ms_ = now_ms() + backoff;
   }
   return ok;
 }
 
-bool StateDirectory::durable() const { return wal_ && wal_->failure().empty(); }
+bool StateDirectory::durable() const {
+  return wal_ && wal_->failure().empty();
+}
 
 std::string StateDirectory::last_error() const {
   std::lock_guard lock(failure_mu_);

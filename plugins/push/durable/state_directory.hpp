@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "store/metric_store.hpp"
-#include "plugin_exporter/plugin.hpp"
 #include "durable/write_ahead_log.hpp"
+#include "plugin_exporter/plugin.hpp"
+#include "store/metric_store.hpp"
 
 namespace pe::push {
 
@@ -54,9 +54,9 @@ class StateDirectory {
   bool durable() const;
   // The last write or compaction error ("" if none since the last success).
   std::string last_error() const;
-  // True when a failure (of the log or of the last compaction) is pending and its backoff (1 s, doubling up to
-  // 60 s after each failed attempt) has passed at `now_ms` (realtime): the
-  // caller compacts then, so the store recovers by itself once space returns.
+  // True when a failure (of the log or of the last compaction) is pending and its backoff (1 s,
+  // doubling up to 60 s after each failed attempt) has passed at `now_ms` (realtime): the caller
+  // compacts then, so the store recovers by itself once space returns.
   bool retry_due(int64_t now_ms) const;
 
   WriteAheadLog* wal() noexcept { return wal_.get(); }

@@ -15,7 +15,9 @@
 namespace pe::push {
 namespace {
 
-std::string errno_text(int e) { return std::strerror(e); }
+std::string errno_text(int e) {
+  return std::strerror(e);
+}
 
 }  // namespace
 
@@ -54,7 +56,8 @@ bool WriteAheadLog::open_segment(uint64_t seq, std::string& error) {
   }
   std::string header = encode_file_header(kWalMagic, seq);
   if (!write_all(fd, header, error) ||
-      (durability_ == Durability::fsync && ::fdatasync(fd) != 0 && (error = "fdatasync: " + errno_text(errno), true)) ||
+      (durability_ == Durability::fsync && ::fdatasync(fd) != 0 &&
+       (error = "fdatasync: " + errno_text(errno), true)) ||
       (durability_ == Durability::fsync && !sync_directory(dir_, error))) {
     ::close(fd);
     ::unlink(path.c_str());  // no empty or headerless segment left behind (disk full)
@@ -114,9 +117,8 @@ bool WriteAheadLog::wait_durable(uint64_t ticket, std::chrono::milliseconds time
                                  std::string& error) {
   if (ticket == 0 || durability_ == Durability::none) return true;
   std::unique_lock lock(mu_);
-  bool done = durable_cv_.wait_for(lock, timeout, [&] {
-    return durable_ >= ticket || failed_up_to_ >= ticket || stop_;
-  });
+  bool done = durable_cv_.wait_for(
+      lock, timeout, [&] { return durable_ >= ticket || failed_up_to_ >= ticket || stop_; });
   if (durable_ >= ticket) return true;
   error = !done ? "timed out waiting for the write-ahead log"
                 : (failure_.empty() ? "the write-ahead log stopped" : failure_);
@@ -135,7 +137,8 @@ void WriteAheadLog::run() {
     uint64_t batch_end;
     {
       std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [&] { return stop_ || !pending_.empty() || !pending_rotations_.empty(); });
+      work_cv_.wait(lock,
+                    [&] { return stop_ || !pending_.empty() || !pending_rotations_.empty(); });
       if (pending_.empty() && pending_rotations_.empty() && stop_) return;
       batch.clear();
       batch.swap(pending_);
@@ -148,7 +151,8 @@ void WriteAheadLog::run() {
     std::size_t written = 0;
     uint64_t syncs = 0;
     for (const auto& [offset, seq] : rotations) {
-      if (ok && offset > written) ok = write_all(fd_, std::string_view(batch).substr(written, offset - written), error);
+      if (ok && offset > written)
+        ok = write_all(fd_, std::string_view(batch).substr(written, offset - written), error);
       written = offset;
       if (ok && durability_ == Durability::fsync) {
         ok = ::fdatasync(fd_) == 0 || (error = "fdatasync: " + errno_text(errno), false);
@@ -159,7 +163,8 @@ void WriteAheadLog::run() {
       current_segment_ = seq;
       durable_cv_.notify_all();
     }
-    if (ok && batch.size() > written) ok = write_all(fd_, std::string_view(batch).substr(written), error);
+    if (ok && batch.size() > written)
+      ok = write_all(fd_, std::string_view(batch).substr(written), error);
     if (ok && durability_ == Durability::fsync && batch.size() > 0) {
       ok = ::fdatasync(fd_) == 0 || (error = "fdatasync: " + errno_text(errno), false);
       ++syncs;
@@ -176,7 +181,9 @@ void WriteAheadLog::run() {
         failure_ = error;
       }
     }
-    if (!ok) log_.error("write-ahead log: " + error + " (pushes are refused with 503 until the next compaction succeeds)");
+    if (!ok)
+      log_.error("write-ahead log: " + error +
+                 " (pushes are refused with 503 until the next compaction succeeds)");
     durable_cv_.notify_all();
   }
 }

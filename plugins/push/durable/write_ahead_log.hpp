@@ -20,8 +20,8 @@
 #include <utility>
 #include <vector>
 
-#include "store/metric_store.hpp"
 #include "plugin_exporter/plugin.hpp"
+#include "store/metric_store.hpp"
 
 namespace pe::push {
 
@@ -61,10 +61,10 @@ class WriteAheadLog final : public RecordLog {
   static std::string segment_name(uint64_t seq);
 
   struct Stats {
-    uint64_t bytes = 0;    // written since start
+    uint64_t bytes = 0;  // written since start
     uint64_t records = 0;
-    uint64_t syncs = 0;    // fdatasync calls
-    uint64_t failures = 0; // write/sync errors
+    uint64_t syncs = 0;     // fdatasync calls
+    uint64_t failures = 0;  // write/sync errors
     uint64_t bytes_since_rotate = 0;
   };
   Stats stats() const;

@@ -18,7 +18,8 @@ Combine combine_for(MetricType type, std::string_view family, std::string_view s
     case MetricType::counter:
       return suffix == "_created" ? Combine::last : Combine::add;
     case MetricType::histogram:
-      return suffix == "_bucket" || suffix == "_sum" || suffix == "_count" ? Combine::add : Combine::last;
+      return suffix == "_bucket" || suffix == "_sum" || suffix == "_count" ? Combine::add
+                                                                           : Combine::last;
     case MetricType::summary:
       return suffix == "_sum" || suffix == "_count" ? Combine::add : Combine::last;
     case MetricType::gauge:
@@ -35,20 +36,29 @@ Combine combine_for(MetricType type, std::string_view family, std::string_view s
 }  // namespace
 
 bool parse_gauge_rule(std::string_view s, GaugeRule& out) {
-  if (s == "last") out = GaugeRule::last;
-  else if (s == "sum") out = GaugeRule::sum;
-  else if (s == "max") out = GaugeRule::max;
-  else if (s == "min") out = GaugeRule::min;
-  else return false;
+  if (s == "last")
+    out = GaugeRule::last;
+  else if (s == "sum")
+    out = GaugeRule::sum;
+  else if (s == "max")
+    out = GaugeRule::max;
+  else if (s == "min")
+    out = GaugeRule::min;
+  else
+    return false;
   return true;
 }
 
 std::string_view to_string(GaugeRule rule) {
   switch (rule) {
-    case GaugeRule::last: return "last";
-    case GaugeRule::sum: return "sum";
-    case GaugeRule::max: return "max";
-    case GaugeRule::min: return "min";
+    case GaugeRule::last:
+      return "last";
+    case GaugeRule::sum:
+      return "sum";
+    case GaugeRule::max:
+      return "max";
+    case GaugeRule::min:
+      return "min";
   }
   return "last";
 }
@@ -59,22 +69,24 @@ GaugeRule AggregationRules::gauge_rule_for(std::string_view family_name) const {
   return default_gauge;
 }
 
-std::shared_ptr<StoredFamily> aggregate_family(const StoredFamily* stored,
-                                               const StoredFamily& pushed, GaugeRule gauge_rule,
-                                               const PusherState* previous,
-                                               std::vector<std::pair<uint64_t, double>>* pusher_out) {
+std::shared_ptr<StoredFamily> aggregate_family(
+    const StoredFamily* stored, const StoredFamily& pushed, GaugeRule gauge_rule,
+    const PusherState* previous, std::vector<std::pair<uint64_t, double>>* pusher_out) {
   auto out = std::make_shared<StoredFamily>(pushed.name(), pushed.type(), pushed.help(),
                                             pushed.has_help(), pushed.unit());
   if (stored)
     for (const auto& s : stored->series()) out->append_from(*stored, s, s.value);
   for (const auto& p : pushed.series()) {
     const Combine how = combine_for(pushed.type(), pushed.name(), pushed.str(p.name));
-    const bool additive = how == Combine::add || (how == Combine::gauge && gauge_rule == GaugeRule::sum);
+    const bool additive =
+        how == Combine::add || (how == Combine::gauge && gauge_rule == GaugeRule::sum);
     double contribution = p.value;
     if (additive && previous) {
       if (const double* before = previous->find(p.hash)) {
-        if (how == Combine::add) contribution = p.value >= *before ? p.value - *before : p.value;
-        else contribution = p.value - *before;  // a summed gauge: this pusher's change
+        if (how == Combine::add)
+          contribution = p.value >= *before ? p.value - *before : p.value;
+        else
+          contribution = p.value - *before;  // a summed gauge: this pusher's change
       }
     }
     if (pusher_out) pusher_out->emplace_back(p.hash, p.value);

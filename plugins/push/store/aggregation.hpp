@@ -34,9 +34,8 @@ struct AggregationRules {
 // the pusher's state before this push (null for delta pushes or a new
 // pusher); when `pusher_out` is given, the pusher's new values for this
 // family's series are appended to it.
-std::shared_ptr<StoredFamily> aggregate_family(const StoredFamily* stored,
-                                               const StoredFamily& pushed, GaugeRule gauge_rule,
-                                               const PusherState* previous,
-                                               std::vector<std::pair<uint64_t, double>>* pusher_out);
+std::shared_ptr<StoredFamily> aggregate_family(
+    const StoredFamily* stored, const StoredFamily& pushed, GaugeRule gauge_rule,
+    const PusherState* previous, std::vector<std::pair<uint64_t, double>>* pusher_out);
 
 }  // namespace pe::push

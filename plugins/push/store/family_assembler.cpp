@@ -4,9 +4,9 @@
 #include <algorithm>
 
 #include "plugin_exporter/exposition/metric_names.hpp"
-#include "store/quoted.hpp"
 #include "plugin_exporter/exposition/utf8.hpp"
 #include "store/push_error.hpp"
+#include "store/quoted.hpp"
 
 namespace pe::push {
 std::string describe_series(std::string_view sample_name, std::span<const LabelPairView> labels) {
@@ -40,7 +40,8 @@ void FamilyAssembler::family(std::string_view name, MetricType type, std::string
     throw PushError(400, where + "metric name " + quoted(name) +
                              " is reserved (push_time_seconds, push_failure_time_seconds and "
                              "plugin_exporter_* are the gateway's own)");
-  if (!is_valid_utf8(help)) throw PushError(400, where + "HELP of " + quoted(name) + " is not valid UTF-8");
+  if (!is_valid_utf8(help))
+    throw PushError(400, where + "HELP of " + quoted(name) + " is not valid UTF-8");
   if (family_names_.contains(name))
     throw PushError(400, where + "metric family " + quoted(name) + " appears twice in the push");
   if (rules_.max_families_per_push && ++families_ > rules_.max_families_per_push)
@@ -55,7 +56,8 @@ void FamilyAssembler::family(std::string_view name, MetricType type, std::string
 void FamilyAssembler::series(std::string_view sample_name, std::span<const LabelPairView> labels,
                              double value, bool has_timestamp, int64_t timestamp_ms,
                              const std::string& where) {
-  if (!current_) throw PushError(400, where + "sample " + quoted(sample_name) + " without a family");
+  if (!current_)
+    throw PushError(400, where + "sample " + quoted(sample_name) + " without a family");
   if (has_timestamp && !rules_.allow_timestamps)
     throw PushError(400, where + "pushed metrics must not have timestamps (series " +
                              describe_series(sample_name, labels) + ")");
@@ -98,8 +100,9 @@ void FamilyAssembler::series(std::string_view sample_name, std::span<const Label
                              describe_series(sample_name, labels));
   ++out_.series;
   if (rules_.max_series_per_push && out_.series > rules_.max_series_per_push)
-    throw PushError(413, "the push holds more than " + std::to_string(rules_.max_series_per_push) +
-                             " series (limit max_series_per_push)",
+    throw PushError(413,
+                    "the push holds more than " + std::to_string(rules_.max_series_per_push) +
+                        " series (limit max_series_per_push)",
                     "max_series_per_push");
   current_->append(sample_name, scratch_, value, has_timestamp, timestamp_ms);
 }
@@ -108,9 +111,10 @@ void FamilyAssembler::close_family() {
   if (!current_) return;
   long dup = current_->finish();
   if (dup >= 0)
-    throw PushError(400, current_where_ + "series " +
-                             describe_series(*current_, current_->series()[static_cast<std::size_t>(dup)]) +
-                             " appears twice (after the grouping labels replaced the body's)");
+    throw PushError(
+        400, current_where_ + "series " +
+                 describe_series(*current_, current_->series()[static_cast<std::size_t>(dup)]) +
+                 " appears twice (after the grouping labels replaced the body's)");
   if (current_->size() > 0) {
     family_names_.insert(current_->name());
     out_.families.push_back(std::move(current_));
@@ -118,6 +122,8 @@ void FamilyAssembler::close_family() {
   current_.reset();
 }
 
-void FamilyAssembler::finish() { close_family(); }
+void FamilyAssembler::finish() {
+  close_family();
+}
 
 }  // namespace pe::push

@@ -7,7 +7,8 @@
 namespace pe::push {
 
 const double* PusherState::find(uint64_t hash) const {
-  auto it = std::lower_bound(last.begin(), last.end(), std::make_pair(hash, -std::numeric_limits<double>::infinity()),
+  auto it = std::lower_bound(last.begin(), last.end(),
+                             std::make_pair(hash, -std::numeric_limits<double>::infinity()),
                              [](const auto& a, const auto& b) { return a.first < b.first; });
   return it != last.end() && it->first == hash ? &it->second : nullptr;
 }

@@ -30,10 +30,10 @@ using PusherPtr = std::shared_ptr<const PusherState>;
 
 struct GroupState {
   std::shared_ptr<const GroupingKey> key;
-  int64_t push_time_ms = 0;     // last successful push; 0 = none yet
-  int64_t failure_time_ms = 0;  // last refused push; 0 = none
-  int64_t ttl_ms = 0;           // 0 = never expires
-  bool aggregate = false;       // pushes add up instead of replacing
+  int64_t push_time_ms = 0;         // last successful push; 0 = none yet
+  int64_t failure_time_ms = 0;      // last refused push; 0 = none
+  int64_t ttl_ms = 0;               // 0 = never expires
+  bool aggregate = false;           // pushes add up instead of replacing
   std::vector<FamilyPtr> families;  // sorted by name
   std::vector<PusherPtr> pushers;   // sorted by id
   std::size_t series = 0;

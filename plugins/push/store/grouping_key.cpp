@@ -5,15 +5,14 @@
 #include <cctype>
 
 #include "plugin_exporter/exposition/metric_names.hpp"
-#include "store/quoted.hpp"
 #include "plugin_exporter/exposition/utf8.hpp"
+#include "store/quoted.hpp"
 #include "store/url_codec.hpp"
 
 namespace pe::push {
 namespace {
 
 constexpr std::string_view kBase64Suffix = "@base64";
-
 
 // Decodes one value segment (percent-encoding, then base64 if marked).
 bool decode_value(std::string_view raw, bool base64, std::string_view what, std::string& out,
@@ -126,18 +125,24 @@ bool decode_grouping_path(std::string_view path, GroupingKey& out, std::string& 
       std::string value;
       if (!decode_value(parts[i + 1], b64, "value of label " + name, value, error)) return false;
       // A repeated name: the later one wins (as pushgateway's map does).
-      auto it = std::find_if(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == name; });
-      if (it != pairs.end()) it->second = std::move(value);
-      else pairs.emplace_back(std::move(name), std::move(value));
+      auto it =
+          std::find_if(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == name; });
+      if (it != pairs.end())
+        it->second = std::move(value);
+      else
+        pairs.emplace_back(std::move(name), std::move(value));
     }
   }
   if (job.empty()) {
     error = "job name is required";
     return false;
   }
-  auto it = std::find_if(pairs.begin(), pairs.end(), [](const auto& p) { return p.first == "job"; });
-  if (it != pairs.end()) it->second = job;
-  else pairs.emplace_back("job", job);
+  auto it =
+      std::find_if(pairs.begin(), pairs.end(), [](const auto& p) { return p.first == "job"; });
+  if (it != pairs.end())
+    it->second = job;
+  else
+    pairs.emplace_back("job", job);
   out.labels = std::move(pairs);
   out.seal();
   return true;

@@ -13,10 +13,13 @@ namespace pe::push {
 namespace {
 
 void put_family(std::vector<FamilyPtr>& families, FamilyPtr f) {
-  auto it = std::lower_bound(families.begin(), families.end(), f->name(),
-                             [](const FamilyPtr& a, const std::string& n) { return a->name() < n; });
-  if (it != families.end() && (*it)->name() == f->name()) *it = std::move(f);
-  else families.insert(it, std::move(f));
+  auto it =
+      std::lower_bound(families.begin(), families.end(), f->name(),
+                       [](const FamilyPtr& a, const std::string& n) { return a->name() < n; });
+  if (it != families.end() && (*it)->name() == f->name())
+    *it = std::move(f);
+  else
+    families.insert(it, std::move(f));
 }
 
 void erase_family(std::vector<FamilyPtr>& families, std::string_view name) {
@@ -26,8 +29,10 @@ void erase_family(std::vector<FamilyPtr>& families, std::string_view name) {
 void put_pusher(std::vector<PusherPtr>& pushers, PusherPtr p) {
   auto it = std::lower_bound(pushers.begin(), pushers.end(), p->id,
                              [](const PusherPtr& a, const std::string& n) { return a->id < n; });
-  if (it != pushers.end() && (*it)->id == p->id) *it = std::move(p);
-  else pushers.insert(it, std::move(p));
+  if (it != pushers.end() && (*it)->id == p->id)
+    *it = std::move(p);
+  else
+    pushers.insert(it, std::move(p));
 }
 
 std::vector<std::string> names_of(const GroupingKey& key) {
@@ -36,17 +41,25 @@ std::vector<std::string> names_of(const GroupingKey& key) {
   return names;
 }
 
-std::string type_name(MetricType t) { return std::string(to_string(t)); }
+std::string type_name(MetricType t) {
+  return std::string(to_string(t));
+}
 
 // Sample-name suffixes a family of `type` generates.
 std::vector<std::string_view> generated_suffixes(MetricType type) {
   switch (type) {
-    case MetricType::histogram: return {"_bucket", "_sum", "_count", "_created"};
-    case MetricType::summary: return {"_sum", "_count", "_created"};
-    case MetricType::gaugehistogram: return {"_bucket", "_gsum", "_gcount"};
-    case MetricType::counter: return {"_created"};
-    case MetricType::info: return {"_info"};
-    default: return {};
+    case MetricType::histogram:
+      return {"_bucket", "_sum", "_count", "_created"};
+    case MetricType::summary:
+      return {"_sum", "_count", "_created"};
+    case MetricType::gaugehistogram:
+      return {"_bucket", "_gsum", "_gcount"};
+    case MetricType::counter:
+      return {"_created"};
+    case MetricType::info:
+      return {"_info"};
+    default:
+      return {};
   }
 }
 
@@ -104,7 +117,8 @@ void MetricStore::install(const std::string& canonical, const GroupPtr& old, con
     }
     for (const auto& f : next->families) {
       const FamilyPtr* o = old->find(f->name());
-      if (!o || (*o)->type() != f->type()) acquire(*f);
+      if (!o || (*o)->type() != f->type())
+        acquire(*f);
       else if ((*o)->help() != f->help() && help_policy_ == HelpPolicy::last)
         registry_[f->name()].help = f->help();
     }
@@ -127,8 +141,10 @@ void MetricStore::install(const std::string& canonical, const GroupPtr& old, con
     auto it = name_sets_.find(names_of(*old->key));
     if (it != name_sets_.end() && --it->second == 0) name_sets_.erase(it);
   }
-  if (next) groups_[canonical] = next;
-  else groups_.erase(canonical);
+  if (next)
+    groups_[canonical] = next;
+  else
+    groups_.erase(canonical);
 }
 
 uint64_t MetricStore::log(const StateRecord& rec) {
@@ -151,7 +167,8 @@ void MetricStore::check_conflicts(const PushCommand& cmd, const GroupState* old,
     return n > 0 ? &it->second : nullptr;
   };
   auto refuse = [&](const std::string& message) {
-    throw PushError(400, "pushed metrics are invalid or inconsistent with existing metrics: " + message);
+    throw PushError(400,
+                    "pushed metrics are invalid or inconsistent with existing metrics: " + message);
   };
   for (const auto& f : cmd.body.families) {
     const std::string& name = f->name();
@@ -159,8 +176,9 @@ void MetricStore::check_conflicts(const PushCommand& cmd, const GroupState* old,
     if (cmd.add || (old && old->aggregate)) {
       if (old)
         if (const FamilyPtr* stored = old->find(name); stored && (*stored)->type() != type)
-          refuse("metric family " + name + " is " + type_name(type) + " but the group stores it as " +
-                 type_name((*stored)->type()) + " and adds pushes up");
+          refuse("metric family " + name + " is " + type_name(type) +
+                 " but the group stores it as " + type_name((*stored)->type()) +
+                 " and adds pushes up");
     }
     if (const FamilyInfo* info = others(name)) {
       if (info->type != type)
@@ -168,7 +186,8 @@ void MetricStore::check_conflicts(const PushCommand& cmd, const GroupState* old,
                " but stored by other groups as " + type_name(info->type));
       if (help_policy_ == HelpPolicy::reject && info->help != f->help())
         refuse("metric family " + name + " has help \"" + f->help() +
-               "\" but other groups store it with help \"" + info->help + "\" (help_mismatch = \"reject\")");
+               "\" but other groups store it with help \"" + info->help +
+               "\" (help_mismatch = \"reject\")");
     }
     if (type == MetricType::counter) {
       if (name.ends_with("_total")) {
@@ -176,15 +195,19 @@ void MetricStore::check_conflicts(const PushCommand& cmd, const GroupState* old,
         if (info && info->type != MetricType::counter)
           refuse("counter " + name + " collides with the " + type_name(info->type) + " family " +
                  name.substr(0, name.size() - 6));
-      } else if (const FamilyInfo* info = others(name + "_total"); info && info->type != MetricType::counter) {
-        refuse("counter " + name + " collides with the " + type_name(info->type) + " family " + name + "_total");
+      } else if (const FamilyInfo* info = others(name + "_total");
+                 info && info->type != MetricType::counter) {
+        refuse("counter " + name + " collides with the " + type_name(info->type) + " family " +
+               name + "_total");
       }
     }
     for (std::string_view suffix : generated_suffixes(type))
       if (const FamilyInfo* info = others(name + std::string(suffix)))
-        refuse(type_name(type) + " " + name + " generates samples named " + name + std::string(suffix) +
-               ", which collides with the stored " + type_name(info->type) + " family of that name");
-    for (std::string_view suffix : {"_bucket", "_sum", "_count", "_gsum", "_gcount", "_created", "_info"}) {
+        refuse(type_name(type) + " " + name + " generates samples named " + name +
+               std::string(suffix) + ", which collides with the stored " + type_name(info->type) +
+               " family of that name");
+    for (std::string_view suffix :
+         {"_bucket", "_sum", "_count", "_gsum", "_gcount", "_created", "_info"}) {
       if (!name.ends_with(suffix)) continue;
       const std::string base = name.substr(0, name.size() - suffix.size());
       const FamilyInfo* info = others(base);
@@ -197,7 +220,8 @@ void MetricStore::check_conflicts(const PushCommand& cmd, const GroupState* old,
   }
 }
 
-void MetricStore::check_cross_group_duplicates(const PushCommand& cmd, const GroupState* old) const {
+void MetricStore::check_cross_group_duplicates(const PushCommand& cmd,
+                                               const GroupState* old) const {
   const std::vector<std::string> own = names_of(cmd.key);
   std::vector<std::pair<std::string_view, std::string_view>> full;
   std::vector<LabelPairView> frame;
@@ -232,9 +256,10 @@ void MetricStore::check_cross_group_duplicates(const PushCommand& cmd, const Gro
         std::sort(frame.begin(), frame.end(),
                   [](const LabelPairView& a, const LabelPairView& b) { return a.name < b.name; });
         if ((*of)->find(series_hash(f->str(s.name), frame)) >= 0)
-          throw PushError(400, "pushed metrics are invalid or inconsistent with existing metrics: series " +
-                                   describe_series(*f, s) + " of group " + cmd.key.describe() +
-                                   " is the same series as one stored by group " + other.key->describe());
+          throw PushError(
+              400, "pushed metrics are invalid or inconsistent with existing metrics: series " +
+                       describe_series(*f, s) + " of group " + cmd.key.describe() +
+                       " is the same series as one stored by group " + other.key->describe());
       }
     }
   }
@@ -263,7 +288,8 @@ uint64_t MetricStore::push(const PushCommand& cmd) {
   const bool replace_all = cmd.replace && !add;
   try {
     check_conflicts(cmd, old.get(), replace_all);
-    if (name_sets_.size() > 1 || (name_sets_.size() == 1 && name_sets_.begin()->first != names_of(cmd.key)))
+    if (name_sets_.size() > 1 ||
+        (name_sets_.size() == 1 && name_sets_.begin()->first != names_of(cmd.key)))
       check_cross_group_duplicates(cmd, old.get());
   } catch (const PushError&) {
     record_failure(cmd, old);
@@ -317,18 +343,23 @@ uint64_t MetricStore::push(const PushCommand& cmd) {
   GroupPtr next = next_state(old, rec);
 
   if (!old && limits_.max_groups && groups_.size() >= limits_.max_groups)
-    throw PushError(429, "the store holds " + std::to_string(groups_.size()) +
-                             " groups, the limit (max_groups)", "max_groups");
+    throw PushError(
+        429,
+        "the store holds " + std::to_string(groups_.size()) + " groups, the limit (max_groups)",
+        "max_groups");
   if (limits_.max_series_per_group && next->series > limits_.max_series_per_group)
-    throw PushError(413, "group " + cmd.key.describe() + " would hold " + std::to_string(next->series) +
-                             " series, more than the limit of " +
-                             std::to_string(limits_.max_series_per_group) + " (max_series_per_group)",
+    throw PushError(413,
+                    "group " + cmd.key.describe() + " would hold " + std::to_string(next->series) +
+                        " series, more than the limit of " +
+                        std::to_string(limits_.max_series_per_group) + " (max_series_per_group)",
                     "max_series_per_group");
   const std::size_t total_after = total_series_ - (old ? old->series : 0) + next->series;
-  if (limits_.max_series_total && total_after > limits_.max_series_total && next->series > (old ? old->series : 0))
-    throw PushError(429, "the store would hold " + std::to_string(total_after) +
-                             " series, more than the limit of " +
-                             std::to_string(limits_.max_series_total) + " (max_series_total)",
+  if (limits_.max_series_total && total_after > limits_.max_series_total &&
+      next->series > (old ? old->series : 0))
+    throw PushError(429,
+                    "the store would hold " + std::to_string(total_after) +
+                        " series, more than the limit of " +
+                        std::to_string(limits_.max_series_total) + " (max_series_total)",
                     "max_series_total");
   install(cmd.key.canonical, old, next);
   return log(rec);

@@ -54,11 +54,11 @@ enum class HelpPolicy { last, reject };
 
 struct PushCommand {
   GroupingKey key;
-  bool replace = false;          // PUT: the group's families are replaced
-  bool add = false;              // this push adds into the stored values
-  bool group_aggregates = false; // a group created by this push aggregates every push
-  std::string pusher;            // cumulative pusher id ("" = values are increments)
-  int64_t ttl_ms = 0;            // the group's TTL from now on (0 = none)
+  bool replace = false;           // PUT: the group's families are replaced
+  bool add = false;               // this push adds into the stored values
+  bool group_aggregates = false;  // a group created by this push aggregates every push
+  std::string pusher;             // cumulative pusher id ("" = values are increments)
+  int64_t ttl_ms = 0;             // the group's TTL from now on (0 = none)
   int64_t now_ms = 0;
   PushedFamilies body;
 };

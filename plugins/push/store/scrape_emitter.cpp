@@ -31,8 +31,8 @@ class GroupLabels {
   bool has_instance_ = false;
 };
 
-pe_status timestamp_family(const std::vector<GroupPtr>& groups, const pe_host_api* api, pe_sink* sink,
-                           const char* name, const char* help, bool failure) {
+pe_status timestamp_family(const std::vector<GroupPtr>& groups, const pe_host_api* api,
+                           pe_sink* sink, const char* name, const char* help, bool failure) {
   pe_family fam{};
   fam.struct_size = sizeof fam;
   fam.name = name;
@@ -113,7 +113,8 @@ pe_status emit_groups(const std::vector<GroupPtr>& groups, const pe_host_api* ap
                        false) != PE_OK)
     return PE_LIMIT_EXCEEDED;
   return timestamp_family(groups, api, sink, "push_failure_time_seconds",
-                          "Last Unix time when changing this group in the Pushgateway failed.", true);
+                          "Last Unix time when changing this group in the Pushgateway failed.",
+                          true);
 }
 
 }  // namespace pe::push

@@ -9,8 +9,8 @@
 
 #include <vector>
 
-#include "store/group_state.hpp"
 #include "plugin_exporter/plugin.h"
+#include "store/group_state.hpp"
 
 namespace pe::push {
 

@@ -20,7 +20,9 @@ class Writer {
     }
     out_.push_back(static_cast<char>(v));
   }
-  void svarint(int64_t v) { varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+  void svarint(int64_t v) {
+    varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+  }
   void fixed64(uint64_t v) {
     char b[8];
     for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
@@ -67,7 +69,8 @@ class Reader {
   uint64_t fixed64() {
     need(8);
     uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+    for (int i = 0; i < 8; ++i)
+      v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
     pos_ += 8;
     return v;
   }
@@ -147,7 +150,8 @@ FamilyPtr read_family(Reader& r) {
   bool has_help = r.u8() != 0;
   std::string_view help = r.str();
   std::string_view unit = r.str();
-  auto f = std::make_shared<StoredFamily>(name, static_cast<MetricType>(type), help, has_help, unit);
+  auto f =
+      std::make_shared<StoredFamily>(name, static_cast<MetricType>(type), help, has_help, unit);
   std::size_t n = r.count(10);
   std::vector<LabelPairView> labels;
   for (std::size_t i = 0; i < n; ++i) {
@@ -212,8 +216,8 @@ void encode_record(const StateRecord& rec, std::string& out) {
     for (const auto& n : rec.removed_pushers) w.str(n);
   }
   const auto len = static_cast<uint32_t>(out.size() - start - 8);
-  const auto crc = static_cast<uint32_t>(
-      crc32(0L, reinterpret_cast<const Bytef*>(out.data() + start + 8), len));
+  const auto crc =
+      static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data() + start + 8), len));
   for (int i = 0; i < 4; ++i) {
     out[start + i] = static_cast<char>((len >> (8 * i)) & 0xff);
     out[start + 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
@@ -238,7 +242,8 @@ DecodeOutcome decode_record(std::string_view data, std::size_t& offset, StateRec
     return DecodeOutcome::torn;
   }
   std::string_view payload = data.substr(offset + 8, len);
-  if (static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(payload.data()), len)) != crc) {
+  if (static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(payload.data()), len)) !=
+      crc) {
     error = "checksum mismatch";
     return DecodeOutcome::torn;
   }

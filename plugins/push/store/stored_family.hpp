@@ -25,7 +25,7 @@ struct LabelPairView {
 class StoredFamily {
  public:
   struct LabelRef {
-    uint32_t name;   // offsets of NUL-terminated strings in strings()
+    uint32_t name;  // offsets of NUL-terminated strings in strings()
     uint32_t value;
   };
   struct Series {
