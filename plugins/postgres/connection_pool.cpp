@@ -28,13 +28,20 @@ std::string seconds_text(int64_t ns) {
 
 const char* to_string(JobResult::Status status) {
   switch (status) {
-    case JobResult::Status::not_run: return "not run";
-    case JobResult::Status::ok: return "ok";
-    case JobResult::Status::sql_error: return "error";
-    case JobResult::Status::timeout: return "timeout";
-    case JobResult::Status::connection_lost: return "connection lost";
-    case JobResult::Status::skipped: return "skipped";
-    case JobResult::Status::not_applicable: return "not applicable";
+    case JobResult::Status::not_run:
+      return "not run";
+    case JobResult::Status::ok:
+      return "ok";
+    case JobResult::Status::sql_error:
+      return "error";
+    case JobResult::Status::timeout:
+      return "timeout";
+    case JobResult::Status::connection_lost:
+      return "connection lost";
+    case JobResult::Status::skipped:
+      return "skipped";
+    case JobResult::Status::not_applicable:
+      return "not applicable";
   }
   return "unknown";
 }
@@ -101,8 +108,10 @@ PoolRunReport ConnectionPool::run(std::span<QueryJob*> jobs, int64_t deadline_ns
     std::size_t units = 0;
     bool batch = false;
     for (const QueryJob* j : pending) {
-      if (j->batchable) batch = true;
-      else ++units;
+      if (j->batchable)
+        batch = true;
+      else
+        ++units;
     }
     return units + (batch ? 1 : 0);
   };
@@ -112,9 +121,8 @@ PoolRunReport ConnectionPool::run(std::span<QueryJob*> jobs, int64_t deadline_ns
                         int64_t& budget_sum) {
     std::vector<QueryJob*> batch;
     auto admit = [&](QueryJob* job) {
-      if (!job->databases.empty() &&
-          std::find(job->databases.begin(), job->databases.end(), s.conn->database()) ==
-              job->databases.end()) {
+      if (!job->databases.empty() && std::find(job->databases.begin(), job->databases.end(),
+                                               s.conn->database()) == job->databases.end()) {
         fail(job, JobResult::Status::not_applicable, {});
         return false;
       }
@@ -151,8 +159,7 @@ PoolRunReport ConnectionPool::run(std::span<QueryJob*> jobs, int64_t deadline_ns
     return batch;
   };
   // Records what a finished (or abandoned) pipeline came to.
-  auto settle = [&](Slot& s, std::vector<PipelineOutcome>& outcomes, int64_t now,
-                    bool abandoned) {
+  auto settle = [&](Slot& s, std::vector<PipelineOutcome>& outcomes, int64_t now, bool abandoned) {
     std::vector<QueryJob*> batch = std::move(s.batch);
     s.batch.clear();
     int64_t previous = s.started;
@@ -284,7 +291,8 @@ PoolRunReport ConnectionPool::run(std::span<QueryJob*> jobs, int64_t deadline_ns
       if (n > 0 && fds[i].revents != 0) {
         PgConnection::Progress p = s.conn->advance();
         switch (p.kind) {
-          case PgConnection::Progress::Kind::pending: break;
+          case PgConnection::Progress::Kind::pending:
+            break;
           case PgConnection::Progress::Kind::connected:
             s.proven = true;
             report.connected = true;
@@ -309,8 +317,8 @@ PoolRunReport ConnectionPool::run(std::span<QueryJob*> jobs, int64_t deadline_ns
           connect_failed = true;
           report.connect_timed_out = true;
           ++report.connect_failures;
-          report.connect_error = "no connection within " + seconds_text(now - s.started) +
-                                 " (" + settings_.describe() + ")";
+          report.connect_error = "no connection within " + seconds_text(now - s.started) + " (" +
+                                 settings_.describe() + ")";
         } else {
           PgConnection::Progress p = s.conn->abandon("no answer");
           settle(s, p.outcomes, now, true);

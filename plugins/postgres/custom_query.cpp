@@ -12,7 +12,8 @@ namespace pe::postgres {
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool valid_query_name(const std::string& name) {
@@ -28,9 +29,9 @@ bool valid_query_name(const std::string& name) {
 
 const std::vector<std::string>& custom_query_keys() {
   static const std::vector<std::string> keys{
-      "name",     "metric",       "help",         "type",       "sql",        "labels",
-      "values",   "value_label",  "static_labels", "buckets",   "sum_column", "count_column",
-      "timeout",  "min_interval", "databases",    "collectors", "max_series"};
+      "name",    "metric",       "help",          "type",       "sql",        "labels",
+      "values",  "value_label",  "static_labels", "buckets",    "sum_column", "count_column",
+      "timeout", "min_interval", "databases",     "collectors", "max_series"};
   return keys;
 }
 
@@ -45,17 +46,22 @@ std::optional<CustomQuery> read_custom_query(const ConfigSource& src,
 
   // What and how.
   std::string metric = src.string("metric").value_or("");
-  if (!src.has("metric")) problem(nullptr, "a query needs \"metric\" (the metric name)");
+  if (!src.has("metric"))
+    problem(nullptr, "a query needs \"metric\" (the metric name)");
   else if (!is_valid_metric_name(metric))
     problem("metric", "\"" + metric + "\" is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)");
   else if (metric.rfind("pg_exporter_", 0) == 0)
     problem("metric", "names starting with pg_exporter_ are reserved for the plugin's own metrics");
 
   std::string type = src.string("type").value_or("gauge");
-  if (type == "gauge") q.type = MetricType::gauge;
-  else if (type == "counter") q.type = MetricType::counter;
-  else if (type == "histogram") q.type = MetricType::histogram;
-  else problem("type", "type \"" + type + "\" is not one of gauge, counter, histogram");
+  if (type == "gauge")
+    q.type = MetricType::gauge;
+  else if (type == "counter")
+    q.type = MetricType::counter;
+  else if (type == "histogram")
+    q.type = MetricType::histogram;
+  else
+    problem("type", "type \"" + type + "\" is not one of gauge, counter, histogram");
 
   q.family = metric;
   if (q.type == MetricType::counter && ends_with(q.family, "_total"))
@@ -72,7 +78,8 @@ std::optional<CustomQuery> read_custom_query(const ConfigSource& src,
   q.help = src.string("help").value_or("Custom query " + q.name + ".");
 
   q.sql = src.string("sql").value_or("");
-  if (!src.has("sql")) problem(nullptr, "a query needs \"sql\"");
+  if (!src.has("sql"))
+    problem(nullptr, "a query needs \"sql\"");
   else if (q.sql.find_first_not_of(" \t\r\n;") == std::string::npos)
     problem("sql", "the SQL is empty");
 
@@ -98,8 +105,9 @@ std::optional<CustomQuery> read_custom_query(const ConfigSource& src,
 
   if (q.type == MetricType::histogram) {
     if (src.has("values") || src.has("value_label"))
-      problem("values", "a histogram takes its numbers from \"buckets\", \"sum_column\" and "
-                        "\"count_column\", not \"values\"");
+      problem("values",
+              "a histogram takes its numbers from \"buckets\", \"sum_column\" and "
+              "\"count_column\", not \"values\"");
     auto buckets = src.string_table("buckets");
     if (!buckets || buckets->empty()) {
       if (!src.has("buckets") || (buckets && buckets->empty()))
@@ -114,7 +122,8 @@ std::optional<CustomQuery> read_custom_query(const ConfigSource& src,
           continue;
         }
         char buf[kMaxNumberChars];
-        q.buckets.push_back(HistogramBucket{*le, std::string(buf, format_double(buf, *le)), column});
+        q.buckets.push_back(
+            HistogramBucket{*le, std::string(buf, format_double(buf, *le)), column});
       }
       std::sort(q.buckets.begin(), q.buckets.end(),
                 [](const HistogramBucket& a, const HistogramBucket& b) { return a.le < b.le; });
@@ -141,8 +150,9 @@ std::optional<CustomQuery> read_custom_query(const ConfigSource& src,
       if (!seen.insert(v).second) problem("values", "value column \"" + v + "\" is given twice");
     q.value_label = src.string("value_label").value_or("");
     if (q.value_columns.size() > 1 && q.value_label.empty())
-      problem("values", "with several value columns, name the label that tells them apart "
-                        "with \"value_label\"");
+      problem("values",
+              "with several value columns, name the label that tells them apart "
+              "with \"value_label\"");
     if (!q.value_label.empty()) add_label_name("value_label", q.value_label);
   }
 
@@ -150,7 +160,8 @@ std::optional<CustomQuery> read_custom_query(const ConfigSource& src,
   q.timeout = src.duration("timeout").value_or(defaults.timeout);
   if (q.timeout <= std::chrono::nanoseconds::zero()) problem("timeout", "must be positive");
   q.min_interval = src.duration("min_interval").value_or(std::chrono::nanoseconds::zero());
-  if (q.min_interval < std::chrono::nanoseconds::zero()) problem("min_interval", "must not be negative");
+  if (q.min_interval < std::chrono::nanoseconds::zero())
+    problem("min_interval", "must not be negative");
   q.max_series = src.integer("max_series").value_or(defaults.max_series);
   if (q.max_series < 1) problem("max_series", "must be at least 1");
   q.databases = src.string_list("databases").value_or(std::vector<std::string>{});

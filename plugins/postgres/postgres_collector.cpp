@@ -89,20 +89,35 @@ void PostgresCollector::collect(int64_t deadline_ns, MetricSink& sink) {
   std::vector<QueryJob> jobs;
   jobs.reserve(config_.groups.size() + queries_.size() + 1);
   for (const BuiltinGroup* g : config_.groups)
-    jobs.push_back(QueryJob{g->name, [g](int version) { return g->sql_for(version); },
-                            config_.query_timeout, {}, true, {}, 0});
+    jobs.push_back(QueryJob{g->name,
+                            [g](int version) { return g->sql_for(version); },
+                            config_.query_timeout,
+                            {},
+                            true,
+                            {},
+                            0});
   std::vector<int> job_of_query(queries_.size(), -1);
   for (std::size_t i = 0; i < queries_.size(); ++i) {
     const QueryState& s = queries_[i];
     const CustomQuery* q = s.query;
     if (s.cached && start - s.last_run_ns < q->min_interval.count()) continue;
     job_of_query[i] = static_cast<int>(jobs.size());
-    jobs.push_back(QueryJob{q->name, [q](int) { return std::vector<std::string>{q->sql}; },
-                            q->timeout, q->databases, false, {}, 0});
+    jobs.push_back(QueryJob{q->name,
+                            [q](int) { return std::vector<std::string>{q->sql}; },
+                            q->timeout,
+                            q->databases,
+                            false,
+                            {},
+                            0});
   }
   if (jobs.empty())  // pg_up needs a round trip even when everything is cached
-    jobs.push_back(QueryJob{"ping", [](int) { return std::vector<std::string>{"SELECT 1"}; },
-                            config_.query_timeout, {}, true, {}, 0});
+    jobs.push_back(QueryJob{"ping",
+                            [](int) { return std::vector<std::string>{"SELECT 1"}; },
+                            config_.query_timeout,
+                            {},
+                            true,
+                            {},
+                            0});
   std::vector<QueryJob*> order;
   for (QueryJob& j : jobs) order.push_back(&j);
 
@@ -230,15 +245,14 @@ void PostgresCollector::collect(int64_t deadline_ns, MetricSink& sink) {
 void PostgresCollector::log_state_change(bool up, const std::string& reason,
                                          const std::string& message) {
   if (up) {
-    if (known_up_ == 0)
-      log_.info("PostgreSQL " + config_.connection.describe() + " answers again");
+    if (known_up_ == 0) log_.info("PostgreSQL " + config_.connection.describe() + " answers again");
     known_up_ = 1;
     last_down_message_.clear();
     return;
   }
   if (known_up_ != 0 || reason != last_down_message_)
-    log_.warn("PostgreSQL " + config_.connection.describe() + " is down (" + reason + "): " +
-              message);
+    log_.warn("PostgreSQL " + config_.connection.describe() + " is down (" + reason +
+              "): " + message);
   known_up_ = 0;
   last_down_message_ = reason;
 }
@@ -246,8 +260,10 @@ void PostgresCollector::log_state_change(bool up, const std::string& reason,
 void PostgresCollector::log_job_error(std::string& last, const std::string& name,
                                       const std::string& error) {
   if (error == last) return;
-  if (!error.empty()) log_.warn(name + " failed: " + error);
-  else log_.info(name + " succeeds again");
+  if (!error.empty())
+    log_.warn(name + " failed: " + error);
+  else
+    log_.info(name + " succeeds again");
   last = error;
 }
 

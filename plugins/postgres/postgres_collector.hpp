@@ -30,11 +30,11 @@ class PostgresCollector {
   // What a custom query last produced, kept for min_interval and for logs.
   struct QueryState {
     const CustomQuery* query = nullptr;
-    bool cached = false;       // `last` may be served until min_interval passes
+    bool cached = false;  // `last` may be served until min_interval passes
     int64_t last_run_ns = 0;
-    MappedResult last;         // output and figures of the last successful run
+    MappedResult last;  // output and figures of the last successful run
     double last_duration = 0;
-    std::string last_error;    // of the last failed run (logged once per change)
+    std::string last_error;  // of the last failed run (logged once per change)
   };
 
   void log_state_change(bool up, const std::string& reason, const std::string& message);

@@ -38,8 +38,8 @@ MappedResult map_query_result(const CustomQuery& q, const ResultTable& t) {
   auto column = [&](const std::string& name, const char* role) -> int {
     int c = t.column_index(name);
     if (c < 0 && m.error.empty())
-      m.error = std::string(role) + " column \"" + name + "\" is not in the result (columns: " +
-                available_columns(t) + ")";
+      m.error = std::string(role) + " column \"" + name +
+                "\" is not in the result (columns: " + available_columns(t) + ")";
     return c;
   };
   std::vector<int> label_cols, value_cols, bucket_cols;
@@ -69,7 +69,8 @@ MappedResult map_query_result(const CustomQuery& q, const ResultTable& t) {
     base.clear();
     key.clear();
     for (std::size_t i = 0; i < label_cols.size(); ++i) {
-      std::string_view v = t.is_null(row, label_cols[i]) ? std::string_view() : t.text(row, label_cols[i]);
+      std::string_view v =
+          t.is_null(row, label_cols[i]) ? std::string_view() : t.text(row, label_cols[i]);
       key.append(v);
       key.push_back('\xff');  // cannot occur in UTF-8 text
       if (!v.empty()) base.emplace_back(q.label_columns[i], std::string(v));
