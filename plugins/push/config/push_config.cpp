@@ -20,23 +20,8 @@ uint64_t non_negative(const ConfigView& c, const char* key, uint64_t fallback) {
   return static_cast<uint64_t>(v);
 }
 
-}  // namespace
-
-const JobRule* PushConfig::rule_for(std::string_view job) const {
-  for (const JobRule& r : jobs)
-    if (glob_match(r.match, job)) return &r;
-  return nullptr;
-}
-
-PushConfig read_push_config(const ConfigView& c, const std::string& host_state_dir) {
-  PushConfig cfg;
-  cfg.path_prefix = c.string("path_prefix", "");
-  if (!cfg.path_prefix.empty() && (cfg.path_prefix[0] != '/' || cfg.path_prefix.back() == '/' ||
-                                   cfg.path_prefix.find_first_of("?#% ") != std::string::npos))
-    c.error_at("path_prefix",
-               "must start with '/', not end with '/', and hold no '?', '#', '%' or space (e.g. "
-               "\"/push\")");
-
+// Where and how durably state is kept, and when the log is compacted.
+void read_durability(const ConfigView& c, const std::string& host_state_dir, PushConfig& cfg) {
   cfg.state_dir = c.string("state_dir", host_state_dir);
   const std::string durability = c.string("durability", cfg.state_dir.empty() ? "none" : "fsync");
   if (durability == "fsync")
@@ -58,7 +43,10 @@ PushConfig read_push_config(const ConfigView& c, const std::string& host_state_d
       c.duration("compact_interval", cfg.compact_interval));
   if (cfg.compact_interval.count() <= 0) c.error_at("compact_interval", "must be positive");
   cfg.compact_wal_bytes = non_negative(c, "compact_wal_bytes", cfg.compact_wal_bytes);
+}
 
+// How pushes are taken: timestamps, HELP conflicts, TTL, the PATCH and POST groups.
+void read_push_semantics(const ConfigView& c, PushConfig& cfg) {
   cfg.allow_timestamps = c.boolean("allow_timestamps", false);
   const std::string help = c.string("help_mismatch", "last");
   if (help == "last")
@@ -72,7 +60,10 @@ PushConfig read_push_config(const ConfigView& c, const std::string& host_state_d
   if (cfg.patch_job.empty()) c.error_at("patch_job", "must not be empty");
   cfg.post_job = c.string("post_job", cfg.post_job);
   if (cfg.post_job.empty()) c.error_at("post_job", "must not be empty");
+}
 
+// Gauge aggregation (default and per metric pattern) and the rules per job pattern.
+void read_aggregation(const ConfigView& c, PushConfig& cfg) {
   const std::string gauge = c.string("gauge_aggregation", "last");
   if (!parse_gauge_rule(gauge, cfg.aggregation.default_gauge))
     c.error_at("gauge_aggregation",
@@ -100,7 +91,9 @@ PushConfig read_push_config(const ConfigView& c, const std::string& host_state_d
     if (j.has("ttl")) rule.ttl_ms = ms(j.duration("ttl", std::chrono::nanoseconds(0)));
     cfg.jobs.push_back(std::move(rule));
   }
+}
 
+void read_limits(const ConfigView& c, PushConfig& cfg) {
   cfg.max_body_bytes = non_negative(c, "max_body_bytes", cfg.max_body_bytes);
   cfg.max_decompressed_bytes =
       non_negative(c, "max_decompressed_bytes", cfg.max_decompressed_bytes);
@@ -113,6 +106,29 @@ PushConfig read_push_config(const ConfigView& c, const std::string& host_state_d
   cfg.store.max_series_total = non_negative(c, "max_series_total", 2000000);
   cfg.store.max_groups = non_negative(c, "max_groups", 100000);
   cfg.store.pusher_ttl_ms = ms(c.duration("pusher_ttl", std::chrono::hours(1)));
+}
+
+}  // namespace
+
+const JobRule* PushConfig::rule_for(std::string_view job) const {
+  for (const JobRule& r : jobs)
+    if (glob_match(r.match, job)) return &r;
+  return nullptr;
+}
+
+PushConfig read_push_config(const ConfigView& c, const std::string& host_state_dir) {
+  PushConfig cfg;
+  cfg.path_prefix = c.string("path_prefix", "");
+  if (!cfg.path_prefix.empty() && (cfg.path_prefix[0] != '/' || cfg.path_prefix.back() == '/' ||
+                                   cfg.path_prefix.find_first_of("?#% ") != std::string::npos))
+    c.error_at("path_prefix",
+               "must start with '/', not end with '/', and hold no '?', '#', '%' or space (e.g. "
+               "\"/push\")");
+
+  read_durability(c, host_state_dir, cfg);
+  read_push_semantics(c, cfg);
+  read_aggregation(c, cfg);
+  read_limits(c, cfg);
   return cfg;
 }
 

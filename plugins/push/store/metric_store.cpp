@@ -63,6 +63,29 @@ std::vector<std::string_view> generated_suffixes(MetricType type) {
   }
 }
 
+// A cumulative pusher's state after a push: the values it pushed now, plus
+// those of `previous` for series this push did not mention.
+PusherPtr next_pusher_state(const std::string& id, int64_t now_ms,
+                            std::vector<std::pair<uint64_t, double>> pusher_values,
+                            const PusherState* previous) {
+  auto state = std::make_shared<PusherState>();
+  state->id = id;
+  state->last_seen_ms = now_ms;
+  std::sort(pusher_values.begin(), pusher_values.end());
+  if (previous) {
+    std::vector<std::pair<uint64_t, double>> merged;
+    std::merge(pusher_values.begin(), pusher_values.end(), previous->last.begin(),
+               previous->last.end(), std::back_inserter(merged),
+               [](const auto& a, const auto& b) { return a.first < b.first; });
+    merged.erase(std::unique(merged.begin(), merged.end(),
+                             [](const auto& a, const auto& b) { return a.first == b.first; }),
+                 merged.end());
+    pusher_values.swap(merged);
+  }
+  state->last = std::move(pusher_values);
+  return state;
+}
+
 }  // namespace
 
 MetricStore::MetricStore(StoreLimits limits, HelpPolicy help_policy, AggregationRules rules)
@@ -303,66 +326,61 @@ uint64_t MetricStore::push(const PushCommand& cmd) {
   rec.ttl_ms = cmd.ttl_ms;
   rec.aggregate = group_aggregates;
   rec.replace_all = replace_all;
-  if (!add) {
+  if (!add)
     rec.families.assign(cmd.body.families.begin(), cmd.body.families.end());
-  } else {
-    const PusherState* previous = nullptr;
-    if (old && !cmd.pusher.empty())
-      if (const PusherPtr* p = old->find_pusher(cmd.pusher)) previous = p->get();
-    std::vector<std::pair<uint64_t, double>> pusher_values;
-    for (const auto& f : cmd.body.families) {
-      const FamilyPtr* stored = old ? old->find(f->name()) : nullptr;
-      rec.families.push_back(aggregate_family(stored ? stored->get() : nullptr, *f,
-                                              rules_.gauge_rule_for(f->name()), previous,
-                                              cmd.pusher.empty() ? nullptr : &pusher_values));
-    }
-    if (!cmd.pusher.empty()) {
-      auto state = std::make_shared<PusherState>();
-      state->id = cmd.pusher;
-      state->last_seen_ms = cmd.now_ms;
-      std::sort(pusher_values.begin(), pusher_values.end());
-      // Keep the pusher's values for series this push did not mention.
-      if (previous) {
-        std::vector<std::pair<uint64_t, double>> merged;
-        std::merge(pusher_values.begin(), pusher_values.end(), previous->last.begin(),
-                   previous->last.end(), std::back_inserter(merged),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-        merged.erase(std::unique(merged.begin(), merged.end(),
-                                 [](const auto& a, const auto& b) { return a.first == b.first; }),
-                     merged.end());
-        pusher_values.swap(merged);
-      }
-      state->last = std::move(pusher_values);
-      rec.pushers.push_back(std::move(state));
-    }
-    if (old && limits_.pusher_ttl_ms > 0)
-      for (const auto& p : old->pushers)
-        if (p->id != cmd.pusher && p->last_seen_ms + limits_.pusher_ttl_ms < cmd.now_ms)
-          rec.removed_pushers.push_back(p->id);
-  }
+  else
+    aggregate_push(cmd, old.get(), rec);
   GroupPtr next = next_state(old, rec);
+  check_limits(cmd, old.get(), *next);
+  install(cmd.key.canonical, old, next);
+  return log(rec);
+}
 
+// A push into an aggregating group or with add semantics: each family
+// aggregated into the stored one, the pusher's state, stale pushers dropped.
+void MetricStore::aggregate_push(const PushCommand& cmd, const GroupState* old,
+                                 StateRecord& rec) const {
+  const PusherState* previous = nullptr;
+  if (old && !cmd.pusher.empty())
+    if (const PusherPtr* p = old->find_pusher(cmd.pusher)) previous = p->get();
+  std::vector<std::pair<uint64_t, double>> pusher_values;
+  for (const auto& f : cmd.body.families) {
+    const FamilyPtr* stored = old ? old->find(f->name()) : nullptr;
+    rec.families.push_back(aggregate_family(stored ? stored->get() : nullptr, *f,
+                                            rules_.gauge_rule_for(f->name()), previous,
+                                            cmd.pusher.empty() ? nullptr : &pusher_values));
+  }
+  if (!cmd.pusher.empty())
+    rec.pushers.push_back(
+        next_pusher_state(cmd.pusher, cmd.now_ms, std::move(pusher_values), previous));
+  if (old && limits_.pusher_ttl_ms > 0)
+    for (const auto& p : old->pushers)
+      if (p->id != cmd.pusher && p->last_seen_ms + limits_.pusher_ttl_ms < cmd.now_ms)
+        rec.removed_pushers.push_back(p->id);
+}
+
+// Throws PushError (413/429) if the group after the push breaks a limit.
+void MetricStore::check_limits(const PushCommand& cmd, const GroupState* old,
+                               const GroupState& next) const {
   if (!old && limits_.max_groups && groups_.size() >= limits_.max_groups)
     throw PushError(
         429,
         "the store holds " + std::to_string(groups_.size()) + " groups, the limit (max_groups)",
         "max_groups");
-  if (limits_.max_series_per_group && next->series > limits_.max_series_per_group)
+  if (limits_.max_series_per_group && next.series > limits_.max_series_per_group)
     throw PushError(413,
-                    "group " + cmd.key.describe() + " would hold " + std::to_string(next->series) +
+                    "group " + cmd.key.describe() + " would hold " + std::to_string(next.series) +
                         " series, more than the limit of " +
                         std::to_string(limits_.max_series_per_group) + " (max_series_per_group)",
                     "max_series_per_group");
-  const std::size_t total_after = total_series_ - (old ? old->series : 0) + next->series;
+  const std::size_t total_after = total_series_ - (old ? old->series : 0) + next.series;
   if (limits_.max_series_total && total_after > limits_.max_series_total &&
-      next->series > (old ? old->series : 0))
+      next.series > (old ? old->series : 0))
     throw PushError(429,
                     "the store would hold " + std::to_string(total_after) +
                         " series, more than the limit of " +
                         std::to_string(limits_.max_series_total) + " (max_series_total)",
                     "max_series_total");
-  install(cmd.key.canonical, old, next);
-  return log(rec);
 }
 
 double MetricStore::value_of(const GroupingKey& key, std::string_view family, uint64_t hash) const {

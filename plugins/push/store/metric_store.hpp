@@ -133,6 +133,8 @@ class MetricStore {
   void check_conflicts(const PushCommand& cmd, const GroupState* old, bool replace_all) const;
   void check_cross_group_duplicates(const PushCommand& cmd, const GroupState* old) const;
   uint64_t record_failure(const PushCommand& cmd, const GroupPtr& old);
+  void aggregate_push(const PushCommand& cmd, const GroupState* old, StateRecord& rec) const;
+  void check_limits(const PushCommand& cmd, const GroupState* old, const GroupState& next) const;
 
   const StoreLimits limits_;
   const HelpPolicy help_policy_;
