@@ -472,11 +472,13 @@ MetricStore::RemovedSeries MetricStore::remove_series(
       }
     }
     if (!group_matches) continue;
+    // A named reference: clang 14 cannot capture a structured binding.
+    const FamilyPtr& stored = family;
     auto matches = [&](const StoredFamily::Series& s) {
       for (const auto& [k, v] : per_series) {
         std::string_view have;
-        for (const auto& l : family->labels_of(s))
-          if (family->str(l.name) == k) have = family->str(l.value);
+        for (const auto& l : stored->labels_of(s))
+          if (stored->str(l.name) == k) have = stored->str(l.value);
         if (have != v) return false;
       }
       return true;
