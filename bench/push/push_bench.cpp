@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "push_body.hpp"
+#include "body/push_body.hpp"
 
 namespace {
 

@@ -24,8 +24,10 @@ class ConfigViewSource final : public ConfigSource {
     return view_.get(key).as_duration();
   }
   void error(const char* key, const std::string& message) const override {
-    if (key) view_.error_at(key, message);
-    else view_.error(message);
+    if (key)
+      view_.error_at(key, message);
+    else
+      view_.error(message);
   }
 
  private:

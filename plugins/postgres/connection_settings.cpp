@@ -67,7 +67,9 @@ std::string ConnectionSettings::describe() const {
   return out;
 }
 
-bool is_libpq_keyword(const std::string& keyword) { return known_keywords().count(keyword) > 0; }
+bool is_libpq_keyword(const std::string& keyword) {
+  return known_keywords().count(keyword) > 0;
+}
 
 ConnectionSettings build_connection_settings(const ConnectionInput& input,
                                              std::vector<SettingsProblem>& problems) {
@@ -96,7 +98,7 @@ ConnectionSettings build_connection_settings(const ConnectionInput& input,
 
   if (const std::string* mode = s.find("sslmode")) {
     static const std::array<const char*, 6> modes{"disable", "allow",     "prefer",
-                                                   "require", "verify-ca", "verify-full"};
+                                                  "require", "verify-ca", "verify-full"};
     if (std::find(modes.begin(), modes.end(), *mode) == modes.end())
       problems.push_back({"sslmode", "sslmode \"" + *mode +
                                          "\" is not one of disable, allow, prefer, require, "

@@ -18,9 +18,9 @@
 namespace pe::postgres {
 
 struct HistogramBucket {
-  double le = 0;          // upper bound; +Inf allowed
-  std::string le_text;    // as exposed in the "le" label
-  std::string column;     // cumulative count of observations <= le
+  double le = 0;        // upper bound; +Inf allowed
+  std::string le_text;  // as exposed in the "le" label
+  std::string column;   // cumulative count of observations <= le
 };
 
 struct CustomQuery {

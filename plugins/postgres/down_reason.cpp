@@ -16,7 +16,7 @@ std::string classify_connect_failure(std::string_view m, bool timed_out) {
       {"no pg_hba.conf entry", "auth_failed"},
       {"authentication failed", "auth_failed"},
       {"no password supplied", "auth_failed"},
-      {"role \"", "auth_failed"},  // role "x" does not exist
+      {"role \"", "auth_failed"},              // role "x" does not exist
       {"does not exist", "database_missing"},  // database "x" does not exist
       {"the database system is starting up", "starting_up"},
       {"the database system is shutting down", "shutting_down"},
@@ -40,9 +40,10 @@ std::string classify_connect_failure(std::string_view m, bool timed_out) {
 
 const char* const* down_reasons() {
   static const char* const reasons[] = {
-      "auth_failed", "database_missing", "starting_up", "shutting_down", "in_recovery",
-      "too_many_connections", "unreachable", "ssl", "timeout", "query_failed",
-      "connection_lost", "other", nullptr};
+      "auth_failed", "database_missing",     "starting_up",     "shutting_down",
+      "in_recovery", "too_many_connections", "unreachable",     "ssl",
+      "timeout",     "query_failed",         "connection_lost", "other",
+      nullptr};
   return reasons;
 }
 

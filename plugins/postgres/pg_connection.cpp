@@ -73,11 +73,12 @@ bool PgConnection::start_connect(const ConnectionSettings& settings, std::string
   return true;
 }
 
-int PgConnection::socket() const { return conn_ ? PQsocket(conn_) : -1; }
+int PgConnection::socket() const {
+  return conn_ ? PQsocket(conn_) : -1;
+}
 
 short PgConnection::wanted_events() const {
-  if (state_ == State::connecting)
-    return connect_poll_ == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+  if (state_ == State::connecting) return connect_poll_ == PGRES_POLLING_READING ? POLLIN : POLLOUT;
   if (state_ == State::running) return static_cast<short>(POLLIN | (flush_pending_ ? POLLOUT : 0));
   return 0;
 }
@@ -232,8 +233,9 @@ PgConnection::Progress PgConnection::advance_pipeline() {
     if (awaiting_end_) {
       if (raw) {  // a second result for one command (e.g. COPY): not something we run
         PQclear(raw);
-        return lose_connection("a statement returned more than one result; only plain queries "
-                               "are supported");
+        return lose_connection(
+            "a statement returned more than one result; only plain queries "
+            "are supported");
       }
       awaiting_end_ = false;
       ++step_;

@@ -79,10 +79,14 @@ void read_connection(const ConfigView& cfg, PostgresConfig& out) {
   for (const SettingsProblem& p : problems) {
     bool discrete = std::any_of(connection_fields().begin(), connection_fields().end(),
                                 [&](const auto& f) { return p.key == f.first; });
-    if (p.key == "dsn") cfg.error_at("dsn", p.message);
-    else if (discrete) cfg.error_at(p.key.c_str(), p.message);
-    else if (params.present()) params.error_at(p.key.c_str(), p.message);
-    else cfg.error(p.message);
+    if (p.key == "dsn")
+      cfg.error_at("dsn", p.message);
+    else if (discrete)
+      cfg.error_at(p.key.c_str(), p.message);
+    else if (params.present())
+      params.error_at(p.key.c_str(), p.message);
+    else
+      cfg.error(p.message);
   }
 }
 
@@ -97,7 +101,8 @@ void read_groups(const ConfigView& cfg, PostgresConfig& out) {
   auto known = [&](const std::string& n, const char* key) {
     if (find_builtin_group(n)) return true;
     std::string list;
-    for (const BuiltinGroup& g : builtin_groups()) list += std::string(list.empty() ? "" : ", ") + g.name;
+    for (const BuiltinGroup& g : builtin_groups())
+      list += std::string(list.empty() ? "" : ", ") + g.name;
     cfg.error_at(key, "unknown group \"" + n + "\" (groups: " + list + ")");
     return false;
   };
@@ -118,8 +123,9 @@ bool applies_to(const CustomQuery& q, const std::string& collector) {
 
 // Names must be unique and custom families must not take built-in names or
 // change the type of a family another query already declared.
-void check_query_set(const std::vector<CustomQuery>& all,
-                     const std::function<void(std::size_t, const char*, const std::string&)>& error) {
+void check_query_set(
+    const std::vector<CustomQuery>& all,
+    const std::function<void(std::size_t, const char*, const std::string&)>& error) {
   std::set<std::string> builtin_families;
   for (const std::string& f : builtin_family_names()) builtin_families.insert(f);
   std::set<std::string> names;
@@ -129,14 +135,15 @@ void check_query_set(const std::vector<CustomQuery>& all,
     if (find_builtin_group(q.name))
       error(i, "name", "\"" + q.name + "\" is the name of a built-in group; pick another name");
     else if (!names.insert(q.name).second)
-      error(i, "name", "another query is already called \"" + q.name +
-                           "\" (set \"name\" to tell queries of one metric apart)");
+      error(i, "name",
+            "another query is already called \"" + q.name +
+                "\" (set \"name\" to tell queries of one metric apart)");
     if (builtin_families.count(q.family) || q.family == "pg_up" || q.family == "pg_down_reason")
       error(i, "metric", "\"" + q.family + "\" is a built-in metric of this plugin");
     auto [it, fresh] = families.emplace(q.family, q.type);
     if (!fresh && it->second != q.type)
-      error(i, "metric", "another query declares \"" + q.family + "\" as " +
-                             std::string(to_string(it->second)));
+      error(i, "metric",
+            "another query declares \"" + q.family + "\" as " + std::string(to_string(it->second)));
   }
 }
 
@@ -148,7 +155,8 @@ PostgresConfig read_postgres_config(CreateContext& ctx) {
   read_connection(cfg, out);
 
   out.pool_size = static_cast<int>(cfg.integer("pool_size", out.pool_size));
-  if (out.pool_size < 1 || out.pool_size > 64) cfg.error_at("pool_size", "must be between 1 and 64");
+  if (out.pool_size < 1 || out.pool_size > 64)
+    cfg.error_at("pool_size", "must be between 1 and 64");
   out.prepared_statements = cfg.boolean("prepared_statements", out.prepared_statements);
   out.connect_timeout = cfg.duration("connect_timeout", out.connect_timeout);
   if (out.connect_timeout <= std::chrono::nanoseconds::zero())
@@ -189,7 +197,8 @@ PostgresConfig read_postgres_config(CreateContext& ctx) {
       });
     }
   }
-  check_query_set(all, [&](std::size_t i, const char* key, const std::string& m) { report[i](key, m); });
+  check_query_set(all,
+                  [&](std::size_t i, const char* key, const std::string& m) { report[i](key, m); });
 
   for (CustomQuery& q : all)
     if (applies_to(q, ctx.collector_name)) out.queries.push_back(std::move(q));

@@ -7,12 +7,9 @@
 #include "monotonic_clock.hpp"
 
 namespace pe::postgres {
-namespace {
-
-constexpr int64_t kMs = 1'000'000;
 
 // Per-query figures of one collect.
-struct QueryFigures {
+struct PostgresCollector::QueryFigures {
   std::string name;
   bool custom = false;
   bool success = false;
@@ -24,13 +21,43 @@ struct QueryFigures {
   double dropped_duplicate = 0;
 };
 
+namespace {
+
+constexpr int64_t kMs = 1'000'000;
+
 std::string job_error(const JobResult& r) {
   std::string out = to_string(r.status);
   if (!r.error.empty()) out += ": " + r.error;
   return out;
 }
 
-void add_query_figures(const std::vector<QueryFigures>& figures, MetricOutput& out) {
+// Why pg_up is 0: the connection failure, or the first job that failed.
+void add_down_reason(const PoolRunReport& report, const std::vector<QueryJob>& jobs,
+                     MetricOutput& out, std::string& reason, std::string& message) {
+  if (!report.connected && !report.connect_error.empty()) {
+    reason = classify_connect_failure(report.connect_error, report.connect_timed_out);
+    message = report.connect_error;
+  } else {
+    reason = "query_failed";
+    for (const QueryJob& j : jobs) {
+      if (j.result.status == JobResult::Status::not_applicable) continue;
+      message = j.name + ": " + job_error(j.result);
+      if (j.result.status == JobResult::Status::timeout) reason = "timeout";
+      if (j.result.status == JobResult::Status::connection_lost) reason = "connection_lost";
+      break;
+    }
+  }
+  out.family("pg_down_reason", MetricType::gauge,
+             "Why pg_up is 0 (value always 1): auth_failed, database_missing, starting_up, "
+             "shutting_down, in_recovery, too_many_connections, unreachable, ssl, timeout, "
+             "connection_lost, query_failed or other.")
+      .add({{"reason", reason}}, 1);
+}
+
+}  // namespace
+
+void PostgresCollector::add_query_figures(const std::vector<QueryFigures>& figures,
+                                          MetricOutput& out) {
   auto per_query = [&](const char* name, const char* help, bool custom_only, auto value) {
     OutputFamily& f = out.family(name, MetricType::gauge, help);
     for (const QueryFigures& q : figures)
@@ -62,8 +89,6 @@ void add_query_figures(const std::vector<QueryFigures>& figures, MetricOutput& o
   }
 }
 
-}  // namespace
-
 PostgresCollector::PostgresCollector(PostgresConfig config, HostLog log)
     : config_(std::move(config)),
       log_(std::move(log)),
@@ -84,25 +109,8 @@ void PostgresCollector::collect(int64_t deadline_ns, MetricSink& sink) {
   const int64_t margin = std::clamp<int64_t>((deadline_ns - start) / 20, 5 * kMs, 200 * kMs);
   const int64_t run_deadline = deadline_ns - margin;
 
-  // The jobs of this collect: every built-in group, then the custom queries
-  // whose cached result is not fresh enough.
-  std::vector<QueryJob> jobs;
-  jobs.reserve(config_.groups.size() + queries_.size() + 1);
-  for (const BuiltinGroup* g : config_.groups)
-    jobs.push_back(QueryJob{g->name, [g](int version) { return g->sql_for(version); },
-                            config_.query_timeout, {}, true, {}, 0});
-  std::vector<int> job_of_query(queries_.size(), -1);
-  for (std::size_t i = 0; i < queries_.size(); ++i) {
-    const QueryState& s = queries_[i];
-    const CustomQuery* q = s.query;
-    if (s.cached && start - s.last_run_ns < q->min_interval.count()) continue;
-    job_of_query[i] = static_cast<int>(jobs.size());
-    jobs.push_back(QueryJob{q->name, [q](int) { return std::vector<std::string>{q->sql}; },
-                            q->timeout, q->databases, false, {}, 0});
-  }
-  if (jobs.empty())  // pg_up needs a round trip even when everything is cached
-    jobs.push_back(QueryJob{"ping", [](int) { return std::vector<std::string>{"SELECT 1"}; },
-                            config_.query_timeout, {}, true, {}, 0});
+  std::vector<int> job_of_query;
+  std::vector<QueryJob> jobs = plan_jobs(start, job_of_query);
   std::vector<QueryJob*> order;
   for (QueryJob& j : jobs) order.push_back(&j);
 
@@ -116,30 +124,62 @@ void PostgresCollector::collect(int64_t deadline_ns, MetricSink& sink) {
   out.gauge("pg_up", "1 if a query round trip to the server succeeded in this collect, else 0.",
             up ? 1 : 0);
   std::string reason, message;
-  if (!up) {
-    if (!report.connected && !report.connect_error.empty()) {
-      reason = classify_connect_failure(report.connect_error, report.connect_timed_out);
-      message = report.connect_error;
-    } else {
-      reason = "query_failed";
-      for (const QueryJob& j : jobs) {
-        if (j.result.status == JobResult::Status::not_applicable) continue;
-        message = j.name + ": " + job_error(j.result);
-        if (j.result.status == JobResult::Status::timeout) reason = "timeout";
-        if (j.result.status == JobResult::Status::connection_lost) reason = "connection_lost";
-        break;
-      }
-    }
-    out.family("pg_down_reason", MetricType::gauge,
-               "Why pg_up is 0 (value always 1): auth_failed, database_missing, starting_up, "
-               "shutting_down, in_recovery, too_many_connections, unreachable, ssl, timeout, "
-               "connection_lost, query_failed or other.")
-        .add({{"reason", reason}}, 1);
-  }
+  if (!up) add_down_reason(report, jobs, out, reason, message);
   log_state_change(up, reason, message);
 
   std::vector<QueryFigures> figures;
   figures.reserve(config_.groups.size() + queries_.size());
+  add_group_results(jobs, up, out, figures);
+  add_query_results(jobs, job_of_query, up, start, out, figures);
+  add_query_figures(figures, out);
+  add_collector_figures(out);
+
+  out.emit(sink);
+  sink.stat("source_up", up ? 1 : 0,
+            "1 if the collector's source answered in this collect (postgres: pg_up).");
+}
+
+std::vector<QueryJob> PostgresCollector::plan_jobs(int64_t start,
+                                                   std::vector<int>& job_of_query) const {
+  // The jobs of this collect: every built-in group, then the custom queries
+  // whose cached result is not fresh enough.
+  std::vector<QueryJob> jobs;
+  jobs.reserve(config_.groups.size() + queries_.size() + 1);
+  for (const BuiltinGroup* g : config_.groups)
+    jobs.push_back(QueryJob{g->name,
+                            [g](int version) { return g->sql_for(version); },
+                            config_.query_timeout,
+                            {},
+                            true,
+                            {},
+                            0});
+  job_of_query.assign(queries_.size(), -1);
+  for (std::size_t i = 0; i < queries_.size(); ++i) {
+    const QueryState& s = queries_[i];
+    const CustomQuery* q = s.query;
+    if (s.cached && start - s.last_run_ns < q->min_interval.count()) continue;
+    job_of_query[i] = static_cast<int>(jobs.size());
+    jobs.push_back(QueryJob{q->name,
+                            [q](int) { return std::vector<std::string>{q->sql}; },
+                            q->timeout,
+                            q->databases,
+                            false,
+                            {},
+                            0});
+  }
+  if (jobs.empty())  // pg_up needs a round trip even when everything is cached
+    jobs.push_back(QueryJob{"ping",
+                            [](int) { return std::vector<std::string>{"SELECT 1"}; },
+                            config_.query_timeout,
+                            {},
+                            true,
+                            {},
+                            0});
+  return jobs;
+}
+
+void PostgresCollector::add_group_results(const std::vector<QueryJob>& jobs, bool up,
+                                          MetricOutput& out, std::vector<QueryFigures>& figures) {
   for (std::size_t gi = 0; gi < config_.groups.size(); ++gi) {
     const BuiltinGroup* g = config_.groups[gi];
     const JobResult& r = jobs[gi].result;
@@ -161,7 +201,12 @@ void PostgresCollector::collect(int64_t deadline_ns, MetricSink& sink) {
     if (up) log_job_error(group_errors_[gi], std::string("built-in group ") + g->name, error);
     figures.push_back(std::move(f));
   }
+}
 
+void PostgresCollector::add_query_results(const std::vector<QueryJob>& jobs,
+                                          const std::vector<int>& job_of_query, bool up,
+                                          int64_t start, MetricOutput& out,
+                                          std::vector<QueryFigures>& figures) {
   for (std::size_t i = 0; i < queries_.size(); ++i) {
     QueryState& s = queries_[i];
     const CustomQuery& q = *s.query;
@@ -208,8 +253,9 @@ void PostgresCollector::collect(int64_t deadline_ns, MetricSink& sink) {
     if (up) log_job_error(s.last_error, "query " + q.name, error);
     figures.push_back(std::move(f));
   }
-  add_query_figures(figures, out);
+}
 
+void PostgresCollector::add_collector_figures(MetricOutput& out) const {
   out.gauge("pg_exporter_connections_open", "Connections of this collector's pool open now.",
             pool_.open_connections());
   out.family("pg_exporter_collects", MetricType::counter,
@@ -221,24 +267,19 @@ void PostgresCollector::collect(int64_t deadline_ns, MetricSink& sink) {
   out.family("pg_exporter_connect_failures", MetricType::counter,
              "Connection attempts of this collector that failed.")
       .add("pg_exporter_connect_failures_total", {}, connect_failures_total_);
-
-  out.emit(sink);
-  sink.stat("source_up", up ? 1 : 0,
-            "1 if the collector's source answered in this collect (postgres: pg_up).");
 }
 
 void PostgresCollector::log_state_change(bool up, const std::string& reason,
                                          const std::string& message) {
   if (up) {
-    if (known_up_ == 0)
-      log_.info("PostgreSQL " + config_.connection.describe() + " answers again");
+    if (known_up_ == 0) log_.info("PostgreSQL " + config_.connection.describe() + " answers again");
     known_up_ = 1;
     last_down_message_.clear();
     return;
   }
   if (known_up_ != 0 || reason != last_down_message_)
-    log_.warn("PostgreSQL " + config_.connection.describe() + " is down (" + reason + "): " +
-              message);
+    log_.warn("PostgreSQL " + config_.connection.describe() + " is down (" + reason +
+              "): " + message);
   known_up_ = 0;
   last_down_message_ = reason;
 }
@@ -246,8 +287,10 @@ void PostgresCollector::log_state_change(bool up, const std::string& reason,
 void PostgresCollector::log_job_error(std::string& last, const std::string& name,
                                       const std::string& error) {
   if (error == last) return;
-  if (!error.empty()) log_.warn(name + " failed: " + error);
-  else log_.info(name + " succeeds again");
+  if (!error.empty())
+    log_.warn(name + " failed: " + error);
+  else
+    log_.info(name + " succeeds again");
   last = error;
 }
 

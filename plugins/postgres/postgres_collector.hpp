@@ -30,13 +30,26 @@ class PostgresCollector {
   // What a custom query last produced, kept for min_interval and for logs.
   struct QueryState {
     const CustomQuery* query = nullptr;
-    bool cached = false;       // `last` may be served until min_interval passes
+    bool cached = false;  // `last` may be served until min_interval passes
     int64_t last_run_ns = 0;
-    MappedResult last;         // output and figures of the last successful run
+    MappedResult last;  // output and figures of the last successful run
     double last_duration = 0;
-    std::string last_error;    // of the last failed run (logged once per change)
+    std::string last_error;  // of the last failed run (logged once per change)
   };
 
+  struct QueryFigures;  // per-query figures of one collect (postgres_collector.cpp)
+
+  // The steps of collect(): the jobs due (job_of_query: the job of each
+  // custom query, -1 when its cached result is fresh), the built-in groups'
+  // and the custom queries' results and figures, and the collector's own.
+  std::vector<QueryJob> plan_jobs(int64_t start, std::vector<int>& job_of_query) const;
+  void add_group_results(const std::vector<QueryJob>& jobs, bool up, MetricOutput& out,
+                         std::vector<QueryFigures>& figures);
+  void add_query_results(const std::vector<QueryJob>& jobs, const std::vector<int>& job_of_query,
+                         bool up, int64_t start, MetricOutput& out,
+                         std::vector<QueryFigures>& figures);
+  static void add_query_figures(const std::vector<QueryFigures>& figures, MetricOutput& out);
+  void add_collector_figures(MetricOutput& out) const;
   void log_state_change(bool up, const std::string& reason, const std::string& message);
   void log_job_error(std::string& last, const std::string& name, const std::string& error);
 

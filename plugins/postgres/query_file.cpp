@@ -100,8 +100,8 @@ class TomlSource final : public ConfigSource {
 
   void error(const char* key, const std::string& message) const override {
     const toml::node* n = key ? t_.get(key) : nullptr;
-    errors_.push_back(position(file_, n ? n : &t_) + ": " + path_ + (key ? std::string(".") + key : "") +
-                      ": " + message);
+    errors_.push_back(position(file_, n ? n : &t_) + ": " + path_ +
+                      (key ? std::string(".") + key : "") + ": " + message);
   }
 
  private:
@@ -137,7 +137,8 @@ std::vector<LoadedQuery> read_query_file(const std::string& path, const QueryDef
   if (!queries) return out;
   const toml::array* arr = queries->as_array();
   if (!arr || !arr->is_array_of_tables()) {
-    errors.push_back(position(path, queries) + ": \"query\" must be an array of tables ([[query]])");
+    errors.push_back(position(path, queries) +
+                     ": \"query\" must be an array of tables ([[query]])");
     return out;
   }
   const auto& known = custom_query_keys();

@@ -15,13 +15,13 @@ namespace pe::postgres {
 
 struct JobResult {
   enum class Status {
-    not_run,         // not attempted (yet)
-    ok,              // all statements succeeded; results holds one result each
-    sql_error,       // the server refused a statement (e.g. permission denied)
-    timeout,         // cancelled by the server at its budget, or no answer by the deadline
-    connection_lost, // the connection broke during the job
-    skipped,         // never sent: no connection, or no time left before the deadline
-    not_applicable,  // its `databases` filter excludes this server's database
+    not_run,          // not attempted (yet)
+    ok,               // all statements succeeded; results holds one result each
+    sql_error,        // the server refused a statement (e.g. permission denied)
+    timeout,          // cancelled by the server at its budget, or no answer by the deadline
+    connection_lost,  // the connection broke during the job
+    skipped,          // never sent: no connection, or no time left before the deadline
+    not_applicable,   // its `databases` filter excludes this server's database
   };
   Status status = Status::not_run;
   std::string error;

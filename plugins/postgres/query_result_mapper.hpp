@@ -14,12 +14,12 @@
 namespace pe::postgres {
 
 struct MappedResult {
-  OutputFamily family;      // empty samples on error
+  OutputFamily family;  // empty samples on error
   int rows = 0;
-  int null_values = 0;      // values skipped because they were NULL
+  int null_values = 0;  // values skipped because they were NULL
   int dropped_max_series = 0;
   int dropped_duplicate = 0;
-  std::string error;        // non-empty: the query's result was unusable
+  std::string error;  // non-empty: the query's result was unusable
 };
 
 MappedResult map_query_result(const CustomQuery& query, const ResultTable& table);

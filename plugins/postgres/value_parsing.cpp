@@ -19,8 +19,8 @@ std::optional<double> parse_sql_number(std::string_view text) {
   if (ec == std::errc::result_out_of_range) {
     // Beyond double range: +-Inf, or 0 for tiny magnitudes.
     bool negative = s.front() == '-';
-    bool tiny = s.find_first_of("eE") != std::string_view::npos &&
-                s[s.find_first_of("eE") + 1] == '-';
+    bool tiny =
+        s.find_first_of("eE") != std::string_view::npos && s[s.find_first_of("eE") + 1] == '-';
     if (tiny) return negative ? -0.0 : 0.0;
     return negative ? -std::numeric_limits<double>::infinity()
                     : std::numeric_limits<double>::infinity();

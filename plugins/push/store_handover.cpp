@@ -1,4 +1,5 @@
-// store_handover.cpp — the process-wide registry of live durable stores.
+// store_handover.cpp — the process-wide registry of live durable stores, and
+// opening a new one from its state directory.
 #include "store_handover.hpp"
 
 #include <filesystem>
@@ -59,6 +60,23 @@ void register_live_store(const std::string& state_dir, const std::string& settin
   for (auto it = entries.begin(); it != entries.end();)  // forget dead stores
     it = it->second.store.expired() ? entries.erase(it) : std::next(it);
   entries[canonical(state_dir)] = Entry{settings, store};
+}
+
+void open_state_directory(const std::shared_ptr<DurableStore>& shared, const PushConfig& config,
+                          const HostLog& log) {
+  shared->state = std::make_unique<StateDirectory>(config.state_dir, config.durability, log);
+  RecoveryReport& recovery = shared->recovery;
+  recovery = shared->state->recover(shared->store);
+  for (const std::string& p : recovery.problems) log.warn("state recovery: " + p);
+  auto t = shared->store.totals();
+  log.info("push store restored from " + config.state_dir + ": " + std::to_string(t.groups) +
+           " groups, " + std::to_string(t.series) + " series from " +
+           std::to_string(recovery.records) + " records" +
+           (recovery.discarded_bytes ? ", " + std::to_string(recovery.discarded_bytes) +
+                                           " bytes of torn/corrupt tail discarded"
+                                     : std::string()));
+  shared->state->start(shared->store);
+  register_live_store(config.state_dir, store_settings(config), shared);
 }
 
 }  // namespace pe::push

@@ -11,6 +11,9 @@
 // which fails while the predecessor holds its lock, and the host falls back
 // to stopping the predecessor first. In-memory stores are never shared.
 //
+// open_state_directory() is the other way to a DurableStore: a new one is
+// recovered from its directory, started and registered.
+//
 // Thread-safety: the registry functions may be called from any thread; a
 // DurableStore is shared by instances whose calls the store and the state
 // directory already serialise.
@@ -19,9 +22,10 @@
 #include <memory>
 #include <string>
 
-#include "metric_store.hpp"
-#include "push_config.hpp"
-#include "state_directory.hpp"
+#include "config/push_config.hpp"
+#include "durable/state_directory.hpp"
+#include "plugin_exporter/plugin.hpp"
+#include "store/metric_store.hpp"
 
 namespace pe::push {
 
@@ -42,5 +46,12 @@ std::shared_ptr<DurableStore> find_live_store(const std::string& state_dir,
 // Makes `store` findable while it lives (the registry holds a weak reference).
 void register_live_store(const std::string& state_dir, const std::string& settings,
                          const std::shared_ptr<DurableStore>& store);
+
+// For a new store with durability: locks config.state_dir, recovers what it
+// holds into the store (problems and totals logged), starts the write-ahead
+// log and registers the store for a successor. Throws std::runtime_error when
+// the directory cannot be used.
+void open_state_directory(const std::shared_ptr<DurableStore>& shared, const PushConfig& config,
+                          const HostLog& log);
 
 }  // namespace pe::push

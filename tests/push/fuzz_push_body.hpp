@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "push_body.hpp"
-#include "push_error.hpp"
+#include "body/push_body.hpp"
+#include "store/push_error.hpp"
 
 inline void fuzz_push_body(std::string_view body, std::string_view content_type, bool gzip) {
   static const pe::push::GroupingKey key = [] {

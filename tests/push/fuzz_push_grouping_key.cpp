@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "grouping_key.hpp"
-#include "url_codec.hpp"
+#include "store/grouping_key.hpp"
+#include "store/url_codec.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);

@@ -4,15 +4,15 @@
 // back to itself. An input whose first byte is odd is taken as one record's
 // payload and framed with its true length and CRC, so mutations reach the
 // payload decoder instead of stopping at the checksum.
+#include <zlib.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
-#include <zlib.h>
-
-#include "metric_store.hpp"
-#include "state_record.hpp"
+#include "store/metric_store.hpp"
+#include "store/state_record.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pe::push::StateRecord rec;
   std::string error;
   std::size_t offset = 0;
-  while (pe::push::decode_record(in, offset, rec, error) == pe::push::DecodeOutcome::ok) store.restore(rec);
+  while (pe::push::decode_record(in, offset, rec, error) == pe::push::DecodeOutcome::ok)
+    store.restore(rec);
   // Round trip of what was restored.
   std::string bytes;
   std::size_t groups = 0, series = 0;
@@ -40,7 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   pe::push::MetricStore again({}, pe::push::HelpPolicy::last, {});
   offset = 0;
-  while (pe::push::decode_record(bytes, offset, rec, error) == pe::push::DecodeOutcome::ok) again.restore(rec);
+  while (pe::push::decode_record(bytes, offset, rec, error) == pe::push::DecodeOutcome::ok)
+    again.restore(rec);
   if (offset != bytes.size()) std::abort();
   auto t = again.totals();
   if (t.groups != groups || t.series != series) std::abort();

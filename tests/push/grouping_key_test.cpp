@@ -1,9 +1,10 @@
 // grouping_key_test.cpp — decoding of pushgateway grouping-key paths
 // (plain, percent-encoded, @base64, errors) and the URL helpers.
+#include "store/grouping_key.hpp"
+
 #include <gtest/gtest.h>
 
-#include "grouping_key.hpp"
-#include "url_codec.hpp"
+#include "store/url_codec.hpp"
 
 namespace pe::push {
 namespace {
@@ -70,7 +71,8 @@ TEST(GroupingKey, LaterRepeatWinsAndJobSegmentWins) {
 }
 
 TEST(GroupingKey, EncodeRoundTrip) {
-  for (const char* p : {"/job/j/instance/x", "/job/j/path@base64/L3Zhcg", "/job@base64/YS9i/empty@base64/="}) {
+  for (const char* p :
+       {"/job/j/instance/x", "/job/j/path@base64/L3Zhcg", "/job@base64/YS9i/empty@base64/="}) {
     GroupingKey k = decode_ok(p);
     EXPECT_EQ(decode_ok(encode_grouping_path(k)).canonical, k.canonical) << p;
   }

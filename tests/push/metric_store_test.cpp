@@ -9,8 +9,8 @@
 #include <cmath>
 #include <thread>
 
-#include "push_error.hpp"
 #include "push_test_support.hpp"
+#include "store/push_error.hpp"
 
 namespace pe::push {
 namespace {
@@ -87,7 +87,8 @@ TEST(MetricStore, SuffixCollisions) {
   MetricStore s = make_store();
   s.push(text_push(A, "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n"));
   EXPECT_EQ(push_status(s, text_push(B, "# TYPE h_count gauge\nh_count 1\n")), 400);
-  EXPECT_EQ(push_status(s, text_push(B, "# TYPE h_total counter\nh_total 1\n")), 400);  // h is a histogram
+  EXPECT_EQ(push_status(s, text_push(B, "# TYPE h_total counter\nh_total 1\n")),
+            400);  // h is a histogram
   EXPECT_EQ(push_status(s, text_push(B, "# TYPE other_count gauge\nother_count 1\n")), 200);
 }
 
@@ -121,7 +122,8 @@ TEST(MetricStore, AggregatingGroupAddsCountersAndHistograms) {
   };
   const std::string body =
       "# TYPE runs_total counter\nruns_total 2\n# TYPE d histogram\nd_bucket{le=\"1\"} 1\n"
-      "d_bucket{le=\"+Inf\"} 2\nd_sum 3\nd_count 2\n# TYPE q summary\nq{quantile=\"0.5\"} 7\nq_sum 1\nq_count 1\n"
+      "d_bucket{le=\"+Inf\"} 2\nd_sum 3\nd_count 2\n# TYPE q summary\nq{quantile=\"0.5\"} 7\nq_sum "
+      "1\nq_count 1\n"
       "# TYPE last gauge\nlast 5\n";
   add(body);
   add(body);
@@ -131,7 +133,7 @@ TEST(MetricStore, AggregatingGroupAddsCountersAndHistograms) {
   EXPECT_EQ(stored_value(s, A, "d", "d_sum"), 6);
   EXPECT_EQ(stored_value(s, A, "q", "q_count"), 2);
   EXPECT_EQ(stored_value(s, A, "q", "q", {{"quantile", "0.5"}}), 7);  // quantiles: last write
-  EXPECT_EQ(stored_value(s, A, "last", "last"), 9);                  // gauges: last by default
+  EXPECT_EQ(stored_value(s, A, "last", "last"), 9);                   // gauges: last by default
   // A type change in an aggregating group is refused.
   PushCommand c = text_push(A, "# TYPE runs_total gauge\nruns_total 1\n");
   EXPECT_EQ(push_status(s, c), 400);
@@ -139,7 +141,8 @@ TEST(MetricStore, AggregatingGroupAddsCountersAndHistograms) {
 
 TEST(MetricStore, GaugeRules) {
   AggregationRules rules;
-  rules.gauge_rules = {{"*_sum_me", GaugeRule::sum}, {"peak*", GaugeRule::max}, {"low*", GaugeRule::min}};
+  rules.gauge_rules = {
+      {"*_sum_me", GaugeRule::sum}, {"peak*", GaugeRule::max}, {"low*", GaugeRule::min}};
   MetricStore s = make_store({}, rules);
   for (const char* body : {"a_sum_me 2\npeak 3\nlow 3\n", "a_sum_me 5\npeak 1\nlow 1\n"}) {
     PushCommand c = text_push(A, body, false);
@@ -154,7 +157,8 @@ TEST(MetricStore, GaugeRules) {
 TEST(MetricStore, CumulativePushersAreNotDoubleCounted) {
   MetricStore s = make_store();
   auto push = [&](const std::string& pusher, double v) {
-    PushCommand c = text_push(A, "# TYPE c_total counter\nc_total " + std::to_string(v) + "\n", false);
+    PushCommand c =
+        text_push(A, "# TYPE c_total counter\nc_total " + std::to_string(v) + "\n", false);
     c.pusher = pusher;
     c.add = true;
     s.push(c);
@@ -230,7 +234,8 @@ TEST(MetricStore, DeleteSeriesByLabelsIncludingGroupingLabels) {
   MetricStore s = make_store();
   const GroupingKey x1 = key({{"job", "x"}, {"instance", "1"}});
   const GroupingKey x2 = key({{"job", "x"}, {"instance", "2"}});
-  s.push(text_push(x1, "# TYPE req_total counter\nreq_total{path=\"/a\"} 1\nreq_total{path=\"/b\"} 2\nm 1\n"));
+  s.push(text_push(
+      x1, "# TYPE req_total counter\nreq_total{path=\"/a\"} 1\nreq_total{path=\"/b\"} 2\nm 1\n"));
   s.push(text_push(x2, "# TYPE req_total counter\nreq_total{path=\"/a\"} 3\n"));
   uint64_t ticket = 0;
   // A grouping label narrows to a group, an own label to series.
@@ -275,7 +280,8 @@ TEST(MetricStore, ConcurrentPushesAndSnapshots) {
       const GroupingKey k = key({{"job", "w" + std::to_string(w)}});
       for (int i = 0; i < 200; ++i) {
         std::string body;
-        for (int j = 0; j < 10; ++j) body += "m{i=\"" + std::to_string(j) + "\"} " + std::to_string(i) + "\n";
+        for (int j = 0; j < 10; ++j)
+          body += "m{i=\"" + std::to_string(j) + "\"} " + std::to_string(i) + "\n";
         s.push(text_push(k, body, i % 2 == 0));
       }
     });

@@ -1,7 +1,7 @@
 // push_body_test.cpp — decoding push bodies: text 0.0.4, OpenMetrics, the
 // delimited protobuf stream (built with the generated classes from our
 // schema), gzip, and every refusal with its message.
-#include "push_body.hpp"
+#include "body/push_body.hpp"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -9,8 +9,8 @@
 
 #include "metric_family.pb.h"
 #include "plugin_exporter/exposition/gzip_decoder.hpp"
-#include "push_error.hpp"
 #include "push_test_support.hpp"
+#include "store/push_error.hpp"
 
 namespace pe::push {
 namespace {

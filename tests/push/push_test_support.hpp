@@ -10,17 +10,19 @@
 #include <utility>
 #include <vector>
 
-#include "grouping_key.hpp"
-#include "metric_store.hpp"
+#include "body/push_body.hpp"
 #include "plugin_exporter/plugin.hpp"
-#include "push_body.hpp"
+#include "store/grouping_key.hpp"
+#include "store/metric_store.hpp"
 
 namespace pe::push::test {
 
 inline pe_host_api make_log_api() {
   pe_host_api api{};
   api.struct_size = sizeof api;
-  api.log = [](pe_host*, pe_log_level level, const char* m) { std::fprintf(stderr, "[log %d] %s\n", level, m); };
+  api.log = [](pe_host*, pe_log_level level, const char* m) {
+    std::fprintf(stderr, "[log %d] %s\n", level, m);
+  };
   api.log_enabled = [](pe_host*, pe_log_level) -> int32_t { return 1; };
   return api;
 }
@@ -50,8 +52,9 @@ inline PushCommand text_push(const GroupingKey& k, const std::string& text, bool
 
 // The value of the series `sample` with exactly `labels` (own labels, no
 // grouping labels) in group `k`, or NaN.
-inline double stored_value(const MetricStore& store, const GroupingKey& k, const std::string& family,
-                           const std::string& sample, std::vector<LabelPairView> labels = {}) {
+inline double stored_value(const MetricStore& store, const GroupingKey& k,
+                           const std::string& family, const std::string& sample,
+                           std::vector<LabelPairView> labels = {}) {
   for (const GroupPtr& g : store.snapshot(0)) {
     if (g->key->canonical != k.canonical) continue;
     const FamilyPtr* f = g->find(family);

@@ -13,10 +13,10 @@
 #include <random>
 #include <thread>
 
-#include "push_error.hpp"
+#include "durable/state_directory.hpp"
 #include "push_test_support.hpp"
-#include "state_directory.hpp"
-#include "state_record.hpp"
+#include "store/push_error.hpp"
+#include "store/state_record.hpp"
 
 namespace pe::push {
 namespace {

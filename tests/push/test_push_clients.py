@@ -14,7 +14,7 @@ import unittest
 from harness import (Exporter, Pushgateway, SOURCE_DIR, find, get, http, npm_install, promtool_check,
                      push_samples, run_debian_python, run_node, temp_dir, wait_for)
 
-PROTO = os.path.join(SOURCE_DIR, "plugins/push/metric_family.proto")
+PROTO = os.path.join(SOURCE_DIR, "plugins/push/body/metric_family.proto")
 
 
 def push_config(extra="", state_dir=None):
