@@ -15,6 +15,7 @@
 
 #include "app/self_metrics.hpp"
 #include "app/serving_state.hpp"
+#include "app/status_board.hpp"
 #include "http/scrape_coalescer.hpp"
 #include "http/task_runner.hpp"
 
@@ -34,6 +35,8 @@ struct ServerContext {
   // Hot reload (POST /-/reload); false with the reason when the running
   // configuration was kept.
   std::function<bool(std::string& error)> reload;
+  // What the status page shows beyond the serving state; null = not shown.
+  const StatusBoard* status = nullptr;
 
   // Logs a message once per key (e.g. a type conflict per collector+family).
   bool first_time(const std::string& key) {

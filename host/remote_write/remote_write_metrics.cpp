@@ -1,6 +1,7 @@
 // remote_write_metrics.cpp — per-endpoint counters and their export.
 #include "remote_write/remote_write_metrics.hpp"
 
+#include <chrono>
 #include <vector>
 
 #include "plugin_exporter/exposition/float_format.hpp"
@@ -15,9 +16,22 @@ void EndpointMetrics::drop(std::string_view reason, uint64_t samples) {
   it->second += samples;
 }
 
-void EndpointMetrics::request_failed(int status) {
+void EndpointMetrics::request_failed(int status, std::string_view error) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   std::lock_guard lock(mu);
   ++failed_requests[status];
+  last_error = status ? "HTTP " + std::to_string(status) : std::string();
+  if (!error.empty()) last_error += (last_error.empty() ? "" : ": ") + std::string(error);
+  last_error_unix_ms = now;
+}
+
+std::vector<RemoteWriteMetrics::Entry> RemoteWriteMetrics::endpoints() const {
+  std::lock_guard lock(mu_);
+  std::vector<Entry> out;
+  for (const auto& [key, m] : endpoints_) out.push_back({key.first, key.second, m});
+  return out;
 }
 
 void EndpointMetrics::observe_send(double seconds) {

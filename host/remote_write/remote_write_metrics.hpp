@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "plugin_exporter/exposition/metric_set.hpp"
 
@@ -41,9 +42,12 @@ struct EndpointMetrics {
   std::atomic<uint64_t> queue_bytes{0};
   std::atomic<int64_t> oldest_unsent_ms{0};  // 0 = nothing queued
   std::atomic<int64_t> highest_sent_ms{0};
+  std::string last_error;          // guarded by mu: the last failed request's error ("" = none)
+  int64_t last_error_unix_ms = 0;  // guarded by mu
 
   void drop(std::string_view reason, uint64_t samples);
-  void request_failed(int status);
+  // Counts a failed request; `error` (status or transport error) is kept for the status page.
+  void request_failed(int status, std::string_view error = {});
   void observe_send(double seconds);
 };
 
@@ -53,6 +57,12 @@ class RemoteWriteMetrics {
   std::shared_ptr<EndpointMetrics> endpoint(const std::string& name, const std::string& url);
   // Appends every family to `set`; `now_ms` for the age gauge.
   void export_to(MetricSet& set, int64_t now_ms) const;
+  struct Entry {
+    std::string name, url;
+    std::shared_ptr<EndpointMetrics> metrics;
+  };
+  // Every endpoint seen so far (also those a reload removed), for the status page.
+  std::vector<Entry> endpoints() const;
 
  private:
   mutable std::mutex mu_;
