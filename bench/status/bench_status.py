@@ -1,4 +1,5 @@
 """bench_status.py — see run.sh. The target: / under 200 ms."""
+import json
 import os
 import statistics
 import time
@@ -46,6 +47,9 @@ def main():
             t0 = time.perf_counter()
             fill(e)
             print(f"filled {SERIES} series in {time.perf_counter() - t0:.1f} s")
+            status = json.loads(e.get("/api/v1/exporter/status").text)
+            stored = status["push"][0]["status"]["series"]
+            assert stored == SERIES, f"the store holds {stored} series, not {SERIES}"
             e.metrics("?collector=hello-000")  # a few collectors have a health
             for path in ("/", "/api/v1/exporter/status"):
                 med, p90, size = timed(e.url(path), REQUESTS)
