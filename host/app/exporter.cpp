@@ -71,6 +71,7 @@ int run_exporter(const CliOptions& options) {
                               : "READY=1\nSTATUS=serving; the last reload failed, see the log");
     return ok;
   };
+  ctx.status = &runtime.status_board();
   HttpServer server(config->web, ctx);
   try {
     server.start();
@@ -79,6 +80,7 @@ int run_exporter(const CliOptions& options) {
     runtime.shutdown(monotonic_now_ns());
     return 1;
   }
+  runtime.status_board().set_listeners(server.bound_addresses());
   ctx.ready = true;
   notify_service_manager("READY=1\nSTATUS=serving");
   for (const std::string& a : server.bound_addresses())

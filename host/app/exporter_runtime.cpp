@@ -136,6 +136,8 @@ ExporterRuntime::ExporterRuntime(const CliOptions& options, SelfMetrics& metrics
         return collect_for_remote_write(rw, holder_, metrics_);
       },
       *remote_write_metrics_);
+  status_board_ = std::make_unique<StatusBoard>(
+      options.config_file, [m = remote_write_metrics_.get()] { return m->status(); });
   metrics_.set_extra_exporter([m = remote_write_metrics_.get()](MetricSet& set) {
     m->export_to(set, std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
@@ -216,6 +218,7 @@ bool ExporterRuntime::reload(std::string& error) {
   auto failed = [&](std::string why) {
     error = std::move(why);
     metrics_.config_loaded(false);
+    status_board_->reloaded({0, false, {}, {}, {}});
     log(LogLevel::error, "reload failed; the running configuration stays", {{"error", error}});
     return false;
   };
@@ -296,6 +299,7 @@ bool ExporterRuntime::reload(std::string& error) {
   // Logged last: when an operator (or a test) reads it, everything above is in effect.
   log(LogLevel::info, "configuration reloaded",
       {{"kept", names_of(keep)}, {"stopped", names_of(retire)}, {"started", names_of(started)}});
+  status_board_->reloaded({0, true, names_of(keep), names_of(retire), names_of(started)});
   metrics_.config_loaded(true);
   return true;
 }

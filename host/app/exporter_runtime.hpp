@@ -17,6 +17,7 @@
 #include "collect/collector.hpp"
 #include "collect/self_metrics.hpp"
 #include "http/serving_state.hpp"
+#include "http/status_board.hpp"
 
 namespace pe::host {
 
@@ -49,6 +50,8 @@ class ExporterRuntime {
 
   std::shared_ptr<const ExporterConfig> config() const;
   WorkerPool& pool() { return *pool_; }
+  // Start time, config file, listeners, last reload, remote write counters.
+  StatusBoard& status_board() { return *status_board_; }
 
  private:
   std::shared_ptr<ServingState> make_state(std::shared_ptr<const ExporterConfig> config,
@@ -64,6 +67,7 @@ class ExporterRuntime {
   // [[remote_write]]: collect through the serving state's orchestrator.
   std::unique_ptr<remote_write::RemoteWriteMetrics> remote_write_metrics_;
   std::unique_ptr<remote_write::RemoteWriteSet> remote_writes_;
+  std::unique_ptr<StatusBoard> status_board_;
 };
 
 }  // namespace pe::host

@@ -189,7 +189,10 @@ void Collector::record(const CollectOutcome& outcome) {
   std::lock_guard lock(mu_);
   health_.collected = true;
   health_.last_ok = outcome.status == CollectStatus::ok;
+  ++(health_.last_ok ? health_.scrapes_ok : health_.scrapes_failed);
   health_.last_duration_seconds = outcome.duration_seconds;
+  health_.last_collect_unix_ms = unix_ms_now();
+  if (outcome.metrics) health_.last_samples = outcome.metrics->sample_count();
   health_.source_down = false;
   for (const auto& st : outcome.stats)
     if (st.name == "source_up") health_.source_down = st.value == 0;

@@ -29,6 +29,10 @@ struct CollectorHealth {
   std::string last_error;
   int64_t last_error_unix_ms = 0;
   double last_duration_seconds = 0;
+  int64_t last_collect_unix_ms = 0;  // when the last collect finished (0 = never)
+  uint64_t last_samples = 0;         // samples the last successful collect produced
+  uint64_t scrapes_ok = 0;           // scrape outcomes recorded, by result
+  uint64_t scrapes_failed = 0;
   bool source_down = false;  // the plugin's last "source_up" figure was 0
   // Healthy for readiness: the last collect succeeded and its source is up.
   bool up() const noexcept { return collected && last_ok && !source_down; }

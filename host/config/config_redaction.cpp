@@ -89,4 +89,8 @@ std::string redacted_config_json(const ConfigDocument& doc) {
   return out.str();
 }
 
+std::string redact_secrets_in_text(const std::string& text) {
+  return scrub_value(text);
+}
+
 }  // namespace pe::host

@@ -14,5 +14,9 @@ class ConfigDocument;
 // The file's tables with every secret replaced.
 toml::table redacted_config_table(const ConfigDocument& doc);
 std::string redacted_config_json(const ConfigDocument& doc);
+// `text` with passwords in URLs ("scheme://user:<redacted>@host") and in
+// conninfo strings ("password=<redacted>") replaced: for texts shown beyond
+// the log, e.g. collector errors on the status page.
+std::string redact_secrets_in_text(const std::string& text);
 
 }  // namespace pe::host

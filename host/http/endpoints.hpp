@@ -13,7 +13,9 @@ namespace pe::host {
 
 void serve_metrics(const std::shared_ptr<HttpExchange>& ex,
                    const std::shared_ptr<const ServingState>& state, ServerContext& ctx);
-void serve_landing_page(HttpExchange& ex, const ServingState& state);
+void serve_landing_page(HttpExchange& ex, const ServingState& state, const ServerContext& ctx);
+void serve_status_json(HttpExchange& ex, const ServingState& state, const ServerContext& ctx);
+void serve_status_script(HttpExchange& ex);
 void serve_health(HttpExchange& ex);
 void serve_ready(HttpExchange& ex, const ServingState* state, ServerContext& ctx);
 void serve_configz(HttpExchange& ex, const ServingState& state);

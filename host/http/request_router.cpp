@@ -6,6 +6,7 @@
 
 #include "base/logging.hpp"
 #include "http/endpoints.hpp"
+#include "http/status_page.hpp"
 
 namespace pe::host {
 namespace {
@@ -13,6 +14,8 @@ namespace {
 enum class Endpoint {
   metrics,
   landing,
+  status_json,
+  status_script,
   health,
   ready,
   configz,
@@ -28,6 +31,10 @@ const char* endpoint_name(Endpoint e) {
       return "metrics";
     case Endpoint::landing:
       return "landing";
+    case Endpoint::status_json:
+      return "status_json";
+    case Endpoint::status_script:
+      return "status_script";
     case Endpoint::health:
       return "health";
     case Endpoint::ready:
@@ -136,6 +143,10 @@ void route(const std::shared_ptr<HttpExchange>& exp,
     group = EndpointGroup::plugins;
   } else if (path == "/") {
     e = get ? Endpoint::landing : Endpoint::bad_method;
+  } else if (path == kStatusJsonPath) {
+    e = get ? Endpoint::status_json : Endpoint::bad_method;
+  } else if (path == kStatusScriptPath) {
+    e = get ? Endpoint::status_script : Endpoint::bad_method;
   } else if (path == "/configz") {
     e = get ? Endpoint::configz : Endpoint::bad_method;
     group = EndpointGroup::admin;
@@ -162,7 +173,11 @@ void route(const std::shared_ptr<HttpExchange>& exp,
     case Endpoint::metrics:
       return serve_metrics(exp, state, ctx);
     case Endpoint::landing:
-      return serve_landing_page(ex, *state);
+      return serve_landing_page(ex, *state, ctx);
+    case Endpoint::status_json:
+      return serve_status_json(ex, *state, ctx);
+    case Endpoint::status_script:
+      return serve_status_script(ex);
     case Endpoint::configz:
       return serve_configz(ex, *state);
     case Endpoint::reload:

@@ -16,6 +16,7 @@
 #include "collect/self_metrics.hpp"
 #include "http/scrape_coalescer.hpp"
 #include "http/serving_state.hpp"
+#include "http/status_board.hpp"
 #include "http/task_runner.hpp"
 
 namespace pe::host {
@@ -34,6 +35,8 @@ struct ServerContext {
   // Hot reload (POST /-/reload); false with the reason when the running
   // configuration was kept.
   std::function<bool(std::string& error)> reload;
+  // What the status page shows beyond the serving state; null = not shown.
+  const StatusBoard* status = nullptr;
 
   // Logs a message once per key (e.g. a type conflict per collector+family).
   bool first_time(const std::string& key) {

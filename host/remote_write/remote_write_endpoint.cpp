@@ -194,7 +194,7 @@ void RemoteWriteEndpoint::send_loop() {
         failing = false;
         break;
       }
-      metrics_->request_failed(r.status);
+      metrics_->request_failed(r.status, r.error);
       if (v == SendVerdict::drop) {
         metrics_->samples_failed += batch->samples;
         log(LogLevel::warn, "remote write: the receiver refused a request; dropped, not retried",

@@ -1,8 +1,10 @@
 // remote_write_metrics.cpp — per-endpoint counters and their export.
 #include "remote_write/remote_write_metrics.hpp"
 
+#include <chrono>
 #include <vector>
 
+#include "config/config_redaction.hpp"
 #include "plugin_exporter/exposition/float_format.hpp"
 
 namespace pe::host::remote_write {
@@ -15,9 +17,38 @@ void EndpointMetrics::drop(std::string_view reason, uint64_t samples) {
   it->second += samples;
 }
 
-void EndpointMetrics::request_failed(int status) {
+void EndpointMetrics::request_failed(int status, std::string_view error) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   std::lock_guard lock(mu);
   ++failed_requests[status];
+  last_error = status ? "HTTP " + std::to_string(status) : std::string();
+  if (!error.empty()) last_error += (last_error.empty() ? "" : ": ") + std::string(error);
+  last_error_unix_ms = now;
+}
+
+std::vector<RemoteWriteStatus> RemoteWriteMetrics::status() const {
+  std::lock_guard lock(mu_);
+  std::vector<RemoteWriteStatus> out;
+  for (const auto& [key, m] : endpoints_) {
+    RemoteWriteStatus r;
+    r.name = key.first;
+    r.url = redact_secrets_in_text(key.second);
+    r.protocol = m->protocol.load();
+    r.queue_bytes = m->queue_bytes.load();
+    r.oldest_unsent_unix_ms = m->oldest_unsent_ms.load();
+    r.samples_sent = m->samples_sent.load();
+    r.samples_failed = m->samples_failed.load();
+    {
+      std::lock_guard endpoint_lock(m->mu);
+      for (const auto& [reason, n] : m->dropped) r.samples_dropped += n;
+      r.last_error = redact_secrets_in_text(m->last_error);
+      r.last_error_unix_ms = m->last_error_unix_ms;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 void EndpointMetrics::observe_send(double seconds) {

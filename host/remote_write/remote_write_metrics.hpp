@@ -17,7 +17,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
+#include "http/status_board.hpp"
 #include "plugin_exporter/exposition/metric_set.hpp"
 
 namespace pe::host::remote_write {
@@ -41,9 +43,12 @@ struct EndpointMetrics {
   std::atomic<uint64_t> queue_bytes{0};
   std::atomic<int64_t> oldest_unsent_ms{0};  // 0 = nothing queued
   std::atomic<int64_t> highest_sent_ms{0};
+  std::string last_error;          // guarded by mu: the last failed request's error ("" = none)
+  int64_t last_error_unix_ms = 0;  // guarded by mu
 
   void drop(std::string_view reason, uint64_t samples);
-  void request_failed(int status);
+  // Counts a failed request; `error` (status or transport error) is kept for the status page.
+  void request_failed(int status, std::string_view error = {});
   void observe_send(double seconds);
 };
 
@@ -53,6 +58,9 @@ class RemoteWriteMetrics {
   std::shared_ptr<EndpointMetrics> endpoint(const std::string& name, const std::string& url);
   // Appends every family to `set`; `now_ms` for the age gauge.
   void export_to(MetricSet& set, int64_t now_ms) const;
+  // Every endpoint seen so far (also those a reload removed) as the status
+  // page shows it, secrets in URLs and errors redacted.
+  std::vector<RemoteWriteStatus> status() const;
 
  private:
   mutable std::mutex mu_;

@@ -36,3 +36,7 @@ pe_add_fuzzer(fuzz_remote_write_body
 target_include_directories(fuzz_remote_write_body PRIVATE ${_host_dir})
 target_include_directories(fuzz_remote_write_body SYSTEM PRIVATE ${CMAKE_CURRENT_BINARY_DIR})
 target_compile_definitions(fuzz_remote_write_body PRIVATE PE_VERSION="${PROJECT_VERSION}")
+
+# The JSON reader of plugins' status documents (the status page).
+pe_add_fuzzer(fuzz_json_value SOURCES fuzz_json_value.cpp ${_host_dir}/http/json_value.cpp)
+target_include_directories(fuzz_json_value PRIVATE ${_host_dir})

@@ -1,6 +1,7 @@
 // push_api.cpp — request parsing and answers of the push collector's routes.
 #include "api/push_api.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -326,6 +327,41 @@ void PushApi::wipe(HttpResponse& resp) {
   resp.write("deleted " + std::to_string(n) + " groups\n");
 }
 
+// Counts since start (requests by result, limit hits, TTL expiries) and the
+// groups pushed to most recently — the newest few, never every group's series.
+std::string PushApi::activity_json() const {
+  std::string out = "\"requests\":{";
+  for (std::size_t r = 0; r < kResultNames.size(); ++r) {
+    uint64_t n = 0;
+    for (const auto& op : stats_.requests) n += op[r].load(std::memory_order_relaxed);
+    out += (r ? ",\"" : "\"") + std::string(kResultNames[r]) + "\":" + std::to_string(n);
+  }
+  out += "},\"limit_hits\":{";
+  for (std::size_t i = 0; i < kLimitNames.size(); ++i)
+    out += (i ? ",\"" : "\"") + std::string(kLimitNames[i]) +
+           "\":" + std::to_string(stats_.limit_hits[i].load(std::memory_order_relaxed));
+  out += "},\"expired_groups\":" + std::to_string(store_.expired_total());
+  constexpr std::size_t kRecent = 10;
+  std::vector<GroupPtr> groups = store_.snapshot(now_ms());
+  auto newer = [](const GroupPtr& a, const GroupPtr& b) {
+    return a->push_time_ms > b->push_time_ms;
+  };
+  std::size_t n = std::min(kRecent, groups.size());
+  std::partial_sort(groups.begin(), groups.begin() + static_cast<std::ptrdiff_t>(n), groups.end(),
+                    newer);
+  out += ",\"recent_pushes\":[";
+  for (std::size_t i = 0; i < n; ++i) {
+    const GroupState& g = *groups[i];
+    out += i ? ",{\"labels\":{" : "{\"labels\":{";
+    for (std::size_t k = 0; k < g.key->labels.size(); ++k)
+      out += (k ? "," : "") + json_string(g.key->labels[k].first) + ":" +
+             json_string(g.key->labels[k].second);
+    out += "},\"push_time_unix_ms\":" + std::to_string(g.push_time_ms) +
+           ",\"series\":" + std::to_string(g.series) + "}";
+  }
+  return out + "]";
+}
+
 void PushApi::status(HttpResponse& resp) {
   auto t = store_.totals();
   const std::string wal_failure = wal_ ? wal_->failure() : std::string();
@@ -349,7 +385,8 @@ void PushApi::status(HttpResponse& resp) {
       ",\"max_families_per_push\":" + std::to_string(config_.max_families_per_push) +
       ",\"max_labels_per_series\":" + std::to_string(config_.max_labels_per_series) +
       ",\"max_label_name_bytes\":" + std::to_string(config_.max_label_name_bytes) +
-      ",\"max_label_value_bytes\":" + std::to_string(config_.max_label_value_bytes) + "}}}";
+      ",\"max_label_value_bytes\":" + std::to_string(config_.max_label_value_bytes) + "}," +
+      activity_json() + "}}";
   resp.status(200);
   resp.header("Content-Type", "application/json");
   resp.write(out);

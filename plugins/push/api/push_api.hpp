@@ -52,6 +52,7 @@ class PushApi {
   void delete_series(const HttpRequest& request, std::string_view rest, HttpResponse& response);
   void wipe(HttpResponse& response);
   void status(HttpResponse& response);
+  std::string activity_json() const;
   // Reads the body into `cmd` under the push limits (400/413 on refusal).
   void decode_body(const HttpRequest& request, PushCommand& cmd) const;
   void wait_durable(uint64_t ticket);

@@ -1,0 +1,126 @@
+// status_json.cpp — renders a StatusSnapshot as JSON.
+#include "http/status_json.hpp"
+
+#include "plugin_exporter/exposition/float_format.hpp"
+
+namespace pe::host {
+namespace {
+
+std::string number(double v) {
+  char buf[kMaxNumberChars];
+  return std::string(buf, format_double(buf, v));
+}
+
+// "a,b" → ["a","b"]; "" → [].
+std::string names_array(const std::string& csv) {
+  std::string out = "[";
+  std::size_t start = 0;
+  while (start < csv.size()) {
+    std::size_t end = csv.find(',', start);
+    if (end == std::string::npos) end = csv.size();
+    if (out.size() > 1) out += ',';
+    out += json_quote(csv.substr(start, end - start));
+    start = end + 1;
+  }
+  return out + "]";
+}
+
+void exporter_json(std::string& out, const StatusSnapshot& s) {
+  out += "\"exporter\":{\"version\":" + json_quote(s.version) +
+         ",\"revision\":" + json_quote(s.revision) + ",\"abi\":" + json_quote(s.abi) +
+         ",\"now_unix_ms\":" + std::to_string(s.now_unix_ms) +
+         ",\"started_unix_ms\":" + std::to_string(s.started_unix_ms) + ",\"uptime_seconds\":" +
+         number(s.started_unix_ms ? (s.now_unix_ms - s.started_unix_ms) / 1000.0 : 0) +
+         ",\"config_file\":" + json_quote(s.config_file) +
+         ",\"telemetry_path\":" + json_quote(s.telemetry_path) + ",\"listeners\":[";
+  for (std::size_t i = 0; i < s.listeners.size(); ++i)
+    out += (i ? "," : "") + json_quote(s.listeners[i]);
+  out += "],\"last_reload\":";
+  const ReloadRecord& r = s.last_reload;
+  if (r.unix_ms == 0) {
+    out += "null";
+  } else {
+    out +=
+        "{\"unix_ms\":" + std::to_string(r.unix_ms) + ",\"success\":" + (r.ok ? "true" : "false");
+    if (r.ok)
+      out += ",\"kept\":" + names_array(r.kept) + ",\"stopped\":" + names_array(r.stopped) +
+             ",\"started\":" + names_array(r.started);
+    out += "}";
+  }
+  out += "}";
+}
+
+void collectors_json(std::string& out, const StatusSnapshot& s) {
+  out += "\"collectors\":[";
+  bool first = true;
+  for (const CollectorStatus& c : s.collectors) {
+    const CollectorHealth& h = c.health;
+    out += first ? "{" : ",{";
+    first = false;
+    out += "\"name\":" + json_quote(c.name) + ",\"plugin\":" + json_quote(c.plugin) +
+           ",\"health\":" + json_quote(health_word(h)) +
+           ",\"last_collect_unix_ms\":" + std::to_string(h.last_collect_unix_ms) +
+           ",\"last_duration_seconds\":" + number(h.last_duration_seconds) +
+           ",\"samples\":" + std::to_string(h.last_samples) +
+           ",\"last_error\":" + json_quote(h.last_error) +
+           ",\"last_error_unix_ms\":" + std::to_string(h.last_error_unix_ms) +
+           ",\"scrapes\":{\"ok\":" + std::to_string(h.scrapes_ok) +
+           ",\"failed\":" + std::to_string(h.scrapes_failed) + "}" +
+           ",\"plugin_calls\":" + std::to_string(c.plugin_calls) +
+           ",\"metrics_path\":" + json_quote(s.telemetry_path + "?collector=" + c.name) +
+           ",\"isolation\":null}";
+  }
+  out += "]";
+}
+
+void plugin_documents_json(std::string& out, const StatusSnapshot& s) {
+  out += "\"push\":[";
+  for (std::size_t i = 0; i < s.plugin_documents.size(); ++i) {
+    const PluginStatusDocument& d = s.plugin_documents[i];
+    out += (i ? ",{" : "{");
+    out += "\"collector\":" + json_quote(d.collector) + ",\"plugin\":" + json_quote(d.plugin) +
+           ",\"path\":" + json_quote(d.path) +
+           ",\"status\":" + (d.document ? d.document->dump() : std::string("null")) +
+           ",\"error\":" + json_quote(d.error) + "}";
+  }
+  out += "]";
+}
+
+void remote_write_json(std::string& out, const StatusSnapshot& s) {
+  out += "\"remote_write\":[";
+  for (std::size_t i = 0; i < s.remote_writes.size(); ++i) {
+    const RemoteWriteStatus& r = s.remote_writes[i];
+    out += (i ? ",{" : "{");
+    out +=
+        "\"name\":" + json_quote(r.name) + ",\"url\":" + json_quote(r.url) +
+        ",\"protocol\":" + std::to_string(r.protocol) +
+        ",\"queue_bytes\":" + std::to_string(r.queue_bytes) +
+        ",\"oldest_unsent_unix_ms\":" + std::to_string(r.oldest_unsent_unix_ms) +
+        ",\"oldest_unsent_age_seconds\":" +
+        number(r.oldest_unsent_unix_ms ? (s.now_unix_ms - r.oldest_unsent_unix_ms) / 1000.0 : 0) +
+        ",\"samples_sent\":" + std::to_string(r.samples_sent) +
+        ",\"samples_failed\":" + std::to_string(r.samples_failed) +
+        ",\"samples_dropped\":" + std::to_string(r.samples_dropped) +
+        ",\"last_error\":" + json_quote(r.last_error) +
+        ",\"last_error_unix_ms\":" + std::to_string(r.last_error_unix_ms) + "}";
+  }
+  out += "]";
+}
+
+}  // namespace
+
+std::string status_json(const StatusSnapshot& s) {
+  std::string out = "{";
+  exporter_json(out, s);
+  out += ",";
+  collectors_json(out, s);
+  out += ",";
+  plugin_documents_json(out, s);
+  out += ",";
+  remote_write_json(out, s);
+  out += ",\"agents\":null,\"not_available\":{\"agents\":" + json_quote(kAgentsUnavailable) +
+         ",\"isolation\":" + json_quote(kIsolationUnavailable) + "}}\n";
+  return out;
+}
+
+}  // namespace pe::host

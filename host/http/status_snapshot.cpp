@@ -1,0 +1,91 @@
+// status_snapshot.cpp — gathers the status page's figures.
+#include "http/status_snapshot.hpp"
+
+#include <chrono>
+
+#include "config/config_redaction.hpp"
+#include "plugin/plugin_http_response.hpp"
+#include "plugin_exporter/plugin.h"
+
+namespace pe::host {
+namespace {
+
+constexpr std::string_view kStatusSuffix = "/api/v1/status";
+
+PluginStatusDocument read_document(const std::shared_ptr<Collector>& c, const std::string& path) {
+  PluginStatusDocument d{c->name(), c->plugin_name(), path, std::nullopt, {}};
+  pe_http_request req{};
+  req.struct_size = sizeof req;
+  req.method = "GET";
+  req.path = path.c_str();
+  req.query = "";
+  req.headers = nullptr;
+  req.header_count = 0;
+  req.body = "";
+  req.body_size = 0;
+  req.identity = "status-page";
+  req.remote_address = "";
+  pe_http_response resp;
+  pe_status st = c->handle_http(req, resp);
+  if (st != PE_OK || (resp.status != 0 && resp.status != 200)) {
+    d.error = "the collector answered " + std::to_string(resp.status ? resp.status : 500);
+    return d;
+  }
+  std::string error;
+  std::optional<JsonValue> doc = parse_json(resp.body, error);
+  if (!doc) {
+    d.error = "the collector's status is not JSON: " + error;
+    return d;
+  }
+  const JsonValue* data = doc->find("data");
+  if (data && data->kind == JsonValue::Kind::object)
+    d.document = *data;
+  else
+    d.document = std::move(doc);
+  return d;
+}
+
+}  // namespace
+
+std::string health_word(const CollectorHealth& h) {
+  if (!h.collected) return "unknown";
+  if (!h.last_ok) return "down";
+  if (h.source_down) return "source_down";
+  return "up";
+}
+
+std::optional<std::string> status_route_of(const Collector& collector) {
+  for (const RouteRegistration& r : collector.context().routes) {
+    const std::string& p = r.path_prefix;
+    if (r.method == "GET" && p.size() >= kStatusSuffix.size() &&
+        p.compare(p.size() - kStatusSuffix.size(), kStatusSuffix.size(), kStatusSuffix) == 0)
+      return p;
+  }
+  return std::nullopt;
+}
+
+StatusSnapshot take_status_snapshot(const ServingState& state, const StatusBoard* board) {
+  StatusSnapshot s;
+  s.now_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  s.version = PE_VERSION;
+  s.revision = PE_REVISION;
+  s.abi = std::to_string(PE_ABI_MAJOR) + "." + std::to_string(PE_ABI_MINOR);
+  s.telemetry_path = state.config->web.telemetry_path;
+  for (const auto& c : state.orchestrator->collectors()) {
+    CollectorHealth health = c->health();
+    health.last_error = redact_secrets_in_text(health.last_error);
+    s.collectors.push_back({c->name(), c->plugin_name(), std::move(health), c->calls()});
+    if (auto path = status_route_of(*c)) s.plugin_documents.push_back(read_document(c, *path));
+  }
+  if (!board) return s;
+  s.started_unix_ms = board->started_unix_ms();
+  s.config_file = board->config_file();
+  s.last_reload = board->last_reload();
+  s.listeners = board->listeners();
+  s.remote_writes = board->remote_writes();
+  return s;
+}
+
+}  // namespace pe::host
