@@ -19,7 +19,8 @@ target_include_directories(fuzz_request_framing PRIVATE ${_host_dir})
 
 # Remote write: what the sender parses from a receiver's answer (Retry-After).
 pe_add_fuzzer(fuzz_remote_write_answer
-  SOURCES fuzz_remote_write_answer.cpp ${_host_dir}/remote_write/retry_policy.cpp)
+  SOURCES fuzz_remote_write_answer.cpp ${_host_dir}/remote_write/retry_policy.cpp
+  LIBS pe_fuzz_exposition)
 target_include_directories(fuzz_remote_write_answer PRIVATE ${_host_dir})
 
 # Remote write bodies read back from the durable queue (CRC-checked, but a

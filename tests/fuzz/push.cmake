@@ -24,10 +24,5 @@ target_compile_options(pe_fuzz_push PRIVATE -fsanitize=fuzzer-no-link,address,un
                        -fno-sanitize-recover=all -fno-omit-frame-pointer)
 
 foreach(_target fuzz_push_grouping_key fuzz_push_text_body fuzz_push_protobuf_body fuzz_push_state_record)
-  add_executable(${_target} ${CMAKE_SOURCE_DIR}/tests/push/${_target}.cpp)
-  target_compile_options(${_target} PRIVATE ${PE_FUZZ_FLAGS})
-  target_link_options(${_target} PRIVATE ${PE_FUZZ_FLAGS})
-  target_link_libraries(${_target} PRIVATE pe_fuzz_push)
-  pe_target_warnings(${_target})
-  add_dependencies(fuzzers ${_target})
+  pe_add_fuzzer(${_target} SOURCES ${CMAKE_SOURCE_DIR}/tests/push/${_target}.cpp LIBS pe_fuzz_push)
 endforeach()
