@@ -138,11 +138,8 @@ ExporterRuntime::ExporterRuntime(const CliOptions& options, SelfMetrics& metrics
       *remote_write_metrics_);
   status_board_ = std::make_unique<StatusBoard>(
       options.config_file, [m = remote_write_metrics_.get()] { return m->status(); });
-  metrics_.set_extra_exporter([m = remote_write_metrics_.get()](MetricSet& set) {
-    m->export_to(set, std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count());
-  });
+  metrics_.set_extra_exporter(
+      [m = remote_write_metrics_.get()](MetricSet& set) { m->export_to(set, unix_now_ms()); });
 }
 
 ExporterRuntime::~ExporterRuntime() {

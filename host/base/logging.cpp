@@ -13,6 +13,8 @@
 #include <atomic>
 #include <vector>
 
+#include "plugin_exporter/text.hpp"
+
 namespace pe::host {
 namespace {
 
@@ -37,7 +39,8 @@ bool needs_quotes(std::string_view v) {
   return false;
 }
 
-void append_escaped(std::string& out, std::string_view v, bool json) {
+// A logfmt value inside its quotes: '"', '\\', \n, \r, \t escaped, other controls as \xNN.
+void append_logfmt_escaped(std::string& out, std::string_view v) {
   for (char c : v) {
     switch (c) {
       case '"':
@@ -58,7 +61,7 @@ void append_escaped(std::string& out, std::string_view v, bool json) {
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           static const char* hex = "0123456789abcdef";
-          out += json ? "\\u00" : "\\x";
+          out += "\\x";
           out += hex[(c >> 4) & 0xf];
           out += hex[c & 0xf];
         } else {
@@ -103,11 +106,9 @@ class StructuredFormatter : public Poco::Formatter {
       for (auto& [k, v] : fields) {
         if (!first) text += ',';
         first = false;
-        text += '"';
-        append_escaped(text, k, true);
-        text += "\":\"";
-        append_escaped(text, v, true);
-        text += '"';
+        text += json_quoted(k);
+        text += ':';
+        text += json_quoted(v);
       }
       text += '}';
     } else {
@@ -119,7 +120,7 @@ class StructuredFormatter : public Poco::Formatter {
         text += '=';
         if (needs_quotes(v)) {
           text += '"';
-          append_escaped(text, v, false);
+          append_logfmt_escaped(text, v);
           text += '"';
         } else {
           text += v;

@@ -45,12 +45,6 @@ std::string printable_reason(std::string_view reason) {
   return out.empty() ? "unknown error" : out;
 }
 
-int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 Collector::Collector(CollectorConfig config, std::shared_ptr<PluginLibrary> library,
@@ -191,14 +185,14 @@ void Collector::record(const CollectOutcome& outcome) {
   health_.last_ok = outcome.status == CollectStatus::ok;
   ++(health_.last_ok ? health_.scrapes_ok : health_.scrapes_failed);
   health_.last_duration_seconds = outcome.duration_seconds;
-  health_.last_collect_unix_ms = unix_ms_now();
+  health_.last_collect_unix_ms = unix_now_ms();
   if (outcome.metrics) health_.last_samples = outcome.metrics->sample_count();
   health_.source_down = false;
   for (const auto& st : outcome.stats)
     if (st.name == "source_up") health_.source_down = st.value == 0;
   if (!health_.last_ok) {
     health_.last_error = printable_reason(outcome.reason);
-    health_.last_error_unix_ms = unix_ms_now();
+    health_.last_error_unix_ms = unix_now_ms();
   }
 }
 

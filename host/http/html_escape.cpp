@@ -1,7 +1,5 @@
-// html_escape.cpp — HTML and URL escaping.
+// html_escape.cpp — HTML escaping.
 #include "http/html_escape.hpp"
-
-#include <cctype>
 
 namespace pe::host {
 
@@ -27,21 +25,6 @@ std::string html_escape(std::string_view s) {
         break;
       default:
         out += c;
-    }
-  }
-  return out;
-}
-
-std::string url_escape(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
     }
   }
   return out;

@@ -1,5 +1,5 @@
 // html_escape.hpp — escaping for host-rendered HTML: text and attribute
-// values (html_escape), and URL query components (url_escape).
+// values. (URL components: pe::percent_encode in plugin_exporter/text.hpp.)
 #pragma once
 
 #include <string>
@@ -9,7 +9,5 @@ namespace pe::host {
 
 // & < > " ' as entities: safe in element text and quoted attribute values.
 std::string html_escape(std::string_view s);
-// Everything but RFC 3986 unreserved characters percent-encoded.
-std::string url_escape(std::string_view s);
 
 }  // namespace pe::host

@@ -2,7 +2,9 @@
 #include "http/json_value.hpp"
 
 #include <cstdint>
-#include <cstdio>
+
+#include "plugin_exporter/exposition/utf8.hpp"
+#include "plugin_exporter/text.hpp"
 
 namespace pe::host {
 namespace {
@@ -23,22 +25,6 @@ void append_utf8(std::string& out, uint32_t cp) {
     out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
-}
-
-// Length of the valid UTF-8 sequence at s[i], or 0.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3F);
-  }
-  static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
 }
 
 class Parser {
@@ -141,7 +127,7 @@ class Parser {
       }
       if (c < 0x20) return fail("control character in string");
       if (c != '\\') {
-        std::size_t n = utf8_length(s_, pos_);
+        std::size_t n = utf8_sequence_length(s_, pos_);
         if (n == 0) return fail("invalid UTF-8");
         out.append(s_.substr(pos_, n));
         pos_ += n;
@@ -257,7 +243,7 @@ void dump_to(const JsonValue& v, std::string& out) {
       out += v.text;
       return;
     case JsonValue::Kind::string:
-      out += json_quote(v.text);
+      out += json_quoted(v.text);
       return;
     case JsonValue::Kind::array:
       out += '[';
@@ -271,7 +257,7 @@ void dump_to(const JsonValue& v, std::string& out) {
       out += '{';
       for (std::size_t i = 0; i < v.members.size(); ++i) {
         if (i) out += ',';
-        out += json_quote(v.members[i].key);
+        out += json_quoted(v.members[i].key);
         out += ':';
         dump_to(v.members[i].value, out);
       }
@@ -302,62 +288,6 @@ std::optional<JsonValue> parse_json(std::string_view text, std::string& error, J
     return std::nullopt;
   }
   return v;
-}
-
-std::string json_quote(std::string_view s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      std::size_t n = utf8_length(s, i);
-      if (n == 0) {
-        out += "\\ufffd";
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    ++i;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      // '<' and '>' escaped too: the JSON stays inert if pasted into HTML.
-      case '<':
-        out += "\\u003c";
-        break;
-      case '>':
-        out += "\\u003e";
-        break;
-      case '&':
-        out += "\\u0026";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
 }
 
 }  // namespace pe::host

@@ -45,7 +45,4 @@ struct JsonLimits {
 std::optional<JsonValue> parse_json(std::string_view text, std::string& error,
                                     JsonLimits limits = {});
 
-// A JSON string literal of `s` (quotes included); invalid UTF-8 bytes become U+FFFD.
-std::string json_quote(std::string_view s);
-
 }  // namespace pe::host

@@ -1,23 +1,15 @@
 // status_board.cpp — process facts for the status page.
 #include "http/status_board.hpp"
 
-#include <chrono>
 #include <utility>
 
+#include "plugin/host_api.hpp"
+
 namespace pe::host {
-namespace {
-
-int64_t now_unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 StatusBoard::StatusBoard(std::string config_file, RemoteWriteStatusSource remote_write)
     : config_file_(std::move(config_file)),
-      started_unix_ms_(now_unix_ms()),
+      started_unix_ms_(unix_now_ms()),
       remote_write_(std::move(remote_write)) {}
 
 void StatusBoard::set_listeners(std::vector<std::string> addresses) {
@@ -31,7 +23,7 @@ std::vector<std::string> StatusBoard::listeners() const {
 }
 
 void StatusBoard::reloaded(ReloadRecord record) {
-  if (record.unix_ms == 0) record.unix_ms = now_unix_ms();
+  if (record.unix_ms == 0) record.unix_ms = unix_now_ms();
   std::lock_guard lock(mu_);
   last_reload_ = std::move(record);
 }

@@ -2,14 +2,10 @@
 #include "http/status_json.hpp"
 
 #include "plugin_exporter/exposition/float_format.hpp"
+#include "plugin_exporter/text.hpp"
 
 namespace pe::host {
 namespace {
-
-std::string number(double v) {
-  char buf[kMaxNumberChars];
-  return std::string(buf, format_double(buf, v));
-}
 
 // "a,b" → ["a","b"]; "" → [].
 std::string names_array(const std::string& csv) {
@@ -19,22 +15,22 @@ std::string names_array(const std::string& csv) {
     std::size_t end = csv.find(',', start);
     if (end == std::string::npos) end = csv.size();
     if (out.size() > 1) out += ',';
-    out += json_quote(csv.substr(start, end - start));
+    out += json_quoted(csv.substr(start, end - start));
     start = end + 1;
   }
   return out + "]";
 }
 
 void exporter_json(std::string& out, const StatusSnapshot& s) {
-  out += "\"exporter\":{\"version\":" + json_quote(s.version) +
-         ",\"revision\":" + json_quote(s.revision) + ",\"abi\":" + json_quote(s.abi) +
+  out += "\"exporter\":{\"version\":" + json_quoted(s.version) +
+         ",\"revision\":" + json_quoted(s.revision) + ",\"abi\":" + json_quoted(s.abi) +
          ",\"now_unix_ms\":" + std::to_string(s.now_unix_ms) +
          ",\"started_unix_ms\":" + std::to_string(s.started_unix_ms) + ",\"uptime_seconds\":" +
-         number(s.started_unix_ms ? (s.now_unix_ms - s.started_unix_ms) / 1000.0 : 0) +
-         ",\"config_file\":" + json_quote(s.config_file) +
-         ",\"telemetry_path\":" + json_quote(s.telemetry_path) + ",\"listeners\":[";
+         format_double(s.started_unix_ms ? (s.now_unix_ms - s.started_unix_ms) / 1000.0 : 0) +
+         ",\"config_file\":" + json_quoted(s.config_file) +
+         ",\"telemetry_path\":" + json_quoted(s.telemetry_path) + ",\"listeners\":[";
   for (std::size_t i = 0; i < s.listeners.size(); ++i)
-    out += (i ? "," : "") + json_quote(s.listeners[i]);
+    out += (i ? "," : "") + json_quoted(s.listeners[i]);
   out += "],\"last_reload\":";
   const ReloadRecord& r = s.last_reload;
   if (r.unix_ms == 0) {
@@ -57,17 +53,17 @@ void collectors_json(std::string& out, const StatusSnapshot& s) {
     const CollectorHealth& h = c.health;
     out += first ? "{" : ",{";
     first = false;
-    out += "\"name\":" + json_quote(c.name) + ",\"plugin\":" + json_quote(c.plugin) +
-           ",\"health\":" + json_quote(health_word(h)) +
+    out += "\"name\":" + json_quoted(c.name) + ",\"plugin\":" + json_quoted(c.plugin) +
+           ",\"health\":" + json_quoted(health_word(h)) +
            ",\"last_collect_unix_ms\":" + std::to_string(h.last_collect_unix_ms) +
-           ",\"last_duration_seconds\":" + number(h.last_duration_seconds) +
+           ",\"last_duration_seconds\":" + format_double(h.last_duration_seconds) +
            ",\"samples\":" + std::to_string(h.last_samples) +
-           ",\"last_error\":" + json_quote(h.last_error) +
+           ",\"last_error\":" + json_quoted(h.last_error) +
            ",\"last_error_unix_ms\":" + std::to_string(h.last_error_unix_ms) +
            ",\"scrapes\":{\"ok\":" + std::to_string(h.scrapes_ok) +
            ",\"failed\":" + std::to_string(h.scrapes_failed) + "}" +
            ",\"plugin_calls\":" + std::to_string(c.plugin_calls) +
-           ",\"metrics_path\":" + json_quote(s.telemetry_path + "?collector=" + c.name) +
+           ",\"metrics_path\":" + json_quoted(s.telemetry_path + "?collector=" + c.name) +
            ",\"isolation\":null}";
   }
   out += "]";
@@ -78,10 +74,10 @@ void plugin_documents_json(std::string& out, const StatusSnapshot& s) {
   for (std::size_t i = 0; i < s.plugin_documents.size(); ++i) {
     const PluginStatusDocument& d = s.plugin_documents[i];
     out += (i ? ",{" : "{");
-    out += "\"collector\":" + json_quote(d.collector) + ",\"plugin\":" + json_quote(d.plugin) +
-           ",\"path\":" + json_quote(d.path) +
+    out += "\"collector\":" + json_quoted(d.collector) + ",\"plugin\":" + json_quoted(d.plugin) +
+           ",\"path\":" + json_quoted(d.path) +
            ",\"status\":" + (d.document ? d.document->dump() : std::string("null")) +
-           ",\"error\":" + json_quote(d.error) + "}";
+           ",\"error\":" + json_quoted(d.error) + "}";
   }
   out += "]";
 }
@@ -91,18 +87,18 @@ void remote_write_json(std::string& out, const StatusSnapshot& s) {
   for (std::size_t i = 0; i < s.remote_writes.size(); ++i) {
     const RemoteWriteStatus& r = s.remote_writes[i];
     out += (i ? ",{" : "{");
-    out +=
-        "\"name\":" + json_quote(r.name) + ",\"url\":" + json_quote(r.url) +
-        ",\"protocol\":" + std::to_string(r.protocol) +
-        ",\"queue_bytes\":" + std::to_string(r.queue_bytes) +
-        ",\"oldest_unsent_unix_ms\":" + std::to_string(r.oldest_unsent_unix_ms) +
-        ",\"oldest_unsent_age_seconds\":" +
-        number(r.oldest_unsent_unix_ms ? (s.now_unix_ms - r.oldest_unsent_unix_ms) / 1000.0 : 0) +
-        ",\"samples_sent\":" + std::to_string(r.samples_sent) +
-        ",\"samples_failed\":" + std::to_string(r.samples_failed) +
-        ",\"samples_dropped\":" + std::to_string(r.samples_dropped) +
-        ",\"last_error\":" + json_quote(r.last_error) +
-        ",\"last_error_unix_ms\":" + std::to_string(r.last_error_unix_ms) + "}";
+    out += "\"name\":" + json_quoted(r.name) + ",\"url\":" + json_quoted(r.url) +
+           ",\"protocol\":" + std::to_string(r.protocol) +
+           ",\"queue_bytes\":" + std::to_string(r.queue_bytes) +
+           ",\"oldest_unsent_unix_ms\":" + std::to_string(r.oldest_unsent_unix_ms) +
+           ",\"oldest_unsent_age_seconds\":" +
+           format_double(
+               r.oldest_unsent_unix_ms ? (s.now_unix_ms - r.oldest_unsent_unix_ms) / 1000.0 : 0) +
+           ",\"samples_sent\":" + std::to_string(r.samples_sent) +
+           ",\"samples_failed\":" + std::to_string(r.samples_failed) +
+           ",\"samples_dropped\":" + std::to_string(r.samples_dropped) +
+           ",\"last_error\":" + json_quoted(r.last_error) +
+           ",\"last_error_unix_ms\":" + std::to_string(r.last_error_unix_ms) + "}";
   }
   out += "]";
 }
@@ -118,8 +114,8 @@ std::string status_json(const StatusSnapshot& s) {
   plugin_documents_json(out, s);
   out += ",";
   remote_write_json(out, s);
-  out += ",\"agents\":null,\"not_available\":{\"agents\":" + json_quote(kAgentsUnavailable) +
-         ",\"isolation\":" + json_quote(kIsolationUnavailable) + "}}\n";
+  out += ",\"agents\":null,\"not_available\":{\"agents\":" + json_quoted(kAgentsUnavailable) +
+         ",\"isolation\":" + json_quoted(kIsolationUnavailable) + "}}\n";
   return out;
 }
 

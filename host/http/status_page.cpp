@@ -7,14 +7,10 @@
 #include "http/html_escape.hpp"
 #include "http/status_json.hpp"
 #include "plugin_exporter/exposition/float_format.hpp"
+#include "plugin_exporter/text.hpp"
 
 namespace pe::host {
 namespace {
-
-std::string number(double v) {
-  char buf[kMaxNumberChars];
-  return std::string(buf, format_double(buf, v));
-}
 
 // "2026-12-05 17:30:01Z"; "never" for 0.
 std::string utc_time(int64_t unix_ms) {
@@ -152,14 +148,15 @@ void collectors_section(std::string& out, const StatusSnapshot& s) {
     out += "<tr class=\"" + hw + "\" data-name=\"" + html_escape(c.name) + "\" data-plugin=\"" +
            html_escape(c.plugin) + "\" data-health=\"" + hw + "\" data-last=\"" +
            std::to_string(h.last_collect_unix_ms) + "\" data-duration=\"" +
-           number(h.last_duration_seconds) + "\" data-samples=\"" + std::to_string(h.last_samples) +
-           "\" data-scrapes=\"" + std::to_string(h.scrapes_ok + h.scrapes_failed) +
-           "\" data-error=\"" + html_escape(h.last_error) + "\">";
+           format_double(h.last_duration_seconds) + "\" data-samples=\"" +
+           std::to_string(h.last_samples) + "\" data-scrapes=\"" +
+           std::to_string(h.scrapes_ok + h.scrapes_failed) + "\" data-error=\"" +
+           html_escape(h.last_error) + "\">";
     out += "<td><a href=\"" + html_escape(s.telemetry_path) +
-           "?collector=" + html_escape(url_escape(c.name)) + "\">" + html_escape(c.name) +
+           "?collector=" + html_escape(percent_encode(c.name)) + "\">" + html_escape(c.name) +
            "</a></td><td>" + html_escape(c.plugin) + "</td><td class=\"health h-" + hw + "\">" +
            hw + "</td><td>" + time_with_age(h.last_collect_unix_ms, s.now_unix_ms) + "</td><td>" +
-           (h.collected ? number(h.last_duration_seconds) : std::string("—")) + "</td><td>" +
+           (h.collected ? format_double(h.last_duration_seconds) : std::string("—")) + "</td><td>" +
            std::to_string(h.last_samples) + "</td><td>" + std::to_string(h.scrapes_ok) + " / " +
            std::to_string(h.scrapes_failed) + "</td><td>";
     if (!h.last_error.empty())

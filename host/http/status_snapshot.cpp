@@ -1,9 +1,8 @@
 // status_snapshot.cpp — gathers the status page's figures.
 #include "http/status_snapshot.hpp"
 
-#include <chrono>
-
 #include "config/config_redaction.hpp"
+#include "plugin/host_api.hpp"
 #include "plugin/plugin_http_response.hpp"
 #include "plugin_exporter/plugin.h"
 
@@ -66,9 +65,7 @@ std::optional<std::string> status_route_of(const Collector& collector) {
 
 StatusSnapshot take_status_snapshot(const ServingState& state, const StatusBoard* board) {
   StatusSnapshot s;
-  s.now_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+  s.now_unix_ms = unix_now_ms();
   s.version = PE_VERSION;
   s.revision = PE_REVISION;
   s.abi = std::to_string(PE_ABI_MAJOR) + "." + std::to_string(PE_ABI_MINOR);

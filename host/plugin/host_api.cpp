@@ -341,4 +341,8 @@ int64_t monotonic_now_ns() noexcept {
   return api_monotonic_ns();
 }
 
+int64_t unix_now_ms() noexcept {
+  return api_realtime_ms();
+}
+
 }  // namespace pe::host

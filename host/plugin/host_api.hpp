@@ -14,4 +14,6 @@ const pe_host_api* host_api() noexcept;
 namespace pe::host {
 // CLOCK_MONOTONIC in nanoseconds: the clock of every deadline.
 int64_t monotonic_now_ns() noexcept;
+// Wall clock, milliseconds since the Unix epoch (what plugins get as realtime_ms).
+int64_t unix_now_ms() noexcept;
 }  // namespace pe::host

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "base/logging.hpp"
+#include "plugin/host_api.hpp"
 #include "remote_write/batch_queue.hpp"
 #include "remote_write/remote_write_client.hpp"
 #include "remote_write/remote_write_metrics.hpp"
@@ -14,15 +15,6 @@
 #include "remote_write/write_request_encoder.hpp"
 
 namespace pe::host::remote_write {
-namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 RemoteWriteEndpoint::RemoteWriteEndpoint(RemoteWriteConfig config, RoundSource source,
                                          std::shared_ptr<EndpointMetrics> metrics)
@@ -95,7 +87,7 @@ void RemoteWriteEndpoint::collect_round() {
     return;
   }
   if (!round) return;
-  const int64_t now = wall_ms();
+  const int64_t now = unix_now_ms();
   std::vector<const MetricSet*> sets;
   for (const auto& s : *round)
     if (s) sets.push_back(s.get());

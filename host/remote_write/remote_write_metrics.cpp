@@ -1,10 +1,10 @@
 // remote_write_metrics.cpp — per-endpoint counters and their export.
 #include "remote_write/remote_write_metrics.hpp"
 
-#include <chrono>
 #include <vector>
 
 #include "config/config_redaction.hpp"
+#include "plugin/host_api.hpp"
 #include "plugin_exporter/exposition/float_format.hpp"
 
 namespace pe::host::remote_write {
@@ -18,9 +18,7 @@ void EndpointMetrics::drop(std::string_view reason, uint64_t samples) {
 }
 
 void EndpointMetrics::request_failed(int status, std::string_view error) {
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = unix_now_ms();
   std::lock_guard lock(mu);
   ++failed_requests[status];
   last_error = status ? "HTTP " + std::to_string(status) : std::string();

@@ -27,8 +27,8 @@ std::string decoded_key(std::string_view item) {
   for (std::size_t i = 0; i < raw.size(); ++i) {
     if (raw[i] == '+') {
       out += ' ';
-    } else if (raw[i] == '%' && i + 2 < raw.size() &&
-               hex_value(raw[i + 1]) >= 0 && hex_value(raw[i + 2]) >= 0) {
+    } else if (raw[i] == '%' && i + 2 < raw.size() && hex_value(raw[i + 1]) >= 0 &&
+               hex_value(raw[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
       i += 2;
     } else {
@@ -39,25 +39,6 @@ std::string decoded_key(std::string_view item) {
 }
 
 }  // namespace
-
-std::string percent_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += c;
-    } else {
-      auto u = static_cast<unsigned char>(c);
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
-}
 
 HttpRequest::HttpRequest(const HttpTarget& t)
     : path_(t.path), query_(t.query), forward_params_(t.forward_params) {

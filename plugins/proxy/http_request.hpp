@@ -40,7 +40,4 @@ class HttpRequest {
   std::string headers_;  // complete header lines (CRLF-terminated), without the timeout
 };
 
-// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string percent_encode(std::string_view s);
-
 }  // namespace pe::proxy

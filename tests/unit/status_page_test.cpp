@@ -7,6 +7,7 @@
 
 #include "http/json_value.hpp"
 #include "http/status_json.hpp"
+#include "plugin_exporter/text.hpp"
 
 using namespace pe::host;
 
@@ -97,7 +98,7 @@ TEST(JsonValue, BoundsDepthAndSize) {
 }
 
 TEST(JsonValue, QuoteKeepsJsonInertInsideHtml) {
-  EXPECT_EQ(json_quote("</script>&\x01\xFF"), R"("\u003c/script\u003e\u0026\u0001\ufffd")");
+  EXPECT_EQ(pe::json_quoted("</script>&\x01\xFF"), R"("\u003c/script\u003e\u0026\u0001\ufffd")");
 }
 
 TEST(StatusPage, EscapesEveryTextAndShowsHealth) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "plugin_exporter/exposition/utf8.hpp"
+
 namespace pe {
 namespace {
 
@@ -35,6 +37,29 @@ TEST(Text, MediaTypeParameters) {
   EXPECT_FALSE(m.parameter("escaping").has_value());
   EXPECT_EQ(parse_media_type("application/x-protobuf").type, "application/x-protobuf");
   EXPECT_FALSE(parse_media_type("application/x-protobuf").parameter("proto").has_value());
+}
+
+TEST(Text, JsonQuotedIsValidJsonAndInertInHtml) {
+  EXPECT_EQ(json_quoted("a\"b\\c\n\t\x01\x7f"), R"("a\"b\\c\n\t\u0001\u007f")");
+  EXPECT_EQ(json_quoted("</script>&"), R"("\u003c/script\u003e\u0026")");
+  EXPECT_EQ(json_quoted("\xC3\xA9 \xFF \xED\xA0\x80"),
+            "\"\xC3\xA9 \\ufffd \\ufffd\\ufffd\\ufffd\"");
+}
+
+TEST(Text, PercentEncodeKeepsOnlyUnreserved) {
+  EXPECT_EQ(percent_encode("aZ09-._~"), "aZ09-._~");
+  EXPECT_EQ(percent_encode("a b/c?d=\"\xC3\xA9"), "a%20b%2Fc%3Fd%3D%22%C3%A9");
+}
+
+TEST(Utf8, SequenceLengthAgreesWithValidity) {
+  EXPECT_EQ(utf8_sequence_length("a", 0), 1u);
+  EXPECT_EQ(utf8_sequence_length("\xC3\xA9", 0), 2u);
+  EXPECT_EQ(utf8_sequence_length("\xF0\x9F\x98\x80", 0), 4u);
+  EXPECT_EQ(utf8_sequence_length("\xC3", 0), 0u);          // truncated
+  EXPECT_EQ(utf8_sequence_length("\xC0\xAF", 0), 0u);      // overlong
+  EXPECT_EQ(utf8_sequence_length("\xED\xA0\x80", 0), 0u);  // surrogate
+  EXPECT_TRUE(is_valid_utf8("plain ascii, then \xC3\xA9 and \xF0\x9F\x98\x80"));
+  EXPECT_FALSE(is_valid_utf8("12345678\xC3"));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "plugin_exporter/duration.hpp"
 #include "plugin_exporter/exposition/float_format.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
+#include "plugin_exporter/text.hpp"
 #include "store/push_error.hpp"
 #include "store/url_codec.hpp"
 
@@ -354,8 +355,8 @@ std::string PushApi::activity_json() const {
     const GroupState& g = *groups[i];
     out += i ? ",{\"labels\":{" : "{\"labels\":{";
     for (std::size_t k = 0; k < g.key->labels.size(); ++k)
-      out += (k ? "," : "") + json_string(g.key->labels[k].first) + ":" +
-             json_string(g.key->labels[k].second);
+      out += (k ? "," : "") + json_quoted(g.key->labels[k].first) + ":" +
+             json_quoted(g.key->labels[k].second);
     out += "},\"push_time_unix_ms\":" + std::to_string(g.push_time_ms) +
            ",\"series\":" + std::to_string(g.series) + "}";
   }
@@ -371,11 +372,11 @@ void PushApi::status(HttpResponse& resp) {
   std::string out =
       "{\"status\":\"success\",\"data\":{\"groups\":" + std::to_string(t.groups) +
       ",\"series\":" + std::to_string(t.series) + ",\"families\":" + std::to_string(t.families) +
-      ",\"durability\":" + json_string(durability) +
+      ",\"durability\":" + json_quoted(durability) +
       ",\"durable\":" + (wal_ && !wal_failure.empty() ? "false" : "true") +
-      ",\"last_error\":" + json_string(wal_failure) +
-      ",\"state_dir\":" + json_string(config_.state_dir) +
-      ",\"path_prefix\":" + json_string(config_.path_prefix) +
+      ",\"last_error\":" + json_quoted(wal_failure) +
+      ",\"state_dir\":" + json_quoted(config_.state_dir) +
+      ",\"path_prefix\":" + json_quoted(config_.path_prefix) +
       ",\"limits\":{\"max_body_bytes\":" + std::to_string(config_.max_body_bytes) +
       ",\"max_decompressed_bytes\":" + std::to_string(config_.max_decompressed_bytes) +
       ",\"max_series_per_push\":" + std::to_string(config_.max_series_per_push) +

@@ -6,15 +6,10 @@
 #include <map>
 
 #include "plugin_exporter/exposition/float_format.hpp"
+#include "plugin_exporter/text.hpp"
 
 namespace pe::push {
 namespace {
-
-std::string number(double v) {
-  char buf[kMaxNumberChars];
-  char* end = format_double(buf, v);
-  return std::string(buf, end);
-}
 
 // RFC 3339 with milliseconds, UTC.
 std::string rfc3339(int64_t ms) {
@@ -63,7 +58,7 @@ void labels_object(std::string& out, const GroupState& g, const StoredFamily& f,
   for (const auto& [k, v] : labels) {
     if (!first) out += ",";
     first = false;
-    out += json_string(k) + ":" + json_string(v);
+    out += json_quoted(k) + ":" + json_quoted(v);
   }
   out += "}";
 }
@@ -81,7 +76,7 @@ void metrics_array(std::string& out, const GroupState& g, const StoredFamily& f)
       first = false;
       out += "{\"labels\":";
       labels_object(out, g, f, s, {});
-      out += ",\"value\":" + json_string(number(s.value)) + "}";
+      out += ",\"value\":" + json_quoted(format_double(s.value)) + "}";
     }
     out += "]";
     return;
@@ -105,13 +100,13 @@ void metrics_array(std::string& out, const GroupState& g, const StoredFamily& f)
     std::string_view name = f.str(s.name);
     std::string_view suffix = name.substr(std::min(name.size(), f.name().size()));
     if (suffix == "_sum" || suffix == "_gsum")
-      it->second.sum = number(s.value);
+      it->second.sum = format_double(s.value);
     else if (suffix == "_count" || suffix == "_gcount")
-      it->second.count = number(s.value);
+      it->second.count = format_double(s.value);
     else if (suffix == "_bucket" || suffix.empty()) {
       for (const auto& l : f.labels_of(s))
         if (f.str(l.name) == point_label)
-          it->second.points.emplace_back(f.str(l.value), number(s.value));
+          it->second.points.emplace_back(f.str(l.value), format_double(s.value));
     }
   }
   bool first = true;
@@ -123,62 +118,30 @@ void metrics_array(std::string& out, const GroupState& g, const StoredFamily& f)
            std::string(f.type() == MetricType::summary ? "quantiles" : "buckets") + "\":{";
     for (std::size_t i = 0; i < e.points.size(); ++i) {
       if (i) out += ",";
-      out += json_string(e.points[i].first) + ":" + json_string(e.points[i].second);
+      out += json_quoted(e.points[i].first) + ":" + json_quoted(e.points[i].second);
     }
-    out += "},\"count\":" + json_string(e.count) + ",\"sum\":" + json_string(e.sum) + "}";
+    out += "},\"count\":" + json_quoted(e.count) + ",\"sum\":" + json_quoted(e.sum) + "}";
   }
   out += "]";
 }
 
 void timestamp_family(std::string& out, const GroupState& g, std::string_view name,
                       std::string_view help, int64_t ms) {
-  out += "," + json_string(name) + ":{\"time_stamp\":" + rfc3339(g.push_time_ms) +
-         ",\"type\":\"GAUGE\",\"help\":" + json_string(help) + ",\"metrics\":[{\"labels\":{";
+  out += "," + json_quoted(name) + ":{\"time_stamp\":" + rfc3339(g.push_time_ms) +
+         ",\"type\":\"GAUGE\",\"help\":" + json_quoted(help) + ",\"metrics\":[{\"labels\":{";
   bool first = true;
   bool instance = false;
   for (const auto& [k, v] : g.key->labels) {
     if (!first) out += ",";
     first = false;
     if (k == "instance") instance = true;
-    out += json_string(k) + ":" + json_string(v);
+    out += json_quoted(k) + ":" + json_quoted(v);
   }
   if (!instance) out += std::string(first ? "" : ",") + "\"instance\":\"\"";
-  out += "},\"value\":" + json_string(number(static_cast<double>(ms) / 1000.0)) + "}]}";
+  out += "},\"value\":" + json_quoted(format_double(static_cast<double>(ms) / 1000.0)) + "}]}";
 }
 
 }  // namespace
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string groups_json(const std::vector<GroupPtr>& groups) {
   std::string out = "{\"status\":\"success\",\"data\":[";
@@ -190,18 +153,18 @@ std::string groups_json(const std::vector<GroupPtr>& groups) {
     out += "{\"labels\":{";
     for (std::size_t i = 0; i < g.key->labels.size(); ++i) {
       if (i) out += ",";
-      out += json_string(g.key->labels[i].first) + ":" + json_string(g.key->labels[i].second);
+      out += json_quoted(g.key->labels[i].first) + ":" + json_quoted(g.key->labels[i].second);
     }
     out += "},\"last_push_successful\":";
     out += g.failure_time_ms <= g.push_time_ms ? "true" : "false";
     out += ",\"aggregate\":";
     out += g.aggregate ? "true" : "false";
-    out += ",\"ttl_seconds\":" + number(static_cast<double>(g.ttl_ms) / 1000.0);
+    out += ",\"ttl_seconds\":" + format_double(static_cast<double>(g.ttl_ms) / 1000.0);
     out += ",\"expires_at\":" + (g.ttl_ms > 0 ? rfc3339(g.expires_at_ms()) : std::string("null"));
     for (const FamilyPtr& f : g.families) {
-      out += "," + json_string(f->name()) + ":{\"time_stamp\":" + rfc3339(g.push_time_ms) +
+      out += "," + json_quoted(f->name()) + ":{\"time_stamp\":" + rfc3339(g.push_time_ms) +
              ",\"type\":\"" + std::string(go_type_name(f->type())) + "\"";
-      if (!f->help().empty()) out += ",\"help\":" + json_string(f->help());
+      if (!f->help().empty()) out += ",\"help\":" + json_quoted(f->help());
       out += ",\"metrics\":";
       metrics_array(out, g, *f);
       out += "}";

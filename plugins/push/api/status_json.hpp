@@ -14,7 +14,4 @@ namespace pe::push {
 
 std::string groups_json(const std::vector<GroupPtr>& groups);
 
-// JSON string literal of `s` (with the quotes).
-std::string json_string(std::string_view s);
-
 }  // namespace pe::push

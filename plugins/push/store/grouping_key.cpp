@@ -2,10 +2,10 @@
 #include "store/grouping_key.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "plugin_exporter/exposition/metric_names.hpp"
 #include "plugin_exporter/exposition/utf8.hpp"
+#include "plugin_exporter/text.hpp"
 #include "store/quoted.hpp"
 #include "store/url_codec.hpp"
 
@@ -156,17 +156,7 @@ std::string encode_grouping_path(const GroupingKey& key) {
       out += value.empty() ? "=" : base64url_encode(value);
       return out;
     }
-    static const char* hex = "0123456789ABCDEF";
-    for (unsigned char c : value) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        out.push_back(static_cast<char>(c));
-      } else {
-        out.push_back('%');
-        out.push_back(hex[c >> 4]);
-        out.push_back(hex[c & 15]);
-      }
-    }
-    return out;
+    return out + percent_encode(value);
   };
   std::string out = encode("job", key.job());
   for (const auto& [k, v] : key.labels)

@@ -79,6 +79,11 @@ char* format_int64(char* buf, int64_t v) noexcept {
   return std::to_chars(buf, buf + kMaxNumberChars, v).ptr;
 }
 
+std::string format_double(double v) {
+  char buf[kMaxNumberChars];
+  return std::string(buf, format_double(buf, v));
+}
+
 char* format_double(char* buf, double v) noexcept {
   if (std::isnan(v)) return copy_literal(buf, "NaN");
   if (std::isinf(v)) return copy_literal(buf, v > 0 ? "+Inf" : "-Inf");
