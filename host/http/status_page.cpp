@@ -42,6 +42,19 @@ std::string duration_words(int64_t ms) {
   return buf;
 }
 
+// A collect's duration for people: "29 µs", "2.3 ms", "1.25 s".
+std::string seconds_words(double seconds) {
+  char buf[48];
+  if (!(seconds >= 0)) return "—";
+  if (seconds < 1e-3)
+    std::snprintf(buf, sizeof buf, "%.0f µs", seconds * 1e6);
+  else if (seconds < 1)
+    std::snprintf(buf, sizeof buf, "%.3g ms", seconds * 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.3g s", seconds);
+  return buf;
+}
+
 std::string time_with_age(int64_t unix_ms, int64_t now_ms) {
   if (unix_ms <= 0) return "never";
   return html_escape(utc_time(unix_ms)) + " <span class=\"age\">(" +
@@ -138,7 +151,7 @@ void collectors_section(std::string& out, const StatusSnapshot& s) {
       "<th data-sort=\"name\">Collector</th><th data-sort=\"plugin\">Plugin</th>"
       "<th data-sort=\"health\">Health</th><th data-sort=\"last\" data-type=\"num\">Last "
       "collect</th>"
-      "<th data-sort=\"duration\" data-type=\"num\">Duration (s)</th>"
+      "<th data-sort=\"duration\" data-type=\"num\">Duration</th>"
       "<th data-sort=\"samples\" data-type=\"num\">Samples</th>"
       "<th data-sort=\"scrapes\" data-type=\"num\">Scrapes ok / failed</th>"
       "<th data-sort=\"error\">Last error</th></tr></thead>\n<tbody>\n";
@@ -156,7 +169,7 @@ void collectors_section(std::string& out, const StatusSnapshot& s) {
            "?collector=" + html_escape(percent_encode(c.name)) + "\">" + html_escape(c.name) +
            "</a></td><td>" + html_escape(c.plugin) + "</td><td class=\"health h-" + hw + "\">" +
            hw + "</td><td>" + time_with_age(h.last_collect_unix_ms, s.now_unix_ms) + "</td><td>" +
-           (h.collected ? format_double(h.last_duration_seconds) : std::string("—")) + "</td><td>" +
+           (h.collected ? seconds_words(h.last_duration_seconds) : std::string("—")) + "</td><td>" +
            std::to_string(h.last_samples) + "</td><td>" + std::to_string(h.scrapes_ok) + " / " +
            std::to_string(h.scrapes_failed) + "</td><td>";
     if (!h.last_error.empty())

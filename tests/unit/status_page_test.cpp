@@ -122,6 +122,9 @@ TEST(StatusPage, EscapesEveryTextAndShowsHealth) {
   EXPECT_NE(html.find("<tr class=\"down\" data-name=\"broken&quot;&lt;b&gt;\""), std::string::npos);
   EXPECT_NE(html.find("href=\"/metrics?collector=broken%22%3Cb%3E\""), std::string::npos);
   EXPECT_NE(html.find("<tr class=\"up\" data-name=\"hello\""), std::string::npos);
+  // Durations for people in the cell, seconds for sorting in the attribute.
+  EXPECT_NE(html.find("<td>250 ms</td>"), std::string::npos);
+  EXPECT_NE(html.find("data-duration=\"0.25\""), std::string::npos);
   EXPECT_NE(html.find("<tr class=\"unknown\" data-name=\"fresh\""), std::string::npos);
   EXPECT_NE(html.find("3 collectors: 1 up, 1 down, 0 source down, 1 not collected yet"),
             std::string::npos);
