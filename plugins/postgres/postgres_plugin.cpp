@@ -13,7 +13,7 @@
 
 namespace {
 
-class PostgresPlugin final : public pe::Plugin {
+class PostgresPlugin final : public pe::PluginInstance {
  public:
   explicit PostgresPlugin(pe::CreateContext& ctx) {
     pe::postgres::PostgresConfig config = pe::postgres::read_postgres_config(ctx);

@@ -25,7 +25,7 @@
 namespace pe::push {
 namespace {
 
-class PushPlugin : public pe::Plugin {
+class PushPlugin : public pe::PluginInstance {
  public:
   explicit PushPlugin(pe::CreateContext& ctx)
       : api_(ctx.api),

@@ -5,8 +5,8 @@
 
 #include "plugin_exporter/exposition/metric_names.hpp"
 #include "plugin_exporter/exposition/utf8.hpp"
+#include "plugin_exporter/text.hpp"
 #include "store/push_error.hpp"
-#include "store/quoted.hpp"
 
 namespace pe::push {
 std::string describe_series(std::string_view sample_name, std::span<const LabelPairView> labels) {

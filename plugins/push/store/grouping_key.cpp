@@ -6,7 +6,6 @@
 #include "plugin_exporter/exposition/metric_names.hpp"
 #include "plugin_exporter/exposition/utf8.hpp"
 #include "plugin_exporter/text.hpp"
-#include "store/quoted.hpp"
 #include "store/url_codec.hpp"
 
 namespace pe::push {
