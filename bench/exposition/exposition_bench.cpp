@@ -57,14 +57,14 @@ namespace {
 
 const std::string& payload(int which) {
   static const std::string fixture = [] {
-    const char* env = std::getenv("PE_SHARED_TESTDATA");
-    const std::string path = std::string(env != nullptr ? env : PE_SHARED_TESTDATA) +
+    const char* env = std::getenv("PE_TESTDATA");
+    const std::string path = std::string(env != nullptr ? env : PE_TESTDATA) +
                              "/prometheus-textparse/alltypes.237mfs.prom.txt";
     std::ifstream in(path);
     std::stringstream ss;
     ss << in.rdbuf();
     if (ss.str().empty()) {
-      std::fprintf(stderr, "exposition_bench: cannot read %s (set PE_SHARED_TESTDATA)\n",
+      std::fprintf(stderr, "exposition_bench: cannot read %s (set PE_TESTDATA)\n",
                    path.c_str());
       std::exit(1);
     }

@@ -3,7 +3,7 @@
 # of a release build, several repetitions, and prints the medians: MB/s and
 # allocations per sample for parse, write and parse+relabel+write on each
 # payload. Environment: BENCH_REPETITIONS (default 7), BENCH_FILTER (regex),
-# PE_SHARED_TESTDATA (fixture directory override).
+# PE_TESTDATA (fixture directory override).
 set -eu
 build=${1:?usage: run.sh BUILD_DIR}
 bin="$build/bench/exposition/exposition_bench"

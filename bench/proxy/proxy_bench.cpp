@@ -18,8 +18,8 @@ namespace {
 
 const std::string& fixture() {
   static const std::string text = [] {
-    const char* dir = std::getenv("PE_SHARED_TESTDATA");
-    std::string path = std::string(dir ? dir : PE_SHARED_TESTDATA) +
+    const char* dir = std::getenv("PE_TESTDATA");
+    std::string path = std::string(dir ? dir : PE_TESTDATA) +
                        "/prometheus-textparse/alltypes.237mfs.prom.txt";
     std::ifstream f(path, std::ios::binary);
     std::stringstream ss;

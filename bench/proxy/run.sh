@@ -18,7 +18,7 @@
 set -euo pipefail
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-fixture=${PE_SHARED_TESTDATA:-$here/../../../shared/testdata}/prometheus-textparse/alltypes.237mfs.prom.txt
+fixture=${PE_TESTDATA:-$here/../../tests/testdata}/prometheus-textparse/alltypes.237mfs.prom.txt
 rounds=${ROUNDS:-5}
 duration=${DURATION:-8}
 connections=${CONNECTIONS:-8}
@@ -34,7 +34,7 @@ done
 # The plugin's own work per collect (framing, text vs OpenMetrics parse).
 if [ -x "$build/bench/proxy/proxy_bench" ]; then
   echo "=== proxy_bench (framing; parse as text vs OpenMetrics, as the host does)"
-  PE_SHARED_TESTDATA=$(dirname "$(dirname "$fixture")") "$build/bench/proxy/proxy_bench" \
+  PE_TESTDATA=$(dirname "$(dirname "$fixture")") "$build/bench/proxy/proxy_bench" \
     --benchmark_repetitions=5 --benchmark_report_aggregates_only=true 2>&1 | grep -E "_median|^Run|^CPU"
   echo
 fi

@@ -12,7 +12,7 @@
 namespace pe {
 namespace {
 
-const std::string kSuite = std::string(PE_SHARED_TESTDATA) + "/openmetrics";
+const std::string kSuite = std::string(PE_TESTDATA) + "/openmetrics";
 
 struct Case {
   std::string name;

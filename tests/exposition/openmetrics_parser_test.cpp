@@ -74,7 +74,7 @@ TEST(OpenMetricsParser, EofIsRequiredAndFinal) {
 TEST(OpenMetricsParser, StrictRejectsWhatClientGolangEmits) {
   // client_golang writes a _sum for histograms with negative buckets, which
   // OpenMetrics 1.0 forbids; Prometheus (lenient) accepts it.
-  const std::string fixture = test::read_file(std::string(PE_SHARED_TESTDATA) +
+  const std::string fixture = test::read_file(std::string(PE_TESTDATA) +
                                               "/prometheus-textparse/alltypes.5mfs.om.txt");
   EXPECT_EQ(parse_error(fixture, /*strict=*/true), "33:1: histogram _sum must not be negative");
   const MetricSet set = parse_ok(fixture, /*strict=*/false);

@@ -49,7 +49,7 @@ class Promtool : public ::testing::Test {
 };
 
 TEST_F(Promtool, FixtureWrittenAsTextHasNoNewProblems) {
-  const std::string original = test::read_file(std::string(PE_SHARED_TESTDATA) +
+  const std::string original = test::read_file(std::string(PE_TESTDATA) +
                                                "/prometheus-textparse/alltypes.237mfs.prom.txt");
   MetricSet set;
   ASSERT_TRUE(test::parse(original, set, ExpositionFormat::text).ok);
@@ -62,7 +62,7 @@ TEST_F(Promtool, FixtureWrittenAsTextHasNoNewProblems) {
 }
 
 TEST_F(Promtool, OpenMetricsFixtureWrittenAsTextParses) {
-  const std::string om = test::read_file(std::string(PE_SHARED_TESTDATA) +
+  const std::string om = test::read_file(std::string(PE_TESTDATA) +
                                          "/prometheus-textparse/alltypes.5mfs.om.txt");
   MetricSet set;
   ASSERT_TRUE(test::parse(om, set, ExpositionFormat::openmetrics).ok);

@@ -14,7 +14,7 @@ namespace {
 
 using test::dump;
 
-const std::string kFixtures = std::string(PE_SHARED_TESTDATA) + "/prometheus-textparse/";
+const std::string kFixtures = std::string(PE_TESTDATA) + "/prometheus-textparse/";
 
 TEST(RoundTrip, TextFixtureIsReproducedByteForByte) {
   // The nometa variant interleaves untyped x, x_sum, x_count, x, ... which

@@ -229,7 +229,7 @@ TEST(TextParser, ReferenceInputOrCopies) {
 }
 
 TEST(TextParser, ReusedSetGivesTheSameModel) {
-  const std::string text = test::read_file(std::string(PE_SHARED_TESTDATA) +
+  const std::string text = test::read_file(std::string(PE_TESTDATA) +
                                            "/prometheus-textparse/alltypes.237mfs.prom.txt");
   MetricSet set;
   ASSERT_TRUE(test::parse(text, set, ExpositionFormat::text).ok);

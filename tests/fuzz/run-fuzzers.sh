@@ -2,15 +2,15 @@
 # tests/fuzz/run-fuzzers.sh BUILD_DIR SECONDS — runs every libFuzzer target
 # of a PE_BUILD_FUZZERS build (each fuzz_* executable in BUILD_DIR, wherever
 # its directory) for SECONDS each, starting from the seed corpus in
-# tests/fuzz/corpus/<target>/ when there is one (plus the shared conformance
-# fixtures for the exposition parsers, when ../shared/testdata is present). New corpus entries go to
+# tests/fuzz/corpus/<target>/ when there is one (plus the vendored conformance
+# fixtures for the exposition parsers, tests/testdata). New corpus entries go to
 # BUILD_DIR/fuzz-corpus/<target>/; a crash leaves its input in
 # BUILD_DIR/fuzz-artifacts/<target>/ and makes the script fail.
 set -eu
 build=${1:?usage: run-fuzzers.sh BUILD_DIR SECONDS}
 seconds=${2:?usage: run-fuzzers.sh BUILD_DIR SECONDS}
 here=$(cd "$(dirname "$0")" && pwd)
-shared="$here/../../../shared/testdata"
+fixtures="$here/../testdata"
 bins=$(find -L "$build" -type f -perm -u+x -name 'fuzz_*' ! -path '*/CMakeFiles/*' | sort)
 if [ -z "$bins" ]; then
   echo "run-fuzzers: no fuzz_* executables in $build (cmake --build $build --target fuzzers)" >&2
@@ -26,8 +26,8 @@ for bin in $bins; do
   [ -d "$here/corpus/$target" ] && corpora="$corpora $here/corpus/$target"
   case $target in
     fuzz_text_parser|fuzz_openmetrics_parser|fuzz_relabel)
-      [ -d "$shared/prometheus-textparse" ] && corpora="$corpora $shared/prometheus-textparse"
-      [ -d "$shared/openmetrics/parsers" ] && corpora="$corpora $shared/openmetrics/parsers" ;;
+      [ -d "$fixtures/prometheus-textparse" ] && corpora="$corpora $fixtures/prometheus-textparse"
+      [ -d "$fixtures/openmetrics/parsers" ] && corpora="$corpora $fixtures/openmetrics/parsers" ;;
   esac
   echo "== $target: ${seconds}s"
   # shellcheck disable=SC2086 # corpora is a list of directories

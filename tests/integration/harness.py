@@ -3,7 +3,7 @@
 Everything runs on loopback (127.0.0.1 / ::1), on free ports, in temporary
 directories, bounded in time, and is stopped afterwards. Paths to the build
 come from the environment CTest sets (see tests/integration/CMakeLists.txt):
-PE_BUILD_DIR, PE_SOURCE_DIR, PE_PLUGIN_DIR, PE_TEST_PLUGIN_DIR, PE_SHARED_TESTDATA.
+PE_BUILD_DIR, PE_SOURCE_DIR, PE_PLUGIN_DIR, PE_TEST_PLUGIN_DIR, PE_TESTDATA.
 """
 import contextlib
 import gzip
@@ -22,7 +22,7 @@ BUILD_DIR = os.environ.get("PE_BUILD_DIR", os.path.join(os.path.dirname(__file__
 SOURCE_DIR = os.environ.get("PE_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 PLUGIN_DIR = os.environ.get("PE_PLUGIN_DIR", os.path.join(BUILD_DIR, "plugins"))
 TEST_PLUGIN_DIR = os.environ.get("PE_TEST_PLUGIN_DIR", os.path.join(BUILD_DIR, "test-plugins"))
-SHARED_TESTDATA = os.environ.get("PE_SHARED_TESTDATA", os.path.join(SOURCE_DIR, "../shared/testdata"))
+TESTDATA = os.environ.get("PE_TESTDATA", os.path.join(SOURCE_DIR, "tests/testdata"))
 EXPORTER = os.path.join(BUILD_DIR, "plugin_exporter")
 PG_BIN = "/usr/lib/postgresql/15/bin"
 
