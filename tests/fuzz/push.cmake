@@ -3,7 +3,7 @@
 # bodies in text/OpenMetrics (plain and gzip) and delimited protobuf, and the
 # state records read back at start. The plugin's core library is rebuilt
 # here with coverage and sanitizer instrumentation from the push_core
-# target's own source list. Sources: tests/push/fuzz_push_*.cpp.
+# target's own source list. Sources: tests/fuzz/fuzz_push_*.cpp.
 find_package(Protobuf REQUIRED)  # imported targets are directory-scoped: find it here too
 get_target_property(_push_sources push_core SOURCES)
 get_target_property(_push_dir push_core SOURCE_DIR)
@@ -24,5 +24,5 @@ target_compile_options(pe_fuzz_push PRIVATE -fsanitize=fuzzer-no-link,address,un
                        -fno-sanitize-recover=all -fno-omit-frame-pointer)
 
 foreach(_target fuzz_push_grouping_key fuzz_push_text_body fuzz_push_protobuf_body fuzz_push_state_record)
-  pe_add_fuzzer(${_target} SOURCES ${CMAKE_SOURCE_DIR}/tests/push/${_target}.cpp LIBS pe_fuzz_push)
+  pe_add_fuzzer(${_target} SOURCES ${_target}.cpp LIBS pe_fuzz_push)
 endforeach()
