@@ -3,6 +3,7 @@
 
 #include <string_view>
 
+#include "base/build_info.hpp"
 #include "plugin_exporter/plugin.h"
 
 namespace pe::host {
@@ -101,9 +102,8 @@ std::string cli_help(const char* program) {
 }
 
 std::string version_text() {
-  return std::string("plugin_exporter, version " PE_VERSION " (revision: " PE_REVISION
-                     ")\n  plugin ABI: ") +
-         std::to_string(PE_ABI_MAJOR) + "." + std::to_string(PE_ABI_MINOR) +
+  return std::string("plugin_exporter, version " PE_VERSION " (revision: ") + build_revision() +
+         ")\n  plugin ABI: " + std::to_string(PE_ABI_MAJOR) + "." + std::to_string(PE_ABI_MINOR) +
          "\n  build: " __DATE__ " g++ " __VERSION__ "\n";
 }
 

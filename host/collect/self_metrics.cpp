@@ -15,6 +15,7 @@
 #include <sstream>
 #include <vector>
 
+#include "base/build_info.hpp"
 #include "plugin_exporter/plugin.h"
 
 namespace pe::host {
@@ -80,7 +81,7 @@ struct SelfMetrics::Impl {
   Impl() {
     build
         .Add({{"version", PE_VERSION},
-              {"revision", PE_REVISION},
+              {"revision", build_revision()},
               {"abi", std::to_string(PE_ABI_MAJOR) + "." + std::to_string(PE_ABI_MINOR)}})
         .Set(1);
   }

@@ -1,6 +1,7 @@
 // status_snapshot.cpp — gathers the status page's figures.
 #include "http/status_snapshot.hpp"
 
+#include "base/build_info.hpp"
 #include "config/config_redaction.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/plugin_http_response.hpp"
@@ -67,7 +68,7 @@ StatusSnapshot take_status_snapshot(const ServingState& state, const StatusBoard
   StatusSnapshot s;
   s.now_unix_ms = unix_now_ms();
   s.version = PE_VERSION;
-  s.revision = PE_REVISION;
+  s.revision = build_revision();
   s.abi = std::to_string(PE_ABI_MAJOR) + "." + std::to_string(PE_ABI_MINOR);
   s.telemetry_path = state.config->web.telemetry_path;
   for (const auto& c : state.orchestrator->collectors()) {

@@ -1,5 +1,5 @@
 // value_parsing_test.cpp — numbers as PostgreSQL prints them (durations in
-// query files use the SDK's grammar: tests/unit/duration_test.cpp).
+// query files use the SDK's grammar: tests/sdk/duration_test.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
