@@ -4,12 +4,41 @@ collector of the demo succeeds and the output passes promtool — in text
 0.0.4 and in OpenMetrics (the proxied node_exporter brings the Go gauge and
 counter pair go_memstats_alloc_bytes / go_memstats_alloc_bytes_total, which
 OpenMetrics must not declare under one name: issue 16/1), where our own
-check-metrics and the Python OpenMetrics parser must accept it too."""
+check-metrics and the Python OpenMetrics parser must accept it too.
+
+The shape of the demo's output — each family with its type and label
+names, node_exporter's own families left out — is compared with the golden
+file golden/demo_shape.txt; PE_UPDATE_GOLDEN=1 rewrites it after a change
+that is meant."""
 import os
 import subprocess
 import unittest
 
 import harness as h
+
+GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "demo_shape.txt")
+# The proxied node_exporter's families depend on the machine; ours do not.
+FOREIGN_PREFIXES = ("node_", "go_", "process_", "promhttp_")
+
+
+def output_shape(text):
+    """One line per family: "name type label,names" (sorted), from text 0.0.4."""
+    types = {}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ", 3)
+            types[name] = kind
+    labels = {name: set() for name in types}
+    for (sample, ls), _ in h.samples(text).items():
+        family = sample
+        if family not in types:
+            for suffix in ("_bucket", "_sum", "_count", "_total", "_created"):
+                if sample.endswith(suffix) and sample[: -len(suffix)] in types:
+                    family = sample[: -len(suffix)]
+                    break
+        labels.setdefault(family, set()).update(k for k, _ in ls if k not in ("le", "quantile"))
+    return "".join(f"{name} {types.get(name, '?')} {','.join(sorted(labels[name]))}\n"
+                   for name in sorted(labels) if not name.startswith(FOREIGN_PREFIXES))
 
 
 class Demo(unittest.TestCase):
@@ -39,9 +68,22 @@ class Demo(unittest.TestCase):
             self.assertIn("hello", success)
             for name, value in success.items():
                 self.assertEqual(value, 1.0, f"demo collector {name} failed:\n{text[-3000:]}")
+            self.check_golden_shape(text)
             with open(om_out) as f:
                 om = f.read()
             self.check_openmetrics(om)
+
+    def check_golden_shape(self, text):
+        shape = output_shape(text)
+        if os.environ.get("PE_UPDATE_GOLDEN") == "1":
+            os.makedirs(os.path.dirname(GOLDEN), exist_ok=True)
+            with open(GOLDEN, "w") as f:
+                f.write(shape)
+        with open(GOLDEN) as f:
+            golden = f.read()
+        self.maxDiff = None
+        self.assertEqual(shape, golden, "the demo's families, types or label names changed; "
+                         "if meant, rerun with PE_UPDATE_GOLDEN=1 and commit " + GOLDEN)
 
     def check_openmetrics(self, om):
         self.assertTrue(om.endswith("# EOF\n"), om[-200:])
