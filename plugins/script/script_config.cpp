@@ -232,10 +232,10 @@ const char* to_string(RunMode mode) noexcept {
   return "scrape";
 }
 
-ScriptConfig read_script_config(const ConfigView& c, bool check_only) {
-  ScriptConfig cfg;
-  read_command(c, cfg);
+namespace {
 
+// working_directory: absolute and an existing directory.
+void read_working_directory(const ConfigView& c, ScriptConfig& cfg) {
   cfg.working_directory = c.string("working_directory", "/");
   if (cfg.working_directory.empty() || cfg.working_directory[0] != '/') {
     c.error_at("working_directory", "must be an absolute path");
@@ -245,9 +245,10 @@ ScriptConfig read_script_config(const ConfigView& c, bool check_only) {
       c.error_at("working_directory",
                  "directory " + quoted(cfg.working_directory) + " does not exist");
   }
-  read_environment(c, cfg);
-  read_identity(c, check_only, cfg);
+}
 
+// timeout, kill_grace, max_output_bytes: what one run may take.
+void read_run_limits(const ConfigView& c, ScriptConfig& cfg) {
   cfg.timeout_ns = positive_duration(c, "timeout", cfg.timeout_ns, 3600 * kSecond);
   int64_t grace = c.duration("kill_grace", nanoseconds(cfg.kill_grace_ns)).count();
   if (grace < 0 || grace > 60 * kSecond)
@@ -260,7 +261,10 @@ ScriptConfig read_script_config(const ConfigView& c, bool check_only) {
     c.error_at("max_output_bytes", "must be between 1 and 1073741824");
   else
     cfg.max_output_bytes = static_cast<std::size_t>(max_output);
+}
 
+// format, skip_invalid_lines, keep_output_on_error: how the output is read.
+void read_output_format(const ConfigView& c, ScriptConfig& cfg) {
   const std::string format = c.string("format", "auto");
   if (format == "auto")
     cfg.format = PE_FORMAT_AUTO;
@@ -272,7 +276,10 @@ ScriptConfig read_script_config(const ConfigView& c, bool check_only) {
     c.error_at("format", "must be \"auto\", \"text\" or \"openmetrics\", got " + quoted(format));
   cfg.skip_invalid_lines = c.boolean("skip_invalid_lines", false);
   cfg.keep_output_on_error = c.boolean("keep_output_on_error", false);
+}
 
+// max_running_programs, stderr_log_interval.
+void read_concurrency(const ConfigView& c, ScriptConfig& cfg) {
   int64_t cap = c.integer("max_running_programs", cfg.max_running_programs);
   if (cap < 1 || cap > 4096)
     c.error_at("max_running_programs", "must be between 1 and 4096");
@@ -285,7 +292,11 @@ ScriptConfig read_script_config(const ConfigView& c, bool check_only) {
     c.error_at("stderr_log_interval", "must not be negative");
   else
     cfg.stderr_log_interval_ns = log_interval;
+}
 
+// mode and the interval it needs (min_interval for cached, interval for
+// background; either is refused for the other modes).
+void read_run_mode(const ConfigView& c, ScriptConfig& cfg) {
   const std::string mode = c.string("mode", "scrape");
   if (mode == "scrape")
     cfg.mode = RunMode::on_scrape;
@@ -315,7 +326,20 @@ ScriptConfig read_script_config(const ConfigView& c, bool check_only) {
     c.duration("interval", nanoseconds(0));
     c.error_at("interval", "only applies to mode = \"background\"");
   }
+}
 
+}  // namespace
+
+ScriptConfig read_script_config(const ConfigView& c, bool check_only) {
+  ScriptConfig cfg;
+  read_command(c, cfg);
+  read_working_directory(c, cfg);
+  read_environment(c, cfg);
+  read_identity(c, check_only, cfg);
+  read_run_limits(c, cfg);
+  read_output_format(c, cfg);
+  read_concurrency(c, cfg);
+  read_run_mode(c, cfg);
   read_parameters(c, cfg);
   if (cfg.mode == RunMode::background && !cfg.parameters.empty())
     c.error_at("parameter",
