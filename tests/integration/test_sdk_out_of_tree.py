@@ -1,7 +1,9 @@
 """test_sdk_out_of_tree.py — a third party's view: install only the SDK, build
 the plain-C example plugin out of tree with CMake's find_package and with
-pkg-config, and load each result in the host."""
+pkg-config, and the C++ example with its fake-host unit test by the commands
+sdk/README.md gives, and load each result in the host."""
 import os
+import re
 import shutil
 import subprocess
 import unittest
@@ -94,6 +96,37 @@ pkg-config --variable=plugindir plugin_exporter
             self.assertTrue(r.stdout.strip().endswith("plugin_exporter/plugins"), r.stdout)
             self.serve(tmp, os.path.join(tmp, "hello-build", "hello.so"))
             self.serve(tmp, os.path.join(tmp, "myhello.so"))
+
+    def test_sdk_readme_builds_and_tests_hello_cpp(self):
+        """sdk/README.md's "Building out of tree" commands, as written (DIR =
+        a --prefix install): the C++ example and its unit test on the fake
+        host build from the installed headers only, the test passes, and the
+        plugin loads in the host."""
+        with open(os.path.join(h.SOURCE_DIR, "sdk/README.md")) as f:
+            readme = f.read()
+        section = readme.split("## Building out of tree", 1)[1]
+        commands = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+        with h.temp_dir() as tmp:
+            prefix = os.path.join(tmp, "DIR")
+            run(["cmake", "--install", h.BUILD_DIR, "--component", "sdk", "--prefix", prefix])
+            self.assertTrue(os.path.exists(
+                os.path.join(prefix, "include/plugin_exporter/testing/fake_host.hpp")))
+            script = "set -e\n" + commands.replace("DIR", prefix)
+            r = run(["bash", "-c", script], cwd=tmp)
+            self.assertIn("100% tests passed", r.stdout)
+            built = os.path.join(tmp, "hello_cpp", "build", "hello_cpp.so")
+            exported = run(["nm", "-D", "--defined-only", built]).stdout
+            symbols = [l.split()[-1] for l in exported.splitlines() if " T " in l]
+            self.assertEqual(symbols, ["plugin_exporter_entry"])
+            config = (f'[[collector]]\nname = "cpp"\nplugin = "{built}"\n'
+                      '[collector.config]\ngreeting = "from C++"\nnames = ["out", "of tree"]\n')
+            exporter = h.Exporter(tmp, config)
+            try:
+                text = exporter.metrics()
+            finally:
+                exporter.stop()
+            self.assertEqual(h.find(text, "hello_cpp_info", greeting="from C++"), [1.0])
+            self.assertEqual(h.find(text, "hello_cpp_greeting", name="of tree"), [1.0])
 
 
 if __name__ == "__main__":

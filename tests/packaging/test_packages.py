@@ -189,6 +189,7 @@ class DebianPackageContents(unittest.TestCase):
         for path in ("/usr/include/plugin_exporter/plugin.h",
                      "/usr/include/plugin_exporter/plugin.hpp",
                      "/usr/include/plugin_exporter/exposition/text_parser.hpp",
+                     "/usr/include/plugin_exporter/testing/fake_host.hpp",
                      f"{libdir}/libplugin_exporter_sdk.a",
                      f"{libdir}/cmake/plugin_exporter_sdk/plugin_exporter_sdkConfig.cmake",
                      f"{libdir}/cmake/plugin_exporter_sdk/plugin_exporter_sdkConfigVersion.cmake",
@@ -197,6 +198,8 @@ class DebianPackageContents(unittest.TestCase):
                      "/usr/share/plugin_exporter/examples/hello/hello.c",
                      "/usr/share/plugin_exporter/examples/hello/CMakeLists.txt",
                      "/usr/share/plugin_exporter/examples/hello/Makefile.pkgconfig",
+                     "/usr/share/plugin_exporter/examples/hello_cpp/hello_cpp.cpp",
+                     "/usr/share/plugin_exporter/examples/hello_cpp/hello_cpp_test.cpp",
                      "/usr/share/doc/plugin-exporter-dev/copyright"):
             self.assertIn(path, files)
         for path in files:
