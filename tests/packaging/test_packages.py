@@ -191,6 +191,7 @@ class DebianPackageContents(unittest.TestCase):
                      "/usr/include/plugin_exporter/exposition/text_parser.hpp",
                      "/usr/include/plugin_exporter/testing/fake_host.hpp",
                      f"{libdir}/libplugin_exporter_sdk.a",
+                     f"{libdir}/libplugin_exporter_exposition.a",
                      f"{libdir}/cmake/plugin_exporter_sdk/plugin_exporter_sdkConfig.cmake",
                      f"{libdir}/cmake/plugin_exporter_sdk/plugin_exporter_sdkConfigVersion.cmake",
                      f"{libdir}/cmake/plugin_exporter_sdk/PluginExporterPlugin.cmake",
