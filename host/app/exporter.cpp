@@ -16,6 +16,7 @@
 #include "collect/self_metrics.hpp"
 #include "collect/worker_pool.hpp"
 #include "config/config_loader.hpp"
+#include "dialin/dialin_hub.hpp"
 #include "http/http_server.hpp"
 #include "http/serving_state.hpp"
 #include "plugin/host_api.hpp"
@@ -72,7 +73,19 @@ int run_exporter(const CliOptions& options) {
     return ok;
   };
   ctx.status = &runtime.status_board();
+  // [dialin]: agents dial in on /agents/connect; the hub outlives the server.
+  std::unique_ptr<dialin::DialinHub> hub;
+  if (config->dialin) {
+    hub = std::make_unique<dialin::DialinHub>(*config->dialin, config->web.scrape_timeout_offset);
+    ctx.agents = hub.get();
+    self_metrics.set_extra_exporter("dialin", [h = hub.get()](MetricSet& set) { h->export_to(set); });
+  }
+  struct ExporterRemoval {
+    SelfMetrics& metrics;
+    ~ExporterRemoval() { metrics.set_extra_exporter("dialin", nullptr); }
+  } remove_hub_exporter{self_metrics};
   HttpServer server(config->web, ctx);
+  if (hub) server.add_websocket(dialin::kConnectPath, hub->websocket_handler());
   try {
     server.start();
   } catch (const std::exception& e) {

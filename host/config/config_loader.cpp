@@ -512,6 +512,7 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
   for (TableView& c : collectors) read_collector(c, cfg, names);
   cfg.remote_writes = read_remote_write_sections(
       top, std::vector<std::string>(names.begin(), names.end()), cfg.state_dir);
+  cfg.dialin = read_dialin_section(top);
 
   doc.report_unused(doc.root(), "");
   result.errors = doc.sorted_errors();

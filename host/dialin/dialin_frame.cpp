@@ -335,27 +335,4 @@ std::optional<Frame> decode_frame(std::string_view message, bool binary, std::st
   return decode_object(*doc, body, binary, limits, error);
 }
 
-bool valid_alias(std::string_view alias) noexcept {
-  if (alias.empty() || alias.size() > 128) return false;
-  auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  };
-  if (!alnum(alias.front())) return false;
-  for (char c : alias)
-    if (!alnum(c) && c != '_' && c != '.' && c != '-') return false;
-  return true;
-}
-
-bool valid_agent_label_name(std::string_view name) noexcept {
-  if (name.empty() || name.size() > 128) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return name.substr(0, 2) != "__" && name != "instance" && name != "hostname" &&
-         name != "service" && name != "job";
-}
-
 }  // namespace pe::host::dialin

@@ -19,6 +19,8 @@
 #include <variant>
 #include <vector>
 
+#include "config/agent_names.hpp"
+
 namespace pe::host::dialin {
 
 inline constexpr int kProtocolVersion = 1;
@@ -86,13 +88,5 @@ EncodedFrame encode_frame(const Frame& frame);
 // not a valid frame of this protocol.
 std::optional<Frame> decode_frame(std::string_view message, bool binary, std::string& error,
                                   const FrameLimits& limits = {});
-
-// Names the protocol restricts, shared by the codec and the configuration.
-// An alias: 1..128 of [A-Za-z0-9_.-], starting with a letter or digit (it
-// is a URL path segment and a label value).
-bool valid_alias(std::string_view alias) noexcept;
-// An agent's extra label: a Prometheus label name, not reserved ("__*",
-// "instance", "hostname", "service", "job").
-bool valid_agent_label_name(std::string_view name) noexcept;
 
 }  // namespace pe::host::dialin

@@ -44,5 +44,6 @@ target_include_directories(fuzz_json_value PRIVATE ${_host_dir})
 
 # The dial-in frame codec: what a hub reads from agents and agents from a hub.
 pe_add_fuzzer(fuzz_dialin_frame
-  SOURCES fuzz_dialin_frame.cpp ${_host_dir}/dialin/dialin_frame.cpp ${_host_dir}/http/json_value.cpp)
+  SOURCES fuzz_dialin_frame.cpp ${_host_dir}/dialin/dialin_frame.cpp ${_host_dir}/http/json_value.cpp
+          ${_host_dir}/config/agent_names.cpp)
 target_include_directories(fuzz_dialin_frame PRIVATE ${_host_dir})
