@@ -502,8 +502,10 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
     l.address = a;
     cfg.web.listeners.push_back(std::move(l));
   }
-  if (cfg.web.listeners.empty())
-    top.error("web", "no listener: give listen_addresses or [[web.listener]]");
+  // An agent needs no listener: it serves over its connections to hubs.
+  cfg.agent = read_agent_section(top);
+  if (cfg.web.listeners.empty() && !cfg.agent)
+    top.error("web", "no listener: give listen_addresses or [[web.listener]] (or an [agent] section)");
   if (auto auth = top.subtable("auth")) read_auth(*auth, cfg.auth);
   cfg.relabel = read_relabel(top, "relabel");
 

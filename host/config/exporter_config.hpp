@@ -13,6 +13,7 @@
 
 #include "auth/auth_config.hpp"
 #include "auth/tls_config.hpp"
+#include "config/agent_config.hpp"
 #include "config/dialin_config.hpp"
 #include "config/remote_write_config.hpp"
 #include "plugin_exporter/exposition/relabel.hpp"
@@ -94,6 +95,7 @@ struct ExporterConfig {
   std::vector<CollectorConfig> collectors;
   std::vector<RemoteWriteConfig> remote_writes;  // [[remote_write]]
   std::optional<DialinConfig> dialin;            // [dialin]: agents dial in (hub)
+  std::optional<AgentConfig> agent;              // [agent]: dial out to hubs
 };
 
 }  // namespace pe::host
