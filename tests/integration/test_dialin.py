@@ -1,0 +1,222 @@
+"""test_dialin.py — dial-in agents (issue 14, docs/dialin-protocol.md): a hub
+(this binary with [dialin], TLS on 127.0.0.1) and agents that dial into it —
+two of this binary ([agent]; one verifying the hub by CA file, one by
+hub_pin) and the Python client tools/dialin_agent.py. Scrapes go through the
+hub, /agents/sd lists every agent with its labels, refusals (wrong token,
+alias bound to another token, wrong pin) are refused and logged, and a
+killed agent answers 503 while it stays listed.
+
+Loopback only, free ports, temporary directories, bounded in time.
+"""
+import gzip
+import json
+import os
+import ssl
+import subprocess
+import unittest
+import urllib.error
+import urllib.request
+
+import harness as h
+import pki
+
+PY_AGENT = os.path.join(h.SOURCE_DIR, "tools", "dialin_agent.py")
+SECRET_A = "agent-secret-a-0123456789"
+SECRET_B = "agent-secret-b-0123456789"
+
+
+def spki_pin(cert):
+    pub = subprocess.run(["openssl", "x509", "-in", cert, "-pubkey", "-noout"], check=True,
+                         capture_output=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub, check=True,
+                         capture_output=True).stdout
+    digest = subprocess.run(["openssl", "dgst", "-sha256", "-binary"], input=der, check=True,
+                            capture_output=True).stdout
+    import base64
+    return "sha256:" + base64.b64encode(digest).decode()
+
+
+class DialinTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls._tmp = h.temp_dir("pe-dialin-")
+        cls.dir = cls._tmp.__enter__()
+        cls.pki = pki.make_pki(os.path.join(cls.dir, "pki"))
+        cls.ca = cls.pki["ca"][0]
+        cls.tls = ssl.create_default_context(cafile=cls.ca)
+        cls.procs = []
+        cls.port = h.free_port()
+        cls.hub_url = f"wss://127.0.0.1:{cls.port}/agents/connect"
+        cert, key = cls.pki["server"]
+        hash_a = __import__("hashlib").sha256(SECRET_A.encode()).hexdigest()
+        cls.hub = cls.start("hub", f"""
+[web]
+listen_addresses = []
+[[web.listener]]
+address = "127.0.0.1:{cls.port}"
+[web.listener.tls]
+cert_file = "{cert}"
+key_file = "{key}"
+[dialin]
+agent_expiry = "10m"
+[[dialin.token]]
+id = "a"
+secret_sha256 = "{hash_a}"
+aliases = ["edge-*", "py-1"]
+[[dialin.token]]
+id = "b"
+secret = "{SECRET_B}"
+aliases = ["*"]
+""")
+        h.wait_for(lambda: h.port_open("127.0.0.1", cls.port), 20, what="hub listening")
+        cls.edge1 = cls.start("edge1", cls.agent_config("edge-1", f"a.{SECRET_A}",
+                                                        f'hub_ca_file = "{cls.ca}"'))
+        cls.edge2 = cls.start("edge2", cls.agent_config(
+            "edge-2", f"a.{SECRET_A}", f'hub_pin = "{spki_pin(cert)}"',
+            'labels = { site = "berlin", rack = "r7" }'))
+        metrics_file = os.path.join(cls.dir, "py.prom")
+        with open(metrics_file, "w") as f:
+            f.write("# TYPE py_agent_up gauge\npy_agent_up 1\n")
+        cls.py = cls.python_agent("py-1", f"a.{SECRET_A}", metrics_file)
+        h.wait_for(lambda: len(cls.sd()) == 3, 30, what="three agents registered")
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in reversed(cls.procs):
+            p.stop()
+        cls._tmp.__exit__(None, None, None)
+
+    @classmethod
+    def start(cls, name, config):
+        path = os.path.join(cls.dir, f"{name}.toml")
+        with open(path, "w") as f:
+            f.write(config)
+        p = h.Process([h.EXPORTER, f"--config.file={path}", f"--plugin.dir={h.PLUGIN_DIR}"],
+                      log_path=os.path.join(cls.dir, f"{name}.log"))
+        cls.procs.append(p)
+        return p
+
+    @classmethod
+    def agent_config(cls, alias, token, trust, extra=""):
+        return f"""
+[web]
+listen_addresses = []
+[agent]
+hubs = ["{cls.hub_url}"]
+token = "{token}"
+alias = "{alias}"
+hostname = "host-{alias}"
+service = "pos"
+{trust}
+{extra}
+ping_interval = "2s"
+"""
+
+    @classmethod
+    def python_agent(cls, alias, token, metrics_file, *extra):
+        p = h.Process(["/usr/bin/python3", PY_AGENT, "--hub", cls.hub_url, "--ca", cls.ca,
+                       "--token", token, "--alias", alias, "--service", "py",
+                       "--metrics-file", metrics_file, *extra],
+                      log_path=os.path.join(cls.dir, f"py-{alias}.log"))
+        cls.procs.append(p)
+        return p
+
+    @classmethod
+    def get(cls, path, headers=None):
+        req = urllib.request.Request(f"https://127.0.0.1:{cls.port}{path}", headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=20, context=cls.tls) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    @classmethod
+    def sd(cls):
+        status, _, body = cls.get("/agents/sd")
+        assert status == 200, body
+        return {t["labels"]["instance"]: t for t in json.loads(body)}
+
+    def hub_metric(self, name, **labels):
+        _, _, body = self.get("/metrics")
+        values = h.find(body.decode(), name, **labels)
+        return values[0] if len(values) == 1 else values
+
+    def test_1_sd_lists_every_agent_with_its_labels(self):
+        sd = self.sd()
+        self.assertEqual(set(sd), {"edge-1", "edge-2", "py-1"})
+        e2 = sd["edge-2"]
+        self.assertEqual(e2["targets"], [f"127.0.0.1:{self.port}"])
+        self.assertEqual(e2["labels"], {"__metrics_path__": "/agents/edge-2/metrics",
+                                        "instance": "edge-2", "hostname": "host-edge-2",
+                                        "service": "pos", "site": "berlin", "rack": "r7"})
+        self.assertEqual(sd["py-1"]["labels"]["service"], "py")
+
+    def test_2_scrapes_go_through_the_hub(self):
+        for alias in ("edge-1", "edge-2"):
+            status, headers, body = self.get(f"/agents/{alias}/metrics",
+                                             {"X-Prometheus-Scrape-Timeout-Seconds": "5"})
+            self.assertEqual(status, 200, body)
+            self.assertIn(b"plugin_exporter_build_info", body)
+            self.assertTrue(headers["Content-Type"].startswith("text/plain"))
+        status, _, body = self.get("/agents/py-1/metrics")
+        self.assertEqual((status, body), (200, b"# TYPE py_agent_up gauge\npy_agent_up 1\n"))
+        # gzip and the format pass through end to end.
+        status, headers, body = self.get("/agents/edge-1/metrics", {
+            "Accept-Encoding": "gzip", "Accept": "application/openmetrics-text;version=1.0.0"})
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Encoding"], "gzip")
+        self.assertIn("openmetrics", headers["Content-Type"])
+        self.assertTrue(gzip.decompress(body).endswith(b"# EOF\n"))
+        # An unknown collector is the agent's 400; an unknown alias the hub's 404.
+        self.assertEqual(self.get("/agents/edge-1/metrics?collector=nope")[0], 400)
+        self.assertEqual(self.get("/agents/nobody/metrics")[0], 404)
+        self.assertEqual(self.hub_metric("plugin_exporter_agents_connected"), 3)
+
+    def test_3_wrong_token_is_refused_and_logged(self):
+        p = self.python_agent("edge-9", f"a.{SECRET_B}", os.devnull, "--exit-on-refusal")
+        self.assertEqual(p.proc.wait(30), 2)
+        self.assertIn("'code': 401", p.log())
+        agent = self.start("wrongtoken", self.agent_config("edge-8", "a.not-the-secret",
+                                                            f'hub_ca_file = "{self.ca}"'))
+        h.wait_for(lambda: "hub refused this agent" in agent.log(), 20, what="refusal logged")
+        self.assertIn("code=401", agent.log())
+        agent.stop()
+        self.assertIn("reason=bad_token", self.hub.log())
+        self.assertGreaterEqual(self.hub_metric("plugin_exporter_agent_refusals_total",
+                                                reason="bad_token"), 2)
+
+    def test_4_alias_of_another_token_is_refused_409(self):
+        p = self.python_agent("edge-1", f"b.{SECRET_B}", os.devnull, "--exit-on-refusal")
+        self.assertEqual(p.proc.wait(30), 2)
+        self.assertIn("'code': 409", p.log())
+        self.assertRegex(self.hub.log(), r"reason=alias_taken code=409")
+        self.assertGreaterEqual(self.hub_metric("plugin_exporter_agent_refusals_total",
+                                                reason="alias_taken"), 1)
+        # edge-1 still serves.
+        self.assertEqual(self.get("/agents/edge-1/metrics")[0], 200)
+
+    def test_5_wrong_hub_pin_never_registers(self):
+        bad_pin = "sha256:" + "00" * 32
+        agent = self.start("badpin", self.agent_config("edge-7", f"a.{SECRET_A}",
+                                                        f'hub_pin = "{bad_pin}"'))
+        h.wait_for(lambda: "does not match hub_pin" in agent.log(), 20, what="pin mismatch logged")
+        agent.stop()
+        self.assertNotIn("edge-7", self.sd())
+
+    def test_6_alias_outside_the_token_is_refused_403(self):
+        p = self.python_agent("other-1", f"a.{SECRET_A}", os.devnull, "--exit-on-refusal")
+        self.assertEqual(p.proc.wait(30), 2)
+        self.assertIn("'code': 403", p.log())
+
+    def test_9_killed_agent_answers_503_and_stays_listed(self):
+        self.edge2.stop()
+        h.wait_for(lambda: self.get("/agents/edge-2/metrics")[0] == 503, 20,
+                   what="503 for the killed agent")
+        self.assertIn("edge-2", self.sd())
+        self.assertEqual(self.hub_metric("plugin_exporter_agent_connected", alias="edge-2"), 0)
+        self.assertEqual(self.hub_metric("plugin_exporter_agents_connected"), 2)
+        self.assertEqual(self.get("/agents/edge-1/metrics")[0], 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
