@@ -4,7 +4,10 @@ two of this binary ([agent]; one verifying the hub by CA file, one by
 hub_pin) and the Python client tools/dialin_agent.py. Scrapes go through the
 hub, /agents/sd lists every agent with its labels, refusals (wrong token,
 alias bound to another token, wrong pin) are refused and logged, and a
-killed agent answers 503 while it stays listed.
+killed agent answers 503 while it stays listed; a real Prometheus 2.42 with
+http_sd_configs pointing at the hub scrapes every agent (up 1, labels
+instance / hostname / service / the agent's own) and records up 0 for the
+killed one.
 
 Loopback only, free ports, temporary directories, bounded in time.
 """
@@ -208,10 +211,37 @@ ping_interval = "2s"
         self.assertEqual(p.proc.wait(30), 2)
         self.assertIn("'code': 403", p.log())
 
+    def test_7_prometheus_discovers_and_scrapes_every_agent(self):
+        prom = h.Prometheus(self.dir, f"""  - job_name: agents
+    scheme: https
+    tls_config:
+      ca_file: {self.ca}
+    http_sd_configs:
+      - url: https://127.0.0.1:{self.port}/agents/sd
+        refresh_interval: 1s
+        tls_config:
+          ca_file: {self.ca}
+""")
+        self.procs.append(prom)
+        DialinTest.prometheus = prom
+        up = h.wait_for(lambda: (lambda r: r if len(r) == 3 and all(
+            s["value"][1] == "1" for s in r) else None)(prom.query('up{job="agents"}')), 60,
+            what="Prometheus scraping three agents through the hub")
+        by_instance = {s["metric"]["instance"]: s["metric"] for s in up}
+        self.assertEqual(set(by_instance), {"edge-1", "edge-2", "py-1"})
+        self.assertEqual(by_instance["edge-2"]["hostname"], "host-edge-2")
+        self.assertEqual(by_instance["edge-2"]["service"], "pos")
+        self.assertEqual(by_instance["edge-2"]["site"], "berlin")
+        self.assertTrue(prom.query('py_agent_up{instance="py-1"}'))
+
     def test_9_killed_agent_answers_503_and_stays_listed(self):
         self.edge2.stop()
         h.wait_for(lambda: self.get("/agents/edge-2/metrics")[0] == 503, 20,
                    what="503 for the killed agent")
+        prom = getattr(self, "prometheus", None) or getattr(DialinTest, "prometheus", None)
+        if prom:  # Prometheus records the target down within a scrape or two.
+            h.wait_for(lambda: prom.query('up{job="agents",instance="edge-2"} == 0'), 30,
+                       what="up 0 for the killed agent")
         self.assertIn("edge-2", self.sd())
         self.assertEqual(self.hub_metric("plugin_exporter_agent_connected", alias="edge-2"), 0)
         self.assertEqual(self.hub_metric("plugin_exporter_agents_connected"), 2)
