@@ -62,6 +62,7 @@ cert_file = "{cert}"
 key_file = "{key}"
 [dialin]
 agent_expiry = "10m"
+hello_timeout = "2s"
 [[dialin.token]]
 id = "a"
 secret_sha256 = "{hash_a}"
@@ -233,6 +234,30 @@ ping_interval = "2s"
         self.assertEqual(by_instance["edge-2"]["service"], "pos")
         self.assertEqual(by_instance["edge-2"]["site"], "berlin")
         self.assertTrue(prom.query('py_agent_up{instance="py-1"}'))
+
+    def test_8_bad_hello_and_no_hello_are_refused(self):
+        import asyncio
+        import websockets
+
+        async def talk(first_message):
+            async with websockets.connect(self.hub_url, ssl=self.tls) as ws:
+                if first_message is not None:
+                    await ws.send(first_message)
+                    return json.loads(await asyncio.wait_for(ws.recv(), 10))
+                await asyncio.wait_for(ws.wait_closed(), 10)
+                return ws.close_code
+
+        refused = asyncio.run(talk(b"\x00\x00\x00\x02{}"))
+        self.assertEqual((refused["type"], refused["code"], refused["reason"]),
+                         ("refused", 400, "bad_hello"))
+        refused = asyncio.run(talk(json.dumps({"type": "hello", "version": 2, "token": "a.b",
+                                               "alias": "x"})))
+        self.assertIn("version", refused["message"])
+        self.assertEqual(asyncio.run(talk(None)), 1008)  # hello_timeout
+        self.assertGreaterEqual(self.hub_metric("plugin_exporter_agent_refusals_total",
+                                                reason="hello_timeout"), 1)
+        self.assertGreaterEqual(self.hub_metric("plugin_exporter_agent_refusals_total",
+                                                reason="bad_hello"), 2)
 
     def test_9_killed_agent_answers_503_and_stays_listed(self):
         self.edge2.stop()
