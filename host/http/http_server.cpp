@@ -376,7 +376,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>>,
     if (websocket::is_upgrade(req)) {
       auto it =
           shared_.websockets.find(std::string(req.target().substr(0, req.target().find('?'))));
-      if (it != shared_.websockets.end()) return upgrade(it->second);
+      if (it != shared_.websockets.end()) {
+        // The listener's client allowlist holds for upgrades as for requests.
+        if (!router_.listener().allow.allows(client_ip_)) return refuse(403, "forbidden");
+        return upgrade(it->second);
+      }
     }
     HttpRequest request;
     request.method = std::string(req.method_string());

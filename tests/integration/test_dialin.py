@@ -49,6 +49,7 @@ class DialinTest(unittest.TestCase):
         cls.tls = ssl.create_default_context(cafile=cls.ca)
         cls.procs = []
         cls.port = h.free_port()
+        cls.closed_port = h.free_port()  # a listener whose allowlist excludes loopback
         cls.hub_url = f"wss://127.0.0.1:{cls.port}/agents/connect"
         cert, key = cls.pki["server"]
         hash_a = __import__("hashlib").sha256(SECRET_A.encode()).hexdigest()
@@ -60,6 +61,9 @@ address = "127.0.0.1:{cls.port}"
 [web.listener.tls]
 cert_file = "{cert}"
 key_file = "{key}"
+[[web.listener]]
+address = "127.0.0.1:{cls.closed_port}"
+allow_cidrs = ["10.0.0.0/8"]
 [dialin]
 agent_expiry = "10m"
 hello_timeout = "2s"
@@ -258,6 +262,18 @@ ping_interval = "2s"
                                                 reason="hello_timeout"), 1)
         self.assertGreaterEqual(self.hub_metric("plugin_exporter_agent_refusals_total",
                                                 reason="bad_hello"), 2)
+
+    def test_8b_listener_allowlist_holds_for_agents(self):
+        import asyncio
+        import websockets
+
+        async def connect():
+            async with websockets.connect(f"ws://127.0.0.1:{self.closed_port}/agents/connect"):
+                pass
+
+        with self.assertRaises(websockets.InvalidStatusCode) as ctx:
+            asyncio.run(connect())
+        self.assertEqual(ctx.exception.status_code, 403)
 
     def test_9_killed_agent_answers_503_and_stays_listed(self):
         self.edge2.stop()
