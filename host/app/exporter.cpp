@@ -103,7 +103,8 @@ int run_exporter(const CliOptions& options) {
   if (config->dialin) {
     hub = std::make_unique<dialin::DialinHub>(*config->dialin, config->web.scrape_timeout_offset);
     ctx.agents = hub.get();
-    self_metrics.set_extra_exporter("dialin", [h = hub.get()](MetricSet& set) { h->export_to(set); });
+    self_metrics.set_extra_exporter("dialin",
+                                    [h = hub.get()](MetricSet& set) { h->export_to(set); });
   }
   struct ExporterRemoval {
     SelfMetrics& metrics;

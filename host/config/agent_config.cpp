@@ -54,8 +54,9 @@ std::optional<AgentHub> parse_hub_url(const std::string& url, std::string& why) 
     why = "has no usable host";
     return std::nullopt;
   }
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoul(port) == 0 || std::stoul(port) > 65535) {
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) == 0 ||
+      std::stoul(port) > 65535) {
     why = "has a port that is not a number from 1 to 65535";
     return std::nullopt;
   }

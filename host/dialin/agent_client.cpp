@@ -97,8 +97,8 @@ struct AgentClient::Impl {
     beast::get_lowest_layer(*ws).expires_never();
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(10);
-    t.idle_timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        config.ping_interval * 2);
+    t.idle_timeout =
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(config.ping_interval * 2);
     t.keep_alive_pings = true;  // a ping after half the idle timeout: every ping_interval
     ws->set_option(t);
     ws->read_message_max(16u << 20);
@@ -242,8 +242,7 @@ void AgentClient::start() {
   Impl& m = *impl_;
   if (m.started) return;
   m.started = true;
-  for (const AgentHub& hub : m.config.hubs)
-    asio::co_spawn(m.io, m.run(hub), asio::detached);
+  for (const AgentHub& hub : m.config.hubs) asio::co_spawn(m.io, m.run(hub), asio::detached);
   m.thread = std::thread([&m] { m.io.run(); });
 }
 

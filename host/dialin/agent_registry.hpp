@@ -42,7 +42,7 @@ struct AgentEntry {
   std::string hostname;
   std::string service;
   StringPairs labels;
-  std::string peer;                         // client address of the last connection
+  std::string peer;  // client address of the last connection
   bool connected = false;
   std::chrono::system_clock::time_point last_seen{};  // last connect or disconnect
 };

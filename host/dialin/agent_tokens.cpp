@@ -13,7 +13,8 @@ AgentTokens::AgentTokens(const std::vector<DialinToken>& tokens) {
 const DialinToken* AgentTokens::verify(std::string_view presented) const {
   static const std::string kNoToken(32, '\0');
   const auto dot = presented.find('.');
-  std::string_view id = dot == std::string_view::npos ? std::string_view{} : presented.substr(0, dot);
+  std::string_view id =
+      dot == std::string_view::npos ? std::string_view{} : presented.substr(0, dot);
   std::string_view secret = dot == std::string_view::npos ? presented : presented.substr(dot + 1);
   auto it = by_id_.find(id);
   const std::string& expected = it != by_id_.end() ? it->second.secret_sha256 : kNoToken;

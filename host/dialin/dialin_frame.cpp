@@ -188,7 +188,8 @@ struct Encoder {
     append_member(o, "accept_encoding", json_quote(s.accept_encoding));
     if (!s.collectors.empty()) {
       std::string list = "[";
-      for (const std::string& c : s.collectors) list += (list.size() > 1 ? "," : "") + json_quote(c);
+      for (const std::string& c : s.collectors)
+        list += (list.size() > 1 ? "," : "") + json_quote(c);
       append_member(o, "collector", list + "]");
     }
     return {o + "}", false};

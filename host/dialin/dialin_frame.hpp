@@ -53,16 +53,17 @@ struct Accepted {
 
 // hub -> agent: registration refused; the hub closes the connection after it.
 struct Refused {
-  int code = 401;      // HTTP-like: 400 bad hello, 401 bad token, 403 alias not allowed, 409 alias taken
+  int code =
+      401;  // HTTP-like: 400 bad hello, 401 bad token, 403 alias not allowed, 409 alias taken
   std::string reason;  // machine-readable: "bad_hello", "bad_token", "alias_not_allowed", ...
   std::string message;
 };
 
 // hub -> agent: one scrape.
 struct ScrapeRequest {
-  uint64_t id = 0;         // unique among the connection's requests in flight
-  double timeout_s = 10;   // the agent answers within this many seconds
-  std::string accept;      // the scraper's Accept header ("" = text 0.0.4)
+  uint64_t id = 0;        // unique among the connection's requests in flight
+  double timeout_s = 10;  // the agent answers within this many seconds
+  std::string accept;     // the scraper's Accept header ("" = text 0.0.4)
   std::string accept_encoding;
   std::vector<std::string> collectors;  // empty = all
 };

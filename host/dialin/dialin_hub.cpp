@@ -23,7 +23,8 @@ double scrape_timeout_s(const HttpExchange& ex, std::chrono::nanoseconds offset,
   if (!h.empty()) {
     char* end = nullptr;
     double v = std::strtod(h.c_str(), &end);
-    if (end && *end == '\0' && v > 0 && v <= 3600) seconds = v - std::chrono::duration<double>(offset).count();
+    if (end && *end == '\0' && v > 0 && v <= 3600)
+      seconds = v - std::chrono::duration<double>(offset).count();
   }
   return std::max(seconds, 0.05);
 }
@@ -42,8 +43,11 @@ bool plausible_host(const std::string& h) {
 
 DialinHub::DialinHub(const DialinConfig& config, std::chrono::nanoseconds scrape_timeout_offset)
     : work_(boost::asio::make_work_guard(clock_)),
-      core_{config, AgentTokens(config.tokens), AgentRegistry(config.agent_expiry, config.max_agents),
-            {}, clock_},
+      core_{config,
+            AgentTokens(config.tokens),
+            AgentRegistry(config.agent_expiry, config.max_agents),
+            {},
+            clock_},
       offset_(scrape_timeout_offset),
       clock_thread_([this] { clock_.run(); }) {}
 
@@ -57,7 +61,8 @@ WebSocketHandler DialinHub::websocket_handler() {
   WebSocketHandler h;
   h.max_message_bytes = core_.config.max_message_bytes;
   h.subprotocol = kSubprotocol;
-  h.open = [this](std::shared_ptr<WebSocketChannel> channel) -> std::shared_ptr<WebSocketConnection> {
+  h.open =
+      [this](std::shared_ptr<WebSocketChannel> channel) -> std::shared_ptr<WebSocketConnection> {
     auto c = std::make_shared<HubConnection>(core_, channel, channel->client_address());
     c->start();
     return c;
@@ -74,8 +79,8 @@ void DialinHub::serve(const std::shared_ptr<HttpExchange>& ex) {
     std::string alias(rest.substr(0, slash));
     if (valid_alias(alias)) return serve_agent_metrics(ex, alias);
   }
-  ex->send_text(404, "not found: " + ex->raw_path() +
-                         " (GET /agents/sd or /agents/<alias>/metrics)");
+  ex->send_text(404,
+                "not found: " + ex->raw_path() + " (GET /agents/sd or /agents/<alias>/metrics)");
 }
 
 void DialinHub::serve_agent_metrics(const std::shared_ptr<HttpExchange>& ex,
@@ -104,8 +109,8 @@ void DialinHub::serve_agent_metrics(const std::shared_ptr<HttpExchange>& ex,
       metrics.scraped(ScrapeResult::error, took);
       return ex->send_text(502, "the agent answered with Content-Encoding " + quoted(encoding));
     }
-    metrics.scraped(reply.status == 504   ? ScrapeResult::timeout
-                    : reply.status == 503 ? ScrapeResult::disconnected
+    metrics.scraped(reply.status == 504       ? ScrapeResult::timeout
+                    : reply.status == 503     ? ScrapeResult::disconnected
                     : reply.status / 100 == 2 ? ScrapeResult::success
                                               : ScrapeResult::error,
                     took);
@@ -128,7 +133,8 @@ void DialinHub::serve_sd(HttpExchange& ex) {
   for (const AgentEntry& a : core_.registry.snapshot(AgentRegistry::Clock::now())) {
     if (out.size() > 1) out += ',';
     out += "{\"targets\":[" + quoted_target + "],\"labels\":{";
-    out += "\"__metrics_path__\":" + json_quote(std::string(kAgentsPathPrefix) + a.alias + "/metrics");
+    out +=
+        "\"__metrics_path__\":" + json_quote(std::string(kAgentsPathPrefix) + a.alias + "/metrics");
     out += ",\"instance\":" + json_quote(a.alias);
     out += ",\"hostname\":" + json_quote(a.hostname);
     out += ",\"service\":" + json_quote(a.service);

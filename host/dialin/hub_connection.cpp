@@ -59,7 +59,8 @@ void HubConnection::on_hello(const std::string& message, bool binary) {
   std::string error;
   auto frame = decode_frame(message, binary, error, limits_);
   const Hello* hello = frame ? std::get_if<Hello>(&*frame) : nullptr;
-  if (!hello) return refuse(Refusal::bad_hello, 400, frame ? "the first frame must be a hello" : error);
+  if (!hello)
+    return refuse(Refusal::bad_hello, 400, frame ? "the first frame must be a hello" : error);
   if (hello->version != kProtocolVersion)
     return refuse(Refusal::bad_hello, 400,
                   "protocol version " + std::to_string(hello->version) + " is not supported (1)");
@@ -80,8 +81,11 @@ void HubConnection::on_hello(const std::string& message, bool binary) {
   hello_timer_.cancel();
   core_.metrics.registered();
   log(LogLevel::info, "agent registered",
-      {{"alias", alias_}, {"token", token->id}, {"hostname", hello->hostname},
-       {"service", hello->service}, {"peer", peer_}});
+      {{"alias", alias_},
+       {"token", token->id},
+       {"hostname", hello->hostname},
+       {"service", hello->service},
+       {"peer", peer_}});
   send(Accepted{alias_});
 }
 
@@ -150,8 +154,7 @@ void HubConnection::scrape(ScrapeRequest request, std::function<void(ScrapeReply
   if (pending_.size() >= core_.config.max_in_flight) {
     lock.unlock();
     return done(hub_reply(0, 503,
-                          "agent " + alias_ + " has " +
-                              std::to_string(core_.config.max_in_flight) +
+                          "agent " + alias_ + " has " + std::to_string(core_.config.max_in_flight) +
                               " scrapes in flight (max_in_flight)"));
   }
   const uint64_t id = next_id_++;
@@ -159,8 +162,8 @@ void HubConnection::scrape(ScrapeRequest request, std::function<void(ScrapeReply
   Pending& p = pending_[id];
   p.done = std::move(done);
   p.timer = std::make_unique<boost::asio::steady_timer>(core_.clock);
-  p.timer->expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::duration<double>(wait_s)));
+  p.timer->expires_after(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(wait_s)));
   p.timer->async_wait([weak = weak_from_this(), id, wait_s](const boost::system::error_code& ec) {
     if (ec) return;
     if (auto self = weak.lock())

@@ -10,9 +10,9 @@
 // thread. The requests in flight are guarded by one mutex.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>

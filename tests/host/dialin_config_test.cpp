@@ -40,16 +40,19 @@ TEST(DialinConfig, ReadsTokensAndDefaults) {
 }
 
 TEST(DialinConfig, LocatedErrors) {
-  std::string e = all_errors(load("[dialin]\nagent_expiry = \"-1s\"\n[[dialin.token]]\nid = \"t 1\"\n"
-                                  "secret_sha256 = \"xyz\"\naliases = [\"../x\"]\nbogus = 1\n"));
+  std::string e =
+      all_errors(load("[dialin]\nagent_expiry = \"-1s\"\n[[dialin.token]]\nid = \"t 1\"\n"
+                      "secret_sha256 = \"xyz\"\naliases = [\"../x\"]\nbogus = 1\n"));
   EXPECT_NE(e.find("t.toml:6:6: dialin.token[0].id"), std::string::npos) << e;
   EXPECT_NE(e.find("dialin.token[0].secret_sha256: must be 64 hex digits"), std::string::npos) << e;
   EXPECT_NE(e.find("dialin.token[0].aliases"), std::string::npos) << e;
   EXPECT_NE(e.find("dialin.token[0].bogus: unknown key"), std::string::npos) << e;
   e = all_errors(load("[dialin]\n"));
   EXPECT_NE(e.find("at least one [[dialin.token]]"), std::string::npos) << e;
-  e = all_errors(load("[dialin]\n[[dialin.token]]\nid = \"a\"\nsecret = \"short\"\naliases = [\"*\"]\n"
-                      "[[dialin.token]]\nid = \"a\"\nsecret_sha256 = \"" + kHash + "\"\naliases = [\"*\"]\n"));
+  e = all_errors(
+      load("[dialin]\n[[dialin.token]]\nid = \"a\"\nsecret = \"short\"\naliases = [\"*\"]\n"
+           "[[dialin.token]]\nid = \"a\"\nsecret_sha256 = \"" +
+           kHash + "\"\naliases = [\"*\"]\n"));
   EXPECT_NE(e.find("at least 16 characters"), std::string::npos) << e;
   EXPECT_NE(e.find("used twice"), std::string::npos) << e;
 }
@@ -58,7 +61,8 @@ TEST(AgentConfig, ReadsHubsAndNeedsNoListener) {
   LoadResult r = load_config_text(
       "[web]\nlisten_addresses = []\n[agent]\nhubs = [\"wss://hub.example:9443/agents/connect\", "
       "\"wss://[::1]\"]\ntoken = \"id.secret\"\nalias = \"edge-1\"\nlabels = { zone = \"b\", "
-      "app = \"a\" }\nhub_pin = \"sha256:" + kHash + "\"\n",
+      "app = \"a\" }\nhub_pin = \"sha256:" +
+          kHash + "\"\n",
       "t.toml", ConfigOverrides{{}, PE_PLUGIN_DIR});
   ASSERT_TRUE(r.config) << all_errors(r);
   const AgentConfig& a = *r.config->agent;
@@ -68,17 +72,19 @@ TEST(AgentConfig, ReadsHubsAndNeedsNoListener) {
   EXPECT_EQ(a.hubs[1].host, "::1");
   EXPECT_EQ(a.hubs[1].port, "443");
   EXPECT_EQ(a.hubs[1].path, "/agents/connect");
-  EXPECT_FALSE(a.hostname.empty());  // gethostname()
+  EXPECT_FALSE(a.hostname.empty());          // gethostname()
   EXPECT_EQ(a.labels.front().first, "app");  // sorted
   EXPECT_EQ(a.hub_pin.size(), 32u);
   EXPECT_EQ(a.ping_interval, 20s);
 }
 
 TEST(AgentConfig, LocatedErrors) {
-  std::string e = all_errors(load("[agent]\nhubs = [\"https://x\"]\ntoken = \"nodot\"\n"
-                                  "alias = \"a/b\"\nlabels = { instance = \"x\" }\n"
-                                  "hub_pin = \"md5:00\"\n"));
-  EXPECT_NE(e.find("agent.hubs: hub URL \"https://x\" must be a wss:// URL"), std::string::npos) << e;
+  std::string e =
+      all_errors(load("[agent]\nhubs = [\"https://x\"]\ntoken = \"nodot\"\n"
+                      "alias = \"a/b\"\nlabels = { instance = \"x\" }\n"
+                      "hub_pin = \"md5:00\"\n"));
+  EXPECT_NE(e.find("agent.hubs: hub URL \"https://x\" must be a wss:// URL"), std::string::npos)
+      << e;
   EXPECT_NE(e.find("agent.token: must be <id>.<secret>"), std::string::npos) << e;
   EXPECT_NE(e.find("agent.alias"), std::string::npos) << e;
   EXPECT_NE(e.find("reserved"), std::string::npos) << e;

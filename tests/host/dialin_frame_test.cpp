@@ -1,9 +1,9 @@
 // dialin_frame_test.cpp — the dial-in frame codec: every frame round-trips,
 // responses carry binary bodies unchanged, and malformed or oversized input
 // is refused with a message saying what is wrong.
-#include <gtest/gtest.h>
-
 #include "dialin/dialin_frame.hpp"
+
+#include <gtest/gtest.h>
 
 namespace pe::host::dialin {
 namespace {
@@ -78,17 +78,19 @@ TEST(DialinFrame, RefusesBadInputWithAReason) {
   EXPECT_NE(error_of(R"({"type":"nope"})", false).find("unknown frame type"), std::string::npos);
   EXPECT_NE(error_of(R"({"type":"hello","version":1,"alias":"a"})", false).find("missing token"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"type":"hello","version":1,"token":"t","alias":"../x"})", false)
-                .find("alias"),
-            std::string::npos);
-  EXPECT_NE(error_of(R"({"type":"hello","version":1,"token":"t","alias":"a","labels":{"instance":"x"}})",
-                     false)
-                .find("reserved"),
-            std::string::npos);
-  EXPECT_NE(error_of(R"({"type":"hello","version":1,"token":"t","alias":"a","labels":{"k":"1","k":"2"}})",
-                     false)
-                .find("twice"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"type":"hello","version":1,"token":"t","alias":"../x"})", false).find("alias"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"type":"hello","version":1,"token":"t","alias":"a","labels":{"instance":"x"}})",
+               false)
+          .find("reserved"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"type":"hello","version":1,"token":"t","alias":"a","labels":{"k":"1","k":"2"}})",
+               false)
+          .find("twice"),
+      std::string::npos);
   EXPECT_NE(error_of(R"({"type":"scrape","id":-1,"timeout_s":1})", false).find("id must be"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"type":"scrape","id":1,"timeout_s":0})", false).find("timeout_s"),
