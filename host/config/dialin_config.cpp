@@ -1,6 +1,7 @@
 // dialin_config.cpp — strict reading of the [dialin] section.
 #include "config/dialin_config.hpp"
 
+#include <filesystem>
 #include <set>
 
 #include "auth/sha256.hpp"
@@ -54,7 +55,7 @@ std::optional<DialinToken> read_token(TableView t, std::set<std::string>& ids) {
         t.error("id", "must be 1 to 64 of A-Z a-z 0-9 _ - (the part of the token before '.')");
         ok = false;
       } else if (!ids.insert(*v).second) {
-        t.error("id", "token id " + quoted(*v) + " is used twice");
+        t.error("id", "token id " + pe::quoted(*v) + " is used twice");
         ok = false;
       }
       token.id = *v;
@@ -92,7 +93,7 @@ std::optional<DialinToken> read_token(TableView t, std::set<std::string>& ids) {
       }
       for (const std::string& a : *v) {
         if (!valid_alias_pattern(a)) {
-          t.error("aliases", quoted(a) +
+          t.error("aliases", pe::quoted(a) +
                                  " is not an alias (1 to 128 of A-Z a-z 0-9 _ . - starting with "
                                  "a letter or digit), a prefix ending in '*', or \"*\"");
           ok = false;
@@ -123,6 +124,21 @@ std::optional<DialinConfig> read_dialin_section(TableView top) {
       t.error("sd_target", "must be a host:port without spaces, quotes or '/'");
     else
       cfg.sd_target = *v;
+  }
+  if (auto v = t.string("file_sd_path")) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path parent = fs::path(*v).parent_path();
+    if (v->empty() || fs::path(*v).filename().empty())
+      t.error("file_sd_path", "must name a file");
+    else if (!fs::is_directory(parent.empty() ? fs::path(".") : parent, ec))
+      t.error("file_sd_path", "its directory " + pe::quoted(parent.string()) + " does not exist");
+    else if (cfg.sd_target.empty())
+      t.error("file_sd_path",
+              "needs sd_target: the host:port Prometheus reaches this hub by, listed as every "
+              "agent's target");
+    else
+      cfg.file_sd_path = *v;
   }
   std::set<std::string> ids;
   for (TableView& token : t.table_array("token"))

@@ -34,6 +34,12 @@ struct DialinConfig {
   // The address /agents/sd lists as every agent's target; empty = the Host
   // header of the SD request (the address Prometheus reached the hub by).
   std::string sd_target;
+  // Where the registry is kept across restarts: <state_dir>/dialin/agents.json,
+  // set by the loader when the top level has a state_dir; empty = not kept.
+  std::string state_file;
+  // A Prometheus file_sd file of the agents, rewritten atomically when the
+  // registry changes; empty = none. Needs sd_target.
+  std::string file_sd_path;
 };
 
 // Reads [dialin] of `top` if present; errors go to the document, located.

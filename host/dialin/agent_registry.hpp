@@ -4,7 +4,10 @@
 // claims: another token claiming a bound alias is refused (409) for as long
 // as the entry exists; the same token claiming it again replaces the old
 // connection. After a disconnect the entry stays (scrapes answer 503, so
-// Prometheus records up 0) until agent_expiry has passed, then goes.
+// Prometheus records up 0) until agent_expiry has passed, then goes. Every
+// change of the listed entries bumps version(), so the hub writes its state
+// file and file_sd only when something changed; restore() puts the entries a
+// previous run saved back, disconnected.
 //
 // Thread-safety: all members may be called from any thread (one mutex;
 // every operation is O(log n) in the number of agents, except snapshot()
@@ -67,11 +70,21 @@ class AgentRegistry {
   // disconnected (`known` true).
   std::shared_ptr<AgentLink> link_of(const std::string& alias, bool& known, Clock::time_point now);
 
-  // Every listed agent, by alias (expired ones removed first).
-  std::vector<AgentEntry> snapshot(Clock::time_point now);
+  // Every listed agent, by alias (expired ones removed first); `version`,
+  // if given, receives the version() the snapshot shows.
+  std::vector<AgentEntry> snapshot(Clock::time_point now, uint64_t* version = nullptr);
+  // Adds the entries a previous run of the hub saved, as disconnected: one
+  // that was connected then starts its expiry at `now` (when it was lost is
+  // unknown), one that was disconnected at its last_seen (`wall_now` maps
+  // that onto the steady clock). Aliases already listed, expired entries and
+  // those beyond max_agents are skipped. Returns how many were added.
+  std::size_t restore(std::vector<AgentEntry> entries, Clock::time_point now,
+                      std::chrono::system_clock::time_point wall_now);
   // Removes disconnected entries older than the expiry; returns how many.
   std::size_t sweep(Clock::time_point now);
   std::size_t connected() const;
+  // Counts changes of the listed entries (claims, disconnects, removals).
+  uint64_t version() const;
 
  private:
   struct Slot {
@@ -89,6 +102,7 @@ class AgentRegistry {
   mutable std::mutex mu_;
   std::map<std::string, Slot> slots_;
   std::size_t connected_ = 0;
+  uint64_t version_ = 0;
 };
 
 }  // namespace pe::host::dialin

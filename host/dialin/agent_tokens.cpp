@@ -22,4 +22,9 @@ const DialinToken* AgentTokens::verify(std::string_view presented) const {
   return equal && it != by_id_.end() && !secret.empty() ? &it->second : nullptr;
 }
 
+const DialinToken* AgentTokens::find(std::string_view id) const {
+  auto it = by_id_.find(id);
+  return it != by_id_.end() ? &it->second : nullptr;
+}
+
 }  // namespace pe::host::dialin

@@ -21,6 +21,9 @@ class AgentTokens {
   explicit AgentTokens(const std::vector<DialinToken>& tokens);
   // The token `presented` proves, or null.
   const DialinToken* verify(std::string_view presented) const;
+  // The token with this id, or null (no secret involved: for the registry
+  // file, which names tokens by id).
+  const DialinToken* find(std::string_view id) const;
 
  private:
   std::map<std::string, DialinToken, std::less<>> by_id_;

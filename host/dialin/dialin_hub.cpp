@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 
+#include "base/logging.hpp"
+#include "dialin/sd_targets.hpp"
 #include "http/json_value.hpp"
 #include "plugin_exporter/text.hpp"
 
@@ -49,12 +51,43 @@ DialinHub::DialinHub(const DialinConfig& config, std::chrono::nanoseconds scrape
             {},
             clock_},
       offset_(scrape_timeout_offset),
-      clock_thread_([this] { clock_.run(); }) {}
+      persistence_(config.state_file, config.file_sd_path, config.sd_target, core_.metrics),
+      tick_(clock_) {
+  // Before the clock thread runs: the agents a previous run listed.
+  if (const auto restored =
+          core_.registry.restore(persistence_.load(core_.tokens), AgentRegistry::Clock::now(),
+                                 std::chrono::system_clock::now())) {
+    log(LogLevel::info,
+        "agents restored from the registry file (disconnected until they "
+        "reconnect)",
+        {{"agents", std::to_string(restored)}, {"file", config.state_file}});
+  }
+  publish();
+  tick();
+  clock_thread_ = std::thread([this] { clock_.run(); });
+}
 
 DialinHub::~DialinHub() {
   work_.reset();
   clock_.stop();
   if (clock_thread_.joinable()) clock_thread_.join();
+  publish();  // the last changes (connections closed at shutdown)
+}
+
+void DialinHub::publish() {
+  uint64_t version = 0;
+  if (!persistence_.stale(core_.registry.version())) return;
+  auto agents = core_.registry.snapshot(AgentRegistry::Clock::now(), &version);
+  persistence_.publish(agents, version);
+}
+
+void DialinHub::tick() {
+  core_.registry.sweep(AgentRegistry::Clock::now());
+  publish();
+  tick_.expires_after(std::chrono::seconds(1));
+  tick_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) tick();
+  });
 }
 
 WebSocketHandler DialinHub::websocket_handler() {
@@ -128,21 +161,8 @@ void DialinHub::serve_sd(HttpExchange& ex) {
   if (target.empty()) target = ex.header("Host");
   if (!plausible_host(target))
     return ex.send_text(400, "no usable Host header; set [dialin] sd_target");
-  const std::string quoted_target = json_quote(target);
-  std::string out = "[";
-  for (const AgentEntry& a : core_.registry.snapshot(AgentRegistry::Clock::now())) {
-    if (out.size() > 1) out += ',';
-    out += "{\"targets\":[" + quoted_target + "],\"labels\":{";
-    out +=
-        "\"__metrics_path__\":" + json_quote(std::string(kAgentsPathPrefix) + a.alias + "/metrics");
-    out += ",\"instance\":" + json_quote(a.alias);
-    out += ",\"hostname\":" + json_quote(a.hostname);
-    out += ",\"service\":" + json_quote(a.service);
-    for (const auto& [k, v] : a.labels) out += "," + json_quote(k) + ":" + json_quote(v);
-    out += "}}";
-  }
-  out += "]\n";
-  ex.send(200, "application/json", std::move(out), true);
+  ex.send(200, "application/json",
+          sd_targets_json(core_.registry.snapshot(AgentRegistry::Clock::now()), target), true);
 }
 
 void DialinHub::export_to(MetricSet& set) {

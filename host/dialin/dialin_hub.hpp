@@ -3,7 +3,10 @@
 // registry, and serves GET /agents/<alias>/metrics (a scrape forwarded over
 // the agent's connection, honouring X-Prometheus-Scrape-Timeout-Seconds, gzip
 // and format passed through end to end) and GET /agents/sd (Prometheus
-// http_sd JSON). Owns a clock thread that runs the connections' timers.
+// http_sd JSON). Owns a clock thread that runs the connections' timers and,
+// once a second, expires agents and writes the registry's files when it
+// changed (registry_persistence.hpp): the state file read back at start, so
+// a restarted hub lists its agents as disconnected until they reconnect.
 //
 // Thread-safety: serve() and export_to() may be called from any thread,
 // concurrently; the hub must outlive the HttpServer it was added to.
@@ -11,6 +14,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -18,6 +22,7 @@
 
 #include "config/dialin_config.hpp"
 #include "dialin/hub_connection.hpp"
+#include "dialin/registry_persistence.hpp"
 #include "http/agent_routes.hpp"
 #include "http/http_server.hpp"
 #include "plugin_exporter/exposition/metric_set.hpp"
@@ -42,11 +47,16 @@ class DialinHub : public AgentRoutes {
  private:
   void serve_agent_metrics(const std::shared_ptr<HttpExchange>& ex, const std::string& alias);
   void serve_sd(HttpExchange& ex);
+  // Every second on the clock thread: expiry, then the files if changed.
+  void tick();
+  void publish();
 
   boost::asio::io_context clock_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   HubCore core_;
   const std::chrono::nanoseconds offset_;
+  RegistryPersistence persistence_;  // used on the clock thread (and before/after it runs)
+  boost::asio::steady_timer tick_;
   std::thread clock_thread_;
 };
 

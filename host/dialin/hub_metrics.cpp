@@ -84,6 +84,10 @@ void HubMetrics::export_to(MetricSet& set, const std::vector<AgentEntry>& agents
     set.add_sample("plugin_exporter_agent_scrapes_total", labels,
                    static_cast<double>(scrapes_[i].load()));
   }
+  single("plugin_exporter_agent_registry_write_errors_total", MetricType::counter,
+         "Failed writes of the agent registry's state file or file_sd file (retried every "
+         "second).",
+         static_cast<double>(registry_write_errors_.load()));
   single("plugin_exporter_agent_scrape_duration_seconds_total", MetricType::counter,
          "Time scrapes through the hub took, summed over all results.",
          static_cast<double>(scrape_micros_.load()) / 1e6);

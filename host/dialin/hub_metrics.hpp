@@ -46,6 +46,7 @@ class HubMetrics {
   void registered() { registrations_.fetch_add(1); }
   void connection_opened() { opened_.fetch_add(1); }
   void connection_closed() { closed_.fetch_add(1); }
+  void registry_write_failed() { registry_write_errors_.fetch_add(1); }
   void scraped(ScrapeResult r, double seconds);
 
   // Appends the hub's families; `agents` is the registry's snapshot.
@@ -56,7 +57,7 @@ class HubMetrics {
   std::array<std::atomic<uint64_t>, static_cast<std::size_t>(Refusal::count_)> refusals_{};
   std::array<std::atomic<uint64_t>, static_cast<std::size_t>(ScrapeResult::count_)> scrapes_{};
   std::atomic<uint64_t> scrape_micros_{0};
-  std::atomic<uint64_t> registrations_{0}, opened_{0}, closed_{0};
+  std::atomic<uint64_t> registrations_{0}, opened_{0}, closed_{0}, registry_write_errors_{0};
 };
 
 }  // namespace pe::host::dialin

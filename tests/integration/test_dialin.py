@@ -7,7 +7,11 @@ alias bound to another token, wrong pin) are refused and logged, and a
 killed agent answers 503 while it stays listed; a real Prometheus 2.42 with
 http_sd_configs pointing at the hub scrapes every agent (up 1, labels
 instance / hostname / service / the agent's own) and records up 0 for the
-killed one.
+killed one. The hub keeps its registry in state_dir and writes a file_sd
+file: a second Prometheus job discovers the agents through that file; a
+restarted hub still lists every agent (the killed one too) and the others
+reconnect by themselves and are scraped again; with a short agent_expiry a
+stopped agent leaves /agents/sd and the file_sd file.
 
 Loopback only, free ports, temporary directories, bounded in time.
 """
@@ -52,30 +56,10 @@ class DialinTest(unittest.TestCase):
         cls.closed_port = h.free_port()  # a listener whose allowlist excludes loopback
         cls.hub_url = f"wss://127.0.0.1:{cls.port}/agents/connect"
         cert, key = cls.pki["server"]
-        hash_a = __import__("hashlib").sha256(SECRET_A.encode()).hexdigest()
-        cls.hub = cls.start("hub", f"""
-[web]
-listen_addresses = []
-[[web.listener]]
-address = "127.0.0.1:{cls.port}"
-[web.listener.tls]
-cert_file = "{cert}"
-key_file = "{key}"
-[[web.listener]]
-address = "127.0.0.1:{cls.closed_port}"
-allow_cidrs = ["10.0.0.0/8"]
-[dialin]
-agent_expiry = "10m"
-hello_timeout = "2s"
-[[dialin.token]]
-id = "a"
-secret_sha256 = "{hash_a}"
-aliases = ["edge-*", "py-1"]
-[[dialin.token]]
-id = "b"
-secret = "{SECRET_B}"
-aliases = ["*"]
-""")
+        cls.state_dir = os.path.join(cls.dir, "state")
+        cls.file_sd = os.path.join(cls.dir, "sd", "agents.json")
+        os.makedirs(os.path.dirname(cls.file_sd))
+        cls.hub = cls.start("hub", cls.hub_config())
         h.wait_for(lambda: h.port_open("127.0.0.1", cls.port), 20, what="hub listening")
         cls.edge1 = cls.start("edge1", cls.agent_config("edge-1", f"a.{SECRET_A}",
                                                         f'hub_ca_file = "{cls.ca}"'))
@@ -87,6 +71,49 @@ aliases = ["*"]
             f.write("# TYPE py_agent_up gauge\npy_agent_up 1\n")
         cls.py = cls.python_agent("py-1", f"a.{SECRET_A}", metrics_file)
         h.wait_for(lambda: len(cls.sd()) == 3, 30, what="three agents registered")
+
+    @classmethod
+    def hub_config(cls, agent_expiry="10m"):
+        cert, key = cls.pki["server"]
+        hash_a = __import__("hashlib").sha256(SECRET_A.encode()).hexdigest()
+        return f"""
+state_dir = "{cls.state_dir}"
+[web]
+listen_addresses = []
+[[web.listener]]
+address = "127.0.0.1:{cls.port}"
+[web.listener.tls]
+cert_file = "{cert}"
+key_file = "{key}"
+[[web.listener]]
+address = "127.0.0.1:{cls.closed_port}"
+allow_cidrs = ["10.0.0.0/8"]
+[dialin]
+agent_expiry = "{agent_expiry}"
+hello_timeout = "2s"
+sd_target = "127.0.0.1:{cls.port}"
+file_sd_path = "{cls.file_sd}"
+[[dialin.token]]
+id = "a"
+secret_sha256 = "{hash_a}"
+aliases = ["edge-*", "py-1"]
+[[dialin.token]]
+id = "b"
+secret = "{SECRET_B}"
+aliases = ["*"]
+"""
+
+    @classmethod
+    def restart_hub(cls, name, config):
+        cls.hub.stop()
+        cls.procs.remove(cls.hub)
+        cls.hub = cls.start(name, config)
+        h.wait_for(lambda: h.port_open("127.0.0.1", cls.port), 20, what="hub listening again")
+
+    @classmethod
+    def file_sd_targets(cls):
+        with open(cls.file_sd) as f:
+            return {t["labels"]["instance"]: t for t in json.load(f)}
 
     @classmethod
     def tearDownClass(cls):
@@ -159,6 +186,18 @@ ping_interval = "2s"
                                         "service": "pos", "site": "berlin", "rack": "r7"})
         self.assertEqual(sd["py-1"]["labels"]["service"], "py")
 
+    def test_1b_file_sd_lists_the_same_targets(self):
+        # Written within a second of the registry's change, atomically.
+        h.wait_for(lambda: len(self.file_sd_targets()) == 3, 10, what="file_sd lists 3 agents")
+        self.assertEqual(self.file_sd_targets(), self.sd())
+        self.assertFalse(os.path.exists(self.file_sd + ".tmp"))
+        with open(os.path.join(self.state_dir, "dialin", "agents.json")) as f:
+            state = json.load(f)
+        self.assertEqual({a["alias"] for a in state["agents"]}, {"edge-1", "edge-2", "py-1"})
+        self.assertNotIn(SECRET_A, json.dumps(state))
+        self.assertEqual(next(a for a in state["agents"] if a["alias"] == "edge-2")["labels"],
+                         {"rack": "r7", "site": "berlin"})
+
     def test_2_scrapes_go_through_the_hub(self):
         for alias in ("edge-1", "edge-2"):
             status, headers, body = self.get(f"/agents/{alias}/metrics",
@@ -226,6 +265,13 @@ ping_interval = "2s"
         refresh_interval: 1s
         tls_config:
           ca_file: {self.ca}
+  - job_name: agents_file
+    scheme: https
+    tls_config:
+      ca_file: {self.ca}
+    file_sd_configs:
+      - files: ["{self.file_sd}"]
+        refresh_interval: 1s
 """)
         self.procs.append(prom)
         DialinTest.prometheus = prom
@@ -238,6 +284,13 @@ ping_interval = "2s"
         self.assertEqual(by_instance["edge-2"]["service"], "pos")
         self.assertEqual(by_instance["edge-2"]["site"], "berlin")
         self.assertTrue(prom.query('py_agent_up{instance="py-1"}'))
+        # The same targets through the hub's file_sd file.
+        up = h.wait_for(lambda: (lambda r: r if len(r) == 3 and all(
+            s["value"][1] == "1" for s in r) else None)(prom.query('up{job="agents_file"}')), 60,
+            what="Prometheus scraping three agents found by file_sd")
+        self.assertEqual({s["metric"]["instance"] for s in up}, {"edge-1", "edge-2", "py-1"})
+        self.assertEqual(next(s for s in up if s["metric"]["instance"] == "edge-2")["metric"]["site"],
+                         "berlin")
 
     def test_8_bad_hello_and_no_hello_are_refused(self):
         import asyncio
@@ -287,6 +340,42 @@ ping_interval = "2s"
         self.assertEqual(self.hub_metric("plugin_exporter_agent_connected", alias="edge-2"), 0)
         self.assertEqual(self.hub_metric("plugin_exporter_agents_connected"), 2)
         self.assertEqual(self.get("/agents/edge-1/metrics")[0], 200)
+
+    def test_9b_restarted_hub_keeps_its_agents(self):
+        import time
+        self.restart_hub("hub2", self.hub_config())
+        restarted = time.time()
+        # Listed at once, from the state file: the killed edge-2 too, which
+        # only the file can know about.
+        self.assertEqual(set(self.sd()), {"edge-1", "edge-2", "py-1"})
+        self.assertIn("agents restored from the registry file", self.hub.log())
+        self.assertEqual(self.get("/agents/edge-2/metrics")[0], 503)
+        # The others reconnect by themselves (backoff from 1 s) and are scraped again.
+        h.wait_for(lambda: self.hub_metric("plugin_exporter_agents_connected") == 2, 30,
+                   what="edge-1 and py-1 reconnected")
+        self.assertEqual(self.get("/agents/edge-1/metrics")[0], 200)
+        self.assertEqual(self.get("/agents/py-1/metrics")[0], 200)
+        prom = getattr(DialinTest, "prometheus", None)
+        if prom:
+            for job in ("agents", "agents_file"):
+                h.wait_for(lambda: [s for s in prom.query(f'up{{job="{job}"}} == 1')
+                                    if float(s["value"][0]) > restarted + 1], 30,
+                           what=f"{job}: scraped again after the restart")
+        h.wait_for(lambda: self.file_sd_targets() == self.sd(), 10, what="file_sd rewritten")
+
+    def test_9c_stopped_agent_expires_from_sd_and_file_sd(self):
+        # A short expiry: edge-2, lost long ago, is not restored at all.
+        self.restart_hub("hub3", self.hub_config(agent_expiry="3s"))
+        self.assertNotIn("edge-2", self.sd())
+        h.wait_for(lambda: self.hub_metric("plugin_exporter_agents_connected") == 2, 30,
+                   what="edge-1 and py-1 reconnected")
+        self.py.stop()
+        h.wait_for(lambda: self.get("/agents/py-1/metrics")[0] == 503, 20, what="py-1 gone")
+        self.assertIn("py-1", self.sd())
+        h.wait_for(lambda: "py-1" not in self.sd(), 10, what="py-1 expired from /agents/sd")
+        h.wait_for(lambda: set(self.file_sd_targets()) == {"edge-1"}, 5,
+                   what="py-1 expired from the file_sd file")
+        self.assertEqual(self.get("/agents/py-1/metrics")[0], 404)
 
 
 if __name__ == "__main__":
