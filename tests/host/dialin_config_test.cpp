@@ -57,6 +57,30 @@ TEST(DialinConfig, LocatedErrors) {
   EXPECT_NE(e.find("used twice"), std::string::npos) << e;
 }
 
+TEST(DialinConfig, StateFileAndFileSd) {
+  const std::string token =
+      "[[dialin.token]]\nid = \"t1\"\nsecret_sha256 = \"" + kHash + "\"\naliases = [\"*\"]\n";
+  const std::string dir = testing::TempDir();
+  // No state_dir, no file_sd_path: nothing is written (the defaults).
+  LoadResult r = load("[dialin]\n" + token);
+  ASSERT_TRUE(r.config) << all_errors(r);
+  EXPECT_EQ(r.config->dialin->state_file, "");
+  EXPECT_EQ(r.config->dialin->file_sd_path, "");
+  r = load_config_text(
+      "state_dir = \"/var/lib/pe\"\n[web]\nlisten_addresses = [\"127.0.0.1:0\"]\n"
+      "[dialin]\nsd_target = \"hub:9443\"\nfile_sd_path = \"" +
+          dir + "/agents.json\"\n" + token,
+      "t.toml", ConfigOverrides{{}, PE_PLUGIN_DIR});
+  ASSERT_TRUE(r.config) << all_errors(r);
+  EXPECT_EQ(r.config->dialin->state_file, "/var/lib/pe/dialin/agents.json");
+  EXPECT_EQ(r.config->dialin->file_sd_path, dir + "/agents.json");
+  std::string e = all_errors(load("[dialin]\nfile_sd_path = \"" + dir + "/sd.json\"\n" + token));
+  EXPECT_NE(e.find("dialin.file_sd_path: needs sd_target"), std::string::npos) << e;
+  e = all_errors(load("[dialin]\nsd_target = \"h:1\"\nfile_sd_path = \"" + dir +
+                      "/no/such/dir/sd.json\"\n" + token));
+  EXPECT_NE(e.find("does not exist"), std::string::npos) << e;
+}
+
 TEST(AgentConfig, ReadsHubsAndNeedsNoListener) {
   LoadResult r = load_config_text(
       "[web]\nlisten_addresses = []\n[agent]\nhubs = [\"wss://hub.example:9443/agents/connect\", "
