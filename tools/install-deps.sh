@@ -22,6 +22,10 @@ packages=(
   dpkg-dev rpm lintian fakeroot file gettext-base systemd strace
 )
 
+# npm: bundled with NodeSource's nodejs, a separate package with Debian's
+# (the Node agent's tests, integration.dialin_node, run npm ci).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
