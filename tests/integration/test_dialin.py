@@ -1,7 +1,8 @@
 """test_dialin.py — dial-in agents (issue 14, docs/dialin-protocol.md): a hub
 (this binary with [dialin], TLS on 127.0.0.1) and agents that dial into it —
 two of this binary ([agent]; one verifying the hub by CA file, one by
-hub_pin) and the Python client tools/dialin_agent.py. Scrapes go through the
+hub_pin), the Python client tools/dialin_agent.py and the Node package
+clients/node (installed from the checkout with its deps from npm). Scrapes go through the
 hub, /agents/sd lists every agent with its labels, refusals (wrong token,
 alias bound to another token, wrong pin) are refused and logged, and a
 killed agent answers 503 while it stays listed; a real Prometheus 2.42 with
@@ -70,7 +71,8 @@ class DialinTest(unittest.TestCase):
         with open(metrics_file, "w") as f:
             f.write("# TYPE py_agent_up gauge\npy_agent_up 1\n")
         cls.py = cls.python_agent("py-1", f"a.{SECRET_A}", metrics_file)
-        h.wait_for(lambda: len(cls.sd()) == 3, 30, what="three agents registered")
+        cls.node = cls.node_agent("node-1", f"a.{SECRET_A}", spki_pin(cert))
+        h.wait_for(lambda: len(cls.sd()) == 4, 60, what="four agents registered")
 
     @classmethod
     def hub_config(cls, agent_expiry="10m"):
@@ -96,7 +98,7 @@ file_sd_path = "{cls.file_sd}"
 [[dialin.token]]
 id = "a"
 secret_sha256 = "{hash_a}"
-aliases = ["edge-*", "py-1"]
+aliases = ["edge-*", "py-1", "node-1"]
 [[dialin.token]]
 id = "b"
 secret = "{SECRET_B}"
@@ -157,6 +159,33 @@ ping_interval = "2s"
         return p
 
     @classmethod
+    def node_agent(cls, alias, token, pin):
+        """The Node package (clients/node, installed with its locked deps from
+        the npm registry) serving a prom-client registry through the hub."""
+        d = os.path.join(cls.dir, "node")
+        os.makedirs(d)
+        p = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error",
+                            "--install-links", os.path.join(h.SOURCE_DIR, "clients", "node"),
+                            "prom-client@15"], cwd=d, capture_output=True, timeout=300)
+        if p.returncode != 0:
+            raise RuntimeError(f"npm install failed:\n{(p.stdout + p.stderr).decode()}")
+        script = f"""
+const promClient = require('prom-client')
+const DhtPromClient = require('plugin-exporter-dialin')
+new promClient.Gauge({{ name: 'node_agent_up', help: 'The Node agent runs.' }}).set(1)
+const agent = new DhtPromClient(promClient, '127.0.0.1:{cls.port}', '{pin}', '{alias}', '{token}',
+  'node', {{ hostname: 'host-{alias}', pingIntervalMs: 2000, maxBackoffMs: 2000 }})
+agent.on('register-alias-success', () => console.log('registered'))
+agent.on('register-alias-error', e => console.log('refused', e.message))
+agent.ready()
+process.on('SIGTERM', () => agent.close().then(() => process.exit(0)))
+"""
+        proc = h.Process(["node", "-e", script], cwd=d,
+                         log_path=os.path.join(cls.dir, f"node-{alias}.log"))
+        cls.procs.append(proc)
+        return proc
+
+    @classmethod
     def get(cls, path, headers=None):
         req = urllib.request.Request(f"https://127.0.0.1:{cls.port}{path}", headers=headers or {})
         try:
@@ -178,7 +207,7 @@ ping_interval = "2s"
 
     def test_1_sd_lists_every_agent_with_its_labels(self):
         sd = self.sd()
-        self.assertEqual(set(sd), {"edge-1", "edge-2", "py-1"})
+        self.assertEqual(set(sd), {"edge-1", "edge-2", "py-1", "node-1"})
         e2 = sd["edge-2"]
         self.assertEqual(e2["targets"], [f"127.0.0.1:{self.port}"])
         self.assertEqual(e2["labels"], {"__metrics_path__": "/agents/edge-2/metrics",
@@ -188,12 +217,12 @@ ping_interval = "2s"
 
     def test_1b_file_sd_lists_the_same_targets(self):
         # Written within a second of the registry's change, atomically.
-        h.wait_for(lambda: len(self.file_sd_targets()) == 3, 10, what="file_sd lists 3 agents")
+        h.wait_for(lambda: len(self.file_sd_targets()) == 4, 10, what="file_sd lists 4 agents")
         self.assertEqual(self.file_sd_targets(), self.sd())
         self.assertFalse(os.path.exists(self.file_sd + ".tmp"))
         with open(os.path.join(self.state_dir, "dialin", "agents.json")) as f:
             state = json.load(f)
-        self.assertEqual({a["alias"] for a in state["agents"]}, {"edge-1", "edge-2", "py-1"})
+        self.assertEqual({a["alias"] for a in state["agents"]}, {"edge-1", "edge-2", "py-1", "node-1"})
         self.assertNotIn(SECRET_A, json.dumps(state))
         self.assertEqual(next(a for a in state["agents"] if a["alias"] == "edge-2")["labels"],
                          {"rack": "r7", "site": "berlin"})
@@ -217,7 +246,7 @@ ping_interval = "2s"
         # An unknown collector is the agent's 400; an unknown alias the hub's 404.
         self.assertEqual(self.get("/agents/edge-1/metrics?collector=nope")[0], 400)
         self.assertEqual(self.get("/agents/nobody/metrics")[0], 404)
-        self.assertEqual(self.hub_metric("plugin_exporter_agents_connected"), 3)
+        self.assertEqual(self.hub_metric("plugin_exporter_agents_connected"), 4)
 
     def test_3_wrong_token_is_refused_and_logged(self):
         p = self.python_agent("edge-9", f"a.{SECRET_B}", os.devnull, "--exit-on-refusal")
@@ -275,20 +304,21 @@ ping_interval = "2s"
 """)
         self.procs.append(prom)
         DialinTest.prometheus = prom
-        up = h.wait_for(lambda: (lambda r: r if len(r) == 3 and all(
+        up = h.wait_for(lambda: (lambda r: r if len(r) == 4 and all(
             s["value"][1] == "1" for s in r) else None)(prom.query('up{job="agents"}')), 60,
             what="Prometheus scraping three agents through the hub")
         by_instance = {s["metric"]["instance"]: s["metric"] for s in up}
-        self.assertEqual(set(by_instance), {"edge-1", "edge-2", "py-1"})
+        self.assertEqual(set(by_instance), {"edge-1", "edge-2", "py-1", "node-1"})
         self.assertEqual(by_instance["edge-2"]["hostname"], "host-edge-2")
         self.assertEqual(by_instance["edge-2"]["service"], "pos")
         self.assertEqual(by_instance["edge-2"]["site"], "berlin")
         self.assertTrue(prom.query('py_agent_up{instance="py-1"}'))
+        self.assertTrue(prom.query('node_agent_up{instance="node-1",service="node"}'))
         # The same targets through the hub's file_sd file.
-        up = h.wait_for(lambda: (lambda r: r if len(r) == 3 and all(
+        up = h.wait_for(lambda: (lambda r: r if len(r) == 4 and all(
             s["value"][1] == "1" for s in r) else None)(prom.query('up{job="agents_file"}')), 60,
             what="Prometheus scraping three agents found by file_sd")
-        self.assertEqual({s["metric"]["instance"] for s in up}, {"edge-1", "edge-2", "py-1"})
+        self.assertEqual({s["metric"]["instance"] for s in up}, {"edge-1", "edge-2", "py-1", "node-1"})
         self.assertEqual(next(s for s in up if s["metric"]["instance"] == "edge-2")["metric"]["site"],
                          "berlin")
 
@@ -338,7 +368,7 @@ ping_interval = "2s"
                        what="up 0 for the killed agent")
         self.assertIn("edge-2", self.sd())
         self.assertEqual(self.hub_metric("plugin_exporter_agent_connected", alias="edge-2"), 0)
-        self.assertEqual(self.hub_metric("plugin_exporter_agents_connected"), 2)
+        self.assertEqual(self.hub_metric("plugin_exporter_agents_connected"), 3)
         self.assertEqual(self.get("/agents/edge-1/metrics")[0], 200)
 
     def test_9b_restarted_hub_keeps_its_agents(self):
@@ -347,12 +377,12 @@ ping_interval = "2s"
         restarted = time.time()
         # Listed at once, from the state file: the killed edge-2 too, which
         # only the file can know about.
-        self.assertEqual(set(self.sd()), {"edge-1", "edge-2", "py-1"})
+        self.assertEqual(set(self.sd()), {"edge-1", "edge-2", "py-1", "node-1"})
         self.assertIn("agents restored from the registry file", self.hub.log())
         self.assertEqual(self.get("/agents/edge-2/metrics")[0], 503)
         # The others reconnect by themselves (backoff from 1 s) and are scraped again.
-        h.wait_for(lambda: self.hub_metric("plugin_exporter_agents_connected") == 2, 30,
-                   what="edge-1 and py-1 reconnected")
+        h.wait_for(lambda: self.hub_metric("plugin_exporter_agents_connected") == 3, 30,
+                   what="edge-1, py-1 and node-1 reconnected")
         self.assertEqual(self.get("/agents/edge-1/metrics")[0], 200)
         self.assertEqual(self.get("/agents/py-1/metrics")[0], 200)
         prom = getattr(DialinTest, "prometheus", None)
@@ -367,13 +397,13 @@ ping_interval = "2s"
         # A short expiry: edge-2, lost long ago, is not restored at all.
         self.restart_hub("hub3", self.hub_config(agent_expiry="3s"))
         self.assertNotIn("edge-2", self.sd())
-        h.wait_for(lambda: self.hub_metric("plugin_exporter_agents_connected") == 2, 30,
-                   what="edge-1 and py-1 reconnected")
+        h.wait_for(lambda: self.hub_metric("plugin_exporter_agents_connected") == 3, 30,
+                   what="edge-1, py-1 and node-1 reconnected")
         self.py.stop()
         h.wait_for(lambda: self.get("/agents/py-1/metrics")[0] == 503, 20, what="py-1 gone")
         self.assertIn("py-1", self.sd())
         h.wait_for(lambda: "py-1" not in self.sd(), 10, what="py-1 expired from /agents/sd")
-        h.wait_for(lambda: set(self.file_sd_targets()) == {"edge-1"}, 5,
+        h.wait_for(lambda: set(self.file_sd_targets()) == {"edge-1", "node-1"}, 5,
                    what="py-1 expired from the file_sd file")
         self.assertEqual(self.get("/agents/py-1/metrics")[0], 404)
 
