@@ -55,8 +55,8 @@ std::optional<AgentEntry> decode_agent(const JsonValue& v, const FrameLimits& li
     }
   }
   // Whole milliseconds, as written (a double's seconds would truncate).
-  e.last_seen = std::chrono::system_clock::time_point(
-      std::chrono::milliseconds(std::llround(*seen * 1000)));
+  e.last_seen =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(std::llround(*seen * 1000)));
   return e;
 }
 
