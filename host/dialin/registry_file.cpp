@@ -14,6 +14,8 @@ namespace pe::host::dialin {
 namespace {
 
 constexpr std::size_t kMaxAgents = 1000000;  // [dialin] max_agents' upper bound
+// 2100-01-01: later times overflow system_clock's nanoseconds (found by fuzzing).
+constexpr double kMaxSeconds = 4102444800;
 
 std::string seconds_text(std::chrono::system_clock::time_point t) {
   const auto ms =
@@ -38,7 +40,7 @@ std::optional<AgentEntry> decode_agent(const JsonValue& v, const FrameLimits& li
   e.service = r.string("service", false);
   e.labels = r.string_map("labels", limits.max_labels);
   e.connected = r.boolean("connected");
-  auto seen = r.number("last_seen", 0, 1e11);
+  auto seen = r.number("last_seen", 0, kMaxSeconds);
   if (!r.ok()) return std::nullopt;
   if (!valid_alias(e.alias)) {
     error = "alias " + quoted(e.alias) + " is not an alias";

@@ -104,6 +104,9 @@ TEST(RegistryFile, RefusesWhatAnAgentCouldNotRegister) {
               R"({"version":1,"agents":[{"alias":"a","token_id":"t","connected":1,"last_seen":1}]})"),
           std::string(
               R"({"version":1,"agents":[{"alias":"a","token_id":"t","connected":false,"last_seen":-5}]})"),
+          // Beyond system_clock's range (a fuzzer found the overflow).
+          std::string(
+              R"({"version":1,"agents":[{"alias":"a","token_id":"t","connected":true,"last_seen":17496512345.25}]})"),
           std::string(R"({"version":1,"agents":[)"),
       }) {
     error.clear();
