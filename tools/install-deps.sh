@@ -14,13 +14,17 @@ packages=(
   # real servers and clients the integration tests and benchmarks run
   postgresql prometheus prometheus-pushgateway prometheus-node-exporter
   prometheus-postgres-exporter prometheus-exporter-exporter nginx-light
-  python3 python3-prometheus-client python3-snappy nodejs curl openssl apache2-utils wrk hyperfine procps
+  python3 python3-prometheus-client python3-websockets python3-snappy nodejs curl openssl apache2-utils wrk hyperfine procps
   # a real browser for the status page test (headless, --dump-dom / --screenshot)
   chromium
   # packaging (systemd only for systemd-analyze verify/security of the unit; nothing is started;
   # strace to check the daemon's system calls against the unit's filter)
   dpkg-dev rpm lintian fakeroot file gettext-base systemd strace
 )
+
+# npm: bundled with NodeSource's nodejs, a separate package with Debian's
+# (the Node agent's tests, integration.dialin_node, run npm ci).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

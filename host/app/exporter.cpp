@@ -16,6 +16,9 @@
 #include "collect/self_metrics.hpp"
 #include "collect/worker_pool.hpp"
 #include "config/config_loader.hpp"
+#include "dialin/agent_client.hpp"
+#include "dialin/dialin_hub.hpp"
+#include "http/endpoints.hpp"
 #include "http/http_server.hpp"
 #include "http/serving_state.hpp"
 #include "plugin/host_api.hpp"
@@ -25,6 +28,29 @@ namespace {
 
 ConfigOverrides overrides_of(const CliOptions& o) {
   return ConfigOverrides{o.listen_addresses, o.plugin_dir};
+}
+
+// An agent answers a hub's scrape the way /metrics answers a scraper.
+dialin::ScrapeReply agent_scrape(const dialin::ScrapeRequest& req, ServingStateHolder& holder,
+                                 ServerContext& ctx) {
+  dialin::ScrapeReply reply;
+  std::shared_ptr<const ServingState> state = holder.get();
+  if (!state) {
+    reply.status = 503;
+    reply.headers = {{"Content-Type", "text/plain; charset=utf-8"}};
+    reply.body = "not ready\n";
+    return reply;
+  }
+  HeaderList query;
+  for (const std::string& c : req.collectors) query.emplace_back("collector", c);
+  const bool gzip = req.accept_encoding.find("gzip") != std::string::npos;
+  ScrapeResponse r = produce_scrape(query, std::to_string(req.timeout_s),
+                                    negotiate_format(req.accept), gzip, *state, ctx);
+  reply.status = r.status;
+  reply.headers = {{"Content-Type", r.content_type}};
+  if (r.gzipped) reply.headers.emplace_back("Content-Encoding", "gzip");
+  if (r.body) reply.body = *r.body;
+  return reply;
 }
 
 void print_errors(const ConfigErrors& errors) {
@@ -72,7 +98,27 @@ int run_exporter(const CliOptions& options) {
     return ok;
   };
   ctx.status = &runtime.status_board();
+  // [dialin]: agents dial in on /agents/connect; the hub outlives the server.
+  std::unique_ptr<dialin::DialinHub> hub;
+  if (config->dialin) {
+    hub = std::make_unique<dialin::DialinHub>(*config->dialin, config->web.scrape_timeout_offset);
+    ctx.agents = hub.get();
+    self_metrics.set_extra_exporter("dialin",
+                                    [h = hub.get()](MetricSet& set) { h->export_to(set); });
+  }
+  struct ExporterRemoval {
+    SelfMetrics& metrics;
+    ~ExporterRemoval() { metrics.set_extra_exporter("dialin", nullptr); }
+  } remove_hub_exporter{self_metrics};
   HttpServer server(config->web, ctx);
+  if (hub) server.add_websocket(dialin::kConnectPath, hub->websocket_handler());
+  // [agent]: dial out to the hubs; stopped before the collectors go.
+  std::unique_ptr<dialin::AgentClient> agent;
+  if (config->agent)
+    agent = std::make_unique<dialin::AgentClient>(
+        *config->agent, [&holder, &ctx](const dialin::ScrapeRequest& req) {
+          return agent_scrape(req, holder, ctx);
+        });
   try {
     server.start();
   } catch (const std::exception& e) {
@@ -81,6 +127,7 @@ int run_exporter(const CliOptions& options) {
     return 1;
   }
   runtime.status_board().set_listeners(server.bound_addresses());
+  if (agent) agent->start();
   ctx.ready = true;
   notify_service_manager("READY=1\nSTATUS=serving");
   for (const std::string& a : server.bound_addresses())
@@ -108,6 +155,7 @@ int run_exporter(const CliOptions& options) {
       monotonic_now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(grace).count();
   ctx.stopping = true;
   server.stop(static_cast<long>(grace.count()));
+  if (agent) agent->stop();
   runtime.stop_remote_write();
   long left_ms = std::max<int64_t>(0, (deadline - monotonic_now_ns()) / 1000000);
   std::size_t stuck = runtime.pool().shutdown(left_ms);

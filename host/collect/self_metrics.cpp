@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <vector>
@@ -76,7 +77,7 @@ struct SelfMetrics::Impl {
           .Register(*registry);
   prometheus::Counter& lockout_counter = lockouts.Add({});
   mutable std::mutex extra_mu;
-  std::function<void(MetricSet&)> extra;
+  std::map<std::string, std::function<void(MetricSet&)>, std::less<>> extra;  // by name
 
   Impl() {
     build
@@ -158,12 +159,20 @@ void SelfMetrics::export_to(MetricSet& set) const {
     }
   }
   std::lock_guard lock(impl_->extra_mu);
-  if (impl_->extra) impl_->extra(set);
+  for (const auto& [name, exporter] : impl_->extra) exporter(set);
 }
 
 void SelfMetrics::set_extra_exporter(std::function<void(MetricSet&)> exporter) {
+  set_extra_exporter("", std::move(exporter));
+}
+
+void SelfMetrics::set_extra_exporter(std::string_view name,
+                                     std::function<void(MetricSet&)> exporter) {
   std::lock_guard lock(impl_->extra_mu);
-  impl_->extra = std::move(exporter);
+  if (exporter)
+    impl_->extra.insert_or_assign(std::string(name), std::move(exporter));
+  else if (auto it = impl_->extra.find(name); it != impl_->extra.end())
+    impl_->extra.erase(it);
 }
 
 namespace {

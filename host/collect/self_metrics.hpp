@@ -40,6 +40,9 @@ class SelfMetrics {
   void export_to(MetricSet& set) const;
   // Metrics kept elsewhere (remote write) exported with these; empty = none.
   void set_extra_exporter(std::function<void(MetricSet&)> exporter);
+  // The same for one of several named sources (the dial-in hub, ...); a null
+  // exporter removes it.
+  void set_extra_exporter(std::string_view name, std::function<void(MetricSet&)> exporter);
 
  private:
   struct Impl;

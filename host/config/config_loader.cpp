@@ -502,8 +502,11 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
     l.address = a;
     cfg.web.listeners.push_back(std::move(l));
   }
-  if (cfg.web.listeners.empty())
-    top.error("web", "no listener: give listen_addresses or [[web.listener]]");
+  // An agent needs no listener: it serves over its connections to hubs.
+  cfg.agent = read_agent_section(top);
+  if (cfg.web.listeners.empty() && !cfg.agent)
+    top.error("web",
+              "no listener: give listen_addresses or [[web.listener]] (or an [agent] section)");
   if (auto auth = top.subtable("auth")) read_auth(*auth, cfg.auth);
   cfg.relabel = read_relabel(top, "relabel");
 
@@ -512,6 +515,15 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
   for (TableView& c : collectors) read_collector(c, cfg, names);
   cfg.remote_writes = read_remote_write_sections(
       top, std::vector<std::string>(names.begin(), names.end()), cfg.state_dir);
+  cfg.dialin = read_dialin_section(top);
+  if (cfg.dialin && !cfg.state_dir.empty()) {
+    // A collector named "dialin" would share the directory.
+    if (names.count("dialin"))
+      top.error("dialin",
+                "with state_dir the hub keeps <state_dir>/dialin/: rename the "
+                "collector called \"dialin\"");
+    cfg.dialin->state_file = (fs::path(cfg.state_dir) / "dialin" / "agents.json").string();
+  }
 
   doc.report_unused(doc.root(), "");
   result.errors = doc.sorted_errors();

@@ -13,6 +13,8 @@
 
 #include "auth/auth_config.hpp"
 #include "auth/tls_config.hpp"
+#include "config/agent_config.hpp"
+#include "config/dialin_config.hpp"
 #include "config/remote_write_config.hpp"
 #include "plugin_exporter/exposition/relabel.hpp"
 
@@ -92,6 +94,8 @@ struct ExporterConfig {
   uint32_t ready_min_collectors_up = 0;  // /readyz needs this many healthy collectors
   std::vector<CollectorConfig> collectors;
   std::vector<RemoteWriteConfig> remote_writes;  // [[remote_write]]
+  std::optional<DialinConfig> dialin;            // [dialin]: agents dial in (hub)
+  std::optional<AgentConfig> agent;              // [agent]: dial out to hubs
 };
 
 }  // namespace pe::host

@@ -8,11 +8,19 @@
 #include "http/http_exchange.hpp"
 #include "http/server_context.hpp"
 #include "http/serving_state.hpp"
+#include "plugin_exporter/exposition/exposition_format.hpp"
 
 namespace pe::host {
 
 void serve_metrics(const std::shared_ptr<HttpExchange>& ex,
                    const std::shared_ptr<const ServingState>& state, ServerContext& ctx);
+// One scrape as /metrics produces it: the collects (`query`: collector= and
+// the plugins' parameters), the merge with the self-metrics, the writer for
+// `format`, gzip when asked. Blocks until the collects are done. Also what an
+// agent ([agent]) answers each hub's scrape with.
+ScrapeResponse produce_scrape(const HeaderList& query, const std::string& timeout_header,
+                              ExpositionFormat format, bool gzip, const ServingState& state,
+                              ServerContext& ctx);
 void serve_landing_page(HttpExchange& ex, const ServingState& state, const ServerContext& ctx);
 void serve_status_json(HttpExchange& ex, const ServingState& state, const ServerContext& ctx);
 void serve_status_script(HttpExchange& ex);

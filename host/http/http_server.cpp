@@ -127,41 +127,87 @@ template <class Stream>
 constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
 
 // A WebSocket connection after the upgrade: reads messages and hands them to
-// the endpoint's handler; replies are queued and written in order.
+// the endpoint's handler; outgoing messages are queued and written in order.
 template <class Stream>
-class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<Stream>> {
+class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<Stream>>,
+                         public WebSocketChannel {
  public:
-  WebSocketSession(Stream&& stream, const WebSocketHandler& handler, std::shared_ptr<void> anchor)
-      : ws_(std::move(stream)), handler_(handler), anchor_(std::move(anchor)) {}
+  WebSocketSession(Stream&& stream, const WebSocketHandler& handler, std::shared_ptr<void> anchor,
+                   std::string client_address)
+      : ws_(std::move(stream)),
+        handler_(handler),
+        anchor_(std::move(anchor)),
+        client_address_(std::move(client_address)) {}
 
   void start(http::request<http::string_body> req) {
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.read_message_max(16u << 20);
+    ws_.read_message_max(handler_.max_message_bytes);
+    bool echo_subprotocol = false;
+    if (!handler_.subprotocol.empty()) {
+      std::string_view offered = req[http::field::sec_websocket_protocol];
+      echo_subprotocol = offered.find(handler_.subprotocol) != std::string_view::npos;
+    }
+    if (echo_subprotocol) {
+      ws_.set_option(websocket::stream_base::decorator(
+          [p = handler_.subprotocol](websocket::response_type& res) {
+            res.set(http::field::sec_websocket_protocol, p);
+          }));
+    }
     ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
-      if (!ec) self->read();
+      if (ec) return;
+      if (self->handler_.open) {
+        self->connection_ = self->handler_.open(self);
+        if (!self->connection_) return self->close(1011, "endpoint refused the connection");
+      }
+      self->read();
     });
   }
+
+  // WebSocketChannel
+  void send(std::string message, bool binary) override {
+    asio::post(ws_.get_executor(),
+               [weak = this->weak_from_this(), message = std::move(message), binary]() mutable {
+                 if (auto s = weak.lock()) s->queue(std::move(message), binary);
+               });
+  }
+  void close(uint16_t code, std::string reason) override {
+    asio::post(ws_.get_executor(), [weak = this->weak_from_this(), code, reason]() {
+      auto s = weak.lock();
+      if (!s || s->closing_) return;
+      s->closing_ = true;
+      s->close_reason_.code = code;
+      s->close_reason_.reason = reason.substr(0, 120);  // a close frame holds 123 bytes
+      if (s->out_.empty()) s->write_close();
+    });
+  }
+  const std::string& client_address() const noexcept override { return client_address_; }
 
  private:
   void read() {
     ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return;
+      if (ec) return self->finished();
       std::string message = beast::buffers_to_string(self->buffer_.data());
       self->buffer_.consume(self->buffer_.size());
       bool binary = self->ws_.got_binary();
-      std::weak_ptr<WebSocketSession> weak = self;
-      auto executor = self->ws_.get_executor();
-      self->handler_.on_message(message, binary, [weak, executor](std::string reply, bool bin) {
-        asio::post(executor, [weak, reply = std::move(reply), bin]() mutable {
-          if (auto s = weak.lock()) s->queue(std::move(reply), bin);
+      if (self->connection_) {
+        self->connection_->on_message(std::move(message), binary);
+      } else {
+        std::weak_ptr<WebSocketSession> weak = self;
+        self->handler_.on_message(message, binary, [weak](std::string reply, bool bin) {
+          if (auto s = weak.lock()) s->send(std::move(reply), bin);
         });
-      });
+      }
       self->read();
     });
   }
-  void queue(std::string reply, bool binary) {
-    out_.emplace_back(std::move(reply), binary);
+  // The connection is gone (closed, failed or timed out): tell the endpoint once.
+  void finished() {
+    if (auto c = std::move(connection_)) c->on_close();
+  }
+  void queue(std::string message, bool binary) {
+    if (closing_) return;
+    out_.emplace_back(std::move(message), binary);
     if (out_.size() == 1) write();
   }
   void write() {
@@ -170,15 +216,25 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                       if (ec) return;
                       self->out_.pop_front();
-                      if (!self->out_.empty()) self->write();
+                      if (!self->out_.empty())
+                        self->write();
+                      else if (self->closing_)
+                        self->write_close();
                     });
+  }
+  void write_close() {
+    ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code) {});
   }
 
   websocket::stream<Stream> ws_;
   const WebSocketHandler& handler_;
   std::shared_ptr<void> anchor_;  // the HTTP session: keeps its place in the tracker
+  std::string client_address_;
+  std::shared_ptr<WebSocketConnection> connection_;
   beast::flat_buffer buffer_;
   std::deque<std::pair<std::string, bool>> out_;
+  bool closing_ = false;
+  websocket::close_reason close_reason_;
 };
 
 // One HTTP/1.1 connection, plain or TLS. All its I/O runs on its strand.
@@ -320,7 +376,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>>,
     if (websocket::is_upgrade(req)) {
       auto it =
           shared_.websockets.find(std::string(req.target().substr(0, req.target().find('?'))));
-      if (it != shared_.websockets.end()) return upgrade(it->second);
+      if (it != shared_.websockets.end()) {
+        // The listener's client allowlist holds for upgrades as for requests.
+        if (!router_.listener().allow.allows(client_ip_)) return refuse(403, "forbidden");
+        return upgrade(it->second);
+      }
     }
     HttpRequest request;
     request.method = std::string(req.method_string());
@@ -344,7 +404,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>>,
   void upgrade(const WebSocketHandler& handler) {
     auto req = parser_->release();
     auto ws = std::make_shared<WebSocketSession<Stream>>(std::move(stream_), handler,
-                                                         this->shared_from_this());
+                                                         this->shared_from_this(), client_address_);
     ws->start(std::move(req));
   }
 

@@ -24,12 +24,43 @@
 
 namespace pe::host {
 
-// A WebSocket endpoint: called on the event loop with each text or binary
-// message; `reply` sends one back (from any thread).
+// The server's side of one upgraded WebSocket connection, for an endpoint
+// that keeps per-connection state (WebSocketHandler::open).
+// Thread-safety: send() and close() may be called from any thread.
+class WebSocketChannel {
+ public:
+  virtual ~WebSocketChannel() = default;
+  // Queues one message; messages go out in the order queued.
+  virtual void send(std::string message, bool binary) = 0;
+  // Sends a close frame (after the queued messages), then closes.
+  virtual void close(uint16_t code, std::string reason) = 0;
+  // "127.0.0.1:50312", "[::1]:50312"
+  virtual const std::string& client_address() const noexcept = 0;
+};
+
+// What an endpoint keeps for one connection. The server calls on_message
+// for each message and on_close once when the connection is gone, both on
+// the connection's strand (never two at once), then drops its reference.
+// Thread-safety: called by one connection's strand only.
+class WebSocketConnection {
+ public:
+  virtual ~WebSocketConnection() = default;
+  virtual void on_message(std::string message, bool binary) = 0;
+  virtual void on_close() = 0;
+};
+
+// A WebSocket endpoint. Either stateless: on_message is called on the event
+// loop with each text or binary message, and `reply` sends one back (from
+// any thread). Or per connection: open (when set, on_message is unused) is
+// called after the handshake and returns the connection's handler.
 struct WebSocketHandler {
   std::function<void(const std::string& message, bool binary,
                      std::function<void(std::string reply, bool binary)> reply)>
       on_message;
+  std::function<std::shared_ptr<WebSocketConnection>(std::shared_ptr<WebSocketChannel>)> open;
+  std::size_t max_message_bytes = 16u << 20;
+  // Echoed in Sec-WebSocket-Protocol when the client offers it ("" = none).
+  std::string subprotocol;
 };
 
 class HttpServer {

@@ -28,7 +28,8 @@ ScrapeResponse error_response(int status, std::string text) {
   return r;
 }
 
-// One scrape: the collects, the merge with the self-metrics, the writer, gzip.
+}  // namespace
+
 ScrapeResponse produce_scrape(const std::vector<std::pair<std::string, std::string>>& query,
                               const std::string& timeout_header, ExpositionFormat format, bool gzip,
                               const ServingState& state, ServerContext& ctx) {
@@ -101,8 +102,6 @@ ScrapeResponse produce_scrape(const std::vector<std::pair<std::string, std::stri
   }
   return response;
 }
-
-}  // namespace
 
 void serve_metrics(const std::shared_ptr<HttpExchange>& ex,
                    const std::shared_ptr<const ServingState>& state, ServerContext& ctx) {

@@ -21,6 +21,7 @@ enum class Endpoint {
   configz,
   reload,
   plugin,
+  agents,
   not_found,
   bad_method
 };
@@ -45,6 +46,8 @@ const char* endpoint_name(Endpoint e) {
       return "reload";
     case Endpoint::plugin:
       return "plugin";
+    case Endpoint::agents:
+      return "agents";
     case Endpoint::bad_method:
     case Endpoint::not_found:
       break;
@@ -141,6 +144,8 @@ void route(const std::shared_ptr<HttpExchange>& exp,
   } else if (other_method) {
     e = Endpoint::bad_method;
     group = EndpointGroup::plugins;
+  } else if (ctx.agents && path.rfind(kAgentsPathPrefix, 0) == 0) {
+    e = get ? Endpoint::agents : Endpoint::bad_method;
   } else if (path == "/") {
     e = get ? Endpoint::landing : Endpoint::bad_method;
   } else if (path == kStatusJsonPath) {
@@ -182,6 +187,8 @@ void route(const std::shared_ptr<HttpExchange>& exp,
       return serve_configz(ex, *state);
     case Endpoint::reload:
       return serve_reload(ex, ctx);
+    case Endpoint::agents:
+      return ctx.agents->serve(exp);
     case Endpoint::plugin:
       return serve_plugin_route(exp, state, *mounted, identity->name,
                                 body_limit(state->config->web, *mounted), ctx);

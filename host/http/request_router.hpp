@@ -24,6 +24,8 @@ class RequestRouter {
       : ctx_(ctx), listener_(listener) {}
   // Takes a request whose headers have arrived; answers it now or later.
   void dispatch(std::shared_ptr<HttpExchange> ex);
+  // The listener's settings (WebSocket upgrades check its allowlist too).
+  const ListenerContext& listener() const noexcept { return listener_; }
 
  private:
   void handle(const std::shared_ptr<HttpExchange>& ex);

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "collect/self_metrics.hpp"
+#include "http/agent_routes.hpp"
 #include "http/scrape_coalescer.hpp"
 #include "http/serving_state.hpp"
 #include "http/status_board.hpp"
@@ -37,6 +38,8 @@ struct ServerContext {
   std::function<bool(std::string& error)> reload;
   // What the status page shows beyond the serving state; null = not shown.
   const StatusBoard* status = nullptr;
+  // GET /agents/...: the dial-in hub ([dialin]); null = no hub.
+  AgentRoutes* agents = nullptr;
 
   // Logs a message once per key (e.g. a type conflict per collector+family).
   bool first_time(const std::string& key) {

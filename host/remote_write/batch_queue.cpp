@@ -18,6 +18,8 @@
 #include <fstream>
 #include <vector>
 
+#include "base/durable_file.hpp"
+
 namespace pe::host::remote_write {
 namespace fs = std::filesystem;
 namespace {
@@ -45,36 +47,6 @@ uint32_t crc_of(std::string_view body) {
       crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
 }
 
-bool write_file_durably(const std::string& path, std::string_view a, std::string_view b) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  bool ok = true;
-  for (std::string_view part : {a, b}) {
-    while (ok && !part.empty()) {
-      ssize_t n = ::write(fd, part.data(), part.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0)
-        ok = false;
-      else
-        part.remove_prefix(static_cast<std::size_t>(n));
-    }
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ::close(fd);
-  if (ok) ok = ::rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) ::unlink(tmp.c_str());
-  return ok;
-}
-
-void sync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
 bool read_all(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
@@ -86,9 +58,12 @@ bool read_all(const std::string& path, std::string& out) {
 bool parse_batch(const std::string& data, QueuedBatch& b) {
   if (data.size() < kHeaderSize || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0)
     return false;
-  if (data[7] == '1') b.protocol = Protocol::v1;
-  else if (data[7] == '2') b.protocol = Protocol::v2;
-  else return false;
+  if (data[7] == '1')
+    b.protocol = Protocol::v1;
+  else if (data[7] == '2')
+    b.protocol = Protocol::v2;
+  else
+    return false;
   const char* p = data.data() + kMagicSize;
   b.samples = get<uint64_t>(p);
   b.oldest_ms = get<int64_t>(p + 8);
@@ -155,7 +130,8 @@ bool BatchQueue::open(QueueOpenStats& stats, std::string& error) {
       fs::remove(path, ec);
       continue;
     }
-    entries_.push_back(Entry{seq, data.size(), b.samples, b.oldest_ms, b.newest_ms, b.protocol, {}});
+    entries_.push_back(
+        Entry{seq, data.size(), b.samples, b.oldest_ms, b.newest_ms, b.protocol, {}});
     bytes_ += data.size();
     ++stats.batches;
     stats.samples += b.samples;
@@ -200,12 +176,12 @@ uint64_t BatchQueue::push(QueuedBatch batch, bool& stored, std::string& error) {
     put<uint64_t>(header, body.size());
     put<uint32_t>(header, crc_of(body));
     // Written under the lock so the sender never sees a batch before its file.
-    if (!write_file_durably(file_of(seq), header, body)) {
+    if (!write_file_durably(file_of(seq), {header, body})) {
       stored = false;
       error = "cannot write " + file_of(seq) + ": " + std::strerror(errno);
       return dropped + samples;
     }
-    sync_dir(dir_);
+    sync_directory(dir_);
   } else {
     e.body = std::move(body);
   }
@@ -249,7 +225,7 @@ bool BatchQueue::contains(uint64_t seq) const {
 
 bool BatchQueue::write_sent_record(uint64_t seq) {
   std::string text = std::to_string(seq) + "\n";
-  return write_file_durably((fs::path(dir_) / "sent").string(), text, {});
+  return write_file_durably((fs::path(dir_) / "sent").string(), {text});
 }
 
 void BatchQueue::ack(uint64_t seq) {

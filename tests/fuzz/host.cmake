@@ -41,3 +41,15 @@ target_compile_definitions(fuzz_remote_write_body PRIVATE PE_VERSION="${PROJECT_
 # The JSON reader of plugins' status documents (the status page).
 pe_add_fuzzer(fuzz_json_value SOURCES fuzz_json_value.cpp ${_host_dir}/http/json_value.cpp)
 target_include_directories(fuzz_json_value PRIVATE ${_host_dir})
+
+# The dial-in frame codec: what a hub reads from agents and agents from a hub.
+pe_add_fuzzer(fuzz_dialin_frame
+  SOURCES fuzz_dialin_frame.cpp ${_host_dir}/dialin/dialin_frame.cpp ${_host_dir}/http/json_value.cpp
+          ${_host_dir}/config/agent_names.cpp)
+target_include_directories(fuzz_dialin_frame PRIVATE ${_host_dir})
+
+# The dial-in hub's registry file (its state file, read back at start).
+pe_add_fuzzer(fuzz_dialin_registry_file
+  SOURCES fuzz_dialin_registry_file.cpp ${_host_dir}/dialin/registry_file.cpp
+          ${_host_dir}/http/json_value.cpp ${_host_dir}/config/agent_names.cpp)
+target_include_directories(fuzz_dialin_registry_file PRIVATE ${_host_dir})

@@ -1,0 +1,40 @@
+// agent_client.hpp — agent mode ([agent]): dials out to each configured hub
+// over wss:// (the hub authenticated by a CA file or a pinned public-key
+// hash), registers with a hello, and answers every scrape the hub forwards
+// with what this exporter's /metrics would serve (the producer), several at
+// once (request ids). WebSocket pings every ping_interval keep NAT state
+// alive; a connection silent for two intervals counts as lost. Reconnects
+// with full-jitter exponential backoff (min_backoff .. max_backoff).
+//
+// Thread-safety: start() and stop() are called by one thread; the producer
+// is called from the agent's pool threads, concurrently.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "config/agent_config.hpp"
+#include "dialin/dialin_frame.hpp"
+
+namespace pe::host::dialin {
+
+class AgentClient {
+ public:
+  // Produces the reply to one scrape (blocking); its id is filled in here.
+  using Producer = std::function<ScrapeReply(const ScrapeRequest&)>;
+
+  AgentClient(AgentConfig config, Producer producer);
+  ~AgentClient();
+  AgentClient(const AgentClient&) = delete;
+  AgentClient& operator=(const AgentClient&) = delete;
+
+  void start();
+  // Closes the connections and waits for scrapes being produced.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pe::host::dialin

@@ -1,0 +1,32 @@
+// agent_tokens.hpp — the hub's agent tokens: "<id>.<secret>" is looked up
+// by id and the SHA-256 of the secret compared with the stored hash in
+// constant time (a fast hash, not bcrypt: thousands of agents reconnect
+// after a hub restart). An unknown id costs the same hash and compare, so
+// timing does not tell ids apart.
+//
+// Thread-safety: immutable after construction; const use may be shared.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/dialin_config.hpp"
+
+namespace pe::host::dialin {
+
+class AgentTokens {
+ public:
+  explicit AgentTokens(const std::vector<DialinToken>& tokens);
+  // The token `presented` proves, or null.
+  const DialinToken* verify(std::string_view presented) const;
+  // The token with this id, or null (no secret involved: for the registry
+  // file, which names tokens by id).
+  const DialinToken* find(std::string_view id) const;
+
+ private:
+  std::map<std::string, DialinToken, std::less<>> by_id_;
+};
+
+}  // namespace pe::host::dialin

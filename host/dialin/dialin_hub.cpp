@@ -1,0 +1,173 @@
+// dialin_hub.cpp — the hub's WebSocket endpoint and its /agents/ routes.
+#include "dialin/dialin_hub.hpp"
+
+#include <cstdlib>
+
+#include "base/logging.hpp"
+#include "dialin/sd_targets.hpp"
+#include "http/json_value.hpp"
+#include "plugin_exporter/text.hpp"
+
+namespace pe::host::dialin {
+namespace {
+
+std::string header_of(const StringPairs& headers, std::string_view name) {
+  for (const auto& [k, v] : headers)
+    if (iequals(k, name)) return v;
+  return {};
+}
+
+// The scraper's timeout minus the offset, else the configured default.
+double scrape_timeout_s(const HttpExchange& ex, std::chrono::nanoseconds offset,
+                        std::chrono::nanoseconds fallback) {
+  const std::string h = ex.header("X-Prometheus-Scrape-Timeout-Seconds");
+  double seconds = std::chrono::duration<double>(fallback).count();
+  if (!h.empty()) {
+    char* end = nullptr;
+    double v = std::strtod(h.c_str(), &end);
+    if (end && *end == '\0' && v > 0 && v <= 3600)
+      seconds = v - std::chrono::duration<double>(offset).count();
+  }
+  return std::max(seconds, 0.05);
+}
+
+// A Host header fit to be echoed as a target: host[:port], nothing else.
+bool plausible_host(const std::string& h) {
+  if (h.empty() || h.size() > 255) return false;
+  for (char c : h)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+          c == '[' || c == ']' || c == '_'))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+DialinHub::DialinHub(const DialinConfig& config, std::chrono::nanoseconds scrape_timeout_offset)
+    : work_(boost::asio::make_work_guard(clock_)),
+      core_{config,
+            AgentTokens(config.tokens),
+            AgentRegistry(config.agent_expiry, config.max_agents),
+            {},
+            clock_},
+      offset_(scrape_timeout_offset),
+      persistence_(config.state_file, config.file_sd_path, config.sd_target, core_.metrics),
+      tick_(clock_) {
+  // Before the clock thread runs: the agents a previous run listed.
+  if (const auto restored =
+          core_.registry.restore(persistence_.load(core_.tokens), AgentRegistry::Clock::now(),
+                                 std::chrono::system_clock::now())) {
+    log(LogLevel::info,
+        "agents restored from the registry file (disconnected until they "
+        "reconnect)",
+        {{"agents", std::to_string(restored)}, {"file", config.state_file}});
+  }
+  publish();
+  tick();
+  clock_thread_ = std::thread([this] { clock_.run(); });
+}
+
+DialinHub::~DialinHub() {
+  work_.reset();
+  clock_.stop();
+  if (clock_thread_.joinable()) clock_thread_.join();
+  publish();  // the last changes (connections closed at shutdown)
+}
+
+void DialinHub::publish() {
+  uint64_t version = 0;
+  if (!persistence_.stale(core_.registry.version())) return;
+  auto agents = core_.registry.snapshot(AgentRegistry::Clock::now(), &version);
+  persistence_.publish(agents, version);
+}
+
+void DialinHub::tick() {
+  core_.registry.sweep(AgentRegistry::Clock::now());
+  publish();
+  tick_.expires_after(std::chrono::seconds(1));
+  tick_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) tick();
+  });
+}
+
+WebSocketHandler DialinHub::websocket_handler() {
+  WebSocketHandler h;
+  h.max_message_bytes = core_.config.max_message_bytes;
+  h.subprotocol = kSubprotocol;
+  h.open =
+      [this](std::shared_ptr<WebSocketChannel> channel) -> std::shared_ptr<WebSocketConnection> {
+    auto c = std::make_shared<HubConnection>(core_, channel, channel->client_address());
+    c->start();
+    return c;
+  };
+  return h;
+}
+
+void DialinHub::serve(const std::shared_ptr<HttpExchange>& ex) {
+  std::string_view rest = ex->raw_path();
+  rest.remove_prefix(std::string_view(kAgentsPathPrefix).size());
+  if (rest == "sd") return serve_sd(*ex);
+  const auto slash = rest.find('/');
+  if (slash != std::string_view::npos && rest.substr(slash) == "/metrics") {
+    std::string alias(rest.substr(0, slash));
+    if (valid_alias(alias)) return serve_agent_metrics(ex, alias);
+  }
+  ex->send_text(404,
+                "not found: " + ex->raw_path() + " (GET /agents/sd or /agents/<alias>/metrics)");
+}
+
+void DialinHub::serve_agent_metrics(const std::shared_ptr<HttpExchange>& ex,
+                                    const std::string& alias) {
+  if (!ex->query_error().empty()) return ex->send_text(400, ex->query_error());
+  const auto started = std::chrono::steady_clock::now();
+  bool known = false;
+  auto link = core_.registry.link_of(alias, known, AgentRegistry::Clock::now());
+  if (!link) {
+    core_.metrics.scraped(known ? ScrapeResult::disconnected : ScrapeResult::unknown_agent, 0);
+    return known ? ex->send_text(503, "agent " + alias + " is not connected")
+                 : ex->send_text(404, "no agent " + alias);
+  }
+  ScrapeRequest req;
+  req.timeout_s = scrape_timeout_s(*ex, offset_, core_.config.scrape_timeout);
+  req.accept = ex->header("Accept");
+  req.accept_encoding = ex->accepts_gzip() ? "gzip" : "identity";
+  for (const auto& [k, v] : ex->query())
+    if (k == "collector") req.collectors.push_back(v);
+  HubMetrics& metrics = core_.metrics;
+  link->scrape(std::move(req), [ex, started, &metrics](ScrapeReply reply) {
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const std::string encoding = ascii_lower(trim(header_of(reply.headers, "Content-Encoding")));
+    if (!encoding.empty() && encoding != "gzip" && encoding != "identity") {
+      metrics.scraped(ScrapeResult::error, took);
+      return ex->send_text(502, "the agent answered with Content-Encoding " + quoted(encoding));
+    }
+    metrics.scraped(reply.status == 504       ? ScrapeResult::timeout
+                    : reply.status == 503     ? ScrapeResult::disconnected
+                    : reply.status / 100 == 2 ? ScrapeResult::success
+                                              : ScrapeResult::error,
+                    took);
+    std::string content_type = header_of(reply.headers, "Content-Type");
+    if (content_type.empty()) content_type = "text/plain; charset=utf-8";
+    const bool gzipped = encoding == "gzip";
+    ex->send_prepared(reply.status, content_type,
+                      std::make_shared<const std::string>(std::move(reply.body)), gzipped,
+                      !gzipped);
+  });
+}
+
+void DialinHub::serve_sd(HttpExchange& ex) {
+  std::string target = core_.config.sd_target;
+  if (target.empty()) target = ex.header("Host");
+  if (!plausible_host(target))
+    return ex.send_text(400, "no usable Host header; set [dialin] sd_target");
+  ex.send(200, "application/json",
+          sd_targets_json(core_.registry.snapshot(AgentRegistry::Clock::now()), target), true);
+}
+
+void DialinHub::export_to(MetricSet& set) {
+  auto agents = core_.registry.snapshot(AgentRegistry::Clock::now());
+  core_.metrics.export_to(set, agents, core_.registry.connected());
+}
+
+}  // namespace pe::host::dialin

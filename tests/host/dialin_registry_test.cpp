@@ -1,0 +1,109 @@
+// dialin_registry_test.cpp — the hub's registry (alias bound to its token,
+// replacement by the same token, expiry after a disconnect, max_agents) and
+// its token check (constant-time, unknown ids and wrong secrets alike).
+#include <gtest/gtest.h>
+
+#include "auth/sha256.hpp"
+#include "dialin/agent_registry.hpp"
+#include "dialin/agent_tokens.hpp"
+
+namespace pe::host::dialin {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct FakeLink : AgentLink {
+  int replaced_count = 0;
+  void replaced() override { ++replaced_count; }
+  void scrape(ScrapeRequest, std::function<void(ScrapeReply)> done) override { done({}); }
+};
+
+Hello hello(const std::string& alias) {
+  Hello h;
+  h.alias = alias;
+  h.hostname = "host";
+  return h;
+}
+
+TEST(AgentRegistry, AliasIsBoundToItsToken) {
+  AgentRegistry reg(10min, 100);
+  auto now = AgentRegistry::Clock::now();
+  auto a = std::make_shared<FakeLink>();
+  auto b = std::make_shared<FakeLink>();
+  EXPECT_EQ(reg.claim(hello("edge"), "t1", "p", a, now), AgentRegistry::ClaimResult::accepted);
+  EXPECT_EQ(reg.claim(hello("edge"), "t2", "p", b, now), AgentRegistry::ClaimResult::alias_taken);
+  // Still bound while listed disconnected.
+  reg.disconnected("edge", a.get(), now);
+  EXPECT_EQ(reg.claim(hello("edge"), "t2", "p", b, now + 1min),
+            AgentRegistry::ClaimResult::alias_taken);
+  // After the expiry another token may have it.
+  EXPECT_EQ(reg.claim(hello("edge"), "t2", "p", b, now + 11min),
+            AgentRegistry::ClaimResult::accepted);
+}
+
+TEST(AgentRegistry, SameTokenReplacesTheOldConnection) {
+  AgentRegistry reg(10min, 100);
+  auto now = AgentRegistry::Clock::now();
+  auto a = std::make_shared<FakeLink>();
+  auto b = std::make_shared<FakeLink>();
+  reg.claim(hello("edge"), "t1", "p", a, now);
+  EXPECT_EQ(reg.claim(hello("edge"), "t1", "p", b, now), AgentRegistry::ClaimResult::accepted);
+  EXPECT_EQ(a->replaced_count, 1);
+  EXPECT_EQ(reg.connected(), 1u);
+  // The replaced connection closing later changes nothing.
+  reg.disconnected("edge", a.get(), now);
+  bool known = false;
+  EXPECT_EQ(reg.link_of("edge", known, now), b);
+  EXPECT_EQ(reg.connected(), 1u);
+}
+
+TEST(AgentRegistry, DisconnectedAgentsStayListedUntilExpiry) {
+  AgentRegistry reg(5min, 100);
+  auto now = AgentRegistry::Clock::now();
+  auto a = std::make_shared<FakeLink>();
+  reg.claim(hello("edge"), "t1", "p", a, now);
+  reg.disconnected("edge", a.get(), now);
+  bool known = false;
+  EXPECT_EQ(reg.link_of("edge", known, now + 1min), nullptr);
+  EXPECT_TRUE(known);
+  ASSERT_EQ(reg.snapshot(now + 1min).size(), 1u);
+  EXPECT_FALSE(reg.snapshot(now + 1min)[0].connected);
+  EXPECT_EQ(reg.connected(), 0u);
+  EXPECT_TRUE(reg.snapshot(now + 5min).empty());
+  reg.link_of("edge", known, now + 5min);
+  EXPECT_FALSE(known);
+}
+
+TEST(AgentRegistry, MaxAgents) {
+  AgentRegistry reg(1min, 2);
+  auto now = AgentRegistry::Clock::now();
+  auto a = std::make_shared<FakeLink>();
+  EXPECT_EQ(reg.claim(hello("a"), "t", "p", a, now), AgentRegistry::ClaimResult::accepted);
+  EXPECT_EQ(reg.claim(hello("b"), "t", "p", a, now), AgentRegistry::ClaimResult::accepted);
+  EXPECT_EQ(reg.claim(hello("c"), "t", "p", a, now), AgentRegistry::ClaimResult::too_many_agents);
+  reg.disconnected("a", a.get(), now);
+  EXPECT_EQ(reg.claim(hello("c"), "t", "p", a, now + 2min), AgentRegistry::ClaimResult::accepted);
+}
+
+TEST(AgentTokens, VerifiesIdAndSecret) {
+  DialinToken t{"edge", sha256("s3cret-s3cret-s3cret"), {"*"}};
+  AgentTokens tokens({t});
+  ASSERT_NE(tokens.verify("edge.s3cret-s3cret-s3cret"), nullptr);
+  EXPECT_EQ(tokens.verify("edge.s3cret-s3cret-s3creT"), nullptr);
+  EXPECT_EQ(tokens.verify("other.s3cret-s3cret-s3cret"), nullptr);
+  EXPECT_EQ(tokens.verify("s3cret-s3cret-s3cret"), nullptr);
+  EXPECT_EQ(tokens.verify("edge."), nullptr);
+  EXPECT_EQ(tokens.verify(""), nullptr);
+}
+
+TEST(AgentTokens, AliasPatterns) {
+  DialinToken t{"x", "", {"edge-*", "box"}};
+  EXPECT_TRUE(token_allows_alias(t, "edge-1"));
+  EXPECT_TRUE(token_allows_alias(t, "box"));
+  EXPECT_FALSE(token_allows_alias(t, "box2"));
+  EXPECT_FALSE(token_allows_alias(t, "edg"));
+  EXPECT_TRUE(token_allows_alias(DialinToken{"y", "", {"*"}}, "anything"));
+}
+
+}  // namespace
+}  // namespace pe::host::dialin
