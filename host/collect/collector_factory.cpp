@@ -10,8 +10,8 @@
 #include "base/logging.hpp"
 #include "collect/quarantine.hpp"
 #include "config/config_document.hpp"
-#include "plugin/plugin_call_scope.hpp"
 #include "plugin/host_api.hpp"
+#include "plugin/plugin_call_scope.hpp"
 
 namespace pe::host {
 namespace {
@@ -112,10 +112,12 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
     pe_instance* instance = nullptr;
     const std::size_t errors_before = doc.errors().size();
     const std::string plugin_label = lib->name(), fingerprint = collector_fingerprint_id(cc);
+    auto call_site = [&](const char* entry) {  // for the crash record
+      return PluginCallSite{cc.name.c_str(), plugin_label.c_str(), fingerprint.c_str(), entry};
+    };
     pe_status st;
     {
-      const PluginCallSite site{cc.name.c_str(), plugin_label.c_str(), fingerprint.c_str(),
-                                "create"};
+      const PluginCallSite site = call_site("create");
       PluginCallScope scope(site);
       st = lib->descriptor().create(&params, &instance);
     }
@@ -123,7 +125,11 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
     if (cc.plugin_table) doc.report_unused(*cc.plugin_table, cc.plugin_table_path);
     const bool new_errors = doc.errors().size() > errors_before;
     if (st != PE_OK || new_errors) {
-      if (st == PE_OK && instance) lib->descriptor().destroy(instance);
+      if (st == PE_OK && instance) {
+        const PluginCallSite site = call_site("destroy");
+        PluginCallScope scope(site);
+        lib->descriptor().destroy(instance);
+      }
       if (!new_errors) {
         doc.error(cc.table, cc.path,
                   "plugin " + lib->name() + " failed to create the collector (status " +

@@ -1,19 +1,20 @@
-// quarantine.hpp — collectors that are not started because their plugin
+// quarantine.hpp — collectors that are not created because their plugin
 // brought the process down (plugin/crash_record.hpp): each entry names the
-// collector, its plugin, the configuration it crashed with (a stable hash)
-// and what happened. Kept in <state_dir>/quarantine (so a restart keeps it;
-// without a state directory it lives only as long as the process). An entry
-// is cleared by a reload that changes or removes its collector, or by an
-// admin's POST /-/quarantine/clear. Exports
+// collector, its plugin, the configuration it crashed with (a stable hash),
+// the plugin call, the signal and when. Kept in <state_dir>/quarantine, one
+// tab-separated line per entry, so a restart keeps it (without a state
+// directory it lives only as long as the process). An entry is cleared by a
+// (re)load whose configuration of the collector differs or lacks it, or by
+// an admin's POST /-/quarantine/clear. Exports
 // plugin_exporter_collector_quarantined{collector,plugin} (0/1) for every
-// configured collector.
+// configured collector. A missing file is an empty quarantine; an unreadable
+// file or a malformed line is logged and skipped, never fatal.
 //
 // Thread-safety: every member may be called concurrently.
 #pragma once
 
 #include <cstdint>
 #include <mutex>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,21 +27,32 @@ namespace pe::host {
 struct QuarantineEntry {
   std::string collector, plugin, fingerprint;
   int64_t unix_ms = 0;
-  std::string reason;
+  std::string entry;   // the plugin call it crashed in: "collect", ...
+  std::string signal;  // "SIGSEGV", ... or "exit"
 };
+
+// File name of the quarantine list inside the state directory.
+inline constexpr const char* kQuarantineFileName = "quarantine";
 
 class Quarantine {
  public:
-  // Reads <state_dir>/quarantine when state_dir is set; problems are logged.
+  // Reads <state_dir>/quarantine when state_dir is set.
   explicit Quarantine(std::string state_dir);
 
+  // Adds (or replaces) the entry of entry.collector and saves the file.
   void add(QuarantineEntry entry);
-  // Drops entries whose collector is gone from `config` or configured
-  // differently (logged), remembers the configured collectors for the
-  // metric, and returns the names still quarantined.
-  std::set<std::string> apply(const ExporterConfig& config);
-  // False when `collector` was not quarantined.
+  // The entries `config` keeps quarantined: their collector is configured
+  // with the configuration it crashed with. Changes nothing.
+  std::vector<QuarantineEntry> matching(const ExporterConfig& config) const;
+  // Commits `config`: drops (logged, saved) the entries it does not keep.
+  void apply(const ExporterConfig& config);
+  // The collectors the metric lists, (collector, plugin name) each: the
+  // running ones and the quarantined ones.
+  void set_listed(std::vector<std::pair<std::string, std::string>> collectors);
+  // Clears one collector's entry; false when it was not quarantined.
   bool clear(const std::string& collector);
+  // Clears every entry; returns the collectors that were quarantined.
+  std::vector<std::string> clear_all();
   std::vector<QuarantineEntry> entries() const;
   void export_to(MetricSet& set) const;
 
@@ -50,8 +62,11 @@ class Quarantine {
   const std::string path_;  // empty = memory only
   mutable std::mutex mu_;
   std::vector<QuarantineEntry> entries_;
-  std::vector<std::pair<std::string, std::string>> configured_;  // (collector, plugin)
+  std::vector<std::pair<std::string, std::string>> listed_;  // (collector, plugin)
 };
+
+// "crashed the exporter in collect with SIGSEGV at 2026-12-06T01:02:03Z".
+std::string quarantine_reason(const QuarantineEntry& entry);
 
 // The stable hash of a collector's configuration the quarantine compares.
 std::string collector_fingerprint_id(const CollectorConfig& config);

@@ -20,6 +20,7 @@ enum class Endpoint {
   ready,
   configz,
   reload,
+  quarantine_clear,
   plugin,
   not_found,
   bad_method
@@ -43,6 +44,8 @@ const char* endpoint_name(Endpoint e) {
       return "configz";
     case Endpoint::reload:
       return "reload";
+    case Endpoint::quarantine_clear:
+      return "quarantine_clear";
     case Endpoint::plugin:
       return "plugin";
     case Endpoint::bad_method:
@@ -155,6 +158,10 @@ void route(const std::shared_ptr<HttpExchange>& exp,
     e = (method == "POST" || method == "PUT") ? Endpoint::reload : Endpoint::bad_method;
     group = EndpointGroup::admin;
     role = Role::admin;
+  } else if (path == "/-/quarantine/clear") {
+    e = method == "POST" ? Endpoint::quarantine_clear : Endpoint::bad_method;
+    group = EndpointGroup::admin;
+    role = Role::admin;
   }
   if (e == Endpoint::not_found || !listener.serves(group)) return not_found(ex);
   endpoint = e;
@@ -182,6 +189,8 @@ void route(const std::shared_ptr<HttpExchange>& exp,
       return serve_configz(ex, *state);
     case Endpoint::reload:
       return serve_reload(ex, ctx);
+    case Endpoint::quarantine_clear:
+      return serve_quarantine_clear(ex, ctx);
     case Endpoint::plugin:
       return serve_plugin_route(exp, state, *mounted, identity->name,
                                 body_limit(state->config->web, *mounted), ctx);
