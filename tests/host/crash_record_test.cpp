@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -67,8 +68,10 @@ std::string fresh_state_dir(const std::string& name) {
   std::_Exit(WIFEXITED(status) ? WEXITSTATUS(status) : 100);
 }
 
-void null_write() {
-  volatile int* volatile p = nullptr;
+// A store to an unmapped page (not null: UBSan would stop at a null store
+// before the fault happens).
+void bad_write() {
+  volatile int* volatile p = reinterpret_cast<volatile int*>(uintptr_t{64});
   *p = 1;
 }
 void call_abort() {
@@ -111,14 +114,14 @@ TEST_F(CrashRecordTest, SegfaultInsidePluginCallIsRecordedAndTheFaultHandledAsBe
   // AddressSanitizer's handler (installed before ours) still reports the
   // fault, then ends the process its way (abort_on_error=1: SIGABRT).
   EXPECT_EXIT(
-      die_in_plugin_call(dir, null_write),
+      die_in_plugin_call(dir, bad_write),
       [](int status) {
         return (WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT) ||
                (WIFEXITED(status) && WEXITSTATUS(status) != 0);
       },
       "signal=SIGSEGV(.|\n)*AddressSanitizer: SEGV");
 #else
-  EXPECT_EXIT(die_in_plugin_call(dir, null_write), testing::KilledBySignal(SIGSEGV),
+  EXPECT_EXIT(die_in_plugin_call(dir, bad_write), testing::KilledBySignal(SIGSEGV),
               "collector=db-main plugin=post_gres_ call=collect signal=SIGSEGV");
 #endif
   std::string error;
