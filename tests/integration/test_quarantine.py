@@ -100,6 +100,8 @@ class QuarantineTest(unittest.TestCase):
         configz = json.loads(e.get("/configz").text)
         by_name = {c["name"]: c for c in configz["collector"]}
         self.assertIs(by_name["crashy"]["quarantined"], True)
+        self.assertIn("crashed the exporter in collect with SIGSEGV", by_name["crashy"]["quarantine_reason"])
+        self.assertNotIn("quarantine_reason", by_name["hello"])
         self.assertIs(by_name["hello"]["quarantined"], False)
         self.assertEqual(e.stop(), 0)
 
