@@ -89,6 +89,9 @@ class QuarantineTest(unittest.TestCase):
         self.assertFalse(os.path.exists(self.record))
         self.assertTrue(os.path.exists(os.path.join(self.state, "quarantine")))
         self.assert_serving_with_crashy_quarantined(e)
+        r = e.get("/metrics?collector=crashy")  # asked for alone: unavailable, and why
+        self.assertEqual(r.status, 503)
+        self.assertIn('collector "crashy" is quarantined: it crashed the exporter in collect', r.text)
         status = json.loads(e.get("/api/v1/exporter/status").text)
         row = [c for c in status["collectors"] if c["name"] == "crashy"][0]
         self.assertEqual(row["health"], "quarantined")
