@@ -97,6 +97,9 @@ int run_exporter(const CliOptions& options) {
                               : "READY=1\nSTATUS=serving; the last reload failed, see the log");
     return ok;
   };
+  ctx.clear_quarantine = [&runtime](const std::string& collector, std::string& message) {
+    return runtime.clear_quarantine(collector, message);
+  };
   ctx.status = &runtime.status_board();
   // [dialin]: agents dial in on /agents/connect; the hub outlives the server.
   std::unique_ptr<dialin::DialinHub> hub;

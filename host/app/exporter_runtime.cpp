@@ -2,6 +2,7 @@
 #include "app/exporter_runtime.hpp"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include "base/logging.hpp"
@@ -10,6 +11,7 @@
 #include "config/config_document.hpp"
 #include "config/config_loader.hpp"
 #include "config/effective_config.hpp"
+#include "plugin/crash_record.hpp"
 #include "plugin/host_api.hpp"
 #include "remote_write/remote_write_metrics.hpp"
 #include "remote_write/remote_write_set.hpp"
@@ -34,6 +36,12 @@ std::string joined(const ConfigErrors& errors) {
 std::string names_of(const std::vector<std::shared_ptr<Collector>>& collectors) {
   std::string out;
   for (const auto& c : collectors) out += (out.empty() ? "" : ",") + c->name();
+  return out;
+}
+
+std::set<std::string> collector_names(const std::vector<QuarantineEntry>& entries) {
+  std::set<std::string> out;
+  for (const auto& e : entries) out.insert(e.collector);
   return out;
 }
 
@@ -138,8 +146,10 @@ ExporterRuntime::ExporterRuntime(const CliOptions& options, SelfMetrics& metrics
       *remote_write_metrics_);
   status_board_ = std::make_unique<StatusBoard>(
       options.config_file, [m = remote_write_metrics_.get()] { return m->status(); });
-  metrics_.set_extra_exporter(
-      [m = remote_write_metrics_.get()](MetricSet& set) { m->export_to(set, unix_now_ms()); });
+  metrics_.set_extra_exporter([this, m = remote_write_metrics_.get()](MetricSet& set) {
+    m->export_to(set, unix_now_ms());
+    if (quarantine_) quarantine_->export_to(set);  // set before the server starts
+  });
 }
 
 ExporterRuntime::~ExporterRuntime() {
@@ -154,7 +164,8 @@ std::shared_ptr<const ExporterConfig> ExporterRuntime::config() const {
 
 std::shared_ptr<ServingState> ExporterRuntime::make_state(
     std::shared_ptr<const ExporterConfig> config,
-    std::vector<std::shared_ptr<Collector>> collectors, std::string& error) {
+    std::vector<std::shared_ptr<Collector>> collectors, std::vector<QuarantineEntry> quarantined,
+    std::string& error) {
   auto state = std::make_shared<ServingState>();
   state->config = config;
   state->auth = std::make_unique<Authenticator>(config->auth);
@@ -162,7 +173,10 @@ std::shared_ptr<ServingState> ExporterRuntime::make_state(
       std::make_unique<RateLimiter>(config->auth.rate_limit, config->auth.rate_limit_burst);
   for (const auto& c : collectors)
     if (!state->routes.add(c, error)) return nullptr;
-  state->configz_json = effective_config_json(*config);
+  std::vector<std::pair<std::string, std::string>> reasons;
+  for (const auto& q : quarantined) reasons.emplace_back(q.collector, quarantine_reason(q));
+  state->configz_json = effective_config_json(*config, reasons);
+  state->quarantined = std::move(quarantined);
   state->orchestrator = std::make_unique<ScrapeOrchestrator>(
       std::move(collectors), *pool_, metrics_, config->web.scrape_timeout_offset);
   return state;
@@ -182,14 +196,18 @@ bool ExporterRuntime::start() {
   }
   auto config = std::make_shared<const ExporterConfig>(std::move(*loaded.config));
   warn_about_indistinguishable_collectors(*config);
+  start_quarantine(*config);
+  std::vector<QuarantineEntry> quarantined = quarantine_->matching(*config);
+  quarantine_->apply(*config);
   pool_ = std::make_unique<WorkerPool>(pool_size(*config));
-  CreatedCollectors created = create_collectors(*config, /*check_only=*/false);
+  CreatedCollectors created =
+      create_collectors(*config, /*check_only=*/false, {}, collector_names(quarantined));
   if (!created.errors.empty()) {
     for (const ConfigError& e : created.errors) fail(e.to_string());
     return false;
   }
   std::string error;
-  auto state = make_state(config, created.collectors, error);
+  auto state = make_state(config, created.collectors, quarantined, error);
   if (!state) {
     for (auto& c : created.collectors) c->destroy(monotonic_now_ns());
     return fail(error);
@@ -206,6 +224,7 @@ bool ExporterRuntime::start() {
     collectors_.clear();
     return fail(rw_error);
   }
+  list_for_quarantine_metric(quarantined);
   metrics_.config_loaded(true);
   return true;
 }
@@ -233,8 +252,11 @@ bool ExporterRuntime::reload(std::string& error) {
         });
     (same != config->collectors.end() ? keep : retire).push_back(old);
   }
+  // Quarantined collectors whose configuration is unchanged stay uncreated.
+  std::vector<QuarantineEntry> quarantined = quarantine_->matching(*config);
+  const std::set<std::string> skip = collector_names(quarantined);
   // Every new or changed section is validated by its plugin before anything stops.
-  CreatedCollectors checked = create_collectors(*config, /*check_only=*/true, keep);
+  CreatedCollectors checked = create_collectors(*config, /*check_only=*/true, keep, skip);
   if (!checked.errors.empty()) return failed(joined(checked.errors));
   if (listener_settings_differ(config_->web, config->web))
     log(LogLevel::warn,
@@ -248,7 +270,7 @@ bool ExporterRuntime::reload(std::string& error) {
   // removed collectors stop first and the new ones are created after them.
   const int64_t grace =
       std::chrono::duration_cast<std::chrono::nanoseconds>(config_->web.shutdown_grace).count();
-  CreatedCollectors created = create_collectors(*config, /*check_only=*/false, keep);
+  CreatedCollectors created = create_collectors(*config, /*check_only=*/false, keep, skip);
   bool retired = false;
   if (!created.errors.empty()) {
     log(LogLevel::info,
@@ -257,11 +279,12 @@ bool ExporterRuntime::reload(std::string& error) {
         {{"error", joined(created.errors)}});
     for (auto& c : retire) c->destroy(monotonic_now_ns() + grace);
     retired = true;
-    created = create_collectors(*config, /*check_only=*/false, keep);
+    created = create_collectors(*config, /*check_only=*/false, keep, skip);
   }
   std::string route_error;
   std::shared_ptr<ServingState> state;
-  if (created.errors.empty()) state = make_state(config, created.collectors, route_error);
+  if (created.errors.empty())
+    state = make_state(config, created.collectors, quarantined, route_error);
   if (!state) {
     // Rare: a plugin that validated refused to start. Serve what still runs.
     std::string why = created.errors.empty() ? route_error : joined(created.errors);
@@ -272,7 +295,7 @@ bool ExporterRuntime::reload(std::string& error) {
       return failed("collectors of the new configuration failed to start: " + why);
     }
     std::string ignored;
-    holder_.set(make_state(config_, keep, ignored));
+    holder_.set(make_state(config_, keep, quarantine_->matching(*config_), ignored));
     collectors_ = keep;
     return failed("collectors of the new configuration failed to start: " + why);
   }
@@ -287,6 +310,8 @@ bool ExporterRuntime::reload(std::string& error) {
   config_ = config;
   collectors_ = std::move(created.collectors);
   holder_.set(std::move(state));
+  quarantine_->apply(*config);  // changed or removed collectors leave the quarantine
+  list_for_quarantine_metric(quarantined);
   // Served by their successors now: the replaced collectors stop.
   if (!retired)
     for (auto& c : retire) c->destroy(monotonic_now_ns() + grace);
@@ -299,6 +324,86 @@ bool ExporterRuntime::reload(std::string& error) {
   status_board_->reloaded({0, true, names_of(keep), names_of(retire), names_of(started)});
   metrics_.config_loaded(true);
   return true;
+}
+
+void ExporterRuntime::start_quarantine(const ExporterConfig& config) {
+  std::string error;
+  if (!install_crash_recorder(config.state_dir, error))
+    log(LogLevel::error, "no crash record can be written", {{"error", error}});
+  quarantine_ = std::make_unique<Quarantine>(config.state_dir);
+  std::optional<CrashRecord> crash = read_crash_record(config.state_dir, error);
+  if (!crash) {
+    if (!error.empty()) {
+      log(LogLevel::error, "crash record ignored", {{"error", error}});
+      remove_crash_record(config.state_dir);
+    }
+    return;
+  }
+  QuarantineEntry entry{crash->collector, crash->plugin, crash->fingerprint,
+                        crash->unix_ms,   crash->entry,  crash->signal};
+  quarantine_->add(entry);  // saved before the record goes
+  remove_crash_record(config.state_dir);
+  log(LogLevel::error,
+      "collector " + entry.collector + " (plugin " + entry.plugin + ") " +
+          quarantine_reason(entry) +
+          "; quarantined until its configuration changes or POST /-/quarantine/clear",
+      {{"collector", entry.collector},
+       {"plugin", entry.plugin},
+       {"call", entry.entry},
+       {"signal", entry.signal}});
+}
+
+void ExporterRuntime::list_for_quarantine_metric(const std::vector<QuarantineEntry>& quarantined) {
+  std::vector<std::pair<std::string, std::string>> listed;
+  for (const auto& c : collectors_) listed.emplace_back(c->name(), c->plugin_name());
+  for (const auto& q : quarantined) listed.emplace_back(q.collector, q.plugin);
+  quarantine_->set_listed(std::move(listed));
+}
+
+int ExporterRuntime::clear_quarantine(const std::string& collector, std::string& message) {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> cleared;
+  if (collector.empty()) {
+    cleared = quarantine_->clear_all();
+  } else if (quarantine_->clear(collector)) {
+    cleared.push_back(collector);
+  } else {
+    message = "collector " + collector + " is not quarantined";
+    return 404;
+  }
+  if (cleared.empty()) {
+    message = "no collector is quarantined";
+    return 200;
+  }
+  std::string names;
+  for (const auto& n : cleared) names += (names.empty() ? "" : ",") + n;
+  log(LogLevel::info, "quarantine cleared by an admin request; creating the collectors",
+      {{"collectors", names}});
+  // Like a reload of the running configuration: everything running is kept.
+  std::vector<QuarantineEntry> quarantined = quarantine_->matching(*config_);
+  CreatedCollectors created =
+      create_collectors(*config_, /*check_only=*/false, collectors_, collector_names(quarantined));
+  std::string error;
+  std::shared_ptr<ServingState> state;
+  if (created.errors.empty()) {
+    state = make_state(config_, created.collectors, quarantined, error);
+  } else {
+    error = joined(created.errors);
+  }
+  if (!state) {
+    for (auto& c : created.collectors)
+      if (std::find(collectors_.begin(), collectors_.end(), c) == collectors_.end())
+        c->destroy(monotonic_now_ns());
+    log(LogLevel::error, "quarantine cleared, but creating the collectors failed",
+        {{"collectors", names}, {"error", error}});
+    message = "quarantine cleared (" + names + "), but creating failed:\n" + error;
+    return 500;
+  }
+  collectors_ = std::move(created.collectors);
+  holder_.set(std::move(state));
+  list_for_quarantine_metric(quarantined);
+  message = "quarantine cleared and collectors created: " + names;
+  return 200;
 }
 
 void ExporterRuntime::stop_remote_write() {

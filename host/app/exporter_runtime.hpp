@@ -15,6 +15,7 @@
 
 #include "app/cli_options.hpp"
 #include "collect/collector.hpp"
+#include "collect/quarantine.hpp"
 #include "collect/self_metrics.hpp"
 #include "http/serving_state.hpp"
 #include "http/status_board.hpp"
@@ -48,6 +49,12 @@ class ExporterRuntime {
   // whose collects cannot run would mark every series stale).
   void stop_remote_write();
 
+  // POST /-/quarantine/clear: clears `collector`'s quarantine (every one
+  // when empty) and creates the cleared collectors. The HTTP status to
+  // answer (200, 404 when that collector is not quarantined, 500 when
+  // creating failed), with the text in `message`.
+  int clear_quarantine(const std::string& collector, std::string& message);
+
   std::shared_ptr<const ExporterConfig> config() const;
   WorkerPool& pool() { return *pool_; }
   // Start time, config file, listeners, last reload, remote write counters.
@@ -56,7 +63,12 @@ class ExporterRuntime {
  private:
   std::shared_ptr<ServingState> make_state(std::shared_ptr<const ExporterConfig> config,
                                            std::vector<std::shared_ptr<Collector>> collectors,
+                                           std::vector<QuarantineEntry> quarantined,
                                            std::string& error);
+  // At start: the crash recorder, the quarantine file and a crash record left
+  // by the previous run (state_dir is taken at start; changing it needs one).
+  void start_quarantine(const ExporterConfig& config);
+  void list_for_quarantine_metric(const std::vector<QuarantineEntry>& quarantined);
   CliOptions options_;
   SelfMetrics& metrics_;
   ServingStateHolder& holder_;
@@ -68,6 +80,7 @@ class ExporterRuntime {
   std::unique_ptr<remote_write::RemoteWriteMetrics> remote_write_metrics_;
   std::unique_ptr<remote_write::RemoteWriteSet> remote_writes_;
   std::unique_ptr<StatusBoard> status_board_;
+  std::unique_ptr<Quarantine> quarantine_;  // set by start(), before serving
 };
 
 }  // namespace pe::host

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "base/logging.hpp"
+#include "collect/quarantine.hpp"
 #include "collect/target_labels.hpp"
 #include "collect/worker_pool.hpp"
 #include "plugin/collect_sink.hpp"
@@ -52,6 +53,8 @@ Collector::Collector(CollectorConfig config, std::shared_ptr<PluginLibrary> libr
                      RelabelProgram relabel, std::shared_ptr<const RelabelProgram> global_relabel)
     : config_(std::move(config)),
       library_(std::move(library)),
+      plugin_label_(library_->name()),
+      fingerprint_id_(collector_fingerprint_id(config_)),
       context_(std::move(context)),
       instance_(instance),
       relabel_(std::move(relabel)),
@@ -112,7 +115,12 @@ void Collector::run(const std::shared_ptr<InFlightCollect>& flight, const std::s
     req.params = raw_params.data();
     req.param_count = raw_params.size();
     ++calls_;
-    pe_status status = library_->descriptor().collect(instance_, &req, &sink);
+    pe_status status;
+    {
+      const PluginCallSite site = call_site("collect");
+      PluginCallScope scope(site);
+      status = library_->descriptor().collect(instance_, &req, &sink);
+    }
     double seconds = static_cast<double>(monotonic_now_ns() - start) / 1e9;
     outcome = finish(status, sink, std::move(set), seconds);
   }
@@ -209,7 +217,12 @@ pe_status Collector::handle_http(const pe_http_request& request, pe_http_respons
     if (destroyed_) return PE_UNAVAILABLE;
     ++http_calls_;
   }
-  pe_status st = fn(instance_, &request, &response);
+  pe_status st;
+  {
+    const PluginCallSite site = call_site("handle_http");
+    PluginCallScope scope(site);
+    st = fn(instance_, &request, &response);
+  }
   --http_calls_;
   return st;
 }
@@ -235,7 +248,11 @@ bool Collector::destroy(int64_t wait_until_ns) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  library_->descriptor().destroy(instance_);
+  {
+    const PluginCallSite site = call_site("destroy");
+    PluginCallScope scope(site);
+    library_->descriptor().destroy(instance_);
+  }
   instance_ = nullptr;
   return true;
 }

@@ -16,6 +16,7 @@
 #include "collect/in_flight_collect.hpp"
 #include "config/exporter_config.hpp"
 #include "plugin/collector_context.hpp"
+#include "plugin/plugin_call_scope.hpp"
 #include "plugin/plugin_library.hpp"
 #include "plugin_exporter/exposition/relabel.hpp"
 
@@ -97,9 +98,15 @@ class Collector : public std::enable_shared_from_this<Collector> {
            const Params& params);
   CollectOutcome finish(pe_status status, pe_sink& sink, std::shared_ptr<MetricSet> set,
                         double seconds);
+  // Who is called, for the crash record (plugin/plugin_call_scope.hpp).
+  PluginCallSite call_site(const char* entry) const noexcept {
+    return {config_.name.c_str(), plugin_label_.c_str(), fingerprint_id_.c_str(), entry};
+  }
 
   CollectorConfig config_;
   std::shared_ptr<PluginLibrary> library_;
+  const std::string plugin_label_;    // library_->name(), kept for call_site
+  const std::string fingerprint_id_;  // collector_fingerprint_id(config_)
   std::unique_ptr<pe_host> context_;
   pe_instance* instance_;
   RelabelProgram relabel_;

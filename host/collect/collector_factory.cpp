@@ -8,8 +8,10 @@
 #include <map>
 
 #include "base/logging.hpp"
+#include "collect/quarantine.hpp"
 #include "config/config_document.hpp"
 #include "plugin/host_api.hpp"
+#include "plugin/plugin_call_scope.hpp"
 
 namespace pe::host {
 namespace {
@@ -45,7 +47,8 @@ ConfigErrors check_configuration(const LoadResult& loaded) {
 }
 
 CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only,
-                                    const std::vector<std::shared_ptr<Collector>>& keep) {
+                                    const std::vector<std::shared_ptr<Collector>>& keep,
+                                    const std::set<std::string>& quarantined) {
   CreatedCollectors out;
   std::vector<std::shared_ptr<Collector>> created;
   ConfigDocument& doc = *config.document;
@@ -66,6 +69,7 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
       continue;
     }
     if (cc.plugin_path.empty()) continue;  // unknown plugin: reported by the loader
+    if (quarantined.count(cc.name)) continue;
     auto lib_it = libraries.find(cc.plugin_path);
     if (lib_it == libraries.end()) {
       std::string error;
@@ -107,12 +111,25 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
     params.state_dir = cc.state_dir.empty() ? nullptr : cc.state_dir.c_str();
     pe_instance* instance = nullptr;
     const std::size_t errors_before = doc.errors().size();
-    pe_status st = lib->descriptor().create(&params, &instance);
+    const std::string plugin_label = lib->name(), fingerprint = collector_fingerprint_id(cc);
+    auto call_site = [&](const char* entry) {  // for the crash record
+      return PluginCallSite{cc.name.c_str(), plugin_label.c_str(), fingerprint.c_str(), entry};
+    };
+    pe_status st;
+    {
+      const PluginCallSite site = call_site("create");
+      PluginCallScope scope(site);
+      st = lib->descriptor().create(&params, &instance);
+    }
     ctx->creating = false;
     if (cc.plugin_table) doc.report_unused(*cc.plugin_table, cc.plugin_table_path);
     const bool new_errors = doc.errors().size() > errors_before;
     if (st != PE_OK || new_errors) {
-      if (st == PE_OK && instance) lib->descriptor().destroy(instance);
+      if (st == PE_OK && instance) {
+        const PluginCallSite site = call_site("destroy");
+        PluginCallScope scope(site);
+        lib->descriptor().destroy(instance);
+      }
       if (!new_errors) {
         doc.error(cc.table, cc.path,
                   "plugin " + lib->name() + " failed to create the collector (status " +

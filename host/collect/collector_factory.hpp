@@ -5,6 +5,8 @@
 #pragma once
 
 #include <memory>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "collect/collector.hpp"
@@ -24,10 +26,12 @@ struct CreatedCollectors {
 // as they are instead of created (hot reload of unchanged collectors).
 // Errors make the result empty (kept collectors are left alone).
 // Collectors whose plugin file was not found are skipped (the loader
-// reported them). Two collectors registering the same HTTP route (method and
-// path) is an error, also with check_only.
+// reported them), and so are those named in `quarantined`
+// (collect/quarantine.hpp). Two collectors registering the same HTTP route
+// (method and path) is an error, also with check_only.
 CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only,
-                                    const std::vector<std::shared_ptr<Collector>>& keep = {});
+                                    const std::vector<std::shared_ptr<Collector>>& keep = {},
+                                    const std::set<std::string>& quarantined = {});
 
 // Every problem --check-config reports, in file order: the loader's and,
 // even when the host's part of the file has errors, those each found plugin

@@ -60,7 +60,9 @@ void put_collector(toml::table& t, const CollectorConfig& c) {
 
 }  // namespace
 
-std::string effective_config_json(const ExporterConfig& config) {
+std::string effective_config_json(
+    const ExporterConfig& config,
+    const std::vector<std::pair<std::string, std::string>>& quarantined) {
   toml::table root = redacted_config_table(*config.document);
   root.insert_or_assign("plugin_dir", config.plugin_dir);
   if (!config.state_dir.empty()) root.insert_or_assign("state_dir", config.state_dir);
@@ -70,7 +72,13 @@ std::string effective_config_json(const ExporterConfig& config) {
       .insert_or_assign("open_health_endpoints", config.auth.open_health_endpoints);
   if (auto* collectors = root.get_as<toml::array>("collector")) {
     for (std::size_t i = 0; i < collectors->size() && i < config.collectors.size(); ++i)
-      if (auto* t = collectors->get_as<toml::table>(i)) put_collector(*t, config.collectors[i]);
+      if (auto* t = collectors->get_as<toml::table>(i)) {
+        put_collector(*t, config.collectors[i]);
+        auto q = std::find_if(quarantined.begin(), quarantined.end(),
+                              [&](const auto& e) { return e.first == config.collectors[i].name; });
+        t->insert_or_assign("quarantined", q != quarantined.end());
+        if (q != quarantined.end()) t->insert_or_assign("quarantine_reason", q->second);
+      }
   }
   std::ostringstream out;
   out << toml::json_formatter(root);

@@ -5,11 +5,17 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/exporter_config.hpp"
 
 namespace pe::host {
 
-std::string effective_config_json(const ExporterConfig& config);
+// `quarantined`: (collector, why) of collectors that are configured but not
+// created (collect/quarantine.hpp); each collector says quarantined = true/false.
+std::string effective_config_json(
+    const ExporterConfig& config,
+    const std::vector<std::pair<std::string, std::string>>& quarantined = {});
 
 }  // namespace pe::host

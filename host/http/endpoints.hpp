@@ -28,6 +28,7 @@ void serve_health(HttpExchange& ex);
 void serve_ready(HttpExchange& ex, const ServingState* state, ServerContext& ctx);
 void serve_configz(HttpExchange& ex, const ServingState& state);
 void serve_reload(HttpExchange& ex, ServerContext& ctx);
+void serve_quarantine_clear(HttpExchange& ex, ServerContext& ctx);
 void serve_plugin_route(const std::shared_ptr<HttpExchange>& ex,
                         const std::shared_ptr<const ServingState>& state, const MountedRoute& route,
                         const std::string& identity, uint64_t body_limit, ServerContext& ctx);

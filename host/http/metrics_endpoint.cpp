@@ -49,8 +49,13 @@ ScrapeResponse produce_scrape(const std::vector<std::pair<std::string, std::stri
   }
 
   ScrapeResult result = state.orchestrator->scrape(selected, params, scrape_timeout);
-  if (!result.unknown_collector.empty())
+  if (!result.unknown_collector.empty()) {
+    for (const QuarantineEntry& q : state.quarantined)  // configured, but not created
+      if (q.collector == result.unknown_collector)
+        return error_response(
+            503, "collector \"" + q.collector + "\" is quarantined: it " + quarantine_reason(q));
     return error_response(400, "unknown collector \"" + result.unknown_collector + "\"");
+  }
   for (const CollectorScrape& cs : result.collectors) {
     if (cs.outcome.status == CollectStatus::bad_request)
       return error_response(400, "collector " + cs.collector->name() + ": " + cs.outcome.reason);

@@ -20,6 +20,7 @@ enum class Endpoint {
   ready,
   configz,
   reload,
+  quarantine_clear,
   plugin,
   agents,
   not_found,
@@ -44,6 +45,8 @@ const char* endpoint_name(Endpoint e) {
       return "configz";
     case Endpoint::reload:
       return "reload";
+    case Endpoint::quarantine_clear:
+      return "quarantine_clear";
     case Endpoint::plugin:
       return "plugin";
     case Endpoint::agents:
@@ -160,6 +163,10 @@ void route(const std::shared_ptr<HttpExchange>& exp,
     e = (method == "POST" || method == "PUT") ? Endpoint::reload : Endpoint::bad_method;
     group = EndpointGroup::admin;
     role = Role::admin;
+  } else if (path == "/-/quarantine/clear") {
+    e = method == "POST" ? Endpoint::quarantine_clear : Endpoint::bad_method;
+    group = EndpointGroup::admin;
+    role = Role::admin;
   }
   if (e == Endpoint::not_found || !listener.serves(group)) return not_found(ex);
   endpoint = e;
@@ -189,6 +196,8 @@ void route(const std::shared_ptr<HttpExchange>& exp,
       return serve_reload(ex, ctx);
     case Endpoint::agents:
       return ctx.agents->serve(exp);
+    case Endpoint::quarantine_clear:
+      return serve_quarantine_clear(ex, ctx);
     case Endpoint::plugin:
       return serve_plugin_route(exp, state, *mounted, identity->name,
                                 body_limit(state->config->web, *mounted), ctx);

@@ -36,6 +36,9 @@ struct ServerContext {
   // Hot reload (POST /-/reload); false with the reason when the running
   // configuration was kept.
   std::function<bool(std::string& error)> reload;
+  // POST /-/quarantine/clear[?collector=NAME] (empty name: all); returns the
+  // HTTP status, the answer's text in `message`.
+  std::function<int(const std::string& collector, std::string& message)> clear_quarantine;
   // What the status page shows beyond the serving state; null = not shown.
   const StatusBoard* status = nullptr;
   // GET /agents/...: the dial-in hub ([dialin]); null = no hub.

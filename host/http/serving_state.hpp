@@ -12,6 +12,7 @@
 #include "auth/authenticator.hpp"
 #include "auth/rate_limiter.hpp"
 #include "collect/collector.hpp"
+#include "collect/quarantine.hpp"
 #include "collect/scrape_orchestrator.hpp"
 #include "config/exporter_config.hpp"
 #include "http/plugin_route_table.hpp"
@@ -27,6 +28,7 @@ struct ServingState {
   std::unique_ptr<Authenticator> auth;
   std::unique_ptr<RateLimiter> rate_limiter;
   std::string configz_json;
+  std::vector<QuarantineEntry> quarantined;  // configured but not created (collect/quarantine.hpp)
 };
 
 class ServingStateHolder {

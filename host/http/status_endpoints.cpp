@@ -76,4 +76,26 @@ void serve_reload(HttpExchange& ex, ServerContext& ctx) {
   }
 }
 
+void serve_quarantine_clear(HttpExchange& ex, ServerContext& ctx) {
+  if (!ex.query_error().empty()) {
+    ex.send_text(400, ex.query_error());
+    return;
+  }
+  std::string collector;
+  for (const auto& [key, value] : ex.query()) {
+    if (key != "collector") {
+      ex.send_text(400, "unknown parameter " + key + " (only collector=NAME)");
+      return;
+    }
+    collector = value;
+  }
+  if (!ctx.clear_quarantine) {
+    ex.send_text(503, "quarantine clearing is not available");
+    return;
+  }
+  std::string message;
+  const int status = ctx.clear_quarantine(collector, message);
+  ex.send_text(status, message);
+}
+
 }  // namespace pe::host

@@ -54,7 +54,8 @@ void collectors_json(std::string& out, const StatusSnapshot& s) {
     out += first ? "{" : ",{";
     first = false;
     out += "\"name\":" + json_quoted(c.name) + ",\"plugin\":" + json_quoted(c.plugin) +
-           ",\"health\":" + json_quoted(health_word(h)) +
+           ",\"health\":" + json_quoted(health_word(c)) +
+           ",\"quarantine\":" + (c.quarantine.empty() ? "null" : json_quoted(c.quarantine)) +
            ",\"last_collect_unix_ms\":" + std::to_string(h.last_collect_unix_ms) +
            ",\"last_duration_seconds\":" + format_double(h.last_duration_seconds) +
            ",\"samples\":" + std::to_string(h.last_samples) +

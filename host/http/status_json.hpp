@@ -12,7 +12,8 @@ namespace pe::host {
 inline constexpr const char* kAgentsUnavailable =
     "dial-in agents are not implemented in this version";
 inline constexpr const char* kIsolationUnavailable =
-    "plugin isolation (isolation mode, quarantine) is not implemented in this version";
+    "process isolation (isolation = \"process\") is not implemented in this version; "
+    "a collector whose plugin crashed the exporter is quarantined (health \"quarantined\")";
 
 std::string status_json(const StatusSnapshot& s);
 

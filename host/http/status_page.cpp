@@ -72,7 +72,8 @@ constexpr std::string_view kStyle =
     "dl.facts{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{color:#555}"
     "dd{margin:0}.age{color:#777}"
     ".health{font-weight:600}.h-up{color:#070}.h-down{color:#b00}.h-source_down{color:#b60}"
-    ".h-unknown{color:#777}tr.down td{background:#fff0f0}"
+    ".h-unknown{color:#777}.h-quarantined{color:#b00}tr.down td,tr.quarantined "
+    "td{background:#fff0f0}"
     ".err{color:#b00;white-space:pre-wrap;max-width:50em;overflow-wrap:anywhere}"
     ".controls{margin:.4em 0}.controls>*{margin-right:.6em}"
     ".note{color:#666;font-style:italic}pre{background:#f6f6f6;padding:1em;overflow:auto}"
@@ -126,22 +127,23 @@ void exporter_section(std::string& out, const StatusSnapshot& s) {
 }
 
 void collectors_section(std::string& out, const StatusSnapshot& s) {
-  std::size_t counts[4] = {0, 0, 0, 0};  // up, down, source_down, unknown
+  std::size_t counts[5] = {0, 0, 0, 0, 0};  // up, down, source_down, unknown, quarantined
   for (const CollectorStatus& c : s.collectors) {
-    std::string h = health_word(c.health);
-    ++counts[h == "up" ? 0 : h == "down" ? 1 : h == "source_down" ? 2 : 3];
+    std::string h = health_word(c);
+    ++counts[h == "up" ? 0 : h == "down" ? 1 : h == "source_down" ? 2 : h == "unknown" ? 3 : 4];
   }
   out += "<h2 id=\"collectors\">Collectors</h2>\n<p id=\"collector-counts\">" +
          std::to_string(s.collectors.size()) + " collectors: " + std::to_string(counts[0]) +
          " up, " + std::to_string(counts[1]) + " down, " + std::to_string(counts[2]) +
-         " source down, " + std::to_string(counts[3]) +
-         " not collected yet. <span class=\"note\">" + html_escape(kIsolationUnavailable) +
-         ".</span></p>\n";
+         " source down, " + std::to_string(counts[3]) + " not collected yet" +
+         (counts[4] ? ", " + std::to_string(counts[4]) + " quarantined" : std::string()) +
+         ". <span class=\"note\">" + html_escape(kIsolationUnavailable) + ".</span></p>\n";
   out +=
       "<div class=\"controls\"><label>Health <select id=\"health-filter\">"
       "<option value=\"\">all</option><option value=\"up\">up</option>"
       "<option value=\"down\">down</option><option value=\"source_down\">source down</option>"
-      "<option value=\"unknown\">not collected yet</option></select></label>"
+      "<option value=\"unknown\">not collected yet</option>"
+      "<option value=\"quarantined\">quarantined</option></select></label>"
       "<label>Search <input id=\"collector-search\" type=\"search\" "
       "placeholder=\"name, plugin or error\"></label>"
       "<label>Per page <select id=\"page-size\"><option>25</option><option selected>50</option>"
@@ -157,14 +159,14 @@ void collectors_section(std::string& out, const StatusSnapshot& s) {
       "<th data-sort=\"error\">Last error</th></tr></thead>\n<tbody>\n";
   for (const CollectorStatus& c : s.collectors) {
     const CollectorHealth& h = c.health;
-    const std::string hw = health_word(h);
+    const std::string hw = health_word(c);
     out += "<tr class=\"" + hw + "\" data-name=\"" + html_escape(c.name) + "\" data-plugin=\"" +
            html_escape(c.plugin) + "\" data-health=\"" + hw + "\" data-last=\"" +
            std::to_string(h.last_collect_unix_ms) + "\" data-duration=\"" +
            format_double(h.last_duration_seconds) + "\" data-samples=\"" +
            std::to_string(h.last_samples) + "\" data-scrapes=\"" +
            std::to_string(h.scrapes_ok + h.scrapes_failed) + "\" data-error=\"" +
-           html_escape(h.last_error) + "\">";
+           html_escape(c.quarantine.empty() ? h.last_error : c.quarantine) + "\">";
     out += "<td><a href=\"" + html_escape(s.telemetry_path) +
            "?collector=" + html_escape(percent_encode(c.name)) + "\">" + html_escape(c.name) +
            "</a></td><td>" + html_escape(c.plugin) + "</td><td class=\"health h-" + hw + "\">" +
@@ -172,7 +174,9 @@ void collectors_section(std::string& out, const StatusSnapshot& s) {
            (h.collected ? seconds_words(h.last_duration_seconds) : std::string("—")) + "</td><td>" +
            std::to_string(h.last_samples) + "</td><td>" + std::to_string(h.scrapes_ok) + " / " +
            std::to_string(h.scrapes_failed) + "</td><td>";
-    if (!h.last_error.empty())
+    if (!c.quarantine.empty())
+      out += "<div class=\"err\">" + html_escape(c.quarantine) + "</div>";
+    else if (!h.last_error.empty())
       out += "<div class=\"err\">" + html_escape(h.last_error) + "</div><span class=\"age\">" +
              html_escape(utc_time(h.last_error_unix_ms)) + "</span>";
     out += "</td></tr>\n";

@@ -54,6 +54,10 @@ std::string health_word(const CollectorHealth& h) {
   return "up";
 }
 
+std::string health_word(const CollectorStatus& c) {
+  return c.quarantine.empty() ? health_word(c.health) : "quarantined";
+}
+
 std::optional<std::string> status_route_of(const Collector& collector) {
   for (const RouteRegistration& r : collector.context().routes) {
     const std::string& p = r.path_prefix;
@@ -74,9 +78,11 @@ StatusSnapshot take_status_snapshot(const ServingState& state, const StatusBoard
   for (const auto& c : state.orchestrator->collectors()) {
     CollectorHealth health = c->health();
     health.last_error = redact_secrets_in_text(health.last_error);
-    s.collectors.push_back({c->name(), c->plugin_name(), std::move(health), c->calls()});
+    s.collectors.push_back({c->name(), c->plugin_name(), std::move(health), c->calls(), {}});
     if (auto path = status_route_of(*c)) s.plugin_documents.push_back(read_document(c, *path));
   }
+  for (const QuarantineEntry& q : state.quarantined)
+    s.collectors.push_back({q.collector, q.plugin, {}, 0, quarantine_reason(q)});
   if (!board) return s;
   s.started_unix_ms = board->started_unix_ms();
   s.config_file = board->config_file();

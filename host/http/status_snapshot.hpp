@@ -28,11 +28,14 @@ struct CollectorStatus {
   std::string plugin;
   CollectorHealth health;
   uint64_t plugin_calls = 0;
+  std::string quarantine;  // why it is quarantined (not created); empty = it is not
 };
 
 // "up", "down" (last collect failed), "source_down" (collected, but the
 // plugin's source_up was 0) or "unknown" (not collected yet).
 std::string health_word(const CollectorHealth& h);
+// health_word, or "quarantined".
+std::string health_word(const CollectorStatus& c);
 
 // A collector's own status document (push: groups, series, durability,
 // limits, request counts, newest pushes).

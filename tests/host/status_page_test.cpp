@@ -32,18 +32,18 @@ StatusSnapshot sample_snapshot() {
   s.config_file = "/etc/pe/<cfg>.toml";
   s.listeners = {"127.0.0.1:9777"};
   s.last_reload = {1700000030000, true, "hello", "", "broken"};
-  CollectorStatus ok{"hello", "hello", {}, 3};
+  CollectorStatus ok{"hello", "hello", {}, 3, {}};
   ok.health.collected = ok.health.last_ok = true;
   ok.health.last_collect_unix_ms = 1700000059000;
   ok.health.last_duration_seconds = 0.25;
   ok.health.last_samples = 4;
   ok.health.scrapes_ok = 3;
-  CollectorStatus bad{"broken\"<b>", "script", {}, 2};
+  CollectorStatus bad{"broken\"<b>", "script", {}, 2, {}};
   bad.health.collected = true;
   bad.health.last_error = "exit 1: " + kInjected;
   bad.health.last_error_unix_ms = 1700000058000;
   bad.health.scrapes_failed = 2;
-  CollectorStatus fresh{"fresh", "hello", {}, 0};
+  CollectorStatus fresh{"fresh", "hello", {}, 0, {}};
   s.collectors = {ok, bad, fresh};
   PluginStatusDocument push{"pushgw", "push", "/api/v1/status", std::nullopt, {}};
   push.document = parsed(
@@ -165,6 +165,25 @@ TEST(StatusPage, JsonTwinIsValidAndCarriesTheSameFacts) {
   EXPECT_EQ(rw->items[0].find("oldest_unsent_age_seconds")->text, "60");
   EXPECT_EQ(v.find("agents")->kind, JsonValue::Kind::null);
   EXPECT_EQ(v.find("not_available")->find("agents")->text, kAgentsUnavailable);
+}
+
+TEST(StatusPage, QuarantinedCollectorIsARowWithItsReason) {
+  StatusSnapshot s = sample_snapshot();
+  s.collectors.push_back(
+      {"crashy", "crasher", {}, 0, "crashed the exporter in collect with SIGSEGV at <then>"});
+  const std::string html = status_page_html(s);
+  EXPECT_NE(html.find("<tr class=\"quarantined\" data-name=\"crashy\""), std::string::npos);
+  EXPECT_NE(html.find("<div class=\"err\">crashed the exporter in collect with SIGSEGV at "
+                      "&lt;then&gt;</div>"),
+            std::string::npos);
+  EXPECT_NE(html.find("4 collectors: 1 up, 1 down, 0 source down, 1 not collected yet, "
+                      "1 quarantined."),
+            std::string::npos);
+  JsonValue v = parsed(status_json(s));
+  const JsonValue& row = v.find("collectors")->items.at(3);
+  EXPECT_EQ(row.find("health")->text, "quarantined");
+  EXPECT_EQ(row.find("quarantine")->text, "crashed the exporter in collect with SIGSEGV at <then>");
+  EXPECT_EQ(v.find("collectors")->items.at(0).find("quarantine")->kind, JsonValue::Kind::null);
 }
 
 TEST(StatusPage, ConfigzPageEscapesTheConfiguration) {

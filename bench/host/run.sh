@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# bench/host/run.sh BUILD_DIR — the per-call cost of the crash record's
+# PluginCallScope (host/plugin/plugin_call_scope.hpp): median ns of a bare
+# call through a function pointer and of the same call inside a scope, in
+# one run, and the difference. Environment: REPETITIONS (default 5).
+set -euo pipefail
+build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
+bin="$build/bench/host/plugin_call_bench"
+[ -x "$bin" ] || { echo "bench/host: $bin missing (build with PE_BUILD_BENCH=ON)" >&2; exit 2; }
+out=$("$bin" --benchmark_repetitions="${REPETITIONS:-5}" --benchmark_report_aggregates_only=true \
+  --benchmark_format=csv 2>/dev/null)
+bare=$(awk -F, '/BM_PluginCallBare_median/ {print $3}' <<<"$out")
+scoped=$(awk -F, '/BM_PluginCallScoped_median/ {print $3}' <<<"$out")
+echo "=== plugin call, median of ${REPETITIONS:-5} repetitions (ns per call)"
+printf '  bare call                 %8.2f ns\n' "$bare"
+printf '  inside a PluginCallScope  %8.2f ns   (+%.2f ns per plugin call)\n' "$scoped" \
+  "$(awk -v a="$scoped" -v b="$bare" 'BEGIN {print a - b}')"
