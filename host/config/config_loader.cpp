@@ -363,6 +363,13 @@ std::string resolve_plugin_path(const std::string& plugin, const std::string& pl
   return (fs::path(plugin_dir) / (plugin + ".so")).string();
 }
 
+// Names under state_dir that the exporter itself uses; a collector's own
+// directory is <state_dir>/<name>, so these names would share them.
+bool is_reserved_state_name(std::string_view name) {
+  return name == "dialin" || name == "remote_write" || name == "quarantine" ||
+         name == "crash-record";
+}
+
 void read_collector(TableView t, ExporterConfig& cfg, std::set<std::string>& names) {
   CollectorConfig c;
   c.table = &t.table();
@@ -382,6 +389,10 @@ void read_collector(TableView t, ExporterConfig& cfg, std::set<std::string>& nam
                 "\".\" or \"..\"");
       else if (!names.insert(*v).second)
         t.error("name", "duplicate collector name \"" + *v + "\"");
+      else if (!cfg.state_dir.empty() && is_reserved_state_name(*v))
+        t.error("name",
+                "\"" + *v + "\" is taken in state_dir by the exporter's own state (" +
+                    "dialin/, remote_write/, quarantine, crash-record): rename the collector");
       c.name = *v;
     }
   }
@@ -516,14 +527,8 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
   cfg.remote_writes = read_remote_write_sections(
       top, std::vector<std::string>(names.begin(), names.end()), cfg.state_dir);
   cfg.dialin = read_dialin_section(top);
-  if (cfg.dialin && !cfg.state_dir.empty()) {
-    // A collector named "dialin" would share the directory.
-    if (names.count("dialin"))
-      top.error("dialin",
-                "with state_dir the hub keeps <state_dir>/dialin/: rename the "
-                "collector called \"dialin\"");
+  if (cfg.dialin && !cfg.state_dir.empty())
     cfg.dialin->state_file = (fs::path(cfg.state_dir) / "dialin" / "agents.json").string();
-  }
 
   doc.report_unused(doc.root(), "");
   result.errors = doc.sorted_errors();

@@ -338,6 +338,25 @@ TEST(ConfigLoader, CollectorNamesCannotLeaveTheStateDirectory) {
   EXPECT_TRUE(load_errors("[[collector]]\nname = \"a.b\"\nplugin = \"hello\"\n").empty());
 }
 
+// With state_dir, <state_dir>/<collector name> must not be one of the
+// exporter's own entries there.
+TEST(ConfigLoader, CollectorNamesCannotTakeTheExportersStateEntries) {
+  for (const char* name : {"dialin", "remote_write", "quarantine", "crash-record"}) {
+    auto e = load_errors(std::string("state_dir = \"/tmp/s\"\n[[collector]]\nname = \"") + name +
+                         "\"\nplugin = \"hello\"\n");
+    ASSERT_EQ(e.size(), 1u) << name;
+    EXPECT_NE(e[0].find("t.toml:3:8: collector[0].name: \"" + std::string(name) +
+                        "\" is taken in state_dir"),
+              std::string::npos)
+        << e[0];
+    // Without state_dir nothing is shared.
+    EXPECT_TRUE(
+        load_errors(std::string("[[collector]]\nname = \"") + name + "\"\nplugin = \"hello\"\n")
+            .empty())
+        << name;
+  }
+}
+
 // Two push collectors with the same routes fail --check-config, not the start.
 TEST(ConfigLoader, RouteClashIsFoundByCheckConfig) {
   auto e = config_errors(
