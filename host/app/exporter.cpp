@@ -109,10 +109,15 @@ int run_exporter(const CliOptions& options) {
     self_metrics.set_extra_exporter("dialin",
                                     [h = hub.get()](MetricSet& set) { h->export_to(set); });
   }
+  if (hub) runtime.status_board().set_agents([h = hub.get()] { return h->agent_status(); });
   struct ExporterRemoval {
     SelfMetrics& metrics;
-    ~ExporterRemoval() { metrics.set_extra_exporter("dialin", nullptr); }
-  } remove_hub_exporter{self_metrics};
+    StatusBoard& board;
+    ~ExporterRemoval() {
+      metrics.set_extra_exporter("dialin", nullptr);
+      board.set_agents(nullptr);
+    }
+  } remove_hub_exporter{self_metrics, runtime.status_board()};
   HttpServer server(config->web, ctx);
   if (hub) server.add_websocket(dialin::kConnectPath, hub->websocket_handler());
   // [agent]: dial out to the hubs; stopped before the collectors go.

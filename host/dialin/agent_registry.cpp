@@ -55,6 +55,19 @@ void AgentRegistry::disconnected(const std::string& alias, const AgentLink* link
   ++version_;
 }
 
+void AgentRegistry::scraped(const std::string& alias, int status, const std::string& error) {
+  const auto now = std::chrono::system_clock::now();
+  std::lock_guard lock(mu_);
+  auto it = slots_.find(alias);
+  if (it == slots_.end()) return;
+  AgentEntry& e = it->second.entry;
+  const bool ok = status / 100 == 2;
+  e.last_scrape = now;
+  e.last_scrape_status = status;
+  e.last_scrape_error = ok ? std::string() : error;
+  ++(ok ? e.scrapes_ok : e.scrapes_failed);
+}
+
 std::shared_ptr<AgentLink> AgentRegistry::link_of(const std::string& alias, bool& known,
                                                   Clock::time_point now) {
   std::lock_guard lock(mu_);

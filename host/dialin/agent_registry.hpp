@@ -48,6 +48,12 @@ struct AgentEntry {
   std::string peer;  // client address of the last connection
   bool connected = false;
   std::chrono::system_clock::time_point last_seen{};  // last connect or disconnect
+  // Scrapes through the hub (kept in memory only, not in the state file).
+  std::chrono::system_clock::time_point last_scrape{};  // epoch = never
+  int last_scrape_status = 0;
+  std::string last_scrape_error;  // empty when the last scrape succeeded
+  uint64_t scrapes_ok = 0;
+  uint64_t scrapes_failed = 0;
 };
 
 class AgentRegistry {
@@ -65,6 +71,11 @@ class AgentRegistry {
   // `link` closed: the entry stays listed, disconnected, until expiry. A
   // link that was already replaced changes nothing.
   void disconnected(const std::string& alias, const AgentLink* link, Clock::time_point now);
+
+  // Records a scrape of `alias` through the hub (2xx = ok; otherwise `error`
+  // says why); an unknown alias changes nothing. Not a listed change: it
+  // leaves version() alone, so the state file is not rewritten per scrape.
+  void scraped(const std::string& alias, int status, const std::string& error);
 
   // The live connection of `alias`; null when unknown (`known` false) or
   // disconnected (`known` true).

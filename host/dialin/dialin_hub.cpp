@@ -1,6 +1,7 @@
 // dialin_hub.cpp — the hub's WebSocket endpoint and its /agents/ routes.
 #include "dialin/dialin_hub.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "base/logging.hpp"
@@ -39,6 +40,26 @@ bool plausible_host(const std::string& h) {
           c == '[' || c == ']' || c == '_'))
       return false;
   return true;
+}
+
+// A failed scrape in a line for the status page: the status and the start
+// of the reply's text (bodies that are not text are not quoted).
+std::string scrape_error_of(const ScrapeReply& reply) {
+  if (reply.status / 100 == 2) return {};
+  std::string error = "HTTP " + std::to_string(reply.status);
+  const std::string type = ascii_lower(header_of(reply.headers, "Content-Type"));
+  if (!type.starts_with("text/plain") || !header_of(reply.headers, "Content-Encoding").empty() ||
+      reply.body.empty())
+    return error;
+  constexpr std::size_t kMax = 200;
+  std::string_view line(reply.body);
+  line = trim(line.substr(0, std::min(line.find('\n'), 2 * kMax)));
+  if (line.size() > kMax) {
+    std::size_t cut = kMax;  // on a UTF-8 character boundary
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    return error + ": " + std::string(line.substr(0, cut)) + "…";
+  }
+  return line.empty() ? error : error + ": " + std::string(line);
 }
 
 }  // namespace
@@ -124,6 +145,7 @@ void DialinHub::serve_agent_metrics(const std::shared_ptr<HttpExchange>& ex,
   auto link = core_.registry.link_of(alias, known, AgentRegistry::Clock::now());
   if (!link) {
     core_.metrics.scraped(known ? ScrapeResult::disconnected : ScrapeResult::unknown_agent, 0);
+    if (known) core_.registry.scraped(alias, 503, "HTTP 503: the agent is not connected");
     return known ? ex->send_text(503, "agent " + alias + " is not connected")
                  : ex->send_text(404, "no agent " + alias);
   }
@@ -134,14 +156,18 @@ void DialinHub::serve_agent_metrics(const std::shared_ptr<HttpExchange>& ex,
   for (const auto& [k, v] : ex->query())
     if (k == "collector") req.collectors.push_back(v);
   HubMetrics& metrics = core_.metrics;
-  link->scrape(std::move(req), [ex, started, &metrics](ScrapeReply reply) {
+  AgentRegistry& registry = core_.registry;
+  link->scrape(std::move(req), [ex, started, &metrics, &registry, alias](ScrapeReply reply) {
     const double took =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const std::string encoding = ascii_lower(trim(header_of(reply.headers, "Content-Encoding")));
     if (!encoding.empty() && encoding != "gzip" && encoding != "identity") {
       metrics.scraped(ScrapeResult::error, took);
-      return ex->send_text(502, "the agent answered with Content-Encoding " + quoted(encoding));
+      const std::string error = "the agent answered with Content-Encoding " + quoted(encoding);
+      registry.scraped(alias, 502, "HTTP 502: " + error);
+      return ex->send_text(502, error);
     }
+    registry.scraped(alias, reply.status, scrape_error_of(reply));
     metrics.scraped(reply.status == 504       ? ScrapeResult::timeout
                     : reply.status == 503     ? ScrapeResult::disconnected
                     : reply.status / 100 == 2 ? ScrapeResult::success
@@ -163,6 +189,30 @@ void DialinHub::serve_sd(HttpExchange& ex) {
     return ex.send_text(400, "no usable Host header; set [dialin] sd_target");
   ex.send(200, "application/json",
           sd_targets_json(core_.registry.snapshot(AgentRegistry::Clock::now()), target), true);
+}
+
+std::vector<AgentStatus> DialinHub::agent_status() {
+  const auto ms = [](std::chrono::system_clock::time_point t) -> int64_t {
+    if (t == std::chrono::system_clock::time_point{}) return 0;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  };
+  std::vector<AgentStatus> out;
+  for (AgentEntry& e : core_.registry.snapshot(AgentRegistry::Clock::now())) {
+    AgentStatus a;
+    a.alias = std::move(e.alias);
+    a.hostname = std::move(e.hostname);
+    a.service = std::move(e.service);
+    a.labels.assign(e.labels.begin(), e.labels.end());
+    a.connected = e.connected;
+    a.last_seen_unix_ms = ms(e.last_seen);
+    a.last_scrape_unix_ms = ms(e.last_scrape);
+    a.last_scrape_status = e.last_scrape_status;
+    a.last_scrape_error = std::move(e.last_scrape_error);
+    a.scrapes_ok = e.scrapes_ok;
+    a.scrapes_failed = e.scrapes_failed;
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 void DialinHub::export_to(MetricSet& set) {

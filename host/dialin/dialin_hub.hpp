@@ -8,7 +8,7 @@
 // changed (registry_persistence.hpp): the state file read back at start, so
 // a restarted hub lists its agents as disconnected until they reconnect.
 //
-// Thread-safety: serve() and export_to() may be called from any thread,
+// Thread-safety: serve(), export_to() and agent_status() may be called from any thread,
 // concurrently; the hub must outlive the HttpServer it was added to.
 #pragma once
 
@@ -25,6 +25,7 @@
 #include "dialin/registry_persistence.hpp"
 #include "http/agent_routes.hpp"
 #include "http/http_server.hpp"
+#include "http/status_board.hpp"
 #include "plugin_exporter/exposition/metric_set.hpp"
 
 namespace pe::host::dialin {
@@ -43,6 +44,8 @@ class DialinHub : public AgentRoutes {
   WebSocketHandler websocket_handler();
   void serve(const std::shared_ptr<HttpExchange>& ex) override;
   void export_to(MetricSet& set);
+  // The agents as the status page shows them (StatusBoard::set_agents).
+  std::vector<AgentStatus> agent_status();
 
  private:
   void serve_agent_metrics(const std::shared_ptr<HttpExchange>& ex, const std::string& alias);

@@ -104,6 +104,37 @@ void remote_write_json(std::string& out, const StatusSnapshot& s) {
   out += "]";
 }
 
+// null when this process is no hub ([dialin] not configured).
+void agents_json(std::string& out, const StatusSnapshot& s) {
+  out += "\"agents\":";
+  if (!s.agents) {
+    out += "null";
+    return;
+  }
+  out += "[";
+  bool first = true;
+  for (const AgentStatus& a : *s.agents) {
+    out += first ? "{" : ",{";
+    first = false;
+    out += "\"alias\":" + json_quoted(a.alias) + ",\"hostname\":" + json_quoted(a.hostname) +
+           ",\"service\":" + json_quoted(a.service) + ",\"labels\":{";
+    for (std::size_t i = 0; i < a.labels.size(); ++i)
+      out +=
+          (i ? "," : "") + json_quoted(a.labels[i].first) + ":" + json_quoted(a.labels[i].second);
+    out += std::string("},\"state\":") + (a.connected ? "\"connected\"" : "\"disconnected\"") +
+           ",\"connected_since_unix_ms\":" + std::to_string(a.connected ? a.last_seen_unix_ms : 0) +
+           ",\"last_seen_unix_ms\":" +
+           std::to_string(a.connected ? s.now_unix_ms : a.last_seen_unix_ms) +
+           ",\"last_scrape_unix_ms\":" + std::to_string(a.last_scrape_unix_ms) +
+           ",\"last_scrape_status\":" + std::to_string(a.last_scrape_status) +
+           ",\"last_scrape_error\":" + json_quoted(a.last_scrape_error) +
+           ",\"scrapes\":{\"ok\":" + std::to_string(a.scrapes_ok) +
+           ",\"failed\":" + std::to_string(a.scrapes_failed) + "}" +
+           ",\"metrics_path\":" + json_quoted("/agents/" + a.alias + "/metrics") + "}";
+  }
+  out += "]";
+}
+
 }  // namespace
 
 std::string status_json(const StatusSnapshot& s) {
@@ -115,8 +146,9 @@ std::string status_json(const StatusSnapshot& s) {
   plugin_documents_json(out, s);
   out += ",";
   remote_write_json(out, s);
-  out += ",\"agents\":null,\"not_available\":{\"agents\":" + json_quoted(kAgentsUnavailable) +
-         ",\"isolation\":" + json_quoted(kIsolationUnavailable) + "}}\n";
+  out += ",";
+  agents_json(out, s);
+  out += ",\"not_available\":{\"isolation\":" + json_quoted(kIsolationUnavailable) + "}}\n";
   return out;
 }
 

@@ -71,9 +71,10 @@ constexpr std::string_view kStyle =
     "th.asc::after{content:' \\25B2'}th.desc::after{content:' \\25BC'}"
     "dl.facts{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{color:#555}"
     "dd{margin:0}.age{color:#777}"
-    ".health{font-weight:600}.h-up{color:#070}.h-down{color:#b00}.h-source_down{color:#b60}"
+    ".health{font-weight:600}.h-up,.h-connected{color:#070}.h-down,.h-disconnected{color:#b00}"
+    ".h-source_down{color:#b60}"
     ".h-unknown{color:#777}.h-quarantined{color:#b00}tr.down td,tr.quarantined "
-    "td{background:#fff0f0}"
+    "td,tr.disconnected td{background:#fff0f0}"
     ".err{color:#b00;white-space:pre-wrap;max-width:50em;overflow-wrap:anywhere}"
     ".controls{margin:.4em 0}.controls>*{margin-right:.6em}"
     ".note{color:#666;font-style:italic}pre{background:#f6f6f6;padding:1em;overflow:auto}"
@@ -149,7 +150,9 @@ void collectors_section(std::string& out, const StatusSnapshot& s) {
       "<label>Per page <select id=\"page-size\"><option>25</option><option selected>50</option>"
       "<option>100</option><option>500</option></select></label>"
       "<span id=\"pager\"></span></div>\n"
-      "<table id=\"collector-table\"><thead><tr>"
+      "<table id=\"collector-table\" data-filter=\"health-filter\" "
+      "data-search=\"collector-search\" data-page-size=\"page-size\" data-pager=\"pager\" "
+      "data-keys=\"name plugin error health\" data-hash-prefix=\"\"><thead><tr>"
       "<th data-sort=\"name\">Collector</th><th data-sort=\"plugin\">Plugin</th>"
       "<th data-sort=\"health\">Health</th><th data-sort=\"last\" data-type=\"num\">Last "
       "collect</th>"
@@ -306,11 +309,79 @@ void remote_write_section(std::string& out, const StatusSnapshot& s) {
   out += "</tbody></table>\n";
 }
 
+// Only on a hub ([dialin]); the table shares the collector table's filter,
+// search, sort and pages (the script wires every table that names its controls).
+void agents_section(std::string& out, const StatusSnapshot& s) {
+  if (!s.agents) return;
+  const std::vector<AgentStatus>& agents = *s.agents;
+  std::size_t connected = 0;
+  for (const AgentStatus& a : agents) connected += a.connected ? 1 : 0;
+  out += "<h2 id=\"agents\">Dial-in agents</h2>\n<p id=\"agent-counts\">" +
+         std::to_string(agents.size()) + " agents: " + std::to_string(connected) + " connected, " +
+         std::to_string(agents.size() - connected) +
+         " disconnected (listed until they expire). Prometheus finds them at "
+         "<a href=\"/agents/sd\">/agents/sd</a>.</p>\n";
+  out +=
+      "<div class=\"controls\"><label>State <select id=\"agent-filter\">"
+      "<option value=\"\">all</option><option value=\"connected\">connected</option>"
+      "<option value=\"disconnected\">disconnected</option></select></label>"
+      "<label>Search <input id=\"agent-search\" type=\"search\" "
+      "placeholder=\"alias, hostname, service, label or error\"></label>"
+      "<label>Per page <select id=\"agent-page-size\"><option>25</option>"
+      "<option selected>50</option><option>100</option><option>500</option></select></label>"
+      "<span id=\"agent-pager\"></span></div>\n"
+      "<table id=\"agent-table\" data-filter=\"agent-filter\" data-search=\"agent-search\" "
+      "data-page-size=\"agent-page-size\" data-pager=\"agent-pager\" "
+      "data-keys=\"name hostname service labels error health\" data-hash-prefix=\"agent-\">"
+      "<thead><tr><th data-sort=\"name\">Alias</th><th data-sort=\"hostname\">Hostname</th>"
+      "<th data-sort=\"service\">Service</th><th>Labels</th>"
+      "<th data-sort=\"health\">State</th>"
+      "<th data-sort=\"seen\" data-type=\"num\">Last seen</th>"
+      "<th data-sort=\"scraped\" data-type=\"num\">Last scrape</th>"
+      "<th data-sort=\"scrapes\" data-type=\"num\">Scrapes ok / failed</th></tr></thead>\n"
+      "<tbody>\n";
+  for (const AgentStatus& a : agents) {
+    const std::string state = a.connected ? "connected" : "disconnected";
+    std::string labels;
+    for (const auto& [k, v] : a.labels)
+      labels += (labels.empty() ? "" : ", ") + k + "=\"" + v + "\"";
+    out += "<tr class=\"" + state + "\" data-name=\"" + html_escape(a.alias) +
+           "\" data-hostname=\"" + html_escape(a.hostname) + "\" data-service=\"" +
+           html_escape(a.service) + "\" data-labels=\"" + html_escape(labels) +
+           "\" data-health=\"" + state + "\" data-seen=\"" +
+           std::to_string(a.connected ? s.now_unix_ms : a.last_seen_unix_ms) +
+           "\" data-scraped=\"" + std::to_string(a.last_scrape_unix_ms) + "\" data-scrapes=\"" +
+           std::to_string(a.scrapes_ok + a.scrapes_failed) + "\" data-error=\"" +
+           html_escape(a.last_scrape_error) + "\">";
+    out +=
+        "<td><a href=\"/agents/" + html_escape(percent_encode(a.alias)) + "/metrics\">" +
+        html_escape(a.alias) + "</a></td><td>" + html_escape(a.hostname) + "</td><td>" +
+        html_escape(a.service) + "</td><td>" +
+        (labels.empty() ? "" : "{" + html_escape(labels) + "}") + "</td><td class=\"health h-" +
+        state + "\">" + state + "</td><td>" +
+        (a.connected ? "now; connected since " + time_with_age(a.last_seen_unix_ms, s.now_unix_ms)
+                     : time_with_age(a.last_seen_unix_ms, s.now_unix_ms)) +
+        "</td><td>";
+    if (a.last_scrape_unix_ms == 0) {
+      out += "never";
+    } else {
+      out += time_with_age(a.last_scrape_unix_ms, s.now_unix_ms) + ": ";
+      if (a.last_scrape_error.empty())
+        out += "<span class=\"h-up\">ok</span>";
+      else
+        out += "<div class=\"err\">" + html_escape(a.last_scrape_error) + "</div>";
+    }
+    out += "</td><td>" + std::to_string(a.scrapes_ok) + " / " + std::to_string(a.scrapes_failed) +
+           "</td></tr>\n";
+  }
+  out += "</tbody></table>\n";
+}
+
 }  // namespace
 
 std::string status_page_html(const StatusSnapshot& s) {
   std::string out;
-  out.reserve(4096 + s.collectors.size() * 700);
+  out.reserve(4096 + (s.collectors.size() + (s.agents ? s.agents->size() : 0)) * 700);
   page_head(out, "plugin_exporter status");
   out += "<script src=\"" + std::string(kStatusScriptPath) + "\" defer></script></head><body>\n";
   out += "<h1>plugin_exporter</h1>\n";
@@ -318,8 +389,7 @@ std::string status_page_html(const StatusSnapshot& s) {
   exporter_section(out, s);
   collectors_section(out, s);
   push_section(out, s);
-  out += "<h2 id=\"agents\">Dial-in agents</h2>\n<p class=\"note\">Not available: " +
-         html_escape(kAgentsUnavailable) + ".</p>\n";
+  agents_section(out, s);
   remote_write_section(out, s);
   out += "</body></html>\n";
   return out;

@@ -89,6 +89,7 @@ StatusSnapshot take_status_snapshot(const ServingState& state, const StatusBoard
   s.last_reload = board->last_reload();
   s.listeners = board->listeners();
   s.remote_writes = board->remote_writes();
+  s.agents = board->agents();
   return s;
 }
 

@@ -2,7 +2,8 @@
 // taken once per request: the exporter, each collector's health, the status
 // document of every collector that serves one (the push plugin's
 // GET <prefix>/api/v1/status, asked through the C ABI like any HTTP request,
-// so the host needs no plugin header) and the remote write endpoints. Counts
+// so the host needs no plugin header), the remote write endpoints and the
+// dial-in agents. Counts
 // and the newest few items only, never every series; no secret (the config
 // file's contents are not part of it; passwords in URLs and conninfo strings
 // inside errors are redacted as /configz redacts them).
@@ -58,6 +59,7 @@ struct StatusSnapshot {
   std::vector<CollectorStatus> collectors;
   std::vector<PluginStatusDocument> plugin_documents;
   std::vector<RemoteWriteStatus> remote_writes;
+  std::optional<std::vector<AgentStatus>> agents;  // nullopt: this process is no hub
 };
 
 // The routes (GET, ending in /api/v1/status) a collector serves its status document on.

@@ -74,6 +74,32 @@ TEST(AgentRegistry, DisconnectedAgentsStayListedUntilExpiry) {
   EXPECT_FALSE(known);
 }
 
+TEST(AgentRegistry, CountsScrapesPerAgentWithoutAListedChange) {
+  AgentRegistry reg(5min, 100);
+  auto now = AgentRegistry::Clock::now();
+  auto a = std::make_shared<FakeLink>();
+  reg.claim(hello("edge"), "t1", "p", a, now);
+  const uint64_t version = reg.version();
+  reg.scraped("edge", 200, "");
+  reg.scraped("edge", 504, "HTTP 504: timeout");
+  reg.scraped("nobody", 200, "");     // unknown: nothing happens
+  EXPECT_EQ(reg.version(), version);  // the state file is not rewritten per scrape
+  auto entries = reg.snapshot(now);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].scrapes_ok, 1u);
+  EXPECT_EQ(entries[0].scrapes_failed, 1u);
+  EXPECT_EQ(entries[0].last_scrape_status, 504);
+  EXPECT_EQ(entries[0].last_scrape_error, "HTTP 504: timeout");
+  EXPECT_NE(entries[0].last_scrape, std::chrono::system_clock::time_point{});
+  reg.scraped("edge", 200, "ignored on success");
+  entries = reg.snapshot(now);
+  EXPECT_EQ(entries[0].last_scrape_error, "");
+  EXPECT_EQ(entries[0].last_scrape_status, 200);
+  // The counts outlive a reconnect of the same agent.
+  reg.claim(hello("edge"), "t1", "p", std::make_shared<FakeLink>(), now);
+  EXPECT_EQ(reg.snapshot(now)[0].scrapes_ok, 2u);
+}
+
 TEST(AgentRegistry, MaxAgents) {
   AgentRegistry reg(1min, 2);
   auto now = AgentRegistry::Clock::now();

@@ -131,8 +131,9 @@ TEST(StatusPage, EscapesEveryTextAndShowsHealth) {
   // Push counts and durability, remote write queue, and the parts not built yet.
   EXPECT_NE(html.find("durability</td><td>fsync"), std::string::npos);
   EXPECT_NE(html.find("<td>1234</td>"), std::string::npos);
-  EXPECT_NE(html.find("Dial-in agents"), std::string::npos);
-  EXPECT_NE(html.find(kAgentsUnavailable), std::string::npos);
+  // Not a hub: no agents section.
+  EXPECT_EQ(html.find("Dial-in agents"), std::string::npos);
+  EXPECT_EQ(html.find("id=\"agent-table\""), std::string::npos);
   EXPECT_NE(html.find("started broken, stopped none, kept hello"), std::string::npos);
 }
 
@@ -163,8 +164,127 @@ TEST(StatusPage, JsonTwinIsValidAndCarriesTheSameFacts) {
   ASSERT_TRUE(rw && rw->items.size() == 1);
   EXPECT_EQ(rw->items[0].find("queue_bytes")->text, "1234");
   EXPECT_EQ(rw->items[0].find("oldest_unsent_age_seconds")->text, "60");
-  EXPECT_EQ(v.find("agents")->kind, JsonValue::Kind::null);
-  EXPECT_EQ(v.find("not_available")->find("agents")->text, kAgentsUnavailable);
+  EXPECT_EQ(v.find("agents")->kind, JsonValue::Kind::null);  // not a hub
+  EXPECT_FALSE(v.find("not_available")->find("agents"));
+}
+
+namespace {
+
+StatusSnapshot hub_snapshot() {
+  StatusSnapshot s = sample_snapshot();
+  AgentStatus up;
+  up.alias = "edge-1";
+  up.hostname = "box<script>document.title='pwned'</script>";
+  up.service = "node";
+  up.labels = {{"site", kInjected}};
+  up.connected = true;
+  up.last_seen_unix_ms = 1700000000000;  // connected a minute before now
+  up.last_scrape_unix_ms = 1700000055000;
+  up.last_scrape_status = 200;
+  up.scrapes_ok = 7;
+  AgentStatus gone;
+  gone.alias = "edge-2";
+  gone.hostname = "box2";
+  gone.last_seen_unix_ms = 1700000030000;
+  gone.last_scrape_unix_ms = 1700000050000;
+  gone.last_scrape_status = 503;
+  gone.last_scrape_error = "HTTP 503: " + kInjected;
+  gone.scrapes_ok = 2;
+  gone.scrapes_failed = 1;
+  AgentStatus fresh;
+  fresh.alias = "edge-3";
+  fresh.connected = true;
+  fresh.last_seen_unix_ms = 1700000059000;
+  s.agents = std::vector<AgentStatus>{up, gone, fresh};
+  return s;
+}
+
+}  // namespace
+
+TEST(StatusPage, HubShowsItsAgentsEscaped) {
+  const std::string html = status_page_html(hub_snapshot());
+  EXPECT_EQ(html.find("<script>document"), std::string::npos) << html;
+  std::size_t scripts = 0;
+  for (std::size_t p = html.find("<script"); p != std::string::npos;
+       p = html.find("<script", p + 1))
+    ++scripts;
+  EXPECT_EQ(scripts, 1u);
+  EXPECT_NE(html.find("<h2 id=\"agents\">Dial-in agents</h2>"), std::string::npos);
+  EXPECT_NE(html.find("3 agents: 2 connected, 1 disconnected"), std::string::npos);
+  // Rows carry their state as class and data-health (the filter's key), and
+  // every text a remote agent controls is escaped, in cells and in attributes.
+  EXPECT_NE(html.find("<tr class=\"connected\" data-name=\"edge-1\" "
+                      "data-hostname=\"box&lt;script&gt;document.title=&#39;pwned&#39;&lt;/"
+                      "script&gt;\""),
+            std::string::npos);
+  EXPECT_NE(html.find("<td>box&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("{site=&quot;&lt;script&gt;document"), std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"disconnected\" data-name=\"edge-2\""), std::string::npos);
+  EXPECT_NE(html.find("<div class=\"err\">HTTP 503: &lt;script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("href=\"/agents/edge-1/metrics\""), std::string::npos);
+  // Last seen with age; a connected agent is seen now.
+  EXPECT_NE(html.find("now; connected since 2023-11-14 22:13:20Z <span class=\"age\">(1m 0s "
+                      "ago)</span>"),
+            std::string::npos);
+  EXPECT_NE(html.find("2023-11-14 22:13:50Z <span class=\"age\">(30s ago)</span>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td>7 / 0</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>2 / 1</td>"), std::string::npos);
+  // The agent table names its controls, so the collector table's script wires it too.
+  EXPECT_NE(html.find("<table id=\"agent-table\" data-filter=\"agent-filter\" "
+                      "data-search=\"agent-search\" data-page-size=\"agent-page-size\" "
+                      "data-pager=\"agent-pager\""),
+            std::string::npos);
+  for (const char* id : {"agent-filter", "agent-search", "agent-page-size", "agent-pager"})
+    EXPECT_NE(html.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
+}
+
+TEST(StatusPage, HubJsonListsItsAgents) {
+  const std::string text = status_json(hub_snapshot());
+  EXPECT_EQ(text.find("<script>"), std::string::npos);
+  JsonValue v = parsed(text);
+  const JsonValue* agents = v.find("agents");
+  ASSERT_TRUE(agents);
+  ASSERT_EQ(agents->items.size(), 3u);
+  const JsonValue& up = agents->items[0];
+  EXPECT_EQ(up.find("alias")->text, "edge-1");
+  EXPECT_EQ(up.find("hostname")->text, "box" + kInjected);
+  EXPECT_EQ(up.find("labels")->find("site")->text, kInjected);
+  EXPECT_EQ(up.find("state")->text, "connected");
+  EXPECT_EQ(up.find("connected_since_unix_ms")->text, "1700000000000");
+  EXPECT_EQ(up.find("last_seen_unix_ms")->text, "1700000060000");
+  EXPECT_EQ(up.find("scrapes")->find("ok")->text, "7");
+  EXPECT_EQ(up.find("metrics_path")->text, "/agents/edge-1/metrics");
+  const JsonValue& gone = agents->items[1];
+  EXPECT_EQ(gone.find("state")->text, "disconnected");
+  EXPECT_EQ(gone.find("connected_since_unix_ms")->text, "0");
+  EXPECT_EQ(gone.find("last_seen_unix_ms")->text, "1700000030000");
+  EXPECT_EQ(gone.find("last_scrape_status")->text, "503");
+  EXPECT_EQ(gone.find("last_scrape_error")->text, "HTTP 503: " + kInjected);
+  EXPECT_EQ(gone.find("scrapes")->find("failed")->text, "1");
+  EXPECT_EQ(agents->items[2].find("last_scrape_unix_ms")->text, "0");
+}
+
+TEST(StatusPage, HubWithoutAgentsShowsAnEmptyTable) {
+  StatusSnapshot s = sample_snapshot();
+  s.agents = std::vector<AgentStatus>{};
+  EXPECT_NE(status_page_html(s).find("0 agents: 0 connected, 0 disconnected"), std::string::npos);
+  EXPECT_TRUE(parsed(status_json(s)).find("agents")->items.empty());
+}
+
+TEST(StatusBoard, AgentsComeFromTheProviderUntilItIsCleared) {
+  StatusBoard board("", nullptr);
+  EXPECT_FALSE(board.agents());
+  board.set_agents([] {
+    AgentStatus a;
+    a.alias = "x";
+    return std::vector<AgentStatus>{a};
+  });
+  ASSERT_TRUE(board.agents());
+  EXPECT_EQ(board.agents()->at(0).alias, "x");
+  board.set_agents(nullptr);
+  EXPECT_FALSE(board.agents());
 }
 
 TEST(StatusPage, QuarantinedCollectorIsARowWithItsReason) {

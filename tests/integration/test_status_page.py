@@ -7,7 +7,11 @@ text injected through a pushed label value stays text
 runs under the page's strict CSP and its health filter, search, sorting and
 pagination work (driven by the URL fragment the script reads). Also: the
 JSON twin, /configz for browsers, and the page behind the roles of /metrics.
-A screenshot is left in the build directory (status-page.png)."""
+A screenshot is left in the build directory (status-page.png).
+On a dial-in hub ([dialin]) the page lists its agents: a connected agent and
+a killed one (this binary in agent mode, over ws:// on loopback) show both
+states, the agent table's state filter works, and a hostname and a label
+value carrying <script> stay text."""
 import base64
 import json
 import os
@@ -50,6 +54,27 @@ def visible_rows(dom):
     return [n for n in rows_in_order(dom) if "hidden" not in row_of(dom, n)]
 
 
+def chromium(url, *args):
+    """Chromium, headless, on `url` with a temp profile; returns its stdout."""
+    with tempfile.TemporaryDirectory(prefix="pe-chromium-") as profile:
+        argv = [CHROMIUM, "--headless", "--disable-gpu", "--no-sandbox",
+                "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--no-first-run",
+                "--no-default-browser-check", "--disable-extensions", "--no-proxy-server",
+                "--disable-background-networking", "--disable-sync", "--mute-audio",
+                "--virtual-time-budget=5000", *args, url]
+        p = subprocess.run(argv, capture_output=True, timeout=90, cwd=profile)
+        if p.returncode != 0:
+            raise AssertionError(p.stderr.decode(errors="replace")[-3000:])
+        return p.stdout.decode()
+
+
+def dom_of(url):
+    d = chromium(url, "--dump-dom")
+    if 'data-status-script="ready"' not in d:
+        raise AssertionError("the page's script did not run:\n" + d[:3000])
+    return d
+
+
 @unittest.skipUnless(os.path.exists(CHROMIUM), "chromium is not installed (tools/install-deps.sh)")
 class StatusPageTest(unittest.TestCase):
     @classmethod
@@ -71,20 +96,10 @@ class StatusPageTest(unittest.TestCase):
         cls._tmp.__exit__(None, None, None)
 
     def chromium(self, *args, fragment=""):
-        with tempfile.TemporaryDirectory(prefix="pe-chromium-") as profile:
-            argv = [CHROMIUM, "--headless", "--disable-gpu", "--no-sandbox",
-                    "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--no-first-run",
-                    "--no-default-browser-check", "--disable-extensions", "--no-proxy-server",
-                    "--disable-background-networking", "--disable-sync", "--mute-audio",
-                    "--virtual-time-budget=5000", *args, self.exporter.url("/" + fragment)]
-            p = subprocess.run(argv, capture_output=True, timeout=90, cwd=profile)
-            self.assertEqual(p.returncode, 0, p.stderr.decode(errors="replace")[-3000:])
-            return p.stdout.decode()
+        return chromium(self.exporter.url("/" + fragment), *args)
 
     def dom(self, fragment=""):
-        d = self.chromium("--dump-dom", fragment=fragment)
-        self.assertIn('data-status-script="ready"', d, "the page's script did not run:\n" + d[:3000])
-        return d
+        return dom_of(self.exporter.url("/" + fragment))
 
     def test_page_renders_collectors_and_injected_markup_stays_text(self):
         d = self.dom()
@@ -101,10 +116,11 @@ class StatusPageTest(unittest.TestCase):
         self.assertIn('class="up"', row_of(d, "hello"))
         self.assertIn('href="/metrics?collector=hello"', d)
         self.assertIn("4 collectors: 3 up, 1 down", d)
-        self.assertIn("Dial-in agents", d)
-        self.assertIn("not implemented in this version", d)
-        for section in ('id="exporter"', 'id="push"', 'id="remote-write"', 'id="agents"'):
+        for section in ('id="exporter"', 'id="push"', 'id="remote-write"'):
             self.assertIn(section, d)
+        # Not a hub: no agents section.
+        self.assertNotIn('id="agents"', d)
+        self.assertNotIn("Dial-in agents", d)
         self.assertEqual(sorted(visible_rows(d)), ["failing", "hello", "hello-two", "pushgw"])
 
     def test_health_filter(self):
@@ -175,6 +191,97 @@ class StatusPageTest(unittest.TestCase):
         self.assertTrue(html.headers["Content-Type"].startswith("text/html"))
         self.assertIn("<pre>", html.text)
         self.assertIn("&quot;pushgw&quot;", html.text)
+
+
+@unittest.skipUnless(os.path.exists(CHROMIUM), "chromium is not installed (tools/install-deps.sh)")
+class AgentsOnStatusPageTest(unittest.TestCase):
+    """A hub with two agents of this binary dialling in over ws:// on loopback;
+    one is killed."""
+
+    SECRET = "status-agent-secret-0123456789"
+
+    def agent(self, tmp, alias, hostname, labels=""):
+        path = os.path.join(tmp, f"{alias}.toml")
+        with open(path, "w") as f:
+            f.write(f"""[web]
+listen_addresses = []
+[agent]
+hubs = ["ws://127.0.0.1:{self.hub.port}/agents/connect"]
+token = "a.{self.SECRET}"
+alias = "{alias}"
+hostname = "{hostname}"
+service = "pos"
+{labels}
+ping_interval = "2s"
+[[collector]]
+name = "hello"
+plugin = "hello"
+""")
+        p = h.Process([h.EXPORTER, f"--config.file={path}", f"--plugin.dir={h.PLUGIN_DIR}"],
+                      log_path=os.path.join(tmp, f"{alias}.log"))
+        self.procs.append(p)
+        return p
+
+    def agents(self):
+        s = json.loads(self.hub.get("/api/v1/exporter/status").text)
+        return {a["alias"]: a for a in s["agents"]}
+
+    def test_connected_and_killed_agents_with_markup_in_their_texts(self):
+        self.procs = []
+        with h.temp_dir() as tmp:
+            self.hub = h.Exporter(tmp, '[[collector]]\nname = "hub-hello"\nplugin = "hello"\n'
+                                  '[dialin]\n[[dialin.token]]\nid = "a"\n'
+                                  f'secret = "{self.SECRET}"\naliases = ["*"]\n')
+            self.procs.append(self.hub.process)
+            try:
+                self.agent(tmp, "edge-ok", "box" + INJECTED,
+                           f'labels = {{ site = "{INJECTED}" }}')
+                killed = self.agent(tmp, "edge-killed", "box-2")
+                h.wait_for(lambda: len(self.agents()) == 2 and all(
+                    a["state"] == "connected" for a in self.agents().values()), 30,
+                    what="two agents connected")
+                self.assertEqual(self.hub.get("/agents/edge-ok/metrics").status, 200)
+                self.assertEqual(self.hub.get("/agents/edge-killed/metrics").status, 200)
+                killed.stop()
+                h.wait_for(lambda: self.agents()["edge-killed"]["state"] == "disconnected", 20,
+                           what="the killed agent disconnected")
+                self.assertEqual(self.hub.get("/agents/edge-killed/metrics").status, 503)
+
+                a = self.agents()
+                self.assertEqual(a["edge-ok"]["hostname"], "box" + INJECTED)
+                self.assertEqual(a["edge-ok"]["labels"], {"site": INJECTED})
+                self.assertEqual(a["edge-ok"]["last_scrape_status"], 200)
+                self.assertEqual(a["edge-ok"]["scrapes"], {"ok": 1, "failed": 0})
+                self.assertGreater(a["edge-ok"]["connected_since_unix_ms"], 0)
+                self.assertEqual(a["edge-killed"]["last_scrape_status"], 503)
+                self.assertIn("not connected", a["edge-killed"]["last_scrape_error"])
+                self.assertEqual(a["edge-killed"]["scrapes"], {"ok": 1, "failed": 1})
+                self.assertEqual(a["edge-killed"]["connected_since_unix_ms"], 0)
+
+                d = dom_of(self.hub.url("/"))
+                self.assertIn("<title>plugin_exporter status</title>", d)
+                self.assertNotIn("pwned</title>", d)
+                self.assertNotIn("<script>document.title", d)
+                self.assertIn("2 agents: 1 connected, 1 disconnected", d)
+                self.assertIn('class="connected"', row_of(d, "edge-ok"))
+                self.assertIn('class="disconnected"', row_of(d, "edge-killed"))
+                self.assertIn("<td>box&lt;script&gt;document.title='pwned'&lt;/script&gt;</td>", d)
+                self.assertIn('site="&lt;script&gt;', d)
+                self.assertIn('href="/agents/edge-ok/metrics"', d)
+                self.assertIn("HTTP 503: the agent is not connected", d)
+                # The state filter (the collector table's machinery) hides the connected one
+                # and leaves the collector table alone.
+                d = dom_of(self.hub.url("/#agent-health=disconnected"))
+                self.assertIn('hidden=""', row_of(d, "edge-ok"))
+                self.assertNotIn("hidden", row_of(d, "edge-killed"))
+                self.assertNotIn("hidden", row_of(d, "hub-hello"))
+                self.assertIn("1 of 2 shown, page 1 of 1", d)
+                d = dom_of(self.hub.url("/#agent-q=box-2"))
+                self.assertIn('hidden=""', row_of(d, "edge-ok"))
+                self.assertNotIn("hidden", row_of(d, "edge-killed"))
+            finally:
+                for p in reversed(self.procs):
+                    p.stop()
 
 
 class StatusPageAuthTest(unittest.TestCase):
