@@ -127,6 +127,11 @@ int run_exporter(const CliOptions& options) {
         *config->agent, [&holder, &ctx](const dialin::ScrapeRequest& req) {
           return agent_scrape(req, holder, ctx);
         });
+  if (agent) runtime.status_board().set_hubs([a = agent.get()] { return a->hub_status(); });
+  struct HubsRemoval {
+    StatusBoard& board;
+    ~HubsRemoval() { board.set_hubs(nullptr); }
+  } remove_hubs{runtime.status_board()};
   try {
     server.start();
   } catch (const std::exception& e) {

@@ -20,12 +20,14 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
+#include <mutex>
 #include <random>
 #include <thread>
 
 #include "auth/constant_time.hpp"
 #include "auth/sha256.hpp"
 #include "base/logging.hpp"
+#include "plugin/host_api.hpp"
 
 namespace pe::host::dialin {
 namespace {
@@ -81,10 +83,25 @@ class Writer : public std::enable_shared_from_this<Writer<Ws>> {
 }  // namespace
 
 struct AgentClient::Impl {
-  Impl(AgentConfig c, Producer p) : config(std::move(c)), producer(std::move(p)) {}
+  Impl(AgentConfig c, Producer p) : config(std::move(c)), producer(std::move(p)) {
+    for (const AgentHub& hub : config.hubs) status.push_back({hub.url, false, 0, {}});
+  }
 
   AgentConfig config;
   Producer producer;
+  mutable std::mutex status_mu;
+  std::vector<HubLinkStatus> status;  // one per config.hubs, in order
+
+  // Records how the connection to `hub` stands (an empty error keeps the last one).
+  void note(const AgentHub& hub, bool connected, std::string error) {
+    const std::size_t i = static_cast<std::size_t>(&hub - config.hubs.data());
+    std::lock_guard lock(status_mu);
+    HubLinkStatus& s = status.at(i);
+    if (s.connected != connected || s.since_unix_ms == 0) s.since_unix_ms = unix_now_ms();
+    s.connected = connected;
+    if (!error.empty()) s.last_error = std::move(error);
+  }
+
   asio::io_context io;
   asio::thread_pool pool{4};
   std::thread thread;
@@ -128,9 +145,13 @@ struct AgentClient::Impl {
            {"code", r ? std::to_string(r->code) : "-"},
            {"reason", r ? r->reason : "invalid answer"},
            {"message", r ? r->message : error}});
+      note(hub, false,
+           r ? "refused (" + std::to_string(r->code) + " " + r->reason + "): " + r->message
+             : "invalid answer to the hello: " + error);
       co_return;
     }
     registered = true;
+    note(hub, true, {});
     log(LogLevel::info, "registered with hub", {{"hub", hub.url}, {"alias", config.alias}});
     auto writer = std::make_shared<Writer<Ws>>(ws);
     auto executor = co_await asio::this_coro::executor;
@@ -197,6 +218,7 @@ struct AgentClient::Impl {
         !constant_time_equals(peer_spki_sha256(ws->next_layer().native_handle()), config.hub_pin)) {
       log(LogLevel::error, "hub's public key does not match hub_pin; not connecting",
           {{"hub", hub.url}});
+      note(hub, false, "the hub's public key does not match hub_pin");
       co_return;
     }
     co_await speak(ws, hub, registered);
@@ -209,11 +231,15 @@ struct AgentClient::Impl {
     for (;;) {
       bool registered = false;
       std::string why = "closed by the hub";
+      bool failed = false;
       try {
         co_await session(hub, registered);
       } catch (const std::exception& e) {
         why = e.what();
+        failed = true;
       }
+      // A refusal or a pin mismatch noted its own reason.
+      note(hub, false, registered ? "connection lost: " + why : failed ? why : std::string());
       log(registered ? LogLevel::warn : LogLevel::info,
           registered ? "connection to hub lost" : "could not register with hub",
           {{"hub", hub.url}, {"error", why}});
@@ -236,6 +262,11 @@ AgentClient::AgentClient(AgentConfig config, Producer producer)
 
 AgentClient::~AgentClient() {
   stop();
+}
+
+std::vector<HubLinkStatus> AgentClient::hub_status() const {
+  std::lock_guard lock(impl_->status_mu);
+  return impl_->status;
 }
 
 void AgentClient::start() {

@@ -7,14 +7,17 @@
 // with full-jitter exponential backoff (min_backoff .. max_backoff).
 //
 // Thread-safety: start() and stop() are called by one thread; the producer
-// is called from the agent's pool threads, concurrently.
+// is called from the agent's pool threads, concurrently; hub_status() may be
+// called from any thread (one mutex over the per-hub states).
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "config/agent_config.hpp"
 #include "dialin/dialin_frame.hpp"
+#include "http/status_board.hpp"
 
 namespace pe::host::dialin {
 
@@ -27,6 +30,9 @@ class AgentClient {
   ~AgentClient();
   AgentClient(const AgentClient&) = delete;
   AgentClient& operator=(const AgentClient&) = delete;
+
+  // Each configured hub with its connection state (for the status page).
+  std::vector<HubLinkStatus> hub_status() const;
 
   void start();
   // Closes the connections and waits for scrapes being produced.

@@ -12,22 +12,6 @@ StatusBoard::StatusBoard(std::string config_file, RemoteWriteStatusSource remote
       started_unix_ms_(unix_now_ms()),
       remote_write_(std::move(remote_write)) {}
 
-void StatusBoard::set_agents(AgentStatusSource agents) {
-  auto source = agents ? std::make_shared<const AgentStatusSource>(std::move(agents)) : nullptr;
-  std::lock_guard lock(mu_);
-  agents_ = std::move(source);
-}
-
-std::optional<std::vector<AgentStatus>> StatusBoard::agents() const {
-  std::shared_ptr<const AgentStatusSource> source;
-  {
-    std::lock_guard lock(mu_);
-    source = agents_;
-  }
-  if (!source) return std::nullopt;
-  return (*source)();  // outside the lock: it takes the registry's
-}
-
 void StatusBoard::set_listeners(std::vector<std::string> addresses) {
   std::lock_guard lock(mu_);
   listeners_ = std::move(addresses);

@@ -1,8 +1,9 @@
 // status_board.hpp — process facts the status page shows that no serving
 // state holds: when the exporter started, its configuration file, the
 // listeners it bound, the outcome of the last reload, a view of remote
-// write's per-endpoint counters and a view of the dial-in hub's agents
-// (providers set by app/, which sits above http/, dialin/ and remote_write/).
+// write's per-endpoint counters, of the dial-in hub's agents and of the hubs
+// an agent dials (providers set by app/, which sits above http/, dialin/ and
+// remote_write/).
 //
 // Thread-safety: every member may be called concurrently.
 #pragma once
@@ -58,6 +59,42 @@ struct AgentStatus {
 
 using AgentStatusSource = std::function<std::vector<AgentStatus>()>;
 
+// One hub this process dials in agent mode ([agent]).
+struct HubLinkStatus {
+  std::string url;
+  bool connected = false;     // registered with the hub
+  int64_t since_unix_ms = 0;  // when `connected` last changed; 0 = no attempt ended yet
+  std::string last_error;     // why the last attempt or connection ended
+};
+
+using HubLinkStatusSource = std::function<std::vector<HubLinkStatus>()>;
+
+// A provider the composition root sets and clears while request threads read
+// it; get() runs it outside the lock. Thread-safety: every member may be
+// called concurrently.
+template <class T>
+class StatusProvider {
+ public:
+  void set(std::function<T()> source) {
+    auto p = source ? std::make_shared<const std::function<T()>>(std::move(source)) : nullptr;
+    std::lock_guard lock(mu_);
+    source_ = std::move(p);
+  }
+  std::optional<T> get() const {
+    std::shared_ptr<const std::function<T()>> p;
+    {
+      std::lock_guard lock(mu_);
+      p = source_;
+    }
+    if (!p) return std::nullopt;
+    return (*p)();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const std::function<T()>> source_;
+};
+
 class StatusBoard {
  public:
   // `remote_write` may be empty (no remote write shown); it is called
@@ -72,8 +109,11 @@ class StatusBoard {
 
   // The hub's agents; unset (no [dialin]) gives nullopt: no agents section.
   // app/ sets it once the hub exists and clears it before the hub goes.
-  void set_agents(AgentStatusSource agents);
-  std::optional<std::vector<AgentStatus>> agents() const;
+  void set_agents(AgentStatusSource agents) { agents_.set(std::move(agents)); }
+  std::optional<std::vector<AgentStatus>> agents() const { return agents_.get(); }
+  // The hubs this agent dials; unset (no [agent]) gives nullopt.
+  void set_hubs(HubLinkStatusSource hubs) { hubs_.set(std::move(hubs)); }
+  std::optional<std::vector<HubLinkStatus>> hubs() const { return hubs_.get(); }
 
   void set_listeners(std::vector<std::string> addresses);
   std::vector<std::string> listeners() const;
@@ -87,7 +127,8 @@ class StatusBoard {
   const RemoteWriteStatusSource remote_write_;
   mutable std::mutex mu_;
   std::vector<std::string> listeners_;
-  std::shared_ptr<const AgentStatusSource> agents_;
+  StatusProvider<std::vector<AgentStatus>> agents_;
+  StatusProvider<std::vector<HubLinkStatus>> hubs_;
   ReloadRecord last_reload_;
 };
 

@@ -135,6 +135,25 @@ void agents_json(std::string& out, const StatusSnapshot& s) {
   out += "]";
 }
 
+// null when this process is no agent ([agent] not configured).
+void hubs_json(std::string& out, const StatusSnapshot& s) {
+  out += "\"hubs\":";
+  if (!s.hubs) {
+    out += "null";
+    return;
+  }
+  out += "[";
+  for (std::size_t i = 0; i < s.hubs->size(); ++i) {
+    const HubLinkStatus& h = (*s.hubs)[i];
+    out += (i ? ",{" : "{");
+    out += "\"url\":" + json_quoted(h.url) +
+           ",\"state\":" + (h.connected ? "\"connected\"" : "\"disconnected\"") +
+           ",\"since_unix_ms\":" + std::to_string(h.since_unix_ms) +
+           ",\"last_error\":" + json_quoted(h.last_error) + "}";
+  }
+  out += "]";
+}
+
 }  // namespace
 
 std::string status_json(const StatusSnapshot& s) {
@@ -148,6 +167,8 @@ std::string status_json(const StatusSnapshot& s) {
   remote_write_json(out, s);
   out += ",";
   agents_json(out, s);
+  out += ",";
+  hubs_json(out, s);
   out += ",\"not_available\":{\"isolation\":" + json_quoted(kIsolationUnavailable) + "}}\n";
   return out;
 }

@@ -377,6 +377,25 @@ void agents_section(std::string& out, const StatusSnapshot& s) {
   out += "</tbody></table>\n";
 }
 
+// Only in agent mode ([agent]).
+void hubs_section(std::string& out, const StatusSnapshot& s) {
+  if (!s.hubs) return;
+  out +=
+      "<h2 id=\"hubs\">Hubs this agent dials</h2>\n<table id=\"hub-table\"><thead><tr>"
+      "<th>Hub</th><th>State</th><th>Since</th><th>Last error</th></tr></thead><tbody>\n";
+  for (const HubLinkStatus& h : *s.hubs) {
+    const std::string state = h.connected ? "connected" : "disconnected";
+    out += "<tr class=\"" + state + "\"><td>" + html_escape(h.url) + "</td><td class=\"health h-" +
+           state + "\">" + state + "</td><td>" +
+           (h.since_unix_ms ? time_with_age(h.since_unix_ms, s.now_unix_ms)
+                            : std::string("connecting")) +
+           "</td><td>";
+    if (!h.last_error.empty()) out += "<div class=\"err\">" + html_escape(h.last_error) + "</div>";
+    out += "</td></tr>\n";
+  }
+  out += "</tbody></table>\n";
+}
+
 }  // namespace
 
 std::string status_page_html(const StatusSnapshot& s) {
@@ -390,6 +409,7 @@ std::string status_page_html(const StatusSnapshot& s) {
   collectors_section(out, s);
   push_section(out, s);
   agents_section(out, s);
+  hubs_section(out, s);
   remote_write_section(out, s);
   out += "</body></html>\n";
   return out;

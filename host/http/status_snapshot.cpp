@@ -90,6 +90,12 @@ StatusSnapshot take_status_snapshot(const ServingState& state, const StatusBoard
   s.listeners = board->listeners();
   s.remote_writes = board->remote_writes();
   s.agents = board->agents();
+  s.hubs = board->hubs();
+  if (s.hubs)
+    for (HubLinkStatus& h : *s.hubs) {
+      h.url = redact_secrets_in_text(h.url);
+      h.last_error = redact_secrets_in_text(h.last_error);
+    }
   return s;
 }
 

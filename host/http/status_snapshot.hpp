@@ -60,6 +60,7 @@ struct StatusSnapshot {
   std::vector<PluginStatusDocument> plugin_documents;
   std::vector<RemoteWriteStatus> remote_writes;
   std::optional<std::vector<AgentStatus>> agents;  // nullopt: this process is no hub
+  std::optional<std::vector<HubLinkStatus>> hubs;  // nullopt: this process is no agent
 };
 
 // The routes (GET, ending in /api/v1/status) a collector serves its status document on.

@@ -165,6 +165,7 @@ TEST(StatusPage, JsonTwinIsValidAndCarriesTheSameFacts) {
   EXPECT_EQ(rw->items[0].find("queue_bytes")->text, "1234");
   EXPECT_EQ(rw->items[0].find("oldest_unsent_age_seconds")->text, "60");
   EXPECT_EQ(v.find("agents")->kind, JsonValue::Kind::null);  // not a hub
+  EXPECT_EQ(v.find("hubs")->kind, JsonValue::Kind::null);    // not an agent
   EXPECT_FALSE(v.find("not_available")->find("agents"));
 }
 
@@ -271,6 +272,32 @@ TEST(StatusPage, HubWithoutAgentsShowsAnEmptyTable) {
   s.agents = std::vector<AgentStatus>{};
   EXPECT_NE(status_page_html(s).find("0 agents: 0 connected, 0 disconnected"), std::string::npos);
   EXPECT_TRUE(parsed(status_json(s)).find("agents")->items.empty());
+}
+
+TEST(StatusPage, AgentModeShowsTheHubsItDials) {
+  StatusSnapshot s = sample_snapshot();
+  EXPECT_EQ(status_page_html(s).find("id=\"hubs\""), std::string::npos);
+  s.hubs = std::vector<HubLinkStatus>{
+      {"wss://hub.example:9443/agents/connect", true, 1700000000000, ""},
+      {"wss://other.example/agents/connect", false, 1700000050000,
+       "refused (409 alias_taken): " + kInjected},
+      {"ws://127.0.0.1:1/agents/connect", false, 0, ""}};
+  const std::string html = status_page_html(s);
+  EXPECT_EQ(html.find("<script>document"), std::string::npos);
+  EXPECT_NE(html.find("<h2 id=\"hubs\">Hubs this agent dials</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"connected\"><td>wss://hub.example:9443/agents/connect</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("(1m 0s ago)"), std::string::npos);
+  EXPECT_NE(html.find("<div class=\"err\">refused (409 alias_taken): &lt;script&gt;"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td>connecting</td>"), std::string::npos);
+  JsonValue v = parsed(status_json(s));
+  const JsonValue* hubs = v.find("hubs");
+  ASSERT_TRUE(hubs && hubs->items.size() == 3);
+  EXPECT_EQ(hubs->items[0].find("state")->text, "connected");
+  EXPECT_EQ(hubs->items[0].find("since_unix_ms")->text, "1700000000000");
+  EXPECT_EQ(hubs->items[1].find("state")->text, "disconnected");
+  EXPECT_EQ(hubs->items[1].find("last_error")->text, "refused (409 alias_taken): " + kInjected);
 }
 
 TEST(StatusBoard, AgentsComeFromTheProviderUntilItIsCleared) {

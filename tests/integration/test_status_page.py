@@ -200,11 +200,11 @@ class AgentsOnStatusPageTest(unittest.TestCase):
 
     SECRET = "status-agent-secret-0123456789"
 
-    def agent(self, tmp, alias, hostname, labels=""):
+    def agent(self, tmp, alias, hostname, labels="", listen=""):
         path = os.path.join(tmp, f"{alias}.toml")
         with open(path, "w") as f:
             f.write(f"""[web]
-listen_addresses = []
+listen_addresses = [{listen}]
 [agent]
 hubs = ["ws://127.0.0.1:{self.hub.port}/agents/connect"]
 token = "a.{self.SECRET}"
@@ -234,8 +234,9 @@ plugin = "hello"
                                   f'secret = "{self.SECRET}"\naliases = ["*"]\n')
             self.procs.append(self.hub.process)
             try:
+                agent_port = h.free_port()
                 self.agent(tmp, "edge-ok", "box" + INJECTED,
-                           f'labels = {{ site = "{INJECTED}" }}')
+                           f'labels = {{ site = "{INJECTED}" }}', f'"127.0.0.1:{agent_port}"')
                 killed = self.agent(tmp, "edge-killed", "box-2")
                 h.wait_for(lambda: len(self.agents()) == 2 and all(
                     a["state"] == "connected" for a in self.agents().values()), 30,
@@ -279,6 +280,18 @@ plugin = "hello"
                 d = dom_of(self.hub.url("/#agent-q=box-2"))
                 self.assertIn('hidden=""', row_of(d, "edge-ok"))
                 self.assertNotIn("hidden", row_of(d, "edge-killed"))
+                self.assertNotIn('id="hubs"', d)  # a hub dials no hub
+
+                # The agent's own page shows the hub it dials, connected.
+                r = h.get(f"http://127.0.0.1:{agent_port}/api/v1/exporter/status")
+                [hub] = json.loads(r.text)["hubs"]
+                self.assertEqual(hub["url"], f"ws://127.0.0.1:{self.hub.port}/agents/connect")
+                self.assertEqual(hub["state"], "connected")
+                self.assertGreater(hub["since_unix_ms"], 0)
+                self.assertIsNone(json.loads(r.text)["agents"])
+                d = dom_of(f"http://127.0.0.1:{agent_port}/")
+                self.assertIn("Hubs this agent dials", d)
+                self.assertIn('<td class="health h-connected">connected</td>', d)
             finally:
                 for p in reversed(self.procs):
                     p.stop()
