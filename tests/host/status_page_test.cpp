@@ -277,11 +277,11 @@ TEST(StatusPage, HubWithoutAgentsShowsAnEmptyTable) {
 TEST(StatusPage, AgentModeShowsTheHubsItDials) {
   StatusSnapshot s = sample_snapshot();
   EXPECT_EQ(status_page_html(s).find("id=\"hubs\""), std::string::npos);
-  s.hubs = std::vector<HubLinkStatus>{
-      {"wss://hub.example:9443/agents/connect", true, 1700000000000, ""},
-      {"wss://other.example/agents/connect", false, 1700000050000,
-       "refused (409 alias_taken): " + kInjected},
-      {"ws://127.0.0.1:1/agents/connect", false, 0, ""}};
+  s.hubs =
+      std::vector<HubLinkStatus>{{"wss://hub.example:9443/agents/connect", true, 1700000000000, ""},
+                                 {"wss://other.example/agents/connect", false, 1700000050000,
+                                  "refused (409 alias_taken): " + kInjected},
+                                 {"ws://127.0.0.1:1/agents/connect", false, 0, ""}};
   const std::string html = status_page_html(s);
   EXPECT_EQ(html.find("<script>document"), std::string::npos);
   EXPECT_NE(html.find("<h2 id=\"hubs\">Hubs this agent dials</h2>"), std::string::npos);
