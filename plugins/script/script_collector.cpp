@@ -61,6 +61,7 @@ ScriptCollector::ScriptCollector(pe::CreateContext& ctx)
       log_(ctx.log),
       name_(ctx.collector_name),
       config_(read_script_config(ctx.config, ctx.check_only)),
+      coalescer_(ctx.api->monotonic_ns),
       run_log_throttle_(config_.stderr_log_interval_ns),
       unknown_log_throttle_(kRequestLogIntervalNs),
       bad_parameter_log_throttle_(kRequestLogIntervalNs) {
