@@ -24,7 +24,6 @@
 // under its flight's lock (it must be cheap and must not touch the flight).
 #pragma once
 
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -36,10 +35,9 @@
 #include <utility>
 #include <vector>
 
-namespace pe {
+#include "plugin_exporter/host_clock.hpp"
 
-// Nanoseconds on a monotonic clock: pe_host_api::monotonic_ns's type.
-using MonotonicClock = int64_t (*)();
+namespace pe {
 
 template <class Key, class Result, class Hash = std::hash<Key>, class KeyEqual = std::equal_to<Key>>
 class SingleFlight {
@@ -76,16 +74,9 @@ class SingleFlight {
     // Blocks until the flight completes or the clock reaches `deadline_ns`
     // (the caller's own). The result, or nullopt if the deadline came first.
     std::optional<Result> wait_until(int64_t deadline_ns) const {
-      // At most this long per wait, so a far deadline never overflows the
-      // condition variable's clock arithmetic.
-      constexpr int64_t kMaxWaitNs = int64_t{3600} * 1'000'000'000;
       std::unique_lock lock(mu_);
-      for (;;) {
-        if (result_) return result_;
-        const int64_t left = deadline_ns - clock_();
-        if (left <= 0) return std::nullopt;
-        cv_.wait_for(lock, std::chrono::nanoseconds(left < kMaxWaitNs ? left : kMaxWaitNs));
-      }
+      pe::wait_until(cv_, lock, clock_, deadline_ns, [&] { return result_.has_value(); });
+      return result_;
     }
 
    private:
