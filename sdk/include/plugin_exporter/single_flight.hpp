@@ -10,6 +10,9 @@
 //   - by callback (Flight::then): no thread waits; the callback runs on the
 //     thread that completes the flight, or at once if it already completed; or
 //   - by blocking until its own deadline (Flight::wait_until, or run()).
+// A callback has no deadline of its own (a caller that must answer by one
+// keeps its own timer). The leader must complete its flight on every path
+// (produce() and run() do): until then the key stays joined.
 // Deadlines are nanoseconds on the monotonic clock the SingleFlight is given
 // (a plugin passes api->monotonic_ns, the host its own CLOCK_MONOTONIC, a
 // test a fake clock). A flight carries its leader's deadline; a caller that
