@@ -58,7 +58,8 @@ Collector::Collector(CollectorConfig config, std::shared_ptr<PluginLibrary> libr
       context_(std::move(context)),
       instance_(instance),
       relabel_(std::move(relabel)),
-      global_relabel_(std::move(global_relabel)) {}
+      global_relabel_(std::move(global_relabel)),
+      in_flight_(monotonic_now_ns) {}
 
 Collector::~Collector() = default;
 
@@ -72,30 +73,27 @@ Collector::Ticket Collector::begin(const Params& params, int64_t deadline_ns, Wo
       ticket.immediate = refusal(CollectStatus::unavailable, "collector is shutting down");
       return ticket;
     }
-    auto it = in_flight_.find(key);
-    if (it != in_flight_.end()) {
-      ticket.flight = it->second;
+    if (auto running = in_flight_.find(key)) {
+      ticket.flight = std::move(running);
       ticket.joined = true;
       return ticket;
     }
-    if (!in_flight_.empty() && !library_->has(PE_CAP_CONCURRENT_COLLECT)) {
-      const auto& running = in_flight_.begin()->second;
+    auto running = in_flight_.any_in_flight();
+    if (running && !library_->has(PE_CAP_CONCURRENT_COLLECT)) {
       double secs = static_cast<double>(monotonic_now_ns() - running->started_ns()) / 1e9;
       ticket.immediate = refusal(
           CollectStatus::busy, "a collect with other parameters is still running (for " +
                                    std::to_string(static_cast<int>(secs)) + "s); not called again");
       return ticket;
     }
-    flight = std::make_shared<InFlightCollect>(monotonic_now_ns(), deadline_ns);
-    in_flight_.emplace(key, flight);
+    flight = in_flight_.join_or_lead(key, deadline_ns).flight;  // leads: no flight of `key`
   }
   ticket.flight = flight;
-  pool.submit([self = shared_from_this(), flight, key, params] { self->run(flight, key, params); });
+  pool.submit([self = shared_from_this(), flight, params] { self->run(flight, params); });
   return ticket;
 }
 
-void Collector::run(const std::shared_ptr<InFlightCollect>& flight, const std::string& key,
-                    const Params& params) {
+void Collector::run(const std::shared_ptr<InFlightCollect>& flight, const Params& params) {
   CollectOutcome outcome;
   const int64_t start = monotonic_now_ns();
   if (start >= flight->deadline_ns()) {
@@ -124,11 +122,7 @@ void Collector::run(const std::shared_ptr<InFlightCollect>& flight, const std::s
     double seconds = static_cast<double>(monotonic_now_ns() - start) / 1e9;
     outcome = finish(status, sink, std::move(set), seconds);
   }
-  {
-    std::lock_guard lock(mu_);
-    in_flight_.erase(key);
-  }
-  flight->complete(std::move(outcome));
+  in_flight_.complete(flight, std::move(outcome));
 }
 
 CollectOutcome Collector::finish(pe_status status, pe_sink& sink, std::shared_ptr<MetricSet> set,
@@ -237,7 +231,7 @@ bool Collector::destroy(int64_t wait_until_ns) {
     bool idle;
     {
       std::lock_guard lock(mu_);
-      idle = in_flight_.empty() && http_calls_ == 0;
+      idle = in_flight_.in_flight() == 0 && http_calls_ == 0;
     }
     if (idle) break;
     if (monotonic_now_ns() >= wait_until_ns) {

@@ -13,16 +13,22 @@
 #include <unordered_map>
 
 #include "collect/collect_outcome.hpp"
-#include "collect/in_flight_collect.hpp"
 #include "config/exporter_config.hpp"
 #include "plugin/collector_context.hpp"
 #include "plugin/plugin_call_scope.hpp"
 #include "plugin/plugin_library.hpp"
 #include "plugin_exporter/exposition/relabel.hpp"
+#include "plugin_exporter/single_flight.hpp"
 
 namespace pe::host {
 
 class WorkerPool;
+
+// Concurrent scrapes of one collector with the same parameters share one
+// plugin collect (keyed by the sorted parameters); each waits until its own
+// deadline. The flight carries the leading scrape's deadline.
+using CollectFlights = pe::SingleFlight<std::string, CollectOutcome>;
+using InFlightCollect = CollectFlights::Flight;
 
 struct CollectorHealth {
   bool collected = false;  // at least one collect finished
@@ -94,8 +100,7 @@ class Collector : public std::enable_shared_from_this<Collector> {
   bool destroy(int64_t wait_until_ns);
 
  private:
-  void run(const std::shared_ptr<InFlightCollect>& flight, const std::string& key,
-           const Params& params);
+  void run(const std::shared_ptr<InFlightCollect>& flight, const Params& params);
   CollectOutcome finish(pe_status status, pe_sink& sink, std::shared_ptr<MetricSet> set,
                         double seconds);
   // Who is called, for the crash record (plugin/plugin_call_scope.hpp).
@@ -113,7 +118,7 @@ class Collector : public std::enable_shared_from_this<Collector> {
   std::shared_ptr<const RelabelProgram> global_relabel_;
 
   mutable std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<InFlightCollect>> in_flight_;  // by params
+  CollectFlights in_flight_;  // by params; begin() decides under mu_
   CollectorHealth health_;
   std::atomic<int> http_calls_{0};
   std::atomic<uint64_t> calls_{0};

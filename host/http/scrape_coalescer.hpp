@@ -5,16 +5,16 @@
 // thread while they wait. A scrape that arrives after the response was
 // produced starts a new one; nothing is cached beyond the scrapes in flight.
 //
-// Thread-safety: all members may be called from any thread.
+// Thread-safety: all members may be called from any thread. The single-flight
+// itself is pe::SingleFlight (sdk); this adds the response and the 500 policy.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
-#include <vector>
+
+#include "plugin_exporter/single_flight.hpp"
 
 namespace pe::host {
 
@@ -30,6 +30,8 @@ class ScrapeCoalescer {
   using Done = std::function<void(std::shared_ptr<const ScrapeResponse>)>;
   using Produce = std::function<ScrapeResponse()>;
 
+  ScrapeCoalescer();
+
   // Joins the flight of `key` if one is running (`done` is called when it
   // completes, on the thread that completes it) and returns false. Otherwise
   // starts one and returns true: the caller must then call produce(key, ...)
@@ -40,12 +42,12 @@ class ScrapeCoalescer {
   void produce(const std::string& key, const Produce& produce);
 
   // Scrapes that got a response another scrape produced.
-  uint64_t shared_total() const;
+  uint64_t shared_total() const { return flights_.joined_total(); }
 
  private:
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, std::vector<Done>> flights_;
-  uint64_t shared_ = 0;
+  // No deadlines here: the scrape timeout is part of the key, and the
+  // response is produced within it.
+  pe::SingleFlight<std::string, std::shared_ptr<const ScrapeResponse>> flights_;
 };
 
 }  // namespace pe::host

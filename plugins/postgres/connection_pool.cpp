@@ -9,8 +9,6 @@
 #include <cstdio>
 #include <deque>
 
-#include "monotonic_clock.hpp"
-
 namespace pe::postgres {
 namespace {
 
@@ -30,8 +28,9 @@ class PoolRun {
  public:
   PoolRun(std::vector<std::unique_ptr<PgConnection>>& connections,
           const ConnectionSettings& settings, std::span<QueryJob*> jobs, int64_t deadline_ns,
-          int64_t connect_timeout_ns)
+          int64_t connect_timeout_ns, pe::MonotonicClock clock)
       : settings_(settings),
+        clock_(clock),
         deadline_ns_(deadline_ns),
         connect_timeout_ns_(connect_timeout_ns),
         pending_(jobs.begin(), jobs.end()) {
@@ -49,7 +48,7 @@ class PoolRun {
 
   PoolRunReport run() {
     for (;;) {
-      int64_t now = monotonic_ns();
+      int64_t now = clock_();
       dispatch(now);
       open_connections(now);
       if (!collect_polled()) {
@@ -62,7 +61,7 @@ class PoolRun {
         abandon_polled();
         continue;
       }
-      handle_events(n, monotonic_ns());
+      handle_events(n, clock_());
     }
     return report_;
   }
@@ -288,7 +287,7 @@ class PoolRun {
     for (Slot* s : polled_) {
       if (!s->batch.empty()) {
         PgConnection::Progress p = s->conn->abandon("cannot wait for the server");
-        settle(*s, p.outcomes, monotonic_ns(), true);
+        settle(*s, p.outcomes, clock_(), true);
       } else {
         s->conn->close();
       }
@@ -345,6 +344,7 @@ class PoolRun {
   }
 
   const ConnectionSettings& settings_;
+  const pe::MonotonicClock clock_;  // the host's: deadline_ns_ is on it
   const int64_t deadline_ns_;
   const int64_t connect_timeout_ns_;
   std::vector<Slot> slots_;
@@ -378,11 +378,12 @@ const char* to_string(JobResult::Status status) {
   return "unknown";
 }
 
-ConnectionPool::ConnectionPool(ConnectionSettings settings, int size, bool prepared_statements)
-    : settings_(std::move(settings)) {
+ConnectionPool::ConnectionPool(ConnectionSettings settings, int size, bool prepared_statements,
+                               pe::MonotonicClock clock)
+    : settings_(std::move(settings)), clock_(clock) {
   connections_.reserve(static_cast<std::size_t>(std::max(size, 1)));
   for (int i = 0; i < std::max(size, 1); ++i) {
-    connections_.push_back(std::make_unique<PgConnection>());
+    connections_.push_back(std::make_unique<PgConnection>(clock_));
     connections_.back()->set_prepared_statements(prepared_statements);
   }
 }
@@ -399,7 +400,7 @@ void ConnectionPool::close_all() {
 
 PoolRunReport ConnectionPool::run(std::span<QueryJob*> jobs, int64_t deadline_ns,
                                   int64_t connect_timeout_ns) {
-  return PoolRun(connections_, settings_, jobs, deadline_ns, connect_timeout_ns).run();
+  return PoolRun(connections_, settings_, jobs, deadline_ns, connect_timeout_ns, clock_).run();
 }
 
 }  // namespace pe::postgres

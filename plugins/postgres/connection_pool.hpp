@@ -29,7 +29,9 @@ struct PoolRunReport {
 class ConnectionPool {
  public:
   // `prepared_statements`: see PgConnection::set_prepared_statements.
-  ConnectionPool(ConnectionSettings settings, int size, bool prepared_statements);
+  // Deadlines and times are on `clock` (the host's: api->monotonic_ns).
+  ConnectionPool(ConnectionSettings settings, int size, bool prepared_statements,
+                 pe::MonotonicClock clock);
 
   // Runs `jobs` (in order of priority) until all are done or `deadline_ns`
   // (monotonic) arrives; jobs not finished by then are timed out or skipped.
@@ -42,6 +44,7 @@ class ConnectionPool {
 
  private:
   ConnectionSettings settings_;
+  pe::MonotonicClock clock_;
   std::vector<std::unique_ptr<PgConnection>> connections_;
 };
 

@@ -6,8 +6,6 @@
 
 #include <algorithm>
 
-#include "monotonic_clock.hpp"
-
 namespace pe::postgres {
 namespace {
 
@@ -226,7 +224,7 @@ PgConnection::Progress PgConnection::advance_pipeline() {
         return lose_connection("unexpected reply from the server where a pipeline sync was due");
       }
       if (step.job >= 0 && outcomes_[step.job].finished_ns == 0)
-        outcomes_[step.job].finished_ns = monotonic_ns();
+        outcomes_[step.job].finished_ns = clock_();
       ++step_;
       continue;
     }

@@ -27,6 +27,7 @@
 
 #include "connection_settings.hpp"
 #include "pg_result.hpp"
+#include "plugin_exporter/host_clock.hpp"
 
 namespace pe::postgres {
 
@@ -62,7 +63,8 @@ class PgConnection {
     std::vector<PipelineOutcome> outcomes;  // pipeline_done: one per job, in order
   };
 
-  PgConnection() = default;
+  // Times (a pipeline step's finish) are read on `clock` (the host's).
+  explicit PgConnection(pe::MonotonicClock clock) : clock_(clock) {}
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
   ~PgConnection() { close(); }
@@ -117,6 +119,7 @@ class PgConnection {
   bool flush();
 
   PGconn* conn_ = nullptr;
+  pe::MonotonicClock clock_;
   State state_ = State::closed;
   PostgresPollingStatusType connect_poll_ = PGRES_POLLING_WRITING;
   bool flush_pending_ = false;

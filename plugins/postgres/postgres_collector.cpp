@@ -4,7 +4,6 @@
 #include <algorithm>
 
 #include "down_reason.hpp"
-#include "monotonic_clock.hpp"
 
 namespace pe::postgres {
 
@@ -89,10 +88,11 @@ void PostgresCollector::add_query_figures(const std::vector<QueryFigures>& figur
   }
 }
 
-PostgresCollector::PostgresCollector(PostgresConfig config, HostLog log)
+PostgresCollector::PostgresCollector(PostgresConfig config, HostLog log, pe::MonotonicClock clock)
     : config_(std::move(config)),
       log_(std::move(log)),
-      pool_(config_.connection, config_.pool_size, config_.prepared_statements),
+      clock_(clock),
+      pool_(config_.connection, config_.pool_size, config_.prepared_statements, clock),
       group_errors_(config_.groups.size()) {
   queries_.reserve(config_.queries.size());
   for (const CustomQuery& q : config_.queries) {
@@ -103,7 +103,7 @@ PostgresCollector::PostgresCollector(PostgresConfig config, HostLog log)
 }
 
 void PostgresCollector::collect(int64_t deadline_ns, MetricSink& sink) {
-  const int64_t start = monotonic_ns();
+  const int64_t start = clock_();
   ++collects_total_;
   // Leave the host time to take the samples before its deadline.
   const int64_t margin = std::clamp<int64_t>((deadline_ns - start) / 20, 5 * kMs, 200 * kMs);

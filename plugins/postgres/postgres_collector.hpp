@@ -22,7 +22,8 @@ namespace pe::postgres {
 
 class PostgresCollector {
  public:
-  PostgresCollector(PostgresConfig config, HostLog log);
+  // Deadlines and durations are on `clock` (the host's: api->monotonic_ns).
+  PostgresCollector(PostgresConfig config, HostLog log, pe::MonotonicClock clock);
 
   void collect(int64_t deadline_ns, MetricSink& sink);
 
@@ -55,6 +56,7 @@ class PostgresCollector {
 
   PostgresConfig config_;
   HostLog log_;
+  pe::MonotonicClock clock_;
   ConnectionPool pool_;
   std::vector<QueryState> queries_;
   std::vector<std::string> group_errors_;  // per built-in group, last logged error

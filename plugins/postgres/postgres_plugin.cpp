@@ -18,7 +18,8 @@ class PostgresPlugin final : public pe::PluginInstance {
   explicit PostgresPlugin(pe::CreateContext& ctx) {
     pe::postgres::PostgresConfig config = pe::postgres::read_postgres_config(ctx);
     if (ctx.config.has_errors()) return;  // the adapter reports PE_INVALID_CONFIG
-    collector_ = std::make_unique<pe::postgres::PostgresCollector>(std::move(config), ctx.log);
+    collector_ = std::make_unique<pe::postgres::PostgresCollector>(std::move(config), ctx.log,
+                                                                   ctx.api->monotonic_ns);
   }
 
   pe_status collect(const pe::CollectRequest& request, pe::MetricSink& sink) override {

@@ -8,7 +8,7 @@ std::unique_ptr<HttpConnection> ConnectionPool::take() {
   std::unique_ptr<HttpConnection> out;
   {
     std::lock_guard lock(mu_);
-    int64_t now = Deadline::now_ns();
+    int64_t now = clock_();
     while (!idle_.empty()) {
       std::unique_ptr<HttpConnection> c = std::move(idle_.back());
       idle_.pop_back();
@@ -23,7 +23,7 @@ std::unique_ptr<HttpConnection> ConnectionPool::take() {
 }
 
 void ConnectionPool::give_back(std::unique_ptr<HttpConnection> connection) {
-  connection->last_used_ns = Deadline::now_ns();
+  connection->last_used_ns = clock_();
   std::unique_ptr<HttpConnection> dropped;
   std::lock_guard lock(mu_);
   if (max_idle_ == 0) {

@@ -12,13 +12,15 @@
 #include <vector>
 
 #include "http_connection.hpp"
+#include "plugin_exporter/host_clock.hpp"
 
 namespace pe::proxy {
 
 class ConnectionPool {
  public:
-  ConnectionPool(std::size_t max_idle, int64_t max_idle_ns)
-      : max_idle_(max_idle), max_idle_ns_(max_idle_ns) {}
+  // Idle ages are measured on `clock` (the host's: api->monotonic_ns).
+  ConnectionPool(std::size_t max_idle, int64_t max_idle_ns, pe::MonotonicClock clock)
+      : max_idle_(max_idle), max_idle_ns_(max_idle_ns), clock_(clock) {}
 
   // The most recently used idle connection, or null.
   std::unique_ptr<HttpConnection> take();
@@ -31,6 +33,7 @@ class ConnectionPool {
   std::vector<std::unique_ptr<HttpConnection>> idle_;  // oldest first
   std::size_t max_idle_;
   int64_t max_idle_ns_;
+  pe::MonotonicClock clock_;
 };
 
 }  // namespace pe::proxy

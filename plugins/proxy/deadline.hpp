@@ -1,29 +1,26 @@
-// deadline.hpp — the point in time (CLOCK_MONOTONIC, the clock of the host's
-// collect deadlines) by which a backend exchange must be over.
+// deadline.hpp — the point in time (on the host's monotonic clock, the clock
+// of the collect deadlines) by which a backend exchange must be over.
+// Thread-safety: a value; const members may be called from any thread.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
+
+#include "plugin_exporter/host_clock.hpp"
 
 namespace pe::proxy {
 
 class Deadline {
  public:
-  explicit Deadline(int64_t monotonic_ns) : at_ns_(monotonic_ns) {}
-  static Deadline in(std::chrono::nanoseconds d) { return Deadline(now_ns() + d.count()); }
+  // `clock` is the host's (api->monotonic_ns), so a fake host's clock drives it.
+  Deadline(int64_t monotonic_ns, pe::MonotonicClock clock) : at_ns_(monotonic_ns), clock_(clock) {}
 
-  // std::chrono::steady_clock is CLOCK_MONOTONIC on Linux, as the host's is.
-  static int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  }
   int64_t at_ns() const noexcept { return at_ns_; }
-  int64_t remaining_ns() const { return at_ns_ - now_ns(); }
+  int64_t remaining_ns() const { return at_ns_ - clock_(); }
   bool passed() const { return remaining_ns() <= 0; }
 
  private:
   int64_t at_ns_;
+  pe::MonotonicClock clock_;
 };
 
 }  // namespace pe::proxy

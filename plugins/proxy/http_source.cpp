@@ -60,20 +60,23 @@ Endpoint HttpSource::endpoint_of(const HttpTarget& t) {
   return e;
 }
 
-HttpSource::HttpSource(const HttpTarget& target, const ProxyConfig& config)
+HttpSource::HttpSource(const HttpTarget& target, const ProxyConfig& config,
+                       pe::MonotonicClock clock)
     : ssl_(target.https ? std::optional<SslLibrary>(std::in_place) : std::nullopt),
       url_(target.url),
       request_(target),
-      pool_(target.max_idle_connections, kMaxIdleNs),
+      pool_(target.max_idle_connections, kMaxIdleNs, clock),
       fetcher_(endpoint_of(target), pool_, config.max_response_bytes),
-      drop_invalid_lines_(config.drop_invalid_lines) {}
+      drop_invalid_lines_(config.drop_invalid_lines),
+      clock_(clock) {}
 
 pe_status HttpSource::collect(const CollectRequest& req, MetricSink& sink) {
   // Finish a little before the host's deadline so that our reason ("timed
   // out reading the response of ... after N body bytes") reaches the host
   // before it gives up with a bare "timed out".
-  int64_t left = req.deadline_monotonic_ns - Deadline::now_ns();
-  Deadline deadline(req.deadline_monotonic_ns - std::clamp<int64_t>(left / 10, 0, kDeadlineMarginNs));
+  int64_t left = req.deadline_monotonic_ns - clock_();
+  Deadline deadline(
+      req.deadline_monotonic_ns - std::clamp<int64_t>(left / 10, 0, kDeadlineMarginNs), clock_);
   std::string request, body;
   request_.render(req.params, static_cast<double>(deadline.remaining_ns()) / 1e9, request);
   FetchResult r;

@@ -20,8 +20,9 @@ namespace pe::proxy {
 class HttpSource : public Source {
  public:
   // Loads the TLS context (reads the certificate files; throws
-  // std::runtime_error naming the problem). Opens no socket.
-  HttpSource(const HttpTarget& target, const ProxyConfig& config);
+  // std::runtime_error naming the problem). Opens no socket. Deadlines and
+  // idle ages are on `clock` (the host's: api->monotonic_ns).
+  HttpSource(const HttpTarget& target, const ProxyConfig& config, pe::MonotonicClock clock);
   pe_status collect(const CollectRequest& request, MetricSink& sink) override;
 
  private:
@@ -33,6 +34,7 @@ class HttpSource : public Source {
   ConnectionPool pool_;
   HttpFetcher fetcher_;
   bool drop_invalid_lines_;
+  pe::MonotonicClock clock_;
 };
 
 }  // namespace pe::proxy

@@ -22,7 +22,7 @@ class ProxyPlugin : public pe::PluginInstance {
     if (ctx.config.has_errors() || ctx.check_only) return;
     if (auto* http = std::get_if<pe::proxy::HttpTarget>(&config.target)) {
       try {
-        source_ = std::make_unique<pe::proxy::HttpSource>(*http, config);
+        source_ = std::make_unique<pe::proxy::HttpSource>(*http, config, ctx.api->monotonic_ns);
       } catch (const std::exception& e) {
         ctx.config.error_at("tls", std::string("cannot set up TLS: ") + e.what());
       }

@@ -44,7 +44,7 @@ class PushPlugin : public pe::PluginInstance {
       log_.info("push store taken over from the previous instance of this collector (" +
                 config_.state_dir + ")");
     } else if (config_.durability != Durability::none) {
-      open_state_directory(shared_, config_, log_);
+      open_state_directory(shared_, config_, log_, api_->realtime_ms);
     } else {
       log_.info(
           "push store is in memory only (no state directory): pushes do not survive a restart");

@@ -63,8 +63,8 @@ void register_live_store(const std::string& state_dir, const std::string& settin
 }
 
 void open_state_directory(const std::shared_ptr<DurableStore>& shared, const PushConfig& config,
-                          const HostLog& log) {
-  shared->state = std::make_unique<StateDirectory>(config.state_dir, config.durability, log);
+                          const HostLog& log, pe::RealtimeClock clock) {
+  shared->state = std::make_unique<StateDirectory>(config.state_dir, config.durability, log, clock);
   RecoveryReport& recovery = shared->recovery;
   recovery = shared->state->recover(shared->store);
   for (const std::string& p : recovery.problems) log.warn("state recovery: " + p);

@@ -51,7 +51,8 @@ void register_live_store(const std::string& state_dir, const std::string& settin
 // holds into the store (problems and totals logged), starts the write-ahead
 // log and registers the store for a successor. Throws std::runtime_error when
 // the directory cannot be used.
+// The state directory's times are on `clock` (the host's: api->realtime_ms).
 void open_state_directory(const std::shared_ptr<DurableStore>& shared, const PushConfig& config,
-                          const HostLog& log);
+                          const HostLog& log, pe::RealtimeClock clock);
 
 }  // namespace pe::push

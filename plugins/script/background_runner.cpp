@@ -4,21 +4,12 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <stdexcept>
-
-#include "program_runner.hpp"
 
 namespace pe::script {
 
-namespace {
-std::chrono::steady_clock::time_point at(int64_t monotonic_ns) {
-  return std::chrono::steady_clock::time_point{std::chrono::nanoseconds(monotonic_ns)};
-}
-}  // namespace
-
-BackgroundRunner::BackgroundRunner(RunOnce run_once, int64_t interval_ns)
-    : run_once_(std::move(run_once)), interval_ns_(interval_ns) {}
+BackgroundRunner::BackgroundRunner(RunOnce run_once, int64_t interval_ns, pe::MonotonicClock clock)
+    : run_once_(std::move(run_once)), interval_ns_(interval_ns), clock_(clock) {}
 
 BackgroundRunner::~BackgroundRunner() {
   stop();
@@ -48,7 +39,7 @@ void BackgroundRunner::stop() {
 
 void BackgroundRunner::loop() {
   for (;;) {
-    const int64_t started = monotonic_ns();
+    const int64_t started = clock_();
     SharedOutcome outcome = run_once_(cancel_fd_);
     std::unique_lock lock(mu_);
     if (outcome && !stopping_) {
@@ -57,14 +48,14 @@ void BackgroundRunner::loop() {
     }
     // The next run starts an interval after this one started (at once if
     // this one took longer).
-    cv_.wait_until(lock, at(started + interval_ns_), [&] { return stopping_; });
+    pe::wait_until(cv_, lock, clock_, started + interval_ns_, [&] { return stopping_; });
     if (stopping_) return;
   }
 }
 
 SharedOutcome BackgroundRunner::latest(int64_t deadline_ns) {
   std::unique_lock lock(mu_);
-  cv_.wait_until(lock, at(deadline_ns), [&] { return latest_ != nullptr || stopping_; });
+  pe::wait_until(cv_, lock, clock_, deadline_ns, [&] { return latest_ != nullptr || stopping_; });
   return latest_;
 }
 

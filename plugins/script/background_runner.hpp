@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "plugin_exporter/host_clock.hpp"
 #include "run_outcome.hpp"
 
 namespace pe::script {
@@ -20,7 +21,8 @@ class BackgroundRunner {
   // e.g. the concurrency cap) keeps the previous outcome.
   using RunOnce = std::function<SharedOutcome(int cancel_fd)>;
 
-  BackgroundRunner(RunOnce run_once, int64_t interval_ns);
+  // Intervals and deadlines are on `clock` (the host's: api->monotonic_ns).
+  BackgroundRunner(RunOnce run_once, int64_t interval_ns, pe::MonotonicClock clock);
   ~BackgroundRunner();  // stop()
   BackgroundRunner(const BackgroundRunner&) = delete;
   BackgroundRunner& operator=(const BackgroundRunner&) = delete;
@@ -29,7 +31,7 @@ class BackgroundRunner {
   void stop();
 
   // The latest outcome; waits for the first one until deadline_ns
-  // (CLOCK_MONOTONIC) if none exists yet. Null if still none then.
+  // (on the clock) if none exists yet. Null if still none then.
   SharedOutcome latest(int64_t deadline_ns);
 
  private:
@@ -37,6 +39,7 @@ class BackgroundRunner {
 
   RunOnce run_once_;
   const int64_t interval_ns_;
+  const pe::MonotonicClock clock_;
   int cancel_fd_ = -1;
   std::mutex mu_;
   std::condition_variable cv_;  // stop requested, or an outcome arrived

@@ -162,7 +162,8 @@ struct ChildPlan {
     uint64_t mask;
   } dfl{};
   for (int s = 1; s <= 64; ++s)
-    if (s != SIGKILL && s != SIGSTOP) ::syscall(SYS_rt_sigaction, s, &dfl, nullptr, sizeof dfl.mask);
+    if (s != SIGKILL && s != SIGSTOP)
+      ::syscall(SYS_rt_sigaction, s, &dfl, nullptr, sizeof dfl.mask);
 
   if (::setpgid(0, 0) != 0) child_fail(p.status_fd, ChildStage::set_process_group);
   if (::dup2(p.stdin_fd, 0) < 0 || ::dup2(p.stdout_fd, 1) < 0 || ::dup2(p.stderr_fd, 2) < 0)
@@ -233,7 +234,7 @@ class Supervisor {
   void run() {
     char buf[65536];
     for (;;) {
-      const int64_t now = monotonic_ns();
+      const int64_t now = limits_.clock();
       if (!leader_exited_ && !term_sent_ && now >= limits_.terminate_at_ns)
         terminate(RunResult::End::timed_out, now);
       if (term_sent_ && !kill_sent_ && now >= kill_at_) {
@@ -275,7 +276,7 @@ class Supervisor {
 
       int ready = ::poll(fds, n, static_cast<int>(wait_ms));
       if (ready < 0 && errno != EINTR) break;  // cannot happen with valid fds
-      const int64_t after = monotonic_ns();
+      const int64_t after = limits_.clock();
       if (ready > 0) {
         if (out_i >= 0 && fds[out_i].revents) read_stdout(buf, sizeof buf, after);
         if (err_i >= 0 && fds[err_i].revents) read_stderr(buf, sizeof buf);
@@ -362,7 +363,7 @@ class Supervisor {
   }
 
   void finish() {
-    r_.ended_ns = monotonic_ns();
+    r_.ended_ns = limits_.clock();
     out_.reset();
     err_.reset();
     if (r_.stderr_data.size() > limits_.max_stderr_bytes)
@@ -491,7 +492,7 @@ RunResult run_program(const ProgramSpec& spec, const RunLimits& limits) {
     return r;
   }
   r.pid = pid;
-  r.started_ns = monotonic_ns();
+  r.started_ns = limits.clock();
   ::setpgid(pid, pid);  // also done by the child; whichever comes first (EACCES after exec)
   out_w.reset();
   err_w.reset();
@@ -512,7 +513,7 @@ RunResult run_program(const ProgramSpec& spec, const RunLimits& limits) {
       r.spawn_error += " (" + spec.argv[0] + ")";
     else if (static_cast<ChildStage>(failure.stage) == ChildStage::change_directory)
       r.spawn_error += " (" + std::string(plan.cwd) + ")";
-    r.ended_ns = monotonic_ns();
+    r.ended_ns = limits.clock();
     return r;
   }
   status_r.reset();

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "plugin_exporter/host_clock.hpp"
+
 namespace pe::script {
 
 // Who the program runs as (only possible when the exporter runs as root).
@@ -31,12 +33,16 @@ struct ProgramSpec {
   std::optional<RunAs> run_as;
 };
 
+// Monotonic clock in nanoseconds (CLOCK_MONOTONIC, the clock of all deadlines here).
+int64_t monotonic_ns() noexcept;
+
 struct RunLimits {
-  int64_t terminate_at_ns = 0;               // CLOCK_MONOTONIC: SIGTERM to the group
+  int64_t terminate_at_ns = 0;               // on `clock`: SIGTERM to the group
   int64_t kill_grace_ns = 1'000'000'000;     // then SIGKILL this much later
   std::size_t max_stdout_bytes = 16u << 20;  // more: the group is terminated
   std::size_t max_stderr_bytes = 4096;       // more is read and counted, not kept
   int cancel_fd = -1;                        // optional: readable = stop now (as on the deadline)
+  pe::MonotonicClock clock = monotonic_ns;   // of terminate_at_ns (plugins: the host's)
 };
 
 struct RunResult {
@@ -70,8 +76,5 @@ struct RunResult {
 // Thread-safe; blocks the calling thread for at most about
 // terminate_at + kill_grace (+ a short bounded wait after SIGKILL).
 RunResult run_program(const ProgramSpec& spec, const RunLimits& limits);
-
-// Monotonic clock in nanoseconds (the clock of all deadlines here).
-int64_t monotonic_ns() noexcept;
 
 }  // namespace pe::script

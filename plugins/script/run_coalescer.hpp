@@ -3,17 +3,20 @@
 // its own deadline) instead of starting another program. The host already
 // coalesces scrapes with identical query strings; this also covers scrapes
 // that differ only in parameters the allowlist drops, and the plugin's own
-// concurrent collects (PE_CAP_CONCURRENT_COLLECT).
+// concurrent collects (PE_CAP_CONCURRENT_COLLECT). The single-flight is the
+// SDK's pe::SingleFlight; this adds the script's answers: a run that throws
+// gives its waiters a failed outcome, a waiter whose deadline passes gets null.
+//
+// Thread-safety: all members may be called from any thread.
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
+#include <utility>
 
+#include "plugin_exporter/single_flight.hpp"
 #include "run_outcome.hpp"
 
 namespace pe::script {
@@ -25,75 +28,34 @@ class RunCoalescer {
     bool led = false;       // this caller ran `fn` itself
   };
 
+  // Deadlines are on `clock` (the host's: api->monotonic_ns).
+  explicit RunCoalescer(pe::MonotonicClock clock) : flights_(clock) {}
+
   // Runs fn() (returning SharedOutcome) unless a run for `key` is in flight;
-  // then waits for that one until deadline_ns (CLOCK_MONOTONIC).
+  // then waits for that one until deadline_ns. An exception from fn reaches
+  // this caller; its waiters get a failed outcome.
   template <class Fn>
   Shared run(const std::string& key, int64_t deadline_ns, Fn&& fn) {
-    std::shared_ptr<Flight> flight;
-    bool leader = false;
-    {
-      std::lock_guard lock(mu_);
-      auto [it, inserted] = flights_.try_emplace(key);
-      if (inserted) it->second = std::make_shared<Flight>();
-      flight = it->second;
-      leader = inserted;
-    }
-    if (!leader) return Shared{flight->wait_until(deadline_ns), false};
-
-    // Completes the flight even if fn throws, so no waiter hangs.
-    struct Completion {
-      RunCoalescer& self;
-      const std::string& key;
-      Flight& flight;
-      SharedOutcome outcome;
-      ~Completion() {
-        {
-          std::lock_guard lock(self.mu_);
-          self.flights_.erase(key);
-        }
-        if (!outcome) {
-          auto failed = std::make_shared<RunOutcome>();
-          failed->reason = "the run failed inside the plugin";
-          outcome = std::move(failed);
-        }
-        flight.complete(outcome);
-      }
-    } completion{*this, key, *flight, nullptr};
-    completion.outcome = fn();
-    return Shared{completion.outcome, true};
+    auto ran = flights_.run(
+        key, deadline_ns,
+        [&]() -> SharedOutcome {
+          SharedOutcome o = fn();
+          return o ? o : failed_inside();
+        },
+        [](std::exception_ptr) noexcept { return failed_inside(); });
+    return Shared{ran.result.value_or(nullptr), ran.led};
   }
 
-  std::size_t in_flight() const {
-    std::lock_guard lock(mu_);
-    return flights_.size();
-  }
+  std::size_t in_flight() const { return flights_.in_flight(); }
 
  private:
-  class Flight {
-   public:
-    void complete(SharedOutcome outcome) {
-      {
-        std::lock_guard lock(mu_);
-        outcome_ = std::move(outcome);
-      }
-      cv_.notify_all();
-    }
-    SharedOutcome wait_until(int64_t deadline_ns) {
-      // steady_clock is CLOCK_MONOTONIC on Linux.
-      std::chrono::steady_clock::time_point until{std::chrono::nanoseconds(deadline_ns)};
-      std::unique_lock lock(mu_);
-      cv_.wait_until(lock, until, [&] { return outcome_ != nullptr; });
-      return outcome_;
-    }
+  static SharedOutcome failed_inside() {
+    auto failed = std::make_shared<RunOutcome>();
+    failed->reason = "the run failed inside the plugin";
+    return failed;
+  }
 
-   private:
-    std::mutex mu_;
-    std::condition_variable cv_;
-    SharedOutcome outcome_;
-  };
-
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
+  pe::SingleFlight<std::string, SharedOutcome> flights_;
 };
 
 }  // namespace pe::script

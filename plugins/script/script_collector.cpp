@@ -61,6 +61,7 @@ ScriptCollector::ScriptCollector(pe::CreateContext& ctx)
       log_(ctx.log),
       name_(ctx.collector_name),
       config_(read_script_config(ctx.config, ctx.check_only)),
+      coalescer_(ctx.api->monotonic_ns),
       run_log_throttle_(config_.stderr_log_interval_ns),
       unknown_log_throttle_(kRequestLogIntervalNs),
       bad_parameter_log_throttle_(kRequestLogIntervalNs) {
@@ -79,7 +80,7 @@ ScriptCollector::ScriptCollector(pe::CreateContext& ctx)
           SharedOutcome o = run_once(ResolvedParameters{}, INT64_MAX, cancel_fd);
           return o->ran ? o : nullptr;  // refused: keep serving the previous result
         },
-        config_.interval_ns);
+        config_.interval_ns, api_->monotonic_ns);
     background_->start();
   }
 }
@@ -89,7 +90,7 @@ ScriptCollector::~ScriptCollector() {
 }
 
 pe_status ScriptCollector::collect(const pe::CollectRequest& request, pe::MetricSink& sink) {
-  const int64_t started = monotonic_ns();
+  const int64_t started = api_->monotonic_ns();
   ResolvedParameters params;
   try {
     params = config_.parameters.resolve(request.params);
@@ -120,7 +121,8 @@ pe_status ScriptCollector::collect(const pe::CollectRequest& request, pe::Metric
                       .run(params.key, deadline,
                            [&]() -> SharedOutcome {
                              // Another collect may have refreshed it meanwhile.
-                             if (auto hit = cache_->fresh(params.key, monotonic_ns())) return hit;
+                             if (auto hit = cache_->fresh(params.key, api_->monotonic_ns()))
+                               return hit;
                              SharedOutcome o = run_once(params, deadline, -1);
                              cache_->store(params.key, o);
                              return o;
@@ -145,13 +147,13 @@ SharedOutcome ScriptCollector::refuse(Refusal why, pe_status status, std::string
   auto o = std::make_shared<RunOutcome>();
   o->status = status;
   o->reason = std::move(reason);
-  o->started_ns = o->finished_ns = monotonic_ns();
+  o->started_ns = o->finished_ns = api_->monotonic_ns();
   return o;
 }
 
 SharedOutcome ScriptCollector::run_once(const ResolvedParameters& params, int64_t deadline_ns,
                                         int cancel_fd) {
-  const int64_t now = monotonic_ns();
+  const int64_t now = api_->monotonic_ns();
   int64_t terminate_at = now + config_.timeout_ns;
   int64_t grace = config_.kill_grace_ns;
   if (deadline_ns != INT64_MAX) {
@@ -198,6 +200,7 @@ SharedOutcome ScriptCollector::run_once(const ResolvedParameters& params, int64_
   limits.max_stdout_bytes = config_.max_output_bytes;
   limits.max_stderr_bytes = kKeptStderrBytes;
   limits.cancel_fd = cancel_fd;
+  limits.clock = api_->monotonic_ns;
   RunResult result = run_program(spec, limits);
   slot.reset();
 
@@ -210,7 +213,7 @@ SharedOutcome ScriptCollector::run_once(const ResolvedParameters& params, int64_
 SharedOutcome ScriptCollector::classify(RunResult& r, int64_t budget_ns) {
   auto o = std::make_shared<RunOutcome>();
   o->ran = true;
-  o->started_ns = r.started_ns ? r.started_ns : monotonic_ns();
+  o->started_ns = r.started_ns ? r.started_ns : api_->monotonic_ns();
   o->finished_ns = r.ended_ns ? r.ended_ns : o->started_ns;
   o->output_bytes = r.stdout_bytes;
   switch (r.end) {
@@ -254,7 +257,7 @@ void ScriptCollector::report_run(const RunResult& r, const RunOutcome& outcome) 
   const bool failed = !r.succeeded();
   if (!failed && r.stderr_bytes == 0) return;
   uint64_t suppressed = 0;
-  if (!run_log_throttle_.allow(monotonic_ns(), suppressed)) return;
+  if (!run_log_throttle_.allow(api_->monotonic_ns(), suppressed)) return;
   std::string message = failed
                             ? (outcome.reason.empty() ? "program " + r.describe() : outcome.reason)
                             : "program succeeded";
@@ -278,7 +281,7 @@ void ScriptCollector::report_unknown(const ResolvedParameters& params) {
   if (params.unknown_count == 0) return;
   counters_.unknown_parameters(params.unknown_count);
   uint64_t suppressed = 0;
-  if (!unknown_log_throttle_.allow(monotonic_ns(), suppressed)) return;
+  if (!unknown_log_throttle_.allow(api_->monotonic_ns(), suppressed)) return;
   std::string names;
   for (const std::string& n : params.unknown_names) names += (names.empty() ? "" : ", ") + n;
   if (params.unknown_count > params.unknown_names.size()) names += ", ...";
@@ -289,7 +292,7 @@ void ScriptCollector::report_unknown(const ResolvedParameters& params) {
 
 pe_status ScriptCollector::serve(const RunOutcome& outcome, int64_t collect_started_ns,
                                  pe::MetricSink& sink) {
-  const int64_t now = monotonic_ns();
+  const int64_t now = api_->monotonic_ns();
   const bool cached = outcome.ran && outcome.finished_ns < collect_started_ns;
   const int64_t age = outcome.ran ? now - outcome.finished_ns : 0;
   sink.stat("exit_code", outcome.exit_code,

@@ -190,6 +190,7 @@ class DebianPackageContents(unittest.TestCase):
                      "/usr/include/plugin_exporter/plugin.hpp",
                      "/usr/include/plugin_exporter/exposition/text_parser.hpp",
                      "/usr/include/plugin_exporter/testing/fake_host.hpp",
+                     "/usr/include/plugin_exporter/single_flight.hpp",
                      f"{libdir}/libplugin_exporter_sdk.a",
                      f"{libdir}/libplugin_exporter_exposition.a",
                      f"{libdir}/cmake/plugin_exporter_sdk/plugin_exporter_sdkConfig.cmake",

@@ -27,7 +27,8 @@ SharedOutcome numbered(int n) {
 
 TEST(BackgroundRunner, RunsEveryIntervalAndServesTheLatest) {
   std::atomic<int> runs{0};
-  BackgroundRunner runner([&](int) -> SharedOutcome { return numbered(++runs); }, 20 * kMs);
+  BackgroundRunner runner([&](int) -> SharedOutcome { return numbered(++runs); }, 20 * kMs,
+                          monotonic_ns);
   runner.start();
   SharedOutcome first = runner.latest(monotonic_ns() + 5000 * kMs);
   ASSERT_NE(first, nullptr);
@@ -44,7 +45,7 @@ TEST(BackgroundRunner, RunsEveryIntervalAndServesTheLatest) {
 TEST(BackgroundRunner, ANullResultKeepsThePreviousOne) {
   std::atomic<int> runs{0};
   BackgroundRunner runner([&](int) -> SharedOutcome { return ++runs == 1 ? numbered(1) : nullptr; },
-                          10 * kMs);
+                          10 * kMs, monotonic_ns);
   runner.start();
   while (runs < 4) std::this_thread::sleep_for(5ms);
   SharedOutcome o = runner.latest(monotonic_ns());
@@ -63,7 +64,7 @@ TEST(BackgroundRunner, LatestGivesUpAtTheDeadlineBeforeAnyResult) {
         run_program(spec, limits);
         return numbered(1);
       },
-      1000 * kMs);
+      1000 * kMs, monotonic_ns);
   runner.start();
   EXPECT_EQ(runner.latest(monotonic_ns() + 100 * kMs), nullptr);
   // stop() cancels the sleeping program instead of waiting a minute.

@@ -32,7 +32,7 @@ SharedOutcome outcome_with(std::string output) {
 }  // namespace
 
 TEST(RunCoalescer, ConcurrentCallersWithOneKeyShareOneRun) {
-  RunCoalescer coalescer;
+  RunCoalescer coalescer{monotonic_ns};
   constexpr int kCallers = 64;
   std::atomic<int> runs{0};
   std::atomic<bool> release{false};
@@ -78,7 +78,7 @@ TEST(RunCoalescer, ConcurrentCallersWithOneKeyShareOneRun) {
 }
 
 TEST(RunCoalescer, DifferentKeysDoNotWaitForEachOther) {
-  RunCoalescer coalescer;
+  RunCoalescer coalescer{monotonic_ns};
   std::atomic<bool> release{false};
   std::latch slow_started(1);
   std::thread slow([&] {
@@ -100,7 +100,7 @@ TEST(RunCoalescer, DifferentKeysDoNotWaitForEachOther) {
 }
 
 TEST(RunCoalescer, AWaiterGivesUpAtItsOwnDeadline) {
-  RunCoalescer coalescer;
+  RunCoalescer coalescer{monotonic_ns};
   std::atomic<bool> release{false};
   std::latch started(1);
   std::thread leader([&] {
@@ -119,7 +119,7 @@ TEST(RunCoalescer, AWaiterGivesUpAtItsOwnDeadline) {
 }
 
 TEST(RunCoalescer, AThrowingRunReleasesItsWaiters) {
-  RunCoalescer coalescer;
+  RunCoalescer coalescer{monotonic_ns};
   std::latch started(1);
   std::atomic<bool> joined{false};
   SharedOutcome waiter_saw;

@@ -24,16 +24,17 @@ namespace {
 constexpr const char* kSnapshot = "snapshot.bin";
 constexpr const char* kSnapshotTmp = "snapshot.bin.tmp";
 
-int64_t now_ms() {
+}  // namespace
+
+int64_t system_realtime_ms() noexcept {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-}  // namespace
-
-StateDirectory::StateDirectory(std::string dir, Durability durability, HostLog log)
-    : dir_(std::move(dir)), durability_(durability), log_(log) {
+StateDirectory::StateDirectory(std::string dir, Durability durability, HostLog log,
+                               pe::RealtimeClock clock)
+    : dir_(std::move(dir)), durability_(durability), log_(log), clock_(clock) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) throw std::runtime_error("cannot create state directory " + dir_ + ": " + ec.message());
@@ -148,7 +149,7 @@ bool StateDirectory::compact(MetricStore& store, std::string& error) {
     const int64_t backoff =
         std::min<int64_t>(int64_t{1000} << std::min<uint32_t>(failed_attempts_, 6), 60000);
     ++failed_attempts_;
-    next_retry_ms_ = now_ms() + backoff;
+    next_retry_ms_ = clock_() + backoff;
   }
   return ok;
 }
@@ -216,7 +217,7 @@ bool StateDirectory::compact_locked(MetricStore& store, std::string& error) {
     if (seq < covers) fs::remove(path, ec);
   wal_->clear_failure();
   ++compactions_;
-  last_compaction_ms_ = now_ms();
+  last_compaction_ms_ = clock_();
   snapshot_bytes_ = total;
   return true;
 }

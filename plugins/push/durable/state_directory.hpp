@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "durable/write_ahead_log.hpp"
+#include "plugin_exporter/host_clock.hpp"
 #include "plugin_exporter/plugin.hpp"
 #include "store/metric_store.hpp"
 
@@ -29,11 +30,17 @@ struct RecoveryReport {
   std::vector<std::string> problems;
 };
 
+// Milliseconds since the Unix epoch from the system clock.
+int64_t system_realtime_ms() noexcept;
+
 class StateDirectory {
  public:
   // Creates and locks `dir`. Throws std::runtime_error when it cannot (not
-  // writable, used by another process).
-  StateDirectory(std::string dir, Durability durability, HostLog log);
+  // writable, used by another process). The compaction time and the retry
+  // schedule are on `clock` (the plugin passes the host's, api->realtime_ms,
+  // the clock retry_due's `now` is read on; the default is the system's).
+  StateDirectory(std::string dir, Durability durability, HostLog log,
+                 pe::RealtimeClock clock = system_realtime_ms);
   ~StateDirectory();
   StateDirectory(const StateDirectory&) = delete;
   StateDirectory& operator=(const StateDirectory&) = delete;
@@ -72,6 +79,7 @@ class StateDirectory {
   const std::string dir_;
   const Durability durability_;
   HostLog log_;
+  pe::RealtimeClock clock_;
   int lock_fd_ = -1;
   uint64_t next_segment_ = 1;
   std::unique_ptr<WriteAheadLog> wal_;
