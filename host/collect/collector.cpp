@@ -89,7 +89,21 @@ Collector::Ticket Collector::begin(const Params& params, int64_t deadline_ns, Wo
     flight = in_flight_.join_or_lead(key, deadline_ns).flight;  // leads: no flight of `key`
   }
   ticket.flight = flight;
-  pool.submit([self = shared_from_this(), flight, params] { self->run(flight, params); });
+  bool queued = false;
+  try {
+    queued =
+        pool.submit([self = shared_from_this(), flight, params] { self->run(flight, params); });
+  } catch (const std::exception&) {  // bad_alloc: nobody will run it either
+  }
+  if (!queued) {
+    // Complete the flight here, or it would stay in flight for good and
+    // every later scrape of this key would join it and wait out its deadline.
+    CollectOutcome outcome;
+    outcome.status = CollectStatus::unavailable;
+    outcome.reason =
+        "no collector thread took the collect (the exporter is stopping or out of threads)";
+    in_flight_.complete(flight, std::move(outcome));
+  }
   return ticket;
 }
 

@@ -2,6 +2,7 @@
 #include "collect/worker_pool.hpp"
 
 #include <chrono>
+#include <system_error>
 
 namespace pe::host {
 
@@ -16,18 +17,29 @@ WorkerPool::~WorkerPool() {
   shutdown(0);
 }
 
-void WorkerPool::submit(std::function<void()> task) {
+bool WorkerPool::submit(std::function<void()> task) {
   std::unique_lock lock(state_->mu);
-  if (state_->stopping) return;
+  if (state_->stopping) return false;
   state_->queue.push_back(std::move(task));
   if (state_->idle > 0) {
     state_->cv.notify_one();
-    return;
+    return true;
   }
   if (state_->threads < max_threads_) {
     ++state_->threads;
-    std::thread(&WorkerPool::worker_main, state_).detach();
+    try {
+      std::thread(&WorkerPool::worker_main, state_).detach();
+    } catch (const std::system_error&) {
+      // Out of threads (EAGAIN): a running thread takes the task when it is
+      // free; with none at all, nobody would.
+      --state_->threads;
+      if (state_->threads == 0) {
+        state_->queue.pop_back();
+        return false;
+      }
+    }
   }
+  return true;
 }
 
 void WorkerPool::worker_main(std::shared_ptr<State> st) {

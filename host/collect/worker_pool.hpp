@@ -22,8 +22,10 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // Queues `task`. Never blocks.
-  void submit(std::function<void()> task);
+  // Queues `task`. Never blocks. Returns false, and drops the task, when the
+  // pool is stopping or no thread exists and none could be started (the
+  // caller must then answer whoever waits for the task).
+  [[nodiscard]] bool submit(std::function<void()> task);
 
   // Stops taking tasks, drops queued ones, and waits up to `grace_ms` for
   // running ones. Returns the number of threads still busy (stuck) after it;

@@ -222,3 +222,24 @@ TEST(Collector, StaticLabelsAndRelabelRulesApplyToResults) {
   EXPECT_EQ(labels[0].value, "node");
   EXPECT_EQ(o.relabel_dropped, 1u);
 }
+
+// A collect no pool thread takes is answered at once; before, its flight
+// stayed in flight and every later scrape of the key joined it and waited
+// out its deadline.
+TEST(Collector, ACollectNoThreadTakesIsAnsweredNotLeftInFlight) {
+  Host host(kHello);
+  Collector& c = *host.collectors().at(0);
+  host.pool().shutdown(100);
+  for (int i = 0; i < 2; ++i) {
+    Collector::Ticket t = c.begin({}, monotonic_now_ns() + 5'000'000'000, host.pool());
+    ASSERT_TRUE(t.flight) << i;
+    EXPECT_FALSE(t.joined) << i;
+    ASSERT_TRUE(t.flight->done()) << i;
+    std::optional<CollectOutcome> r = t.flight->wait_until(0);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, CollectStatus::unavailable);
+    EXPECT_NE(r->reason.find("no collector thread took the collect"), std::string::npos)
+        << r->reason;
+  }
+  EXPECT_EQ(c.calls(), 0u);
+}

@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 TEST(WorkerPool, RunsEveryTask) {
   WorkerPool pool(4);
   std::atomic<int> done{0};
-  for (int i = 0; i < 100; ++i) pool.submit([&] { ++done; });
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(pool.submit([&] { ++done; }));
   for (int i = 0; i < 200 && done < 100; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(done.load(), 100);
   EXPECT_LE(pool.threads(), 4u);
@@ -29,11 +29,11 @@ TEST(WorkerPool, GrowsToItsLimitAndQueuesBeyond) {
   bool release = false;
   std::atomic<int> started{0};
   for (int i = 0; i < 5; ++i) {
-    pool.submit([&] {
+    EXPECT_TRUE(pool.submit([&] {
       ++started;
       std::unique_lock lock(mu);
       cv.wait(lock, [&] { return release; });
-    });
+    }));
   }
   for (int i = 0; i < 200 && started < 3; ++i) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(started.load(), 3);
@@ -52,13 +52,24 @@ TEST(WorkerPool, ShutdownReportsStuckTasksAndReturns) {
   auto gate = std::make_shared<std::atomic<bool>>(false);
   {
     WorkerPool pool(2);
-    pool.submit([gate] {
+    EXPECT_TRUE(pool.submit([gate] {
       while (!*gate) std::this_thread::sleep_for(1ms);
-    });
-    pool.submit([] {});
+    }));
+    EXPECT_TRUE(pool.submit([] {}));
     std::this_thread::sleep_for(50ms);
     EXPECT_EQ(pool.shutdown(100), 1u);
   }  // the pool is gone while its stuck task still runs
   *gate = true;
   std::this_thread::sleep_for(20ms);
+}
+
+// After shutdown a task is refused, not silently dropped: the caller has to
+// answer whoever waits for it.
+TEST(WorkerPool, SubmitAfterShutdownIsRefused) {
+  WorkerPool pool(2);
+  EXPECT_EQ(pool.shutdown(100), 0u);
+  bool ran = false;
+  EXPECT_FALSE(pool.submit([&] { ran = true; }));
+  EXPECT_EQ(pool.queued(), 0u);
+  EXPECT_FALSE(ran);
 }
