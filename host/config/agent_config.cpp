@@ -69,15 +69,6 @@ std::optional<AgentHub> parse_hub_url(const std::string& url, std::string& why) 
   return hub;
 }
 
-void positive_duration(TableView& t, std::string_view key, std::chrono::nanoseconds& out) {
-  if (auto v = t.duration(key)) {
-    if (*v <= std::chrono::nanoseconds::zero())
-      t.error(key, "must be positive");
-    else
-      out = *v;
-  }
-}
-
 }  // namespace
 
 std::optional<AgentConfig> read_agent_section(TableView top) {
@@ -143,9 +134,9 @@ std::optional<AgentConfig> read_agent_section(TableView top) {
   }
   if (!cfg.hub_pin.empty() && !cfg.hub_ca_file.empty())
     t.error("hub_pin", "give hub_pin or hub_ca_file, not both");
-  positive_duration(t, "ping_interval", cfg.ping_interval);
-  positive_duration(t, "min_backoff", cfg.min_backoff);
-  positive_duration(t, "max_backoff", cfg.max_backoff);
+  t.positive_duration("ping_interval", cfg.ping_interval);
+  t.positive_duration("min_backoff", cfg.min_backoff);
+  t.positive_duration("max_backoff", cfg.max_backoff);
   if (cfg.min_backoff > cfg.max_backoff) t.error("min_backoff", "must not exceed max_backoff");
   return cfg;
 }

@@ -266,6 +266,15 @@ std::optional<std::chrono::nanoseconds> TableView::duration(std::string_view key
   return n ? doc_->read_duration(*n, path_of(key)) : std::nullopt;
 }
 
+void TableView::positive_duration(std::string_view key, std::chrono::nanoseconds& out) const {
+  if (auto v = duration(key)) {
+    if (*v <= std::chrono::nanoseconds::zero())
+      error(key, "must be positive");
+    else
+      out = *v;
+  }
+}
+
 std::optional<std::vector<std::string>> TableView::string_array(std::string_view key) const {
   const toml::node* n = node(key);
   if (!n) return std::nullopt;

@@ -117,6 +117,9 @@ class TableView {
   std::optional<double> number(std::string_view key) const;
   std::optional<bool> boolean(std::string_view key) const;
   std::optional<std::chrono::nanoseconds> duration(std::string_view key) const;
+  // A duration that must be > 0: stored in `out` when valid, else an error at
+  // the key (`out` keeps its default).
+  void positive_duration(std::string_view key, std::chrono::nanoseconds& out) const;
   std::optional<std::vector<std::string>> string_array(std::string_view key) const;
   // An inline table of string values, in file order ("labels = {a = "b"}").
   std::optional<std::vector<std::pair<std::string, std::string>>> string_map(

@@ -27,15 +27,6 @@ bool valid_alias_pattern(const std::string& p) {
   return dialin::valid_alias(p);
 }
 
-void positive_duration(TableView& t, std::string_view key, std::chrono::nanoseconds& out) {
-  if (auto v = t.duration(key)) {
-    if (*v <= std::chrono::nanoseconds::zero())
-      t.error(key, "must be positive");
-    else
-      out = *v;
-  }
-}
-
 template <class T>
 void bounded_integer(TableView& t, std::string_view key, int64_t min, int64_t max, T& out) {
   if (auto v = t.integer(key)) {
@@ -113,9 +104,9 @@ std::optional<DialinConfig> read_dialin_section(TableView top) {
   if (!section) return std::nullopt;
   TableView& t = *section;
   DialinConfig cfg;
-  positive_duration(t, "agent_expiry", cfg.agent_expiry);
-  positive_duration(t, "hello_timeout", cfg.hello_timeout);
-  positive_duration(t, "scrape_timeout", cfg.scrape_timeout);
+  t.positive_duration("agent_expiry", cfg.agent_expiry);
+  t.positive_duration("hello_timeout", cfg.hello_timeout);
+  t.positive_duration("scrape_timeout", cfg.scrape_timeout);
   bounded_integer(t, "max_agents", 1, 1000000, cfg.max_agents);
   bounded_integer(t, "max_in_flight", 1, 1024, cfg.max_in_flight);
   bounded_integer(t, "max_message_bytes", 4096, int64_t{1} << 30, cfg.max_message_bytes);

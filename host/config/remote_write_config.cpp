@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/stable_hash.hpp"
 #include "config/config_document.hpp"
 #include "config/config_loader.hpp"
 #include "plugin_exporter/exposition/metric_names.hpp"
@@ -48,24 +49,7 @@ bool valid_name(const std::string& v) {
 
 // A stable default name: 8 hex digits of the url's FNV-1a hash.
 std::string name_from_url(const std::string& url) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : url) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 8; ++i) out.push_back(hex[(h >> (60 - 4 * i)) & 15]);
-  return out;
-}
-
-void positive_duration(TableView& t, std::string_view key, std::chrono::nanoseconds& out) {
-  if (auto v = t.duration(key)) {
-    if (*v <= std::chrono::nanoseconds::zero())
-      t.error(key, "must be positive");
-    else
-      out = *v;
-  }
+  return stable_hash_hex(url).substr(0, 8);
 }
 
 RemoteWriteConfig read_one(TableView t, const std::set<std::string>& collectors,
@@ -133,10 +117,10 @@ RemoteWriteConfig read_one(TableView t, const std::set<std::string>& collectors,
     }
     rw.headers = *v;
   }
-  positive_duration(t, "interval", rw.interval);
-  positive_duration(t, "timeout", rw.timeout);
-  positive_duration(t, "min_backoff", rw.min_backoff);
-  positive_duration(t, "max_backoff", rw.max_backoff);
+  t.positive_duration("interval", rw.interval);
+  t.positive_duration("timeout", rw.timeout);
+  t.positive_duration("min_backoff", rw.min_backoff);
+  t.positive_duration("max_backoff", rw.max_backoff);
   if (rw.max_backoff < rw.min_backoff)
     t.error("max_backoff", "must not be shorter than min_backoff");
 
