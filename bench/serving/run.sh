@@ -6,7 +6,9 @@
 # 200 slowloris connections, RSS per idle connection (plain, TLS), 1,000
 # concurrent scrapes of a 1 s script, pushes/s. Prints figures and ratios.
 # Environment: BENCH_RUNS (default 3), BENCH_SECONDS (default 10),
-# BENCH_IDLE (10000), BENCH_SLOWLORIS (200), BENCH_LEGIT (400), BENCH_BURST (1000).
+# BENCH_IDLE (10000), BENCH_SLOWLORIS (200), BENCH_LEGIT (400), BENCH_BURST (1000);
+# PE_BEFORE_DIR (an earlier build of ours, measured beside it: before/after in
+# one run) and BENCH_SECTIONS (e.g. "cached,push"; see serving_bench.py).
 set -eu
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)

@@ -17,6 +17,9 @@
 Default [web] settings everywhere (the RSS figures raise header_timeout,
 see rss_per_connection). Medians of BENCH_RUNS (default 3) runs of
 BENCH_SECONDS (default 10) where a rate is measured. Run by run.sh.
+PE_BEFORE_DIR (optional): an earlier build of ours, measured beside ours
+("before") in every section that compares builds. BENCH_SECTIONS (optional):
+a comma-separated subset of cached, flood, rss, burst, push (no summary).
 """
 import contextlib
 import http.client
@@ -47,6 +50,9 @@ SLOWLORIS = int(os.environ.get("BENCH_SLOWLORIS", "200"))
 LEGIT = int(os.environ.get("BENCH_LEGIT", "400"))
 BURST = int(os.environ.get("BENCH_BURST", "1000"))
 LANDED = os.environ.get("PE_LANDED_DIR", "")
+# Optional: an earlier build of ours (e.g. the commit before a change), run
+# beside the others so a change is measured before/after in the same run.
+BEFORE = os.environ.get("PE_BEFORE_DIR", "")
 HELLO = '[[collector]]\nname = "hello"\nplugin = "hello"\n'
 
 
@@ -66,6 +72,8 @@ class Server:
 
 def builds():
     out = [("ours", h.BUILD_DIR)]
+    if BEFORE:
+        out.append(("before", BEFORE))
     if LANDED:
         out.append(("landed", LANDED))
     return out
@@ -202,7 +210,8 @@ def cached_metrics(tmp):
         for n in urls:
             print(f"   {n:13} {med[n]:9.0f} req/s   runs {[round(x) for x in rates[n]]}")
         print(f"   ours/nginx {fmt_ratio(med['ours'], med['nginx'])} (target >= 0.50)   "
-              f"ours/landed {fmt_ratio(med['ours'], med.get('landed'))}")
+              f"ours/landed {fmt_ratio(med['ours'], med.get('landed'))}"
+              + (f"   before/nginx {fmt_ratio(med['before'], med['nginx'])}" if BEFORE else ""))
         return med
     finally:
         for s in servers.values():
@@ -427,7 +436,8 @@ def pushes(tmp):
         med = {n: statistics.median(r) for n, r in rates.items()}
         for n in servers:
             print(f"   {n:8} {med[n]:9.0f} pushes/s   runs {[round(x) for x in rates[n]]}")
-        print(f"   ours/landed {fmt_ratio(med['ours'], med.get('landed'))} (target >= 1.0)")
+        print(f"   ours/landed {fmt_ratio(med['ours'], med.get('landed'))} (target >= 1.0)"
+              + (f"   before/landed {fmt_ratio(med['before'], med.get('landed'))}" if BEFORE else ""))
         return med
     finally:
         for s in servers.values():
@@ -440,6 +450,15 @@ def main():
         print("== the landed server baseline is skipped: " +
               os.environ.get("PE_LANDED_SKIPPED", "PE_LANDED_DIR is not set"))
     tmp = tempfile.mkdtemp(prefix="pe-bench-serving-")
+    sections = [x for x in os.environ.get("BENCH_SECTIONS", "").split(",") if x]
+    if sections:  # some sections only (cached, flood, rss, burst, push), no summary
+        try:
+            for name in sections:
+                {"cached": cached_metrics, "flood": flood_latency, "rss": rss_per_connection,
+                 "burst": burst_scrapes, "push": pushes}[name](tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return 0
     try:
         cached = cached_metrics(tmp)
         lat = flood_latency(tmp)

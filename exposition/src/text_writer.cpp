@@ -372,6 +372,16 @@ void ExpositionWriter::write_all(const MetricSet& set) {
   }
 }
 
+std::size_t ExpositionWriter::flush() {
+  flush_pending();
+  return out_.size();
+}
+
+void ExpositionWriter::append_written(std::string_view bytes) {
+  flush_pending();
+  out_.append(bytes);
+}
+
 void ExpositionWriter::finish() {
   flush_pending();
   if (format_ == ExpositionFormat::openmetrics) out_.append("# EOF\n");

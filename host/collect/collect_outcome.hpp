@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "collect/written_segment.hpp"
 #include "plugin/collect_sink.hpp"
 #include "plugin_exporter/exposition/metric_set.hpp"
 
@@ -29,6 +30,9 @@ struct CollectOutcome {
   CollectStatus status = CollectStatus::error;
   std::string reason;
   std::shared_ptr<const MetricSet> metrics;  // labelled and relabelled; null unless ok
+  // Where the bytes `metrics` was written as are kept: the same memo (and
+  // the same `metrics`) while the collector's result stays unchanged.
+  std::shared_ptr<SegmentMemo> memo;
   double duration_seconds = 0;
   uint64_t invalid_samples = 0;   // dropped by the sink's validation
   uint64_t relabel_dropped = 0;   // dropped by relabel rules

@@ -6,6 +6,7 @@
 
 #include "base/logging.hpp"
 #include "collect/quarantine.hpp"
+#include "collect/same_content.hpp"
 #include "collect/target_labels.hpp"
 #include "collect/worker_pool.hpp"
 #include "plugin/collect_sink.hpp"
@@ -185,7 +186,23 @@ CollectOutcome Collector::finish(pe_status status, pe_sink& sink, std::shared_pt
     global = global_relabel_;
   }
   if (global && !global->empty()) out.relabel_dropped += global->apply(*set).samples_dropped;
+  // An unchanged result (a cached script result, a static file) is served as
+  // the previous one, with its memo of written bytes: a scrape copies them.
+  std::shared_ptr<const MetricSet> last;
+  {
+    std::lock_guard lock(mu_);
+    last = last_metrics_;
+    out.memo = last_memo_;
+  }
+  if (last && same_content(*last, *set)) {
+    out.metrics = std::move(last);
+    return out;
+  }
+  out.memo = std::make_shared<SegmentMemo>();
   out.metrics = std::move(set);
+  std::lock_guard lock(mu_);
+  last_metrics_ = out.metrics;
+  last_memo_ = out.memo;
   return out;
 }
 

@@ -119,6 +119,10 @@ class Collector : public std::enable_shared_from_this<Collector> {
 
   mutable std::mutex mu_;
   CollectFlights in_flight_;  // by params; begin() decides under mu_
+  // The last result and its memo of written bytes (finish() reuses both
+  // while results stay equal); guarded by mu_.
+  std::shared_ptr<const MetricSet> last_metrics_;
+  std::shared_ptr<SegmentMemo> last_memo_;
   CollectorHealth health_;
   std::atomic<int> http_calls_{0};
   std::atomic<uint64_t> calls_{0};

@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <functional>
+#include <memory>
 #include <unordered_map>
 
 namespace pe::host {
@@ -81,6 +82,7 @@ void MetricMerger::write(std::span<const MergeSource> sources, ExpositionWriter&
                          MergeStats& stats) {
   stats.sources.assign(sources.size(), {});
   groups_.clear();
+  shares_.assign(sources.size(), 0);
   std::unordered_map<std::string, std::size_t> index;
   std::string key;
   for (uint32_t si = 0; si < sources.size(); ++si) {
@@ -90,6 +92,7 @@ void MetricMerger::write(std::span<const MergeSource> sources, ExpositionWriter&
       auto [it, inserted] = index.try_emplace(key, groups_.size());
       if (inserted) {
         Group g;
+        g.source = si;
         g.type = f.type;
         g.header = f;
         groups_.push_back(std::move(g));
@@ -99,8 +102,10 @@ void MetricMerger::write(std::span<const MergeSource> sources, ExpositionWriter&
         auto& ps = stats.sources[si];
         ps.conflict_samples += f.sample_count;
         ps.conflicting_families.push_back(f.name);
+        shares_[si] = shares_[g.source] = 1;
         continue;
       }
+      if (g.source != si) shares_[si] = shares_[g.source] = 1;
       if (!g.header.has_help && f.has_help) {
         g.header.help = f.help;
         g.header.has_help = true;
@@ -122,29 +127,72 @@ void MetricMerger::write(std::span<const MergeSource> sources, ExpositionWriter&
     g.counter_stem_taken = it != index.end() && groups_[it->second].type != MetricType::counter;
   }
 
-  for (const Group& g : groups_) {
-    std::size_t n = 0;
-    for (const Part& p : g.parts) n += p.family->sample_count;
-    if (n == 0) continue;
-    std::size_t cap = std::bit_ceil(n * 2);
-    if (slots_.size() < cap) slots_.resize(cap);
-    slot_mask_ = cap - 1;
-    for (std::size_t i = 0; i < cap; ++i) slots_[i].sample = UINT32_MAX;
+  for (std::size_t gi = 0; gi < groups_.size();) {
+    const uint32_t source = groups_[gi].source;
+    if (!sources[source].memo || shares_[source]) {
+      write_group(sources, groups_[gi++], writer, stats);
+      continue;
+    }
+    // A source sharing no family declared all its groups, one after another.
+    std::size_t end = gi + 1;
+    while (end < groups_.size() && groups_[end].source == source) ++end;
+    write_own_groups(sources, gi, end, writer, stats);
+    gi = end;
+  }
+}
 
-    writer.family_header(g.header, g.counter_stem_taken);
-    ++stats.families;
-    for (const Part& p : g.parts) {
-      const MetricSet& set = *sources[p.source].set;
-      for (uint32_t i = p.family->sample_begin; i < p.family->sample_begin + p.family->sample_count;
-           ++i) {
-        if (seen_before(sources, p.source, i)) {
-          ++stats.sources[p.source].duplicates;
-          continue;
-        }
-        const Sample& s = set.samples[i];
-        writer.sample(g.header, s, set.labels_of(s), {}, &set);
-        ++stats.samples;
+void MetricMerger::write_own_groups(std::span<const MergeSource> sources, std::size_t begin,
+                                    std::size_t end, ExpositionWriter& writer, MergeStats& stats) {
+  const uint32_t source = groups_[begin].source;
+  std::vector<bool> stems;
+  stems.reserve(end - begin);
+  for (std::size_t i = begin; i < end; ++i) stems.push_back(groups_[i].counter_stem_taken);
+  SegmentMemo& memo = *sources[source].memo;
+  if (auto kept = memo.get(writer.format()); kept && kept->stems_taken == stems) {
+    writer.append_written(kept->bytes);
+    stats.sources[source].duplicates += kept->duplicates;
+    stats.families += kept->families;
+    stats.samples += kept->samples;
+    return;
+  }
+  const std::size_t start = writer.flush();
+  const uint64_t duplicates = stats.sources[source].duplicates, families = stats.families,
+                 samples = stats.samples;
+  for (std::size_t i = begin; i < end; ++i) write_group(sources, groups_[i], writer, stats);
+  auto segment = std::make_shared<WrittenSegment>();
+  segment->format = writer.format();
+  segment->stems_taken = std::move(stems);
+  writer.flush();
+  segment->bytes = std::string(writer.written_since(start));
+  segment->duplicates = stats.sources[source].duplicates - duplicates;
+  segment->families = stats.families - families;
+  segment->samples = stats.samples - samples;
+  memo.put(std::move(segment));
+}
+
+void MetricMerger::write_group(std::span<const MergeSource> sources, const Group& g,
+                               ExpositionWriter& writer, MergeStats& stats) {
+  std::size_t n = 0;
+  for (const Part& p : g.parts) n += p.family->sample_count;
+  if (n == 0) return;
+  std::size_t cap = std::bit_ceil(n * 2);
+  if (slots_.size() < cap) slots_.resize(cap);
+  slot_mask_ = cap - 1;
+  for (std::size_t i = 0; i < cap; ++i) slots_[i].sample = UINT32_MAX;
+
+  writer.family_header(g.header, g.counter_stem_taken);
+  ++stats.families;
+  for (const Part& p : g.parts) {
+    const MetricSet& set = *sources[p.source].set;
+    for (uint32_t i = p.family->sample_begin; i < p.family->sample_begin + p.family->sample_count;
+         ++i) {
+      if (seen_before(sources, p.source, i)) {
+        ++stats.sources[p.source].duplicates;
+        continue;
       }
+      const Sample& s = set.samples[i];
+      writer.sample(g.header, s, set.labels_of(s), {}, &set);
+      ++stats.samples;
     }
   }
 }

@@ -47,6 +47,13 @@ void HttpExchange::read_body(uint64_t limit, std::function<void(std::string body
     done(std::string());
     return;
   }
+  if (request_.body && request_.body->size() <= limit) {
+    // Read with the headers: no trip back to the connection's strand.
+    std::string body = std::move(*request_.body);
+    request_.body.reset();
+    done(std::move(body));
+    return;
+  }
   channel_->read_body(limit, std::move(done));
 }
 

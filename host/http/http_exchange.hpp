@@ -35,6 +35,9 @@ struct HttpRequest {
   std::vector<std::string> peer_sans;  // SANs of a verified TLS client certificate
   bool tls = false;
   bool has_body = false;  // Content-Length > 0 or chunked
+  // The whole body, when the connection read it before routing (a small
+  // Content-Length body: see HttpServer); otherwise read on demand.
+  std::optional<std::string> body;
 };
 
 // A complete answer. `shared_body` (when set) is sent instead of `body`,
@@ -76,7 +79,8 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
   const std::string& client_ip() const noexcept { return request_.client_ip; }
 
   // Reads the whole body (see ExchangeChannel::read_body). A request without
-  // a body gives "" at once (RFC 9112 6.3).
+  // a body gives "" at once (RFC 9112 6.3); so does, on the calling thread,
+  // one whose body the connection read before routing and fits `limit`.
   void read_body(uint64_t limit, std::function<void(std::string body)> done);
 
   bool accepts_gzip() const;

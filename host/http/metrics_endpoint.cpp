@@ -75,7 +75,8 @@ ScrapeResponse produce_scrape(const std::vector<std::pair<std::string, std::stri
   sources.push_back(MergeSource{&self, "plugin_exporter"});
   for (const CollectorScrape& cs : result.collectors)
     if (cs.outcome.metrics)
-      sources.push_back(MergeSource{cs.outcome.metrics.get(), cs.collector->name()});
+      sources.push_back(
+          MergeSource{cs.outcome.metrics.get(), cs.collector->name(), cs.outcome.memo.get()});
 
   ScrapeResponse response;
   response.content_type = std::string(content_type(format));

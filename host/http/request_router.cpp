@@ -7,6 +7,7 @@
 #include "base/logging.hpp"
 #include "http/endpoints.hpp"
 #include "http/status_page.hpp"
+#include "plugin_exporter/text.hpp"
 
 namespace pe::host {
 namespace {
@@ -207,16 +208,35 @@ void route(const std::shared_ptr<HttpExchange>& exp,
   }
 }
 
+// Whether a request can be routed on the event loop: open health probes,
+// and scrapes whose authentication cannot block (none configured, a bearer
+// token or a client certificate; never a bcrypt check). A scrape only joins
+// or starts a collect, which runs on the scrape pool, so it holds the loop
+// no longer than a health probe and skips two trips between threads.
+bool routes_inline(const HttpExchange& ex, const ServingState* state) {
+  const std::string& path = ex.raw_path();
+  if (is_health_path(path)) return !state || state->config->auth.open_health_endpoints;
+  if (!state || path != state->config->web.telemetry_path) return false;
+  if (ex.method() != "GET" && ex.method() != "HEAD") return false;
+  if (!state->auth->enabled()) return true;
+  std::string authorization = ex.header("Authorization");
+  return !(authorization.size() >= 5 && iequals(authorization.substr(0, 5), "basic"));
+}
+
 }  // namespace
 
+uint64_t RequestRouter::route_body_limit(const std::string& method, const std::string& path) const {
+  std::shared_ptr<const ServingState> state = ctx_.state.get();
+  if (!state) return 0;
+  bool other_method = false;
+  const MountedRoute* mounted = state->routes.match(method, path, other_method);
+  return mounted ? body_limit(state->config->web, *mounted) : 0;
+}
+
 void RequestRouter::dispatch(std::shared_ptr<HttpExchange> ex) {
-  // Open health probes never wait behind request work.
-  if (is_health_path(ex->raw_path())) {
-    std::shared_ptr<const ServingState> state = ctx_.state.get();
-    if (!state || state->config->auth.open_health_endpoints) {
-      handle(ex);
-      return;
-    }
+  if (routes_inline(*ex, ctx_.state.get().get())) {
+    handle(ex);
+    return;
   }
   ctx_.request_pool->post([this, ex = std::move(ex)] { handle(ex); });
 }

@@ -81,8 +81,14 @@ StatusSnapshot take_status_snapshot(const ServingState& state, const StatusBoard
     s.collectors.push_back({c->name(), c->plugin_name(), std::move(health), c->calls(), {}});
     if (auto path = status_route_of(*c)) s.plugin_documents.push_back(read_document(c, *path));
   }
-  for (const QuarantineEntry& q : state.quarantined)
-    s.collectors.push_back({q.collector, q.plugin, {}, 0, quarantine_reason(q)});
+  for (const QuarantineEntry& q : state.quarantined) {
+    // Member by member: GCC 12 at -O3 takes the braced temporary's default
+    // CollectorHealth for uninitialized (-Werror=maybe-uninitialized).
+    CollectorStatus& quarantined = s.collectors.emplace_back();
+    quarantined.name = q.collector;
+    quarantined.plugin = q.plugin;
+    quarantined.quarantine = quarantine_reason(q);
+  }
   if (!board) return s;
   s.started_unix_ms = board->started_unix_ms();
   s.config_file = board->config_file();

@@ -5,12 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include "collect/same_content.hpp"
 #include "plugin_exporter/exposition/text_parser.hpp"
 
 using namespace pe;
 using pe::host::MergeSource;
 using pe::host::MergeStats;
 using pe::host::MetricMerger;
+using pe::host::same_content;
+using pe::host::SegmentMemo;
 
 namespace {
 
@@ -183,4 +186,119 @@ TEST(MetricMerger, GoMemstatsPairIsValidOpenMetrics) {
     EXPECT_TRUE(r.ok) << r.error.to_string() << "\n" << out;
     EXPECT_EQ(parsed.samples.size(), 2u);
   }
+}
+
+namespace {
+
+// A collector's result: counters, a histogram (text 0.0.4 defers nothing of
+// it, OpenMetrics declares the counter by its stem) and a gauge.
+MetricSet service_set(double requests) {
+  MetricSet set;
+  set.add_family("app_requests_total", MetricType::counter, "Requests.", true);
+  Label get[] = {{"method", "GET"}};
+  Label post[] = {{"method", "POST"}};
+  set.add_sample("app_requests_total", get, requests);
+  set.add_sample("app_requests_total", post, 2);
+  set.add_sample("app_requests_total", post, 3);  // a duplicate series, dropped
+  set.add_family("app_latency_seconds", MetricType::histogram, "Latency.", true);
+  Label le1[] = {{"le", "0.1"}};
+  Label inf[] = {{"le", "+Inf"}};
+  set.add_sample("app_latency_seconds_bucket", le1, 1);
+  set.add_sample("app_latency_seconds_bucket", inf, 4);
+  set.add_sample("app_latency_seconds_sum", {}, 0.5);
+  set.add_sample("app_latency_seconds_count", {}, 4);
+  set.add_family("app_temperature", MetricType::gauge, "", false);
+  set.add_sample("app_temperature", {}, -1.5);
+  return set;
+}
+
+}  // namespace
+
+TEST(MetricMerger, AnUnchangedSourceIsCopiedFromItsMemoWithTheSameBytesAndCounts) {
+  for (ExpositionFormat format : {ExpositionFormat::text, ExpositionFormat::openmetrics}) {
+    MetricSet self = gauge_set("Goroutines.", {"host"});
+    MetricSet app = service_set(7);
+    MergeStats plain_stats;
+    const std::string plain = merge({{&self, "self"}, {&app, "app"}}, plain_stats, format);
+    SegmentMemo memo;
+    MergeStats first_stats, second_stats;
+    const std::string first = merge({{&self, "self"}, {&app, "app", &memo}}, first_stats, format);
+    ASSERT_TRUE(memo.get(format)) << "the first merge keeps what it wrote";
+    EXPECT_FALSE(memo.get(format == ExpositionFormat::text ? ExpositionFormat::openmetrics
+                                                           : ExpositionFormat::text));
+    // The memo is what a second merge uses: a marker in the kept bytes shows.
+    auto marked = std::make_shared<pe::host::WrittenSegment>(*memo.get(format));
+    const std::string original = marked->bytes;
+    marked->bytes = "# kept\n";
+    memo.put(marked);
+    const std::string second = merge({{&self, "self"}, {&app, "app", &memo}}, second_stats, format);
+    EXPECT_EQ(first, plain);
+    std::string expected = plain;
+    expected.replace(expected.find(original), original.size(), "# kept\n");
+    EXPECT_EQ(second, expected);
+    for (const MergeStats* st : {&first_stats, &second_stats}) {
+      EXPECT_EQ(st->families, plain_stats.families);
+      EXPECT_EQ(st->samples, plain_stats.samples);
+      EXPECT_EQ(st->sources[1].duplicates, 1u);
+    }
+  }
+}
+
+TEST(MetricMerger, ASourceSharingAFamilyIsWrittenNotCopied) {
+  MetricSet self = gauge_set("Goroutines.", {"host"});
+  MetricSet app = gauge_set("Goroutines.", {"app"});  // the same family as self's
+  SegmentMemo memo;
+  MergeStats stats;
+  const std::string out = merge({{&self, "self"}, {&app, "app", &memo}}, stats);
+  EXPECT_FALSE(memo.get(ExpositionFormat::text)) << "its bytes depend on the other source";
+  EXPECT_EQ(count(out, "go_goroutines{"), 2u) << out;
+
+  // A family lost to a type conflict makes the source's bytes depend on the other's too.
+  MetricSet counter;
+  counter.add_family("go_goroutines", MetricType::unknown);  // self's is a gauge
+  counter.add_sample("go_goroutines", {}, 1);
+  SegmentMemo conflicted;
+  MergeStats stats2;
+  merge({{&self, "self"}, {&counter, "c", &conflicted}}, stats2);
+  ASSERT_EQ(stats2.sources[1].conflict_samples, 1u);
+  EXPECT_FALSE(conflicted.get(ExpositionFormat::text));
+}
+
+TEST(MetricMerger, OpenMetricsCounterStemDecisionsAreCheckedBeforeCopying) {
+  MetricSet app = service_set(7);
+  SegmentMemo memo;
+  MetricSet empty_self;
+  MergeStats s1, s2;
+  merge({{&empty_self, "self"}, {&app, "app", &memo}}, s1, ExpositionFormat::openmetrics);
+  auto kept = memo.get(ExpositionFormat::openmetrics);
+  ASSERT_TRUE(kept);
+  // Now another source declares a gauge "app_requests": the counter must be
+  // written as unknown "app_requests_total" (no TYPE line), not copied as before.
+  MetricSet self;
+  self.add_family("app_requests", MetricType::gauge);
+  self.add_sample("app_requests", {}, 1);
+  const std::string out =
+      merge({{&self, "self"}, {&app, "app", &memo}}, s2, ExpositionFormat::openmetrics);
+  EXPECT_NE(out.find("# HELP app_requests_total Requests."), std::string::npos) << out;
+  EXPECT_EQ(out.find("# TYPE app_requests counter"), std::string::npos) << out;
+  EXPECT_NE(memo.get(ExpositionFormat::openmetrics), kept) << "written again and kept anew";
+}
+
+TEST(MetricSetContent, EqualOnlyWhenEveryValueNameAndLabelIsEqual) {
+  EXPECT_TRUE(same_content(service_set(7), service_set(7)));
+  EXPECT_FALSE(same_content(service_set(7), service_set(8)));
+  MetricSet a = service_set(7), b = service_set(7);
+  b.labels[0].value = "PUT";
+  EXPECT_FALSE(same_content(a, b));
+  b = service_set(7);
+  b.families[2].help = "Now with help.";
+  EXPECT_FALSE(same_content(a, b));
+  b = service_set(7);
+  b.samples[0].has_timestamp = true;
+  EXPECT_FALSE(same_content(a, b));
+  b = service_set(7);
+  b.add_sample("app_temperature", {}, 1);
+  EXPECT_FALSE(same_content(a, b));
+  MetricSet zero = service_set(0), negative_zero = service_set(-0.0);
+  EXPECT_FALSE(same_content(zero, negative_zero)) << "written differently: 0 and -0";
 }

@@ -2,7 +2,9 @@
 sockets: idle-connection floods and slowloris clients do not starve real
 requests, per-client caps evict idle / refuse busy connections, malformed or
 truncated push bodies never reach the push store, a second instance on a used
-port fails, reason phrases, Expect: 100-continue and keep-alive deadlines.
+port fails, reason phrases, Expect: 100-continue and keep-alive deadlines,
+small bodies read before routing (larger ones after authentication), and
+unchanged collector results served from their written bytes, never stale.
 
 Loopback only, bounded in time; every socket is closed by the test that made it.
 """
@@ -391,6 +393,64 @@ class ServingCoreTest(unittest.TestCase):
         finally:
             c.close()
 
+    # 9 (issue 12, pushes/s): a small body for a plugin route is read before
+    # routing, a larger one only after authentication.
+    def test_small_bodies_are_read_before_authentication_larger_ones_after(self):
+        e = self.start(f'[web]\nbody_timeout = "1s"\n[auth]\nbearer_tokens = ["{TOKEN}"]\n'
+                       + push_collector())
+        head = b"PUT /metrics/job/t HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+        # Over 64 KiB: refused at once, the body never read.
+        s = self.conn(e.port)
+        s.sendall(head % (65 * 1024))
+        r = read_response(s)
+        self.assertIsNotNone(r)
+        self.assertEqual(r[0], "HTTP/1.1 401 Unauthorized")
+        s.close()
+        # Up to 64 KiB: the body is awaited first (here past body_timeout:
+        # the connection is closed, counted as body_timeout), and nothing
+        # reaches the route.
+        s = self.conn(e.port)
+        s.sendall(head % 100)
+        r = read_response(s)
+        self.assertTrue(r is None or r[0] == "HTTP/1.1 408 Request Timeout", r)
+        s.close()
+        # Sent whole, it is answered (401 without the token, 200 with it) and
+        # the connection stays open for the next request.
+        s = self.conn(e.port)
+        s.sendall(head % len(SERIES) + SERIES.encode())
+        r = read_response(s)
+        self.assertEqual(r[0], "HTTP/1.1 401 Unauthorized")
+        auth = f"Authorization: Bearer {TOKEN}\r\n".encode()
+        s.sendall(b"PUT /metrics/job/t HTTP/1.1\r\nHost: x\r\n" + auth
+                  + b"Content-Length: %d\r\n\r\n" % len(SERIES) + SERIES.encode())
+        r = read_response(s)
+        self.assertIsNotNone(r, "the connection was closed after the 401")
+        self.assertIn(r[0].split()[1], ("200", "202"), r)
+        text = h.get(e.url("/metrics"), headers={"Authorization": f"Bearer {TOKEN}"}).text
+        self.assertEqual(sorted(h.find(text, "t_series", job="t")), [float(i) for i in range(10)])
+        self.assertEqual(rejected(text, "body_timeout"), 1)
+
+    # 10 (issue 12, cached /metrics): an unchanged collector result is served
+    # from the bytes written for it before; a changed one never is.
+    def test_unchanged_results_reuse_written_bytes_and_changes_show_at_once(self):
+        data = os.path.join(self.tmp, "data.prom")
+        with open(data, "w") as f:
+            f.write("# HELP file_value A value.\n# TYPE file_value gauge\nfile_value 1\n")
+        e = self.start(f'[[collector]]\nname = "file"\nplugin = "script"\n[collector.config]\n'
+                       f'command = ["/bin/cat", "{data}"]\n')  # runs on every scrape
+        for fmt in ("text/plain", "application/openmetrics-text; version=1.0.0"):
+            with self.subTest(fmt):
+                first = e.metrics(headers={"Accept": fmt})
+                second = e.metrics(headers={"Accept": fmt})
+                def own(text):
+                    return [x for x in text.splitlines() if "file_value" in x]
+                self.assertEqual(len(own(first)), 3, first)
+                self.assertEqual(own(first), own(second))
+                self.assertEqual(h.find(second, "file_value"), [1.0])
+        for value in (2, 3):
+            with open(data, "w") as f:
+                f.write(f"# HELP file_value A value.\n# TYPE file_value gauge\nfile_value {value}\n")
+            self.assertEqual(h.find(e.metrics(), "file_value"), [float(value)])
 
 if __name__ == "__main__":
     unittest.main()

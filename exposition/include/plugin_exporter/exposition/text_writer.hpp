@@ -48,6 +48,18 @@ class ExpositionWriter {
 
   ExpositionFormat format() const noexcept { return format_; }
 
+  // Writes what a family left pending (its header, deferred samples) and
+  // returns the output's size. Between two families this changes nothing in
+  // the output: the next family_header would write the same bytes first.
+  std::size_t flush();
+  // The bytes written since `flush()` returned `position`.
+  std::string_view written_since(std::size_t position) const noexcept {
+    return std::string_view(out_).substr(position);
+  }
+  // Appends bytes an earlier writer of the same format wrote for whole
+  // families (between two flush() calls), after what is pending.
+  void append_written(std::string_view bytes);
+
  private:
   int deferred_slot(const Family& family, std::string_view sample_name) noexcept;
   void write_header(const Family& family, std::string_view first_sample_name);
