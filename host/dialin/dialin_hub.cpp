@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "base/logging.hpp"
+#include "dialin/merged_scrape.hpp"
 #include "dialin/sd_targets.hpp"
 #include "http/json_value.hpp"
 #include "plugin_exporter/text.hpp"
@@ -19,9 +20,8 @@ std::string header_of(const StringPairs& headers, std::string_view name) {
 }
 
 // The scraper's timeout minus the offset, else the configured default.
-double scrape_timeout_s(const HttpExchange& ex, std::chrono::nanoseconds offset,
+double scrape_timeout_s(const std::string& h, std::chrono::nanoseconds offset,
                         std::chrono::nanoseconds fallback) {
-  const std::string h = ex.header("X-Prometheus-Scrape-Timeout-Seconds");
   double seconds = std::chrono::duration<double>(fallback).count();
   if (!h.empty()) {
     char* end = nullptr;
@@ -74,6 +74,8 @@ DialinHub::DialinHub(const DialinConfig& config, std::chrono::nanoseconds scrape
       offset_(scrape_timeout_offset),
       persistence_(config.state_file, config.file_sd_path, config.sd_target, core_.metrics),
       tick_(clock_) {
+  for (const DialinToken& t : config.tokens)
+    if (t.merge) merge_tokens_.insert(t.id);
   // Before the clock thread runs: the agents a previous run listed.
   if (const auto restored =
           core_.registry.restore(persistence_.load(core_.tokens), AgentRegistry::Clock::now(),
@@ -150,7 +152,8 @@ void DialinHub::serve_agent_metrics(const std::shared_ptr<HttpExchange>& ex,
                  : ex->send_text(404, "no agent " + alias);
   }
   ScrapeRequest req;
-  req.timeout_s = scrape_timeout_s(*ex, offset_, core_.config.scrape_timeout);
+  req.timeout_s = scrape_timeout_s(ex->header("X-Prometheus-Scrape-Timeout-Seconds"), offset_,
+                                   core_.config.scrape_timeout);
   req.accept = ex->header("Accept");
   req.accept_encoding = ex->accepts_gzip() ? "gzip" : "identity";
   for (const auto& [k, v] : ex->query())
@@ -180,6 +183,19 @@ void DialinHub::serve_agent_metrics(const std::shared_ptr<HttpExchange>& ex,
                       std::make_shared<const std::string>(std::move(reply.body)), gzipped,
                       !gzipped);
   });
+}
+
+std::shared_ptr<MergedAgentScrape> DialinHub::start_merged_scrape(
+    const std::string& timeout_header) {
+  std::vector<AgentEntry> merged;
+  if (!merge_tokens_.empty()) {
+    for (AgentEntry& e : core_.registry.snapshot(AgentRegistry::Clock::now()))
+      if (e.connected && merge_tokens_.count(e.token_id)) merged.push_back(std::move(e));
+  }
+  if (merged.empty()) return nullptr;
+  return std::make_shared<MergedScrape>(
+      core_.registry, core_.metrics, merged,
+      scrape_timeout_s(timeout_header, offset_, core_.config.scrape_timeout));
 }
 
 void DialinHub::serve_sd(HttpExchange& ex) {
