@@ -127,11 +127,19 @@ int run_exporter(const CliOptions& options) {
         *config->agent, [&holder, &ctx](const dialin::ScrapeRequest& req) {
           return agent_scrape(req, holder, ctx);
         });
-  if (agent) runtime.status_board().set_hubs([a = agent.get()] { return a->hub_status(); });
+  if (agent) {
+    runtime.status_board().set_hubs([a = agent.get()] { return a->hub_status(); });
+    self_metrics.set_extra_exporter("agent",
+                                    [a = agent.get()](MetricSet& set) { a->export_to(set); });
+  }
   struct HubsRemoval {
+    SelfMetrics& metrics;
     StatusBoard& board;
-    ~HubsRemoval() { board.set_hubs(nullptr); }
-  } remove_hubs{runtime.status_board()};
+    ~HubsRemoval() {
+      metrics.set_extra_exporter("agent", nullptr);
+      board.set_hubs(nullptr);
+    }
+  } remove_hubs{self_metrics, runtime.status_board()};
   try {
     server.start();
   } catch (const std::exception& e) {
