@@ -268,6 +268,9 @@ process.on('SIGTERM', () => agent.close().then(() => process.exit(0)))
             text, "plugin_exporter_agent_hub_last_registration_timestamp_seconds", hub=hub)[0], 0)
         code, out = h.promtool_check(text)
         self.assertEqual(code, 0, out)
+        r = subprocess.run([h.EXPORTER, "check-metrics"], input=text.encode(), capture_output=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn('event=connection-open', self.edge1.log())
         self.assertIn('event=register-alias-success', self.edge1.log())
 

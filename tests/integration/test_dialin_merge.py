@@ -115,6 +115,9 @@ aliases = ["n-*"]
                                 service="py", exported_alias="own", site="b"), [1.0], text)
         code, out = h.promtool_check(text)
         self.assertEqual(code, 0, out)
+        r = subprocess.run([h.EXPORTER, "check-metrics"], input=text.encode(), capture_output=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_agents_of_a_token_without_merge_are_not_merged(self):
         text = self.scrape()
