@@ -110,6 +110,16 @@ int run_exporter(const CliOptions& options) {
                                     [h = hub.get()](MetricSet& set) { h->export_to(set); });
   }
   if (hub) runtime.status_board().set_agents([h = hub.get()] { return h->agent_status(); });
+  // A reload applies [dialin]'s tokens to the running hub.
+  if (hub)
+    ctx.reload = [&runtime, h = hub.get(), reload = ctx.reload](std::string& error) {
+      if (!reload(error)) return false;
+      if (const auto reloaded = runtime.config(); reloaded->dialin)
+        h->reconfigure(*reloaded->dialin);
+      else
+        log(LogLevel::warn, "[dialin] was removed; the hub keeps serving until the next start");
+      return true;
+    };
   struct ExporterRemoval {
     SelfMetrics& metrics;
     StatusBoard& board;

@@ -49,6 +49,10 @@ class DialinHub : public AgentRoutes {
   std::shared_ptr<MergedAgentScrape> start_merged_scrape(
       const std::string& timeout_header) override;
   void export_to(MetricSet& set);
+  // A reload: the tokens (and their aliases, merge) of `next` apply at once,
+  // and connected agents whose token is gone or no longer allows their alias
+  // are closed; the other [dialin] settings apply at the next start (logged).
+  void reconfigure(const DialinConfig& next);
   // The agents as the status page shows them (StatusBoard::set_agents).
   std::vector<AgentStatus> agent_status();
 
@@ -63,8 +67,7 @@ class DialinHub : public AgentRoutes {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   HubCore core_;
   const std::chrono::nanoseconds offset_;
-  std::set<std::string> merge_tokens_;  // ids of the tokens with merge = true; constant
-  RegistryPersistence persistence_;     // used on the clock thread (and before/after it runs)
+  RegistryPersistence persistence_;  // used on the clock thread (and before/after it runs)
   boost::asio::steady_timer tick_;
   std::thread clock_thread_;
 };
