@@ -110,6 +110,16 @@ int run_exporter(const CliOptions& options) {
                                     [h = hub.get()](MetricSet& set) { h->export_to(set); });
   }
   if (hub) runtime.status_board().set_agents([h = hub.get()] { return h->agent_status(); });
+  // A reload applies [dialin]'s tokens to the running hub.
+  if (hub)
+    ctx.reload = [&runtime, h = hub.get(), reload = ctx.reload](std::string& error) {
+      if (!reload(error)) return false;
+      if (const auto reloaded = runtime.config(); reloaded->dialin)
+        h->reconfigure(*reloaded->dialin);
+      else
+        log(LogLevel::warn, "[dialin] was removed; the hub keeps serving until the next start");
+      return true;
+    };
   struct ExporterRemoval {
     SelfMetrics& metrics;
     StatusBoard& board;
@@ -127,11 +137,19 @@ int run_exporter(const CliOptions& options) {
         *config->agent, [&holder, &ctx](const dialin::ScrapeRequest& req) {
           return agent_scrape(req, holder, ctx);
         });
-  if (agent) runtime.status_board().set_hubs([a = agent.get()] { return a->hub_status(); });
+  if (agent) {
+    runtime.status_board().set_hubs([a = agent.get()] { return a->hub_status(); });
+    self_metrics.set_extra_exporter("agent",
+                                    [a = agent.get()](MetricSet& set) { a->export_to(set); });
+  }
   struct HubsRemoval {
+    SelfMetrics& metrics;
     StatusBoard& board;
-    ~HubsRemoval() { board.set_hubs(nullptr); }
-  } remove_hubs{runtime.status_board()};
+    ~HubsRemoval() {
+      metrics.set_extra_exporter("agent", nullptr);
+      board.set_hubs(nullptr);
+    }
+  } remove_hubs{self_metrics, runtime.status_board()};
   try {
     server.start();
   } catch (const std::exception& e) {

@@ -93,6 +93,7 @@ std::optional<DialinToken> read_token(TableView t, std::set<std::string>& ids) {
       token.aliases = *v;
     }
   }
+  if (auto v = t.boolean("merge")) token.merge = *v;
   if (!ok) return std::nullopt;
   return token;
 }

@@ -20,6 +20,9 @@ struct DialinToken {
   // Aliases this token may claim: exact names, or a prefix ending in '*'
   // ("edge-*"); "*" alone allows any alias.
   std::vector<std::string> aliases;
+  // The agents of this token are also scraped into the hub's own /metrics,
+  // each series with alias, hostname and service labels (default off).
+  bool merge = false;
 };
 
 struct DialinConfig {

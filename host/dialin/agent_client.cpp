@@ -27,6 +27,7 @@
 #include "auth/constant_time.hpp"
 #include "auth/sha256.hpp"
 #include "base/logging.hpp"
+#include "dialin/agent_metrics.hpp"
 #include "plugin/host_api.hpp"
 
 namespace pe::host::dialin {
@@ -83,12 +84,22 @@ class Writer : public std::enable_shared_from_this<Writer<Ws>> {
 }  // namespace
 
 struct AgentClient::Impl {
-  Impl(AgentConfig c, Producer p) : config(std::move(c)), producer(std::move(p)) {
+  Impl(AgentConfig c, Producer p)
+      : config(std::move(c)), producer(std::move(p)), metrics(hub_urls(config)) {
     for (const AgentHub& hub : config.hubs) status.push_back({hub.url, false, 0, {}});
+  }
+  static std::vector<std::string> hub_urls(const AgentConfig& c) {
+    std::vector<std::string> urls;
+    for (const AgentHub& hub : c.hubs) urls.push_back(hub.url);
+    return urls;
+  }
+  std::size_t index_of(const AgentHub& hub) const {
+    return static_cast<std::size_t>(&hub - config.hubs.data());
   }
 
   AgentConfig config;
   Producer producer;
+  AgentMetrics metrics;
   mutable std::mutex status_mu;
   std::vector<HubLinkStatus> status;  // one per config.hubs, in order
 
@@ -123,6 +134,8 @@ struct AgentClient::Impl {
       req.set(beast::http::field::sec_websocket_protocol, kSubprotocol);
     }));
     co_await ws->async_handshake(hub.host + ":" + hub.port, hub.path, use_awaitable);
+    metrics.connection(index_of(hub), AgentMetrics::Connection::open);
+    log(LogLevel::info, "connection to hub open", {{"event", "connection-open"}, {"hub", hub.url}});
 
     Hello hello;
     hello.token = config.token;
@@ -140,8 +153,13 @@ struct AgentClient::Impl {
     auto answer = decode_frame(beast::buffers_to_string(buffer.data()), ws->got_binary(), error);
     if (!answer || !std::holds_alternative<Accepted>(*answer)) {
       const Refused* r = answer ? std::get_if<Refused>(&*answer) : nullptr;
+      metrics.registration(
+          index_of(hub),
+          r ? AgentMetrics::Registration::refused : AgentMetrics::Registration::error, false,
+          unix_now_ms());
       log(LogLevel::error, "hub refused this agent",
-          {{"hub", hub.url},
+          {{"event", "register-alias-error"},
+           {"hub", hub.url},
            {"code", r ? std::to_string(r->code) : "-"},
            {"reason", r ? r->reason : "invalid answer"},
            {"message", r ? r->message : error}});
@@ -152,7 +170,9 @@ struct AgentClient::Impl {
     }
     registered = true;
     note(hub, true, {});
-    log(LogLevel::info, "registered with hub", {{"hub", hub.url}, {"alias", config.alias}});
+    metrics.registration(index_of(hub), AgentMetrics::Registration::success, true, unix_now_ms());
+    log(LogLevel::info, "registered with hub",
+        {{"event", "register-alias-success"}, {"hub", hub.url}, {"alias", config.alias}});
     auto writer = std::make_shared<Writer<Ws>>(ws);
     auto executor = co_await asio::this_coro::executor;
     for (;;) {
@@ -165,7 +185,9 @@ struct AgentClient::Impl {
             {{"hub", hub.url}, {"error", frame ? "not a scrape request" : error}});
         continue;
       }
-      asio::post(pool, [this, request = *req, writer, executor] {
+      log(LogLevel::debug, "scrape request from hub",
+          {{"event", "metrics-request"}, {"hub", hub.url}, {"id", std::to_string(req->id)}});
+      asio::post(pool, [this, request = *req, writer, executor, i = index_of(hub), &hub] {
         ScrapeReply reply;
         try {
           reply = producer(request);
@@ -175,6 +197,13 @@ struct AgentClient::Impl {
           reply.body = std::string("scrape failed: ") + e.what() + "\n";
         }
         reply.id = request.id;
+        const bool ok = reply.status / 100 == 2;
+        metrics.served(i, ok ? AgentMetrics::Served::success : AgentMetrics::Served::error);
+        log(LogLevel::debug, ok ? "scrape answered" : "scrape answered with an error",
+            {{"event", ok ? "metrics-success" : "metrics-error"},
+             {"hub", hub.url},
+             {"id", std::to_string(request.id)},
+             {"status", std::to_string(reply.status)}});
         asio::post(executor, [writer, frame = encode_frame(reply)]() mutable {
           writer->queue(std::move(frame));
         });
@@ -240,9 +269,14 @@ struct AgentClient::Impl {
       }
       // A refusal or a pin mismatch noted its own reason.
       note(hub, false, registered ? "connection lost: " + why : failed ? why : std::string());
+      if (registered) metrics.disconnected(index_of(hub));
+      metrics.connection(index_of(hub), failed ? AgentMetrics::Connection::error
+                                               : AgentMetrics::Connection::close);
       log(registered ? LogLevel::warn : LogLevel::info,
           registered ? "connection to hub lost" : "could not register with hub",
-          {{"hub", hub.url}, {"error", why}});
+          {{"event", failed ? "connection-error" : "connection-close"},
+           {"hub", hub.url},
+           {"error", why}});
       if (registered) attempt = 0;
       // Full jitter: uniform in [0, min(max, min * 2^attempt)].
       const double cap = std::min(std::chrono::duration<double>(config.max_backoff).count(),
@@ -262,6 +296,10 @@ AgentClient::AgentClient(AgentConfig config, Producer producer)
 
 AgentClient::~AgentClient() {
   stop();
+}
+
+void AgentClient::export_to(MetricSet& set) const {
+  impl_->metrics.export_to(set);
 }
 
 std::vector<HubLinkStatus> AgentClient::hub_status() const {

@@ -8,7 +8,7 @@
 //
 // Thread-safety: start() and stop() are called by one thread; the producer
 // is called from the agent's pool threads, concurrently; hub_status() may be
-// called from any thread (one mutex over the per-hub states).
+// called from any thread (one mutex over the per-hub states), export_to() too.
 #pragma once
 
 #include <functional>
@@ -18,6 +18,7 @@
 #include "config/agent_config.hpp"
 #include "dialin/dialin_frame.hpp"
 #include "http/status_board.hpp"
+#include "plugin_exporter/exposition/metric_set.hpp"
 
 namespace pe::host::dialin {
 
@@ -33,6 +34,8 @@ class AgentClient {
 
   // Each configured hub with its connection state (for the status page).
   std::vector<HubLinkStatus> hub_status() const;
+  // plugin_exporter_agent_hub_* (agent_metrics.hpp), for the agent's /metrics.
+  void export_to(MetricSet& set) const;
 
   void start();
   // Closes the connections and waits for scrapes being produced.

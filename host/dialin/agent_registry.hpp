@@ -33,6 +33,8 @@ class AgentLink {
   virtual ~AgentLink() = default;
   // The same agent connected again: close this connection.
   virtual void replaced() = 0;
+  // Its token was removed or no longer allows its alias (a reload): close it.
+  virtual void revoked() { replaced(); }
   // Forwards one scrape (its id is set by the link); `done` is called once,
   // from any thread, with the agent's reply or the hub's own 503/504.
   virtual void scrape(ScrapeRequest request, std::function<void(ScrapeReply)> done) = 0;

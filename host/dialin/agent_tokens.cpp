@@ -7,7 +7,10 @@
 namespace pe::host::dialin {
 
 AgentTokens::AgentTokens(const std::vector<DialinToken>& tokens) {
-  for (const DialinToken& t : tokens) by_id_.emplace(t.id, t);
+  for (const DialinToken& t : tokens) {
+    by_id_.emplace(t.id, t);
+    any_merge_ = any_merge_ || t.merge;
+  }
 }
 
 const DialinToken* AgentTokens::verify(std::string_view presented) const {

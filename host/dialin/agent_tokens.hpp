@@ -24,9 +24,12 @@ class AgentTokens {
   // The token with this id, or null (no secret involved: for the registry
   // file, which names tokens by id).
   const DialinToken* find(std::string_view id) const;
+  // Whether any token has merge = true.
+  bool any_merge() const { return any_merge_; }
 
  private:
   std::map<std::string, DialinToken, std::less<>> by_id_;
+  bool any_merge_ = false;
 };
 
 }  // namespace pe::host::dialin

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "base/logging.hpp"
+#include "dialin/merged_scrape.hpp"
 #include "dialin/sd_targets.hpp"
 #include "http/json_value.hpp"
 #include "plugin_exporter/text.hpp"
@@ -19,9 +20,8 @@ std::string header_of(const StringPairs& headers, std::string_view name) {
 }
 
 // The scraper's timeout minus the offset, else the configured default.
-double scrape_timeout_s(const HttpExchange& ex, std::chrono::nanoseconds offset,
+double scrape_timeout_s(const std::string& h, std::chrono::nanoseconds offset,
                         std::chrono::nanoseconds fallback) {
-  const std::string h = ex.header("X-Prometheus-Scrape-Timeout-Seconds");
   double seconds = std::chrono::duration<double>(fallback).count();
   if (!h.empty()) {
     char* end = nullptr;
@@ -66,17 +66,14 @@ std::string scrape_error_of(const ScrapeReply& reply) {
 
 DialinHub::DialinHub(const DialinConfig& config, std::chrono::nanoseconds scrape_timeout_offset)
     : work_(boost::asio::make_work_guard(clock_)),
-      core_{config,
-            AgentTokens(config.tokens),
-            AgentRegistry(config.agent_expiry, config.max_agents),
-            {},
-            clock_},
+      core_{config, AgentRegistry(config.agent_expiry, config.max_agents), {}, clock_, {}, {}},
       offset_(scrape_timeout_offset),
       persistence_(config.state_file, config.file_sd_path, config.sd_target, core_.metrics),
       tick_(clock_) {
+  core_.set_tokens(std::make_shared<const AgentTokens>(config.tokens));
   // Before the clock thread runs: the agents a previous run listed.
   if (const auto restored =
-          core_.registry.restore(persistence_.load(core_.tokens), AgentRegistry::Clock::now(),
+          core_.registry.restore(persistence_.load(*core_.tokens()), AgentRegistry::Clock::now(),
                                  std::chrono::system_clock::now())) {
     log(LogLevel::info,
         "agents restored from the registry file (disconnected until they "
@@ -150,7 +147,8 @@ void DialinHub::serve_agent_metrics(const std::shared_ptr<HttpExchange>& ex,
                  : ex->send_text(404, "no agent " + alias);
   }
   ScrapeRequest req;
-  req.timeout_s = scrape_timeout_s(*ex, offset_, core_.config.scrape_timeout);
+  req.timeout_s = scrape_timeout_s(ex->header("X-Prometheus-Scrape-Timeout-Seconds"), offset_,
+                                   core_.config.scrape_timeout);
   req.accept = ex->header("Accept");
   req.accept_encoding = ex->accepts_gzip() ? "gzip" : "identity";
   for (const auto& [k, v] : ex->query())
@@ -180,6 +178,49 @@ void DialinHub::serve_agent_metrics(const std::shared_ptr<HttpExchange>& ex,
                       std::make_shared<const std::string>(std::move(reply.body)), gzipped,
                       !gzipped);
   });
+}
+
+std::shared_ptr<MergedAgentScrape> DialinHub::start_merged_scrape(
+    const std::string& timeout_header) {
+  const auto tokens = core_.tokens();
+  std::vector<AgentEntry> merged;
+  if (tokens->any_merge()) {
+    for (AgentEntry& e : core_.registry.snapshot(AgentRegistry::Clock::now())) {
+      const DialinToken* t = e.connected ? tokens->find(e.token_id) : nullptr;
+      if (t && t->merge) merged.push_back(std::move(e));
+    }
+  }
+  if (merged.empty()) return nullptr;
+  return std::make_shared<MergedScrape>(
+      core_.registry, core_.metrics, merged,
+      scrape_timeout_s(timeout_header, offset_, core_.config.scrape_timeout));
+}
+
+void DialinHub::reconfigure(const DialinConfig& next) {
+  const DialinConfig& c = core_.config;
+  if (c.agent_expiry != next.agent_expiry || c.hello_timeout != next.hello_timeout ||
+      c.scrape_timeout != next.scrape_timeout || c.max_agents != next.max_agents ||
+      c.max_in_flight != next.max_in_flight || c.max_message_bytes != next.max_message_bytes ||
+      c.sd_target != next.sd_target || c.state_file != next.state_file ||
+      c.file_sd_path != next.file_sd_path)
+    log(LogLevel::warn,
+        "[dialin] settings other than the tokens changed; they apply at the next start");
+  auto tokens = std::make_shared<const AgentTokens>(next.tokens);
+  core_.set_tokens(tokens);
+  const auto now = AgentRegistry::Clock::now();
+  std::size_t closed = 0;
+  for (const AgentEntry& e : core_.registry.snapshot(now)) {
+    const DialinToken* t = e.connected ? tokens->find(e.token_id) : nullptr;
+    if (!e.connected || (t && token_allows_alias(*t, e.alias))) continue;
+    bool known = false;
+    if (auto link = core_.registry.link_of(e.alias, known, now)) {
+      link->revoked();
+      ++closed;
+    }
+  }
+  log(LogLevel::info, "[dialin] tokens reloaded",
+      {{"tokens", std::to_string(next.tokens.size())},
+       {"connections_closed", std::to_string(closed)}});
 }
 
 void DialinHub::serve_sd(HttpExchange& ex) {

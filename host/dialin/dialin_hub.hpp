@@ -8,7 +8,8 @@
 // changed (registry_persistence.hpp): the state file read back at start, so
 // a restarted hub lists its agents as disconnected until they reconnect.
 //
-// Thread-safety: serve(), export_to() and agent_status() may be called from any thread,
+// Thread-safety: serve(), start_merged_scrape(), export_to() and agent_status() may be
+// called from any thread,
 // concurrently; the hub must outlive the HttpServer it was added to.
 #pragma once
 
@@ -18,6 +19,8 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "config/dialin_config.hpp"
@@ -43,7 +46,13 @@ class DialinHub : public AgentRoutes {
   // The handler to mount at kConnectPath (HttpServer::add_websocket).
   WebSocketHandler websocket_handler();
   void serve(const std::shared_ptr<HttpExchange>& ex) override;
+  std::shared_ptr<MergedAgentScrape> start_merged_scrape(
+      const std::string& timeout_header) override;
   void export_to(MetricSet& set);
+  // A reload: the tokens (and their aliases, merge) of `next` apply at once,
+  // and connected agents whose token is gone or no longer allows their alias
+  // are closed; the other [dialin] settings apply at the next start (logged).
+  void reconfigure(const DialinConfig& next);
   // The agents as the status page shows them (StatusBoard::set_agents).
   std::vector<AgentStatus> agent_status();
 

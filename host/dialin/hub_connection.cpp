@@ -64,7 +64,8 @@ void HubConnection::on_hello(const std::string& message, bool binary) {
   if (hello->version != kProtocolVersion)
     return refuse(Refusal::bad_hello, 400,
                   "protocol version " + std::to_string(hello->version) + " is not supported (1)");
-  const DialinToken* token = core_.tokens.verify(hello->token);
+  const auto tokens = core_.tokens();  // kept while `token` is used
+  const DialinToken* token = tokens->verify(hello->token);
   if (!token) return refuse(Refusal::bad_token, 401, "invalid token");
   if (!token_allows_alias(*token, hello->alias))
     return refuse(Refusal::alias_not_allowed, 403,
@@ -140,6 +141,13 @@ void HubConnection::replaced() {
   log(LogLevel::info, "agent connected again; closing its previous connection",
       {{"alias", alias_}, {"peer", peer_}});
   if (auto ch = channel_.lock()) ch->close(1000, "replaced");
+}
+
+void HubConnection::revoked() {
+  log(LogLevel::warn,
+      "agent's token was removed or no longer allows its alias; closing its connection",
+      {{"alias", alias_}, {"peer", peer_}});
+  if (auto ch = channel_.lock()) ch->close(1008, "token_revoked");
 }
 
 void HubConnection::scrape(ScrapeRequest request, std::function<void(ScrapeReply)> done) {

@@ -29,12 +29,24 @@
 namespace pe::host::dialin {
 
 // What every connection of a hub shares; owned by the hub, outlives them.
+// The tokens are replaced on reload: a reader keeps the shared_ptr while it
+// uses a token of it.
 struct HubCore {
   DialinConfig config;
-  AgentTokens tokens;
   AgentRegistry registry;
   HubMetrics metrics;
   boost::asio::io_context& clock;  // runs timers on the hub's thread
+  mutable std::mutex tokens_mu;
+  std::shared_ptr<const AgentTokens> tokens_;
+
+  std::shared_ptr<const AgentTokens> tokens() const {
+    std::lock_guard lock(tokens_mu);
+    return tokens_;
+  }
+  void set_tokens(std::shared_ptr<const AgentTokens> t) {
+    std::lock_guard lock(tokens_mu);
+    tokens_ = std::move(t);
+  }
 };
 
 class HubConnection : public WebSocketConnection,
@@ -50,6 +62,7 @@ class HubConnection : public WebSocketConnection,
   void on_close() override;
   // AgentLink
   void replaced() override;
+  void revoked() override;
   void scrape(ScrapeRequest request, std::function<void(ScrapeReply)> done) override;
 
  private:

@@ -48,7 +48,13 @@ ScrapeResponse produce_scrape(const std::vector<std::pair<std::string, std::stri
     if (end && *end == '\0' && v > 0) scrape_timeout = v;
   }
 
+  // The agents merged into /metrics ([[dialin.token]] merge = true) are
+  // scraped meanwhile, under the same deadline; none when collectors are chosen.
+  std::shared_ptr<MergedAgentScrape> merged;
+  if (ctx.agents && selected.empty()) merged = ctx.agents->start_merged_scrape(timeout_header);
   ScrapeResult result = state.orchestrator->scrape(selected, params, scrape_timeout);
+  std::vector<MergedAgentScrape::Agent> agents;
+  if (merged) agents = merged->wait();
   if (!result.unknown_collector.empty()) {
     for (const QuarantineEntry& q : state.quarantined)  // configured, but not created
       if (q.collector == result.unknown_collector)
@@ -71,12 +77,15 @@ ScrapeResponse produce_scrape(const std::vector<std::pair<std::string, std::stri
                   static_cast<double>(ctx.scrapes.shared_total()));
 
   std::vector<MergeSource> sources;
-  sources.reserve(result.collectors.size() + 1);
+  sources.reserve(result.collectors.size() + 1 + agents.size());
   sources.push_back(MergeSource{&self, "plugin_exporter"});
   for (const CollectorScrape& cs : result.collectors)
     if (cs.outcome.metrics)
       sources.push_back(
           MergeSource{cs.outcome.metrics.get(), cs.collector->name(), cs.outcome.memo.get()});
+  const std::size_t collector_sources = sources.size();  // the merged agents' are not counted
+  for (const MergedAgentScrape::Agent& a : agents)
+    sources.push_back(MergeSource{a.set.get(), a.name});
 
   ScrapeResponse response;
   response.content_type = std::string(content_type(format));
@@ -94,7 +103,7 @@ ScrapeResponse produce_scrape(const std::vector<std::pair<std::string, std::stri
   }
   response.body = std::make_shared<const std::string>(std::move(body));
 
-  for (std::size_t i = 1; i < sources.size(); ++i) {
+  for (std::size_t i = 1; i < collector_sources; ++i) {
     const auto& ps = stats.sources[i];
     std::string collector(sources[i].name);
     ctx.metrics.samples_dropped(collector, "duplicate", static_cast<double>(ps.duplicates));

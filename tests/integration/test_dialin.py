@@ -248,6 +248,32 @@ process.on('SIGTERM', () => agent.close().then(() => process.exit(0)))
         self.assertEqual(self.get("/agents/nobody/metrics")[0], 404)
         self.assertEqual(self.hub_metric("plugin_exporter_agents_connected"), 4)
 
+    def test_2b_agent_exports_its_own_events(self):
+        """The agent's own /metrics (served over the hub connection) has its
+        plugin_exporter_agent_hub_* families, promtool-clean; its log names
+        the events as dht-prom-client does."""
+        for _ in range(2):  # the first scrape is counted once answered
+            status, _, body = self.get("/agents/edge-1/metrics")
+            self.assertEqual(status, 200, body)
+        text = body.decode()
+        hub = self.hub_url
+        self.assertEqual(h.find(text, "plugin_exporter_agent_hub_connected", hub=hub), [1.0])
+        self.assertGreaterEqual(h.find(text, "plugin_exporter_agent_hub_registrations_total",
+                                       hub=hub, result="success")[0], 1)
+        self.assertGreaterEqual(h.find(text, "plugin_exporter_agent_hub_connection_events_total",
+                                       hub=hub, event="open")[0], 1)
+        self.assertGreaterEqual(h.find(text, "plugin_exporter_agent_hub_scrapes_total", hub=hub,
+                                       result="success")[0], 1)
+        self.assertGreater(h.find(
+            text, "plugin_exporter_agent_hub_last_registration_timestamp_seconds", hub=hub)[0], 0)
+        code, out = h.promtool_check(text)
+        self.assertEqual(code, 0, out)
+        r = subprocess.run([h.EXPORTER, "check-metrics"], input=text.encode(), capture_output=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn('event=connection-open', self.edge1.log())
+        self.assertIn('event=register-alias-success', self.edge1.log())
+
     def test_3_wrong_token_is_refused_and_logged(self):
         p = self.python_agent("edge-9", f"a.{SECRET_B}", os.devnull, "--exit-on-refusal")
         self.assertEqual(p.proc.wait(30), 2)
