@@ -2,6 +2,7 @@
 #include "collect/collector_factory.hpp"
 
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include "base/logging.hpp"
 #include "collect/quarantine.hpp"
 #include "config/config_document.hpp"
+#include "isolation/process_supervisor.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/plugin_call_scope.hpp"
 
@@ -70,22 +72,52 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
     }
     if (cc.plugin_path.empty()) continue;  // unknown plugin: reported by the loader
     if (quarantined.count(cc.name)) continue;
-    auto lib_it = libraries.find(cc.plugin_path);
-    if (lib_it == libraries.end()) {
+    std::shared_ptr<PluginLibrary> lib;
+    std::shared_ptr<isolation::ProcessSupervisor> supervisor;
+    if (cc.isolated) {
+      // The plugin runs in a child process; `lib` is the proxy that forwards to it.
+      if (!cc.user.empty() && geteuid() != 0) {
+        doc.error(cc.table ? cc.table->get("user") : nullptr,
+                  ConfigDocument::child_path(cc.path, "user"),
+                  "running the plugin process as another user needs the exporter to run as "
+                  "root");
+        continue;
+      }
+      isolation::IsolationSettings settings;
+      settings.plugin_path = cc.plugin_path;
+      settings.collector = cc.name;
+      settings.fingerprint = collector_fingerprint_id(cc);
+      settings.memory_limit = cc.memory_limit;
+      settings.user = cc.user;
+      settings.max_collects = cc.max_collects;
+      settings.rss_limit = cc.rss_limit;
       std::string error;
-      auto lib = PluginLibrary::load(cc.plugin_path, error);
-      if (!lib) {
+      supervisor = isolation::ProcessSupervisor::start(std::move(settings), error);
+      if (!supervisor) {
         const toml::node* at = cc.table ? cc.table->get("plugin") : nullptr;
         doc.error(at, ConfigDocument::child_path(cc.path, "plugin"), error);
         continue;
       }
-      lib_it = libraries.emplace(cc.plugin_path, std::move(lib)).first;
+      lib = PluginLibrary::adopt(supervisor->descriptor(), cc.plugin_path, supervisor);
+    } else {
+      auto lib_it = libraries.find(cc.plugin_path);
+      if (lib_it == libraries.end()) {
+        std::string error;
+        auto loaded = PluginLibrary::load(cc.plugin_path, error);
+        if (!loaded) {
+          const toml::node* at = cc.table ? cc.table->get("plugin") : nullptr;
+          doc.error(at, ConfigDocument::child_path(cc.path, "plugin"), error);
+          continue;
+        }
+        lib_it = libraries.emplace(cc.plugin_path, std::move(loaded)).first;
+      }
+      lib = lib_it->second;
     }
-    std::shared_ptr<PluginLibrary> lib = lib_it->second;
 
     auto ctx = std::make_unique<pe_host>();
     ctx->collector_name = cc.name;
     ctx->plugin_name = lib->name();
+    ctx->proxy = supervisor.get();
     ctx->doc = &doc;
     ctx->check_only = check_only;
     ctx->creating = true;
