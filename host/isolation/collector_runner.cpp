@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "isolation/runner_protocol.hpp"
+#include "plugin/collect_sink.hpp"
 #include "plugin/collector_context.hpp"
 #include "plugin/plugin_library.hpp"
 
@@ -275,12 +276,18 @@ pe_status c_sink_sample(pe_sink* s, const pe_sample* sample) {
 pe_status record_text(pe_sink* s, const char* data, size_t len, pe_format format, int32_t skip) {
   if (!s || (!data && len)) return PE_ERROR;
   if (len > kMaxFrameBytes) return PE_LIMIT_EXCEEDED;
+  // Parsed here too, into a scratch set, so the plugin gets the status an
+  // in-process sink_text returns (plugins report parse failures); the host
+  // parses it again into the real sink when it replays the batch.
+  pe::MetricSet scratch;
+  pe_sink shadow(scratch, UINT64_MAX);
+  const pe_status parsed = shadow.text(data ? data : "", len, format, skip != 0);
   FrameWriter& w = rec(s).frame;
   w.u8(static_cast<uint8_t>(SinkRecord::text));
   w.str(std::string_view(data ? data : "", len));
   w.i32(format);
   w.i32(skip);
-  return PE_OK;
+  return parsed;
 }
 
 pe_status c_sink_text(pe_sink* s, const char* data, size_t len, pe_format format) {

@@ -4,8 +4,9 @@
 // (the same ABI check as in-process), and serves it a pe_host_api of its own
 // over the socket FD: clocks local, config calls forwarded to the host
 // during create, logs forwarded, sink calls recorded into one batch per
-// collect (sink_* return PE_OK here: the host's real sink decides when it
-// replays them), HTTP requests answered from a thread each.
+// collect (sink_family/sink_sample return PE_OK here: the host's real sink
+// decides when it replays them; sink_text is parsed here as well, so its
+// status is the real one), HTTP requests answered from a thread each.
 #pragma once
 
 namespace pe::host::isolation {

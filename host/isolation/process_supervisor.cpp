@@ -935,8 +935,13 @@ void ProcessSupervisor::destroy() {
   if (!wait_reply(*c, 0, monotonic_now_ns() + 10'000'000'000LL, payload, why, timed_out))
     log(LogLevel::warn, "plugin process did not destroy cleanly",
         {{"collector", settings_.collector}, {"plugin", name_}, {"why", why}});
-  std::lock_guard lock(mu_);
-  if (!c->dead) ::kill(c->pid, SIGKILL);
+  // Gone before destroy returns: what it held (file locks, ports) is free
+  // for a successor created right after (a reload).
+  std::unique_lock lock(mu_);
+  if (!cv_.wait_for(lock, std::chrono::seconds(5), [&] { return c->dead; })) {
+    ::kill(c->pid, SIGKILL);  // not reaped while !dead
+    cv_.wait_for(lock, std::chrono::seconds(5), [&] { return c->dead; });
+  }
 }
 
 ProcessFigures ProcessSupervisor::figures() const {
