@@ -45,7 +45,8 @@ void report_route_clashes(const std::vector<std::shared_ptr<Collector>>& collect
 ConfigErrors check_configuration(const LoadResult& loaded) {
   const ExporterConfig* config = loaded.config ? &*loaded.config : loaded.partial.get();
   if (!config) return loaded.errors;  // not even TOML: nothing more to check
-  return create_collectors(*config, /*check_only=*/true).errors;
+  create_collectors(*config, /*check_only=*/true);
+  return config->document->sorted_errors();  // the loader's and the plugins' errors
 }
 
 CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only,
@@ -54,6 +55,9 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
   CreatedCollectors out;
   std::vector<std::shared_ptr<Collector>> created;
   ConfigDocument& doc = *config.document;
+  // A reload may create twice from one document (beside the running
+  // collectors, then after stopping them): only this call's errors count.
+  const std::size_t errors_before_call = doc.errors().size();
   std::map<std::string, std::shared_ptr<PluginLibrary>> libraries;
   std::string relabel_error;
   std::size_t bad_rule = 0;
@@ -184,7 +188,7 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
   }
 
   report_route_clashes(out.collectors, doc);
-  out.errors = doc.sorted_errors();
+  out.errors = doc.sorted_errors(errors_before_call);
   if (check_only || !out.errors.empty()) {
     for (auto& c : created) c->destroy(monotonic_now_ns());
     out.collectors.clear();
