@@ -35,14 +35,16 @@ struct RemoteNode {
   uint32_t id;
 };
 // What a pe_sink is in the child: the collect_done frame being built.
+// Records go out in collect_part frames of about kPartBytes while the
+// collect runs (the host replays one while the next is filled), then
+// collect_done carries the status.
 struct RecordingSink {
-  explicit RecordingSink(uint64_t id) : frame(FrameType::collect_done) {
+  static constexpr std::size_t kPartBytes = 64u << 10;
+  explicit RecordingSink(uint64_t call_id) : id(call_id), frame(FrameType::collect_part) {
     frame.u64(id);
-    status_at = frame.size();
-    frame.i32(0);  // status, patched at the end
   }
+  uint64_t id;
   FrameWriter frame;
-  std::size_t status_at;
 };
 // What a pe_http_response is in the child.
 struct RecordedResponse {
@@ -240,6 +242,14 @@ RecordingSink& rec(pe_sink* s) {
   return *reinterpret_cast<RecordingSink*>(s);
 }
 
+// Sends the records gathered so far (at the end, or when a part is full).
+void flush_part(RecordingSink& sink, bool force) {
+  if (sink.frame.size() <= 13 || (!force && sink.frame.size() < RecordingSink::kPartBytes)) return;
+  send_frame(sink.frame);
+  sink.frame = FrameWriter(FrameType::collect_part);
+  sink.frame.u64(sink.id);
+}
+
 pe_status c_sink_family(pe_sink* s, const pe_family* f) {
   if (!s || !f) return PE_ERROR;
   pe_family copy{};
@@ -250,6 +260,7 @@ pe_status c_sink_family(pe_sink* s, const pe_family* f) {
   w.opt_str(copy.help);
   w.i32(copy.type);
   w.opt_str(copy.unit);
+  flush_part(rec(s), false);
   return PE_OK;
 }
 
@@ -270,6 +281,7 @@ pe_status c_sink_sample(pe_sink* s, const pe_sample* sample) {
   w.f64(copy.value);
   w.i64(copy.timestamp_ms);
   w.i32(copy.has_timestamp);
+  flush_part(rec(s), false);
   return PE_OK;
 }
 
@@ -287,6 +299,7 @@ pe_status record_text(pe_sink* s, const char* data, size_t len, pe_format format
   w.str(std::string_view(data ? data : "", len));
   w.i32(format);
   w.i32(skip);
+  flush_part(rec(s), false);
   return parsed;
 }
 
@@ -315,6 +328,7 @@ pe_status c_sink_stat(pe_sink* s, const char* name, const char* help, double val
   w.opt_str(name);
   w.opt_str(help);
   w.f64(value);
+  flush_part(rec(s), false);
   return PE_OK;
 }
 
@@ -475,8 +489,11 @@ void serve_collect(std::string payload) {
     st = g_runner.lib->descriptor().collect(g_runner.instance, &req,
                                             reinterpret_cast<pe_sink*>(&sink));
   }
-  sink.frame.patch_u32(sink.status_at, static_cast<uint32_t>(st));
-  send_frame(sink.frame);
+  flush_part(sink, true);
+  FrameWriter done(FrameType::collect_done);
+  done.u64(id);
+  done.i32(st);
+  send_frame(done);
   end_call();
 }
 

@@ -31,8 +31,9 @@ namespace pe::host::isolation {
 
 struct ProcessSupervisor::Pending {
   bool done = false;
-  bool abandoned = false;  // the caller stopped waiting; a late answer is dropped
-  bool collect = false;    // a collect (else an HTTP request or destroy)
+  bool abandoned = false;         // the caller stopped waiting; a late answer is dropped
+  bool collect = false;           // a collect (else an HTTP request or destroy)
+  std::deque<std::string> parts;  // collect_part payloads not replayed yet
   std::string payload;
 };
 
@@ -656,6 +657,18 @@ bool ProcessSupervisor::on_frame(Child& c, uint8_t type, std::string& payload) {
       log(to_level(level), message, {{"collector", settings_.collector}, {"plugin", name_}});
       return true;
     }
+    case FrameType::collect_part: {
+      const uint64_t id = r.u64();
+      if (r.failed()) return false;
+      std::lock_guard lock(mu_);
+      auto it = c.pending.find(id);
+      if (it == c.pending.end() || !it->second.collect || it->second.done) return false;
+      if (!it->second.abandoned) {
+        it->second.parts.push_back(std::move(payload));
+        cv_.notify_all();
+      }
+      return true;
+    }
     case FrameType::collect_done:
     case FrameType::http_done:
     case FrameType::destroy_done: {
@@ -741,12 +754,26 @@ void ProcessSupervisor::child_exited(Child& c, int wait_status) {
 }
 
 bool ProcessSupervisor::wait_reply(Child& c, uint64_t id, int64_t until_ns, std::string& payload,
-                                   std::string& why, bool& timed_out) {
+                                   std::string& why, bool& timed_out,
+                                   const std::function<bool(const std::string&)>& on_part) {
   using clock = std::chrono::steady_clock;
   std::unique_lock lock(mu_);
   auto until = clock::time_point(std::chrono::nanoseconds(until_ns));
   for (;;) {
     auto it = c.pending.find(id);
+    if (it != c.pending.end() && !it->second.parts.empty()) {
+      std::string part = std::move(it->second.parts.front());
+      it->second.parts.pop_front();
+      lock.unlock();
+      const bool ok = on_part && on_part(part);
+      lock.lock();
+      if (!ok) {
+        why = "malformed collect batch";
+        c.pending[id].abandoned = true;
+        return false;
+      }
+      continue;
+    }
     if (it != c.pending.end() && it->second.done) {
       payload = std::move(it->second.payload);
       c.pending.erase(it);
@@ -797,8 +824,22 @@ pe_status ProcessSupervisor::collect(const pe_collect_request& request, pe_sink*
   send(*c, w.finish());  // a failed write shows as the child's death below
   std::string payload;
   bool timed_out = false;
-  if (!wait_reply(*c, id, request.deadline_monotonic_ns + kDeadlineGraceNs, payload, why,
-                  timed_out)) {
+  // Parts are replayed into the real sink as they arrive, while the child
+  // fills the next one.
+  bool malformed = false;
+  auto replay_part = [&](const std::string& part) {
+    FrameReader pr(part.data(), part.size());
+    pr.u64();  // id
+    malformed = !replay_collect_batch(pr, *api, sink);
+    return !malformed;
+  };
+  if (!wait_reply(*c, id, request.deadline_monotonic_ns + kDeadlineGraceNs, payload, why, timed_out,
+                  replay_part)) {
+    if (malformed) {
+      kill_child(*c, "protocol error: malformed collect batch", "protocol");
+      api->sink_error(sink, "plugin process sent a malformed collect batch; killed");
+      return PE_ERROR;
+    }
     api->sink_error(sink, why.c_str());
     return timed_out ? PE_TIMEOUT : PE_ERROR;
   }

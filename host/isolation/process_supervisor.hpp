@@ -113,8 +113,10 @@ class ProcessSupervisor {
   void kill_child(Child& c, const std::string& reason, const std::string& label);
   bool send(Child& c, const std::string& frame);
   // Waits for call `id` of `c`; false when the child died first (why set).
+  // Collect parts arriving meanwhile go to `on_part` (false: malformed).
   bool wait_reply(Child& c, uint64_t id, int64_t until_ns, std::string& payload, std::string& why,
-                  bool& timed_out);
+                  bool& timed_out,
+                  const std::function<bool(const std::string&)>& on_part = nullptr);
   void maybe_recycle(const std::shared_ptr<Child>& c);
 
   const IsolationSettings settings_;

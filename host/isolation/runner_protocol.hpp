@@ -33,6 +33,7 @@ enum class FrameType : uint8_t {
   http_done = 11,     // child → host: id, status, response code, headers, body
   destroy = 12,       // host → child: destroy the instance and exit
   destroy_done = 13,  // child → host
+  collect_part = 14,  // child → host: id, sink records so far (sent while collect runs)
 };
 
 // Hard limits the decoder enforces (a frame beyond them is a protocol error).
