@@ -123,7 +123,6 @@ void Collector::run(const std::shared_ptr<InFlightCollect>& flight, const Params
     pe_collect_request req{};
     req.struct_size = sizeof req;
     req.deadline_monotonic_ns = flight->deadline_ns();
-    req.timeout_ns = flight->deadline_ns() - start;
     req.params = raw_params.data();
     req.param_count = raw_params.size();
     ++calls_;
@@ -205,7 +204,7 @@ void Collector::record(const CollectOutcome& outcome) {
   if (outcome.metrics) health_.last_samples = outcome.metrics->sample_count();
   health_.source_down = false;
   for (const auto& st : outcome.stats)
-    if (st.name == "source_up") health_.source_down = st.value == 0;
+    if (st.name == PE_STAT_SOURCE_UP) health_.source_down = st.value == 0;
   if (!health_.last_ok) {
     health_.last_error = printable_reason(outcome.reason);
     health_.last_error_unix_ms = unix_now_ms();

@@ -228,13 +228,8 @@ pe_status api_sink_sample(pe_sink* s, const pe_sample* sample) {
   return s->sample(copy);
 }
 
-pe_status api_sink_text(pe_sink* s, const char* data, size_t len, pe_format format) {
-  if (!s || (!data && len)) return PE_ERROR;
-  return s->text(data ? data : "", len, format, false);
-}
-
-pe_status api_sink_text_opts(pe_sink* s, const char* data, size_t len,
-                             const pe_text_options* options) {
+pe_status api_sink_text(pe_sink* s, const char* data, size_t len,
+                        const pe_text_options* options) {
   if (!s || (!data && len)) return PE_ERROR;
   pe_text_options o{};
   if (options) std::memcpy(&o, options, std::min<std::size_t>(options->struct_size, sizeof o));
@@ -322,7 +317,6 @@ const pe_host_api kHostApi = [] {
   a.sink_sample = api_sink_sample;
   a.sink_text = api_sink_text;
   a.sink_error = api_sink_error;
-  a.sink_text_opts = api_sink_text_opts;
   a.sink_stat = api_sink_stat;
   a.register_route = api_register_route;
   a.http_status = api_http_status;

@@ -1,6 +1,11 @@
 // plugin_library.hpp — one collector plugin shared object, loaded with
-// dlopen(RTLD_NOW | RTLD_LOCAL), its ABI checked before any other of its code
-// runs, its descriptor copied into a zero-filled host-side struct.
+// dlopen(RTLD_NOW | RTLD_LOCAL), its descriptor copied into a zero-filled
+// host-side struct. Order matters for what a plugin of the wrong ABI can do:
+// dlopen runs the library's static constructors and the entry function runs
+// BEFORE the version check (it must only return its static descriptor:
+// plugin.h says so); the check then reads only the descriptor's three leading
+// fields (data) and refuses another major or a newer minor before create or
+// any other function of the plugin is called.
 #pragma once
 
 #include <memory>

@@ -135,7 +135,7 @@ void PostgresCollector::collect(int64_t deadline_ns, MetricSink& sink) {
   add_collector_figures(out);
 
   out.emit(sink);
-  sink.stat("source_up", up ? 1 : 0,
+  sink.stat(PE_STAT_SOURCE_UP, up ? 1 : 0,
             "1 if the collector's source answered in this collect (postgres: pg_up).");
 }
 

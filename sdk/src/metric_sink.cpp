@@ -64,7 +64,7 @@ pe_status MetricSink::text(std::string_view data, pe_format format, bool skip_in
   o.struct_size = sizeof o;
   o.format = format;
   o.skip_invalid_lines = skip_invalid_lines ? 1 : 0;
-  return api_->sink_text_opts(sink_, data.data(), data.size(), &o);
+  return api_->sink_text(sink_, data.data(), data.size(), &o);
 }
 
 void MetricSink::stat(const std::string& name, double value, const std::string& help) {

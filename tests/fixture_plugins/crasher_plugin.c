@@ -126,7 +126,8 @@ static pe_status crasher_collect(pe_instance* self, const pe_collect_request* re
     case MODE_OK:
       break;
   }
-  return self->api->sink_text(sink, text, sizeof text - 1, PE_FORMAT_TEXT);
+  const pe_text_options options = {sizeof(pe_text_options), PE_FORMAT_TEXT, 0};
+  return self->api->sink_text(sink, text, sizeof text - 1, &options);
 }
 
 static void crasher_destroy(pe_instance* self) {
@@ -136,7 +137,7 @@ static void crasher_destroy(pe_instance* self) {
 static const pe_plugin_descriptor crasher_descriptor = {
     sizeof(pe_plugin_descriptor),
     PE_ABI_MAJOR,
-    PE_ABI_MINOR,
+    PE_TARGET_ABI_MINOR,
     "crasher",
     "0.0.1",
     "Test plugin that misbehaves in collect (crash, exit, leak, spin, garbage).",

@@ -7,7 +7,8 @@ text injected through a pushed label value stays text
 runs under the page's strict CSP and its health filter, search, sorting and
 pagination work (driven by the URL fragment the script reads). Also: the
 JSON twin, /configz for browsers, and the page behind the roles of /metrics.
-A screenshot is left in the build directory (status-page.png).
+Screenshots are left in the build directory (status-page.png, and
+status-page-agents.png of a hub with its agents).
 On a dial-in hub ([dialin]) the page lists its agents: a connected agent and
 a killed one (this binary in agent mode, over ws:// on loopback) show both
 states, the agent table's state filter works, and a hostname and a label
@@ -28,6 +29,7 @@ TOKEN_SCRAPE = "status-scrape-token-0123456789"
 TOKEN_PUSH = "status-push-token-0123456789ab"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT = os.path.join(h.BUILD_DIR, "status-page.png")
+AGENTS_SCREENSHOT = os.path.join(h.BUILD_DIR, "status-page-agents.png")
 
 
 def config(auth=""):
@@ -270,6 +272,13 @@ plugin = "hello"
                 self.assertIn('site="&lt;script&gt;', d)
                 self.assertIn('href="/agents/edge-ok/metrics"', d)
                 self.assertIn("HTTP 503: the agent is not connected", d)
+                # The hub's page with both agent states, kept as an artifact (README's picture).
+                if os.path.exists(AGENTS_SCREENSHOT):
+                    os.remove(AGENTS_SCREENSHOT)
+                chromium(self.hub.url("/"), f"--screenshot={AGENTS_SCREENSHOT}",
+                         "--window-size=1600,1100", "--hide-scrollbars")
+                with open(AGENTS_SCREENSHOT, "rb") as f:
+                    self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
                 # The state filter (the collector table's machinery) hides the connected one
                 # and leaves the collector table alone.
                 d = dom_of(self.hub.url("/#agent-health=disconnected"))

@@ -189,6 +189,8 @@ TEST(FakeHostConfig, ErrorsCarryTheKeyPathAndUnreadKeysAreUnknown) {
   EXPECT_TRUE(host.logged("collector c checked"));
 }
 
+constexpr pe_text_options kStrictText{sizeof(pe_text_options), PE_FORMAT_TEXT, 0};
+
 TEST(FakeHostSink, RecordsStructuredAndTextAndDropsWhatTheHostDrops) {
   FakeHost host;
   auto d = raw_descriptor();
@@ -197,9 +199,9 @@ TEST(FakeHostSink, RecordsStructuredAndTextAndDropsWhatTheHostDrops) {
     EXPECT_EQ(emit(api, sink, nullptr, "__reserved", 2), PE_ERROR);
     EXPECT_EQ(emit(api, sink, "bad-name", nullptr, 3), PE_ERROR);
     const char text[] = "# TYPE t counter\nt_total{a=\"b\"} 5 1700000000000\n";
-    EXPECT_EQ(api->sink_text(sink, text, sizeof text - 1, PE_FORMAT_TEXT), PE_OK);
+    EXPECT_EQ(api->sink_text(sink, text, sizeof text - 1, &kStrictText), PE_OK);
     const char broken[] = "# TYPE u gauge\nu 1\nu{ 2\n";
-    EXPECT_EQ(api->sink_text(sink, broken, sizeof broken - 1, PE_FORMAT_TEXT), PE_ERROR);
+    EXPECT_EQ(api->sink_text(sink, broken, sizeof broken - 1, &kStrictText), PE_ERROR);
     EXPECT_EQ(api->sink_stat(sink, "Bad", nullptr, 1), PE_ERROR);
     return PE_OK;
   };

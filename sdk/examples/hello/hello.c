@@ -9,7 +9,11 @@
  * Metrics: hello_info{greeting=...} 1, hello_value, hello_collects_total
  * (this instance's collect count), and hello_text_answer given as exposition
  * text to show the sink's text path.
+ *
+ * It is built for ABI 1.0 (PE_TARGET_ABI_MINOR 0), so it loads in every 1.x
+ * host, also ones older than the SDK it is compiled with.
  */
+#define PE_TARGET_ABI_MINOR 0
 #include <plugin_exporter/plugin.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +103,8 @@ static pe_status hello_collect(pe_instance* self, const pe_collect_request* requ
     self->api->sink_error(sink, "sample limit reached");
     return PE_ERROR;
   }
-  return self->api->sink_text(sink, text, sizeof text - 1, PE_FORMAT_TEXT);
+  const pe_text_options options = {sizeof(pe_text_options), PE_FORMAT_TEXT, 0};
+  return self->api->sink_text(sink, text, sizeof text - 1, &options);
 }
 
 static void hello_destroy(pe_instance* self) { free(self); }
@@ -107,7 +112,7 @@ static void hello_destroy(pe_instance* self) { free(self); }
 static const pe_plugin_descriptor hello_descriptor = {
     sizeof(pe_plugin_descriptor),
     PE_ABI_MAJOR,
-    PE_ABI_MINOR,
+    PE_TARGET_ABI_MINOR,
     "hello",
     "1.0.0",
     "Example plugin in plain C: a greeting, a value and a collect counter.",

@@ -223,7 +223,7 @@ constexpr pe_plugin_descriptor make_descriptor(const char* name, const char* ver
   pe_plugin_descriptor d{};
   d.struct_size = sizeof(pe_plugin_descriptor);
   d.abi_major = PE_ABI_MAJOR;
-  d.abi_minor = PE_ABI_MINOR;
+  d.abi_minor = PE_TARGET_ABI_MINOR;
   d.name = name;
   d.version = version;
   d.description = description;

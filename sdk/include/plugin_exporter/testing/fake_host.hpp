@@ -335,7 +335,6 @@ class FakeHost {
     pe_collect_request req{};
     req.struct_size = sizeof req;
     req.deadline_monotonic_ns = FakeClock::monotonic_ns() + timeout.count();
-    req.timeout_ns = timeout.count();
     req.params = raw.data();
     req.param_count = raw.size();
     detail::SinkHandle* sink = keep(std::make_unique<detail::SinkHandle>(this, sample_limit_));

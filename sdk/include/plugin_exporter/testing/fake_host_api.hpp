@@ -296,29 +296,20 @@ struct Api {
     if (!misuse.empty()) sink->fake->misuse(misuse);
     return st;
   }
-  static pe_status sink_text(pe_sink* s, const char* data, size_t len, pe_format format) {
+  static void sink_error(pe_sink* s, const char* message) {
+    if (SinkHandle* sink = sink_of(s, "sink_error")) sink->sink.error(message);
+  }
+  static pe_status sink_text(pe_sink* s, const char* data, size_t len,
+                             const pe_text_options* options) {
     SinkHandle* sink = sink_of(s, "sink_text");
     if (!sink) return PE_ERROR;
     if (!data && len) {
       sink->fake->misuse("sink_text with NULL data and a length");
       return PE_ERROR;
     }
-    return sink->sink.text(std::string_view(data ? data : "", len), format, false);
-  }
-  static void sink_error(pe_sink* s, const char* message) {
-    if (SinkHandle* sink = sink_of(s, "sink_error")) sink->sink.error(message);
-  }
-  static pe_status sink_text_opts(pe_sink* s, const char* data, size_t len,
-                                  const pe_text_options* options) {
-    SinkHandle* sink = sink_of(s, "sink_text_opts");
-    if (!sink) return PE_ERROR;
-    if (!data && len) {
-      sink->fake->misuse("sink_text_opts with NULL data and a length");
-      return PE_ERROR;
-    }
     pe_text_options o{};
     if (options) {
-      if (!declared(*sink->fake, options, kTextOptions10, "sink_text_opts", "pe_text_options"))
+      if (!declared(*sink->fake, options, kTextOptions10, "sink_text", "pe_text_options"))
         return PE_ERROR;
       o = copy_declared(*options);
     }
@@ -414,7 +405,6 @@ inline const pe_host_api* api_table() noexcept {
     a.sink_sample = &Api::sink_sample;
     a.sink_text = &Api::sink_text;
     a.sink_error = &Api::sink_error;
-    a.sink_text_opts = &Api::sink_text_opts;
     a.sink_stat = &Api::sink_stat;
     a.register_route = &Api::register_route;
     a.http_status = &Api::http_status;

@@ -32,7 +32,7 @@ struct RecordedFamily {
   bool has_help = false;
   pe_metric_type type = PE_TYPE_UNKNOWN;
   std::string unit;
-  bool from_text = false;  // parsed from sink_text / sink_text_opts
+  bool from_text = false;  // parsed from sink_text
 };
 
 struct RecordedSample {
