@@ -303,13 +303,8 @@ pe_status record_text(pe_sink* s, const char* data, size_t len, pe_format format
   return parsed;
 }
 
-pe_status c_sink_text(pe_sink* s, const char* data, size_t len, pe_format format) {
-  return record_text(s, data, len, format, 0);
-}
-
-pe_status c_sink_text_opts(pe_sink* s, const char* data, size_t len,
-                           const pe_text_options* options) {
-  pe_text_options o{};
+pe_status c_sink_text(pe_sink* s, const char* data, size_t len, const pe_text_options* options) {
+  pe_text_options o{};  // NULL: PE_FORMAT_AUTO, strict
   if (options) std::memcpy(&o, options, std::min<std::size_t>(options->struct_size, sizeof o));
   return record_text(s, data, len, o.format, o.skip_invalid_lines);
 }
@@ -388,7 +383,6 @@ const pe_host_api kChildApi = [] {
   a.sink_sample = c_sink_sample;
   a.sink_text = c_sink_text;
   a.sink_error = c_sink_error;
-  a.sink_text_opts = c_sink_text_opts;
   a.sink_stat = c_sink_stat;
   a.register_route = c_register_route;
   a.http_status = c_http_status;
@@ -474,7 +468,6 @@ void serve_collect(std::string payload) {
   pe_collect_request req{};
   req.struct_size = sizeof req;
   req.deadline_monotonic_ns = r.i64();
-  req.timeout_ns = req.deadline_monotonic_ns - c_monotonic_ns();
   const uint32_t n = r.count(kMaxLabels, 10);
   std::vector<pe_label> params(n);
   for (auto& p : params) {

@@ -41,7 +41,7 @@ bool replay_collect_batch(FrameReader& r, const pe_host_api& api, pe_sink* sink)
         o.struct_size = sizeof o;
         o.format = r.i32();
         o.skip_invalid_lines = r.i32();
-        if (!r.failed()) api.sink_text_opts(sink, data.data(), data.size(), &o);
+        if (!r.failed()) api.sink_text(sink, data.data(), data.size(), &o);
         break;
       }
       case SinkRecord::error: {

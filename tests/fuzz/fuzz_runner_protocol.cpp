@@ -38,7 +38,7 @@ const pe_host_api kApi = [] {
   a.struct_size = sizeof a;
   a.sink_family = family;
   a.sink_sample = sample;
-  a.sink_text_opts = text_opts;
+  a.sink_text = text_opts;
   a.sink_error = error;
   a.sink_stat = stat;
   return a;
