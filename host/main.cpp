@@ -9,6 +9,7 @@
 #include "app/exporter.hpp"
 #include "base/logging.hpp"
 #include "check_metrics_command.hpp"
+#include "isolation/collector_runner.hpp"
 
 int main(int argc, char** argv) {
   using namespace pe::host;
@@ -16,6 +17,9 @@ int main(int argc, char** argv) {
   // each arena once held: with 16 HTTP threads each writing a scrape, that
   // is most of our resident memory. Two arenas serve our threads as well.
   mallopt(M_ARENA_MAX, 2);
+  // The child of a collector with isolation = "process" (not in --help).
+  if (argc >= 2 && std::strcmp(argv[1], isolation::kRunnerFlag) == 0)
+    return isolation::run_collector_runner(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "check-metrics") == 0)
     return run_check_metrics(argc - 1, argv + 1);
 

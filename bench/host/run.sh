@@ -15,3 +15,5 @@ echo "=== plugin call, median of ${REPETITIONS:-5} repetitions (ns per call)"
 printf '  bare call                 %8.2f ns\n' "$bare"
 printf '  inside a PluginCallScope  %8.2f ns   (+%.2f ns per plugin call)\n' "$scoped" \
   "$(awk -v a="$scoped" -v b="$bare" 'BEGIN {print a - b}')"
+# isolation = "process": collect duration in process vs isolated, child RSS.
+/usr/bin/python3 "$(dirname "$0")/isolation_bench.py" "$build"

@@ -11,6 +11,7 @@
 #include "config/config_document.hpp"
 #include "config/config_loader.hpp"
 #include "config/effective_config.hpp"
+#include "isolation/process_supervisor.hpp"
 #include "plugin/crash_record.hpp"
 #include "plugin/host_api.hpp"
 #include "remote_write/remote_write_metrics.hpp"
@@ -155,6 +156,8 @@ ExporterRuntime::ExporterRuntime(const CliOptions& options, SelfMetrics& metrics
 ExporterRuntime::~ExporterRuntime() {
   remote_writes_->stop();
   metrics_.set_extra_exporter(nullptr);
+  metrics_.set_extra_exporter("isolation", nullptr);
+  isolation::set_quarantine_hook(nullptr);
 }
 
 std::shared_ptr<const ExporterConfig> ExporterRuntime::config() const {
@@ -331,6 +334,14 @@ void ExporterRuntime::start_quarantine(const ExporterConfig& config) {
   if (!install_crash_recorder(config.state_dir, error))
     log(LogLevel::error, "no crash record can be written", {{"error", error}});
   quarantine_ = std::make_unique<Quarantine>(config.state_dir);
+  // An isolated collector whose plugin process keeps dying is quarantined
+  // the same way (same file, metric, status, clearing).
+  isolation::set_quarantine_hook(
+      [q = quarantine_.get()](const std::string& collector, const std::string& plugin,
+                              const std::string& fingerprint, const std::string& signal) {
+        q->add(QuarantineEntry{collector, plugin, fingerprint, unix_now_ms(), "collect", signal});
+      });
+  metrics_.set_extra_exporter("isolation", isolation::export_isolation_metrics);
   std::optional<CrashRecord> crash = read_crash_record(config.state_dir, error);
   if (!crash) {
     if (!error.empty()) {
@@ -381,8 +392,12 @@ int ExporterRuntime::clear_quarantine(const std::string& collector, std::string&
       {{"collectors", names}});
   // Like a reload of the running configuration: everything running is kept.
   std::vector<QuarantineEntry> quarantined = quarantine_->matching(*config_);
+  // An isolated collector quarantined while running is replaced by a new one.
+  std::vector<std::shared_ptr<Collector>> keep, replaced;
+  for (const auto& c : collectors_)
+    (std::count(cleared.begin(), cleared.end(), c->name()) ? replaced : keep).push_back(c);
   CreatedCollectors created =
-      create_collectors(*config_, /*check_only=*/false, collectors_, collector_names(quarantined));
+      create_collectors(*config_, /*check_only=*/false, keep, collector_names(quarantined));
   std::string error;
   std::shared_ptr<ServingState> state;
   if (created.errors.empty()) {
@@ -392,8 +407,7 @@ int ExporterRuntime::clear_quarantine(const std::string& collector, std::string&
   }
   if (!state) {
     for (auto& c : created.collectors)
-      if (std::find(collectors_.begin(), collectors_.end(), c) == collectors_.end())
-        c->destroy(monotonic_now_ns());
+      if (std::find(keep.begin(), keep.end(), c) == keep.end()) c->destroy(monotonic_now_ns());
     log(LogLevel::error, "quarantine cleared, but creating the collectors failed",
         {{"collectors", names}, {"error", error}});
     message = "quarantine cleared (" + names + "), but creating failed:\n" + error;
@@ -401,6 +415,7 @@ int ExporterRuntime::clear_quarantine(const std::string& collector, std::string&
   }
   collectors_ = std::move(created.collectors);
   holder_.set(std::move(state));
+  for (auto& c : replaced) c->destroy(monotonic_now_ns());
   list_for_quarantine_metric(quarantined);
   message = "quarantine cleared and collectors created: " + names;
   return 200;

@@ -2,6 +2,7 @@
 #include "collect/collector_factory.hpp"
 
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include "base/logging.hpp"
 #include "collect/quarantine.hpp"
 #include "config/config_document.hpp"
+#include "isolation/process_supervisor.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/plugin_call_scope.hpp"
 
@@ -43,7 +45,8 @@ void report_route_clashes(const std::vector<std::shared_ptr<Collector>>& collect
 ConfigErrors check_configuration(const LoadResult& loaded) {
   const ExporterConfig* config = loaded.config ? &*loaded.config : loaded.partial.get();
   if (!config) return loaded.errors;  // not even TOML: nothing more to check
-  return create_collectors(*config, /*check_only=*/true).errors;
+  create_collectors(*config, /*check_only=*/true);
+  return config->document->sorted_errors();  // the loader's and the plugins' errors
 }
 
 CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only,
@@ -52,6 +55,9 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
   CreatedCollectors out;
   std::vector<std::shared_ptr<Collector>> created;
   ConfigDocument& doc = *config.document;
+  // A reload may create twice from one document (beside the running
+  // collectors, then after stopping them): only this call's errors count.
+  const std::size_t errors_before_call = doc.errors().size();
   std::map<std::string, std::shared_ptr<PluginLibrary>> libraries;
   std::string relabel_error;
   std::size_t bad_rule = 0;
@@ -70,22 +76,52 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
     }
     if (cc.plugin_path.empty()) continue;  // unknown plugin: reported by the loader
     if (quarantined.count(cc.name)) continue;
-    auto lib_it = libraries.find(cc.plugin_path);
-    if (lib_it == libraries.end()) {
+    std::shared_ptr<PluginLibrary> lib;
+    std::shared_ptr<isolation::ProcessSupervisor> supervisor;
+    if (cc.isolated) {
+      // The plugin runs in a child process; `lib` is the proxy that forwards to it.
+      if (!cc.user.empty() && geteuid() != 0) {
+        doc.error(cc.table ? cc.table->get("user") : nullptr,
+                  ConfigDocument::child_path(cc.path, "user"),
+                  "running the plugin process as another user needs the exporter to run as "
+                  "root");
+        continue;
+      }
+      isolation::IsolationSettings settings;
+      settings.plugin_path = cc.plugin_path;
+      settings.collector = cc.name;
+      settings.fingerprint = collector_fingerprint_id(cc);
+      settings.memory_limit = cc.memory_limit;
+      settings.user = cc.user;
+      settings.max_collects = cc.max_collects;
+      settings.rss_limit = cc.rss_limit;
       std::string error;
-      auto lib = PluginLibrary::load(cc.plugin_path, error);
-      if (!lib) {
+      supervisor = isolation::ProcessSupervisor::start(std::move(settings), error);
+      if (!supervisor) {
         const toml::node* at = cc.table ? cc.table->get("plugin") : nullptr;
         doc.error(at, ConfigDocument::child_path(cc.path, "plugin"), error);
         continue;
       }
-      lib_it = libraries.emplace(cc.plugin_path, std::move(lib)).first;
+      lib = PluginLibrary::adopt(supervisor->descriptor(), cc.plugin_path, supervisor);
+    } else {
+      auto lib_it = libraries.find(cc.plugin_path);
+      if (lib_it == libraries.end()) {
+        std::string error;
+        auto loaded = PluginLibrary::load(cc.plugin_path, error);
+        if (!loaded) {
+          const toml::node* at = cc.table ? cc.table->get("plugin") : nullptr;
+          doc.error(at, ConfigDocument::child_path(cc.path, "plugin"), error);
+          continue;
+        }
+        lib_it = libraries.emplace(cc.plugin_path, std::move(loaded)).first;
+      }
+      lib = lib_it->second;
     }
-    std::shared_ptr<PluginLibrary> lib = lib_it->second;
 
     auto ctx = std::make_unique<pe_host>();
     ctx->collector_name = cc.name;
     ctx->plugin_name = lib->name();
+    ctx->proxy = supervisor.get();
     ctx->doc = &doc;
     ctx->check_only = check_only;
     ctx->creating = true;
@@ -152,7 +188,7 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
   }
 
   report_route_clashes(out.collectors, doc);
-  out.errors = doc.sorted_errors();
+  out.errors = doc.sorted_errors(errors_before_call);
   if (check_only || !out.errors.empty()) {
     for (auto& c : created) c->destroy(monotonic_now_ns());
     out.collectors.clear();

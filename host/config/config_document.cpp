@@ -76,8 +76,9 @@ void ConfigDocument::flag_error(const std::string& flag, const std::string& mess
   errors_.push_back(ConfigError{"", 0, 0, flag, message});
 }
 
-ConfigErrors ConfigDocument::sorted_errors() const {
-  ConfigErrors out = errors_;
+ConfigErrors ConfigDocument::sorted_errors(std::size_t from) const {
+  ConfigErrors out(errors_.begin() + static_cast<std::ptrdiff_t>(std::min(from, errors_.size())),
+                   errors_.end());
   std::stable_sort(out.begin(), out.end(), [](const ConfigError& a, const ConfigError& b) {
     auto key = [](const ConfigError& e) {
       return std::make_pair(e.line == 0 ? UINT32_MAX : e.line, e.column);

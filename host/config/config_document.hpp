@@ -54,7 +54,8 @@ class ConfigDocument {
   void flag_error(const std::string& flag, const std::string& message);
   const ConfigErrors& errors() const noexcept { return errors_; }
   // The errors in file order (line, then column; unlocated ones last).
-  ConfigErrors sorted_errors() const;
+  // Errors by position; `from`: only those recorded after the first `from`.
+  ConfigErrors sorted_errors(std::size_t from = 0) const;
   bool ok() const noexcept { return errors_.empty(); }
 
   // Reading primitives (record type errors themselves) -------------------

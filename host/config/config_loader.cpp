@@ -370,6 +370,50 @@ bool is_reserved_state_name(std::string_view name) {
          name == "crash-record";
 }
 
+// "in_process" or "process" at `key`; nullopt when absent or wrong.
+std::optional<bool> read_isolation(const TableView& t) {
+  auto v = t.string("isolation");
+  if (!v) return std::nullopt;
+  if (*v == "process") return true;
+  if (*v == "in_process") return false;
+  t.error("isolation", "is \"in_process\" or \"process\", not \"" + *v + "\"");
+  return std::nullopt;
+}
+
+// A byte size: an integer, or a string with a unit ("512MiB", "1GB", "64k").
+std::optional<uint64_t> read_byte_size(const TableView& t, std::string_view key) {
+  const toml::node* n = t.node(key);
+  if (!n) return std::nullopt;
+  if (n->is_integer()) {
+    auto v = t.integer(key);
+    if (v && *v >= 0) return static_cast<uint64_t>(*v);
+    if (v) t.error(key, "must not be negative");
+    return std::nullopt;
+  }
+  auto s = t.string(key);
+  if (!s) return std::nullopt;
+  std::size_t digits = 0;
+  while (digits < s->size() && (*s)[digits] >= '0' && (*s)[digits] <= '9') ++digits;
+  std::string unit = s->substr(digits);
+  static const std::pair<const char*, uint64_t> kUnits[] = {{"", 1},
+                                                            {"B", 1},
+                                                            {"k", 1000},
+                                                            {"KB", 1000},
+                                                            {"KiB", 1ull << 10},
+                                                            {"M", 1000000},
+                                                            {"MB", 1000000},
+                                                            {"MiB", 1ull << 20},
+                                                            {"G", 1000000000},
+                                                            {"GB", 1000000000},
+                                                            {"GiB", 1ull << 30}};
+  if (digits > 0 && digits <= 12) {
+    for (const auto& [name, factor] : kUnits)
+      if (unit == name) return std::stoull(s->substr(0, digits)) * factor;
+  }
+  t.error(key, "expected a byte size such as 536870912, \"512MiB\" or \"2GB\", got \"" + *s + "\"");
+  return std::nullopt;
+}
+
 void read_collector(TableView t, ExporterConfig& cfg, std::set<std::string>& names) {
   CollectorConfig c;
   c.table = &t.table();
@@ -431,6 +475,23 @@ void read_collector(TableView t, ExporterConfig& cfg, std::set<std::string>& nam
       c.max_samples = static_cast<uint64_t>(*v);
   }
   c.relabel = read_relabel(t, "relabel");
+  c.isolated = read_isolation(t).value_or(cfg.default_isolated);
+  if (auto v = read_byte_size(t, "memory_limit")) c.memory_limit = *v;
+  if (auto v = read_byte_size(t, "rss_limit")) c.rss_limit = *v;
+  if (auto v = t.integer("max_collects")) {
+    if (*v < 0)
+      t.error("max_collects", "must not be negative");
+    else
+      c.max_collects = static_cast<uint64_t>(*v);
+  }
+  if (auto v = t.string("user")) {
+    if (v->empty()) t.error("user", "must name a user");
+    c.user = *v;
+  }
+  if (!c.isolated) {
+    for (const char* key : {"memory_limit", "rss_limit", "max_collects", "user"})
+      if (t.has(key)) t.error(key, "applies only with isolation = \"process\"");
+  }
   if (t.has("config")) {
     if (auto sub = t.subtable("config")) {
       c.plugin_table = &sub->table();
@@ -444,7 +505,8 @@ void read_collector(TableView t, ExporterConfig& cfg, std::set<std::string>& nam
     c.state_dir = (fs::path(cfg.state_dir) / c.name).string();
   // What decides whether a reload may keep the running instance.
   std::ostringstream fp;
-  fp << t.table() << "\nstate_dir=" << c.state_dir << "\nplugin_path=" << c.plugin_path;
+  fp << t.table() << "\nstate_dir=" << c.state_dir << "\nplugin_path=" << c.plugin_path
+     << "\nisolated=" << c.isolated;
   c.fingerprint = fp.str();
   cfg.collectors.push_back(std::move(c));
 }
@@ -521,6 +583,8 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
   if (auto auth = top.subtable("auth")) read_auth(*auth, cfg.auth);
   cfg.relabel = read_relabel(top, "relabel");
 
+  if (auto defaults = top.subtable("defaults"))
+    cfg.default_isolated = read_isolation(*defaults).value_or(false);
   std::set<std::string> names;
   std::vector<TableView> collectors = top.table_array("collector");
   for (TableView& c : collectors) read_collector(c, cfg, names);

@@ -56,6 +56,11 @@ void put_collector(toml::table& t, const CollectorConfig& c) {
   t.insert_or_assign("honor_labels", c.honor_labels);
   t.insert_or_assign("max_samples", as_int(c.max_samples));
   if (!c.state_dir.empty()) t.insert_or_assign("state_dir", c.state_dir);
+  t.insert_or_assign("isolation", c.isolated ? "process" : "in_process");
+  if (c.memory_limit) t.insert_or_assign("memory_limit", as_int(c.memory_limit));
+  if (c.rss_limit) t.insert_or_assign("rss_limit", as_int(c.rss_limit));
+  if (c.max_collects) t.insert_or_assign("max_collects", as_int(c.max_collects));
+  if (!c.user.empty()) t.insert_or_assign("user", c.user);
 }
 
 }  // namespace

@@ -80,6 +80,12 @@ struct CollectorConfig {
   const toml::table* plugin_table = nullptr;  // [collector.config], in ConfigDocument
   std::string plugin_table_path;              // "collector[0].config"
   std::string fingerprint;  // canonical text of this collector's config (reload diffing)
+  // isolation = "process": the plugin runs in a child process (host/isolation/).
+  bool isolated = false;
+  uint64_t memory_limit = 0;  // child's address-space limit, bytes; 0 = none
+  std::string user;           // child runs as this user (exporter must be root)
+  uint64_t max_collects = 0;  // child replaced after this many collects; 0 = never
+  uint64_t rss_limit = 0;     // child replaced above this resident size, bytes; 0 = never
 };
 
 struct ExporterConfig {
@@ -93,6 +99,7 @@ struct ExporterConfig {
   int collector_threads = 0;             // 0 = automatic
   uint32_t ready_min_collectors_up = 0;  // /readyz needs this many healthy collectors
   std::vector<CollectorConfig> collectors;
+  bool default_isolated = false;  // [defaults] isolation = "process"
   std::vector<RemoteWriteConfig> remote_writes;  // [[remote_write]]
   std::optional<DialinConfig> dialin;            // [dialin]: agents dial in (hub)
   std::optional<AgentConfig> agent;              // [agent]: dial out to hubs

@@ -65,7 +65,7 @@ void collectors_json(std::string& out, const StatusSnapshot& s) {
            ",\"failed\":" + std::to_string(h.scrapes_failed) + "}" +
            ",\"plugin_calls\":" + std::to_string(c.plugin_calls) +
            ",\"metrics_path\":" + json_quoted(s.telemetry_path + "?collector=" + c.name) +
-           ",\"isolation\":null}";
+           ",\"isolation\":" + json_quoted(c.isolation) + "}";
   }
   out += "]";
 }
@@ -169,7 +169,7 @@ std::string status_json(const StatusSnapshot& s) {
   agents_json(out, s);
   out += ",";
   hubs_json(out, s);
-  out += ",\"not_available\":{\"isolation\":" + json_quoted(kIsolationUnavailable) + "}}\n";
+  out += ",\"not_available\":{}}\n";
   return out;
 }
 

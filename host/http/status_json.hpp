@@ -8,11 +8,6 @@
 
 namespace pe::host {
 
-// Parts that do not exist in this version, named in the JSON and on the page.
-inline constexpr const char* kIsolationUnavailable =
-    "process isolation (isolation = \"process\") is not implemented in this version; "
-    "a collector whose plugin crashed the exporter is quarantined (health \"quarantined\")";
-
 std::string status_json(const StatusSnapshot& s);
 
 }  // namespace pe::host

@@ -138,7 +138,7 @@ void collectors_section(std::string& out, const StatusSnapshot& s) {
          " up, " + std::to_string(counts[1]) + " down, " + std::to_string(counts[2]) +
          " source down, " + std::to_string(counts[3]) + " not collected yet" +
          (counts[4] ? ", " + std::to_string(counts[4]) + " quarantined" : std::string()) +
-         ". <span class=\"note\">" + html_escape(kIsolationUnavailable) + ".</span></p>\n";
+         ".</p>\n";
   out +=
       "<div class=\"controls\"><label>Health <select id=\"health-filter\">"
       "<option value=\"\">all</option><option value=\"up\">up</option>"
@@ -172,8 +172,10 @@ void collectors_section(std::string& out, const StatusSnapshot& s) {
            html_escape(c.quarantine.empty() ? h.last_error : c.quarantine) + "\">";
     out += "<td><a href=\"" + html_escape(s.telemetry_path) +
            "?collector=" + html_escape(percent_encode(c.name)) + "\">" + html_escape(c.name) +
-           "</a></td><td>" + html_escape(c.plugin) + "</td><td class=\"health h-" + hw + "\">" +
-           hw + "</td><td>" + time_with_age(h.last_collect_unix_ms, s.now_unix_ms) + "</td><td>" +
+           "</a></td><td>" + html_escape(c.plugin) +
+           (c.isolation == "process" ? " <span class=\"note\">(process)</span>" : "") +
+           "</td><td class=\"health h-" + hw + "\">" + hw + "</td><td>" +
+           time_with_age(h.last_collect_unix_ms, s.now_unix_ms) + "</td><td>" +
            (h.collected ? seconds_words(h.last_duration_seconds) : std::string("—")) + "</td><td>" +
            std::to_string(h.last_samples) + "</td><td>" + std::to_string(h.scrapes_ok) + " / " +
            std::to_string(h.scrapes_failed) + "</td><td>";

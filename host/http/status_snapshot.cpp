@@ -1,6 +1,8 @@
 // status_snapshot.cpp — gathers the status page's figures.
 #include "http/status_snapshot.hpp"
 
+#include <algorithm>
+
 #include "base/build_info.hpp"
 #include "config/config_redaction.hpp"
 #include "plugin/host_api.hpp"
@@ -78,16 +80,25 @@ StatusSnapshot take_status_snapshot(const ServingState& state, const StatusBoard
   for (const auto& c : state.orchestrator->collectors()) {
     CollectorHealth health = c->health();
     health.last_error = redact_secrets_in_text(health.last_error);
-    s.collectors.push_back({c->name(), c->plugin_name(), std::move(health), c->calls(), {}});
+    s.collectors.push_back({c->name(),
+                            c->plugin_name(),
+                            std::move(health),
+                            c->calls(),
+                            {},
+                            c->config().isolated ? "process" : "in_process"});
     if (auto path = status_route_of(*c)) s.plugin_documents.push_back(read_document(c, *path));
   }
   for (const QuarantineEntry& q : state.quarantined) {
+    auto cc = std::find_if(state.config->collectors.begin(), state.config->collectors.end(),
+                           [&](const CollectorConfig& c) { return c.name == q.collector; });
+    const bool isolated = cc != state.config->collectors.end() && cc->isolated;
     // Member by member: GCC 12 at -O3 takes the braced temporary's default
     // CollectorHealth for uninitialized (-Werror=maybe-uninitialized).
     CollectorStatus& quarantined = s.collectors.emplace_back();
     quarantined.name = q.collector;
     quarantined.plugin = q.plugin;
     quarantined.quarantine = quarantine_reason(q);
+    quarantined.isolation = isolated ? "process" : "in_process";
   }
   if (!board) return s;
   s.started_unix_ms = board->started_unix_ms();

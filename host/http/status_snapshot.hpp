@@ -30,6 +30,7 @@ struct CollectorStatus {
   CollectorHealth health;
   uint64_t plugin_calls = 0;
   std::string quarantine;  // why it is quarantined (not created); empty = it is not
+  std::string isolation = "in_process";  // or "process" (host/isolation/)
 };
 
 // "up", "down" (last collect failed), "source_down" (collected, but the

@@ -28,6 +28,9 @@ struct pe_host {
   const pe_config* plugin_table = nullptr;
   bool check_only = false;
   bool creating = false;
+  // isolation = "process": the supervisor the proxy descriptor's create
+  // forwards to (isolation/process_supervisor.hpp); null in process.
+  void* proxy = nullptr;
   // Registered during create, mounted by the HTTP router afterwards.
   std::vector<pe::host::RouteRegistration> routes;
 };

@@ -80,6 +80,15 @@ std::shared_ptr<PluginLibrary> PluginLibrary::load(const std::string& path, std:
   return lib;
 }
 
+std::shared_ptr<PluginLibrary> PluginLibrary::adopt(const pe_plugin_descriptor& descriptor,
+                                                    std::string path, std::shared_ptr<void> owner) {
+  std::shared_ptr<PluginLibrary> lib(new PluginLibrary());
+  lib->path_ = std::move(path);
+  lib->descriptor_ = descriptor;
+  lib->owner_ = std::move(owner);
+  return lib;
+}
+
 PluginLibrary::~PluginLibrary() {
   if (handle_ && !leak_) dlclose(handle_);
 }

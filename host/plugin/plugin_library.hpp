@@ -21,6 +21,12 @@ class PluginLibrary {
   // names the file, what it was built for and what this host speaks.
   static std::shared_ptr<PluginLibrary> load(const std::string& path, std::string& error);
 
+  // A library that is not a shared object of this process: `descriptor`'s
+  // entry points forward elsewhere (isolation = "process"); `owner` keeps
+  // what they use alive as long as the library.
+  static std::shared_ptr<PluginLibrary> adopt(const pe_plugin_descriptor& descriptor,
+                                              std::string path, std::shared_ptr<void> owner);
+
   ~PluginLibrary();
   PluginLibrary(const PluginLibrary&) = delete;
   PluginLibrary& operator=(const PluginLibrary&) = delete;
@@ -40,6 +46,7 @@ class PluginLibrary {
   std::string path_;
   pe_plugin_descriptor descriptor_{};
   bool leak_ = false;
+  std::shared_ptr<void> owner_;
 };
 
 }  // namespace pe::host

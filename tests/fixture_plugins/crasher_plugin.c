@@ -1,21 +1,57 @@
 /*
- * crasher_plugin.c — a plugin that brings the whole process down from inside
- * collect, to test the host's in-process crash record and quarantine
- * (host/plugin/crash_record.hpp, host/collect/quarantine.hpp).
+ * crasher_plugin.c — a plugin that misbehaves from inside collect, to test
+ * the host's in-process crash record and quarantine
+ * (host/plugin/crash_record.hpp, host/collect/quarantine.hpp) and process
+ * isolation (host/isolation/): crashes, exits, leaks, spins, and writes
+ * garbage into a descriptor (the runner's socket, when isolated).
  *
  * Configuration ([collector.config]):
  *   mode = "segv"    # "segv": write through a NULL pointer; "abort": abort();
+ *                    # "exit0": _exit(0); "exit3": exit(3);
+ *                    # "segv_every_2nd": every second collect of a process
+ *                    #   segfaults, the others succeed;
+ *                    # "leak": keep 10 MB more (touched) on every collect;
+ *                    # "spin": loop forever;
+ *                    # "garbage": write 64 garbage bytes to descriptor 3
+ *                    #   (only meaningful isolated: the runner's socket), then
+ *                    #   collect normally;
  *                    # "ok": collect normally (crasher_up 1)
  */
 #include <plugin_exporter/plugin.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-enum crasher_mode { MODE_OK, MODE_SEGV, MODE_ABORT };
+enum crasher_mode {
+  MODE_OK,
+  MODE_SEGV,
+  MODE_ABORT,
+  MODE_EXIT0,
+  MODE_EXIT3,
+  MODE_SEGV_EVERY_2ND,
+  MODE_LEAK,
+  MODE_SPIN,
+  MODE_GARBAGE
+};
+
+static const struct {
+  const char* name;
+  enum crasher_mode mode;
+} modes[] = {{"ok", MODE_OK},
+             {"segv", MODE_SEGV},
+             {"abort", MODE_ABORT},
+             {"exit0", MODE_EXIT0},
+             {"exit3", MODE_EXIT3},
+             {"segv_every_2nd", MODE_SEGV_EVERY_2ND},
+             {"leak", MODE_LEAK},
+             {"spin", MODE_SPIN},
+             {"garbage", MODE_GARBAGE}};
 
 struct pe_instance {
   const pe_host_api* api;
   enum crasher_mode mode;
+  unsigned long collects;
+  char* leaked; /* "leak": the newest block; each holds the previous one */
 };
 
 static pe_status crasher_create(const pe_create_params* params, pe_instance** out) {
@@ -25,16 +61,18 @@ static pe_status crasher_create(const pe_create_params* params, pe_instance** ou
   pe_instance* self;
   if (node) {
     const char* s = NULL;
-    size_t n = 0;
+    size_t n = 0, i, found = 0;
     if (api->config_string(node, &s, &n) != PE_OK) return PE_INVALID_CONFIG;
-    if (n == 2 && memcmp(s, "ok", 2) == 0) {
-      mode = MODE_OK;
-    } else if (n == 4 && memcmp(s, "segv", 4) == 0) {
-      mode = MODE_SEGV;
-    } else if (n == 5 && memcmp(s, "abort", 5) == 0) {
-      mode = MODE_ABORT;
-    } else {
-      api->config_error(params->host, node, "mode is \"ok\", \"segv\" or \"abort\"");
+    for (i = 0; i < sizeof modes / sizeof modes[0]; ++i) {
+      if (strlen(modes[i].name) == n && memcmp(s, modes[i].name, n) == 0) {
+        mode = modes[i].mode;
+        found = 1;
+      }
+    }
+    if (!found) {
+      api->config_error(params->host, node,
+                        "mode is \"ok\", \"segv\", \"abort\", \"exit0\", \"exit3\", "
+                        "\"segv_every_2nd\", \"leak\", \"spin\" or \"garbage\"");
       return PE_INVALID_CONFIG;
     }
   }
@@ -52,12 +90,41 @@ static pe_status crasher_collect(pe_instance* self, const pe_collect_request* re
       "# HELP crasher_up 1 when the crasher collected without crashing.\n"
       "# TYPE crasher_up gauge\n"
       "crasher_up 1\n";
+  static const char garbage[64] = "\xff\xff\xff\x7f garbage that is no frame of any protocol";
+  volatile int* volatile nowhere = NULL;
   (void)request;
-  if (self->mode == MODE_SEGV) {
-    volatile int* volatile nowhere = NULL;
-    *nowhere = 1;
-  } else if (self->mode == MODE_ABORT) {
-    abort();
+  ++self->collects;
+  switch (self->mode) {
+    case MODE_SEGV:
+      *nowhere = 1;
+      break;
+    case MODE_ABORT:
+      abort();
+    case MODE_EXIT0:
+      _exit(0);
+    case MODE_EXIT3:
+      exit(3);
+    case MODE_SEGV_EVERY_2ND:
+      if (self->collects % 2 == 0) *nowhere = 1;
+      break;
+    case MODE_LEAK: {
+      char* block = (char*)malloc(10u << 20);
+      if (block) {
+        memset(block, 1, 10u << 20); /* touched: resident */
+        /* Chained from the instance, never freed (and so not optimised away). */
+        memcpy(block, &self->leaked, sizeof self->leaked);
+        self->leaked = block;
+      }
+      break;
+    }
+    case MODE_SPIN:
+      for (;;) {
+      }
+    case MODE_GARBAGE:
+      if (write(3, garbage, sizeof garbage) < 0) break;
+      break;
+    case MODE_OK:
+      break;
   }
   const pe_text_options options = {sizeof(pe_text_options), PE_FORMAT_TEXT, 0};
   return self->api->sink_text(sink, text, sizeof text - 1, &options);
@@ -73,7 +140,7 @@ static const pe_plugin_descriptor crasher_descriptor = {
     PE_TARGET_ABI_MINOR,
     "crasher",
     "0.0.1",
-    "Test plugin that crashes the process from collect (SIGSEGV or abort).",
+    "Test plugin that misbehaves in collect (crash, exit, leak, spin, garbage).",
     0,
     crasher_create,
     crasher_collect,

@@ -53,3 +53,10 @@ pe_add_fuzzer(fuzz_dialin_registry_file
   SOURCES fuzz_dialin_registry_file.cpp ${_host_dir}/dialin/registry_file.cpp
           ${_host_dir}/http/json_value.cpp ${_host_dir}/config/agent_names.cpp)
 target_include_directories(fuzz_dialin_registry_file PRIVATE ${_host_dir})
+
+# isolation = "process": what the host decodes from a (possibly hostile)
+# collector-runner child — collect batches replayed into the real sink, HTTP answers.
+pe_add_fuzzer(fuzz_runner_protocol
+  SOURCES fuzz_runner_protocol.cpp ${_host_dir}/isolation/runner_protocol.cpp
+          ${_host_dir}/isolation/reply_decoder.cpp ${_host_dir}/plugin/collect_sink.cpp)
+target_include_directories(fuzz_runner_protocol PRIVATE ${_host_dir})

@@ -155,7 +155,7 @@ TEST(StatusPage, JsonTwinIsValidAndCarriesTheSameFacts) {
   EXPECT_EQ(bad.find("health")->text, "down");
   EXPECT_EQ(bad.find("last_error")->text, "exit 1: " + kInjected);
   EXPECT_EQ(bad.find("scrapes")->find("failed")->text, "2");
-  EXPECT_EQ(bad.find("isolation")->kind, JsonValue::Kind::null);
+  EXPECT_EQ(bad.find("isolation")->text, "in_process");
   EXPECT_EQ(collectors->items[0].find("samples")->text, "4");
   const JsonValue* push = v.find("push");
   ASSERT_TRUE(push && push->items.size() == 1);

@@ -10,7 +10,7 @@ import sys
 
 # Bottom up. app/ is the composition root; files at host/ top level (main.cpp,
 # check_metrics_command.cpp) may include anything.
-LAYERS = ["base", "auth", "config", "plugin", "collect", "http", "dialin", "remote_write", "app"]
+LAYERS = ["base", "auth", "config", "plugin", "isolation", "collect", "http", "dialin", "remote_write", "app"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"')
 
 

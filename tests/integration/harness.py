@@ -144,6 +144,9 @@ class Exporter:
         host = f"[{listen}]" if ":" in listen else listen
         self.base = f"http://{host}:{self.port}"
         self.config_path = os.path.join(tmpdir, "plugin_exporter.toml")
+        # PE_ISOLATION=process: the plugin suites' second run, every collector isolated.
+        if os.environ.get("PE_ISOLATION") and "[defaults]" not in config_text:
+            config_text += f'\n[defaults]\nisolation = "{os.environ["PE_ISOLATION"]}"\n'
         with open(self.config_path, "w") as f:
             f.write(config_text)
         argv = [binary or EXPORTER, f"--config.file={self.config_path}",

@@ -325,6 +325,8 @@ class ScriptPluginTest(unittest.TestCase):
 
     # --- limits, modes, identity -----------------------------------------
 
+    @unittest.skipIf(os.environ.get("PE_ISOLATION") == "process",
+                     "max_running_programs is per process: isolated collectors each have their own")
     def test_the_process_wide_cap_refuses_at_once_with_a_reason(self):
         e = self.start(collector("holder", [program("counted_run.sh")],
                                  counted(self.tmp, "max_running_programs = 1\n"))

@@ -1,0 +1,125 @@
+// runner_protocol.hpp — the framed binary protocol between the host and a
+// collector-runner child (isolation = "process"): frame types, the encoder
+// and a bounds-checked decoder, shared by both sides. A frame is
+// u32 length (little-endian, of what follows) | u8 type | fields; fields are
+// fixed-width little-endian integers, doubles (IEEE bits) and strings as
+// u32 length + bytes + a NUL (so a decoded string is a C string in place).
+// The host reads a child as hostile: every length is checked against what is
+// left and against hard caps; a decode failure kills that child.
+//
+// Thread-safety: FrameWriter/FrameReader are values; one per thread.
+// read_frame/write_frame are safe on one fd from one reader and one writer
+// (writers serialise themselves).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace pe::host::isolation {
+
+enum class FrameType : uint8_t {
+  hello = 1,          // child → host: descriptor (name, version, description, capabilities)
+  create = 2,         // host → child: collector name, state_dir, check_only
+  create_done = 3,    // child → host: status
+  config_call = 4,    // child → host: one pe_host_api config_* call during create
+  config_reply = 5,   // host → child: its answer
+  route = 6,          // child → host: register_route during create
+  log = 7,            // child → host: a log line (any time)
+  collect = 8,        // host → child: id, deadline, parameters
+  collect_done = 9,   // child → host: id, status, the batch of sink records
+  http = 10,          // host → child: id, a pe_http_request
+  http_done = 11,     // child → host: id, status, response code, headers, body
+  destroy = 12,       // host → child: destroy the instance and exit
+  destroy_done = 13,  // child → host
+  collect_part = 14,  // child → host: id, sink records so far (sent while collect runs)
+};
+
+// Hard limits the decoder enforces (a frame beyond them is a protocol error).
+inline constexpr uint32_t kMaxFrameBytes = 512u << 20;  // one collect's batch at most
+inline constexpr uint32_t kMaxLabels = 1u << 16;        // labels of one sample / headers
+
+// Sink records inside a collect_done batch.
+enum class SinkRecord : uint8_t { family = 1, sample = 2, text = 3, error = 4, stat = 5 };
+
+// Config calls (pe_host_api config_* entries) a child may forward.
+enum class ConfigOp : uint8_t {
+  kind = 1,
+  get = 2,
+  size = 3,
+  at = 4,
+  key_at = 5,
+  string = 6,
+  integer = 7,
+  floating = 8,
+  boolean = 9,
+  duration = 10,
+  secret = 11,
+  error = 12,
+};
+
+class FrameWriter {
+ public:
+  explicit FrameWriter(FrameType type);
+  void u8(uint8_t v) { buf_.push_back(static_cast<char>(v)); }
+  void u32(uint32_t v);
+  void u64(uint64_t v);
+  void i32(int32_t v) { u32(static_cast<uint32_t>(v)); }
+  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
+  void f64(double v);
+  void str(std::string_view s);
+  // A nullable C string: a presence byte, then the string.
+  void opt_str(const char* s);
+  // Overwrites 4 bytes written earlier at offset `at` (see size()).
+  void patch_u32(std::size_t at, uint32_t v);
+  // The finished frame, length filled in.
+  const std::string& finish();
+  std::size_t size() const noexcept { return buf_.size(); }
+
+ private:
+  std::string buf_;
+};
+
+// Reads the fields of one frame's payload (after the type byte). Any read
+// past the end, or a string without its NUL, sets failed() and returns
+// zero values from then on.
+class FrameReader {
+ public:
+  FrameReader(const char* data, std::size_t size) : p_(data), left_(size) {}
+  uint8_t u8();
+  uint32_t u32();
+  uint64_t u64();
+  int32_t i32() { return static_cast<int32_t>(u32()); }
+  int64_t i64() { return static_cast<int64_t>(u64()); }
+  double f64();
+  // The string's bytes; data()[size()] is the NUL that followed it.
+  std::string_view str();
+  // A nullable string: null when absent.
+  const char* opt_str();
+  // A count of items that take at least `min_item_bytes` each, checked
+  // against `max` and against what is left.
+  uint32_t count(uint32_t max, std::size_t min_item_bytes);
+  bool failed() const noexcept { return failed_; }
+  bool at_end() const noexcept { return left_ == 0; }
+  void fail() noexcept {
+    failed_ = true;
+    left_ = 0;
+  }
+
+ private:
+  bool take(void* out, std::size_t n);
+  const char* p_;
+  std::size_t left_;
+  bool failed_ = false;
+};
+
+// Writes a whole buffer (retrying on EINTR and short writes). False on error.
+bool write_all(int fd, const char* data, std::size_t size) noexcept;
+
+// Reads one frame: its type and payload (without length and type). False at
+// EOF or on an error (then `error` says which; empty at a clean EOF before a
+// frame began). A length of 0 or above kMaxFrameBytes is an error.
+bool read_frame(int fd, FrameType& type, std::string& payload, std::string& error);
+
+}  // namespace pe::host::isolation

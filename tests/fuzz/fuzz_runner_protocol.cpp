@@ -1,0 +1,70 @@
+// fuzz_runner_protocol.cpp — what the host decodes from a collector-runner
+// child (isolation = "process"), which may be hostile: a collect's batch of
+// sink records replayed into the host's real sink (pe_sink over a
+// MetricSet), and the answer to a forwarded HTTP request. Never crashes,
+// never reads out of bounds, and a batch it accepts fills the sink only with
+// what the sink validated. The first input byte chooses the decoder.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "isolation/reply_decoder.hpp"
+#include "isolation/runner_protocol.hpp"
+#include "plugin/collect_sink.hpp"
+
+namespace {
+
+// The sink half of the host's api table, calling the real pe_sink as
+// plugin/host_api.cpp does (the rest of that file needs the whole host).
+pe_status family(pe_sink* s, const pe_family* f) {
+  return s->family(*f);
+}
+pe_status sample(pe_sink* s, const pe_sample* x) {
+  return s->sample(*x);
+}
+pe_status text_opts(pe_sink* s, const char* data, size_t len, const pe_text_options* o) {
+  return s->text(data, len, o->format, o->skip_invalid_lines != 0);
+}
+void error(pe_sink* s, const char* m) {
+  s->set_error(m);
+}
+pe_status stat(pe_sink* s, const char* name, const char* help, double v) {
+  return s->stat(name, help, v);
+}
+
+const pe_host_api kApi = [] {
+  pe_host_api a{};
+  a.struct_size = sizeof a;
+  a.sink_family = family;
+  a.sink_sample = sample;
+  a.sink_text = text_opts;
+  a.sink_error = error;
+  a.sink_stat = stat;
+  return a;
+}();
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
+  using namespace pe::host::isolation;
+  if (size == 0) return 0;
+  const char* payload = reinterpret_cast<const char*>(data + 1);
+  FrameReader r(payload, size - 1);
+  if (data[0] & 1) {
+    HttpAnswer answer;
+    if (decode_http_answer(r, answer)) {
+      for (auto& [k, v] : answer.headers)
+        if (std::strlen(k.data()) > k.size() || std::strlen(v.data()) > v.size()) std::abort();
+      if (answer.body.size() > size) std::abort();
+    }
+    return 0;
+  }
+  r.u64();  // id
+  r.i32();  // status
+  pe::MetricSet set;
+  pe_sink sink(set, 1000);
+  replay_collect_batch(r, kApi, &sink);
+  if (set.sample_count() > 1000) std::abort();
+  return 0;
+}

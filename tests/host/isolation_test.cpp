@@ -1,0 +1,239 @@
+// isolation_test.cpp — the collector-runner protocol codec (round trip,
+// truncation, oversized and lying lengths, over a real socket pair) and the
+// restart/backoff/quarantine schedule with a fake clock.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "isolation/restart_policy.hpp"
+#include "isolation/runner_protocol.hpp"
+
+namespace pe::host::isolation {
+namespace {
+
+constexpr int64_t kSec = RestartPolicy::kSecond;
+
+TEST(RunnerProtocol, FieldsRoundTrip) {
+  FrameWriter w(FrameType::collect_done);
+  w.u8(7);
+  w.u32(0xdeadbeef);
+  w.u64(0x0123456789abcdefULL);
+  w.i32(-5);
+  w.i64(std::numeric_limits<int64_t>::min());
+  w.f64(-0.25);
+  w.f64(std::numeric_limits<double>::infinity());
+  w.str(std::string("with\0nul", 8));
+  w.str("");
+  w.opt_str(nullptr);
+  w.opt_str("label");
+  const std::string& frame = w.finish();
+  ASSERT_GE(frame.size(), 5u);
+  EXPECT_EQ(static_cast<uint8_t>(frame[4]), static_cast<uint8_t>(FrameType::collect_done));
+  FrameReader r(frame.data() + 5, frame.size() - 5);
+  EXPECT_EQ(r.u8(), 7);
+  EXPECT_EQ(r.u32(), 0xdeadbeefu);
+  EXPECT_EQ(r.u64(), 0x0123456789abcdefULL);
+  EXPECT_EQ(r.i32(), -5);
+  EXPECT_EQ(r.i64(), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(r.f64(), -0.25);
+  EXPECT_TRUE(std::isinf(r.f64()));
+  std::string_view s = r.str();
+  EXPECT_EQ(s, std::string_view("with\0nul", 8));
+  EXPECT_EQ(s.data()[s.size()], '\0');
+  EXPECT_EQ(r.str(), "");
+  EXPECT_EQ(r.opt_str(), nullptr);
+  EXPECT_STREQ(r.opt_str(), "label");
+  EXPECT_FALSE(r.failed());
+  EXPECT_TRUE(r.at_end());
+}
+
+TEST(RunnerProtocol, EveryTruncationFailsCleanly) {
+  FrameWriter w(FrameType::log);
+  w.i32(2);
+  w.str("a log line");
+  w.opt_str("x");
+  w.u64(1);
+  const std::string frame = w.finish();
+  const std::string payload = frame.substr(5);
+  for (std::size_t cut = 0; cut < payload.size(); ++cut) {
+    FrameReader r(payload.data(), cut);
+    r.i32();
+    r.str();
+    r.opt_str();
+    r.u64();
+    EXPECT_TRUE(r.failed()) << "cut at " << cut;
+    EXPECT_EQ(r.u32(), 0u);  // zeros after a failure
+  }
+}
+
+TEST(RunnerProtocol, LyingLengthsAndCountsAreRefused) {
+  FrameWriter w(FrameType::log);
+  w.u32(1000);  // a string "of 1000 bytes" with 3 following
+  const std::string frame = w.finish() + "abc";
+  FrameReader r(frame.data() + 5, frame.size() - 5);
+  EXPECT_EQ(r.str(), "");
+  EXPECT_TRUE(r.failed());
+
+  FrameWriter c(FrameType::collect);
+  c.u32(kMaxLabels + 1);
+  const std::string cf = c.finish();
+  FrameReader rc(cf.data() + 5, cf.size() - 5);
+  EXPECT_EQ(rc.count(kMaxLabels, 2), 0u);
+  EXPECT_TRUE(rc.failed());
+
+  FrameWriter m(FrameType::collect);
+  m.u32(100);  // 100 items of >= 10 bytes, but none follow
+  const std::string mf = m.finish();
+  FrameReader rm(mf.data() + 5, mf.size() - 5);
+  EXPECT_EQ(rm.count(kMaxLabels, 10), 0u);
+  EXPECT_TRUE(rm.failed());
+
+  // A string must be followed by its NUL.
+  std::string no_nul("\x02\x00\x00\x00okX", 7);
+  FrameReader rn(no_nul.data(), no_nul.size());
+  rn.str();
+  EXPECT_TRUE(rn.failed());
+  // A presence byte is 0 or 1.
+  std::string bad_presence("\x02", 1);
+  FrameReader rp(bad_presence.data(), bad_presence.size());
+  EXPECT_EQ(rp.opt_str(), nullptr);
+  EXPECT_TRUE(rp.failed());
+}
+
+struct SocketPair {
+  int fd[2] = {-1, -1};
+  SocketPair() { EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fd), 0); }
+  ~SocketPair() {
+    for (int f : fd)
+      if (f >= 0) close(f);
+  }
+};
+
+TEST(RunnerProtocol, FramesTravelOverASocket) {
+  SocketPair sp;
+  FrameWriter w(FrameType::hello);
+  w.str("hello");
+  const std::string& f = w.finish();
+  ASSERT_TRUE(write_all(sp.fd[0], f.data(), f.size()));
+  ASSERT_TRUE(write_all(sp.fd[0], f.data(), f.size()));
+  for (int i = 0; i < 2; ++i) {
+    FrameType type{};
+    std::string payload, error;
+    ASSERT_TRUE(read_frame(sp.fd[1], type, payload, error)) << error;
+    EXPECT_EQ(type, FrameType::hello);
+    FrameReader r(payload.data(), payload.size());
+    EXPECT_EQ(r.str(), "hello");
+  }
+  close(sp.fd[0]);
+  sp.fd[0] = -1;
+  FrameType type{};
+  std::string payload, error;
+  EXPECT_FALSE(read_frame(sp.fd[1], type, payload, error));
+  EXPECT_EQ(error, "");  // a clean EOF between frames
+}
+
+TEST(RunnerProtocol, OversizedZeroAndCutFramesAreErrors) {
+  for (uint32_t len : {0u, kMaxFrameBytes + 1, 0xffffffffu}) {
+    SocketPair sp;
+    unsigned char head[4] = {static_cast<unsigned char>(len), static_cast<unsigned char>(len >> 8),
+                             static_cast<unsigned char>(len >> 16),
+                             static_cast<unsigned char>(len >> 24)};
+    ASSERT_TRUE(write_all(sp.fd[0], reinterpret_cast<char*>(head), 4));
+    FrameType type{};
+    std::string payload, error;
+    EXPECT_FALSE(read_frame(sp.fd[1], type, payload, error));
+    EXPECT_NE(error.find("out of bounds"), std::string::npos) << error;
+  }
+  // A plausible length, then the peer goes away: no hang, an error.
+  SocketPair sp;
+  const char head[] = {100, 0, 0, 0, 9, 'x'};
+  ASSERT_TRUE(write_all(sp.fd[0], head, sizeof head));
+  close(sp.fd[0]);
+  sp.fd[0] = -1;
+  FrameType type{};
+  std::string payload, error;
+  EXPECT_FALSE(read_frame(sp.fd[1], type, payload, error));
+  EXPECT_EQ(error, "connection closed inside a frame");
+}
+
+TEST(RestartPolicy, FirstDeathRestartsAtOnceThenBackoffDoublesToFiveMinutes) {
+  RestartPolicy p;
+  int64_t now = 1000 * kSec;
+  p.started(now);
+  p.succeeded();
+  std::vector<int64_t> delays;
+  for (int i = 0; i < 12; ++i) {
+    now += 60 * kSec;  // dies a minute after each start: never healthy for 10 min
+    p.died(now);
+    delays.push_back(p.last_delay_ns() / kSec);
+    EXPECT_EQ(p.restart_at_ns(), now + p.last_delay_ns());
+    now = p.restart_at_ns();
+    p.started(now);
+  }
+  EXPECT_EQ(delays, (std::vector<int64_t>{0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300}));
+}
+
+TEST(RestartPolicy, TenHealthyMinutesResetTheBackoff) {
+  RestartPolicy p;
+  int64_t now = 0;
+  p.started(now);
+  p.succeeded();
+  p.died(now += 700 * kSec);
+  p.started(now);
+  p.died(now += kSec);
+  EXPECT_EQ(p.last_delay_ns(), kSec);
+  p.started(now += kSec);
+  p.died(now += 600 * kSec);  // ran 10 min
+  EXPECT_EQ(p.last_delay_ns(), 0);
+  EXPECT_FALSE(p.quarantined());
+}
+
+TEST(RestartPolicy, FiveDeathsInTenMinutesQuarantine) {
+  RestartPolicy p;
+  int64_t now = 0;
+  p.started(now);
+  p.succeeded();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_FALSE(p.died(now += 100 * kSec)) << i;
+    p.started(now);
+  }
+  EXPECT_TRUE(p.died(now += 100 * kSec));
+  EXPECT_TRUE(p.quarantined());
+}
+
+TEST(RestartPolicy, DeathsSpreadBeyondTheWindowDoNotQuarantine) {
+  RestartPolicy p;
+  int64_t now = 0;
+  p.started(now);
+  p.succeeded();
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_FALSE(p.died(now += 200 * kSec)) << i;  // at most 3 within any 10 min
+    p.started(now);
+  }
+  EXPECT_LE(p.deaths_in_window(), 3u);
+}
+
+TEST(RestartPolicy, TwoDeathsBeforeTheFirstSuccessQuarantine) {
+  RestartPolicy p;
+  p.started(0);
+  EXPECT_FALSE(p.died(kSec));
+  EXPECT_EQ(p.last_delay_ns(), 0);  // the first restart is immediate
+  p.started(kSec);
+  EXPECT_TRUE(p.died(2 * kSec));
+}
+
+TEST(RestartPolicy, ASuccessBetweenDeathsAvoidsTheEarlyQuarantine) {
+  RestartPolicy p;
+  p.started(0);
+  EXPECT_FALSE(p.died(kSec));
+  p.started(kSec);
+  p.succeeded();
+  EXPECT_FALSE(p.died(2 * kSec));
+}
+
+}  // namespace
+}  // namespace pe::host::isolation
