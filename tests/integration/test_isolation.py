@@ -94,9 +94,12 @@ class IsolationTest(unittest.TestCase):
                 self.assertEqual({c["name"]: c["isolation"] for c in configz["collector"]},
                                  {"hello": "process", "script": "process"})
                 self.assertEqual(status_of(e, "hello")["isolation"], "process")
+                # The status page marks isolated collectors next to their plugin.
+                self.assertIn('<td>hello <span class="note">(process)</span></td>', e.get("/").text)
             else:
                 self.assertEqual(process_up(got, "hello", "hello"), [])
                 self.assertEqual(status_of(e, "hello")["isolation"], "in_process")
+                self.assertNotIn("(process)", e.get("/").text)
             e.stop()
         self.assertIn(("hello_value", frozenset({("source", "hello")})), outputs["process"])
         self.assertGreater(len(outputs["process"]), 3)
