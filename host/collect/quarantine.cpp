@@ -197,8 +197,9 @@ void Quarantine::export_to(MetricSet& set) const {
   if (listed_.empty()) return;
   constexpr std::string_view kName = "plugin_exporter_collector_quarantined";
   set.add_family(kName, MetricType::gauge,
-                 "1 when the collector is not created because its plugin brought the exporter "
-                 "down (a crash record named it); cleared by a reload that changes it or by "
+                 "1 when the collector is quarantined: its plugin brought the exporter down "
+                 "(a crash record named it; not created) or, isolated, its plugin process died "
+                 "repeatedly (collects refused); cleared by a reload that changes it or by "
                  "POST /-/quarantine/clear.",
                  true);
   for (const auto& [collector, plugin] : listed_) {
