@@ -712,8 +712,8 @@ struct HttpServer::Impl {
     socket.set_option(tcp::no_delay(true), ec);
     if (l.context->tls) {
       admit(l, std::make_shared<Session<TlsStream>>(
-                   TlsStream(beast::tcp_stream(std::move(socket)), l.context->tls->native()), shared,
-                   *l.router, peer));
+                   TlsStream(beast::tcp_stream(std::move(socket)), l.context->tls->native()),
+                   shared, *l.router, peer));
     } else {
       admit(l, std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
                                                             shared, *l.router, peer));
