@@ -51,7 +51,8 @@ ConfigErrors check_configuration(const LoadResult& loaded) {
 
 CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only,
                                     const std::vector<std::shared_ptr<Collector>>& keep,
-                                    const std::set<std::string>& quarantined) {
+                                    const std::set<std::string>& quarantined,
+                                    const std::set<std::string>& demoted) {
   CreatedCollectors out;
   std::vector<std::shared_ptr<Collector>> created;
   ConfigDocument& doc = *config.document;
@@ -66,7 +67,10 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
     global = std::make_shared<const RelabelProgram>(std::move(*p));
   static const toml::table kEmptyTable;
 
-  for (const CollectorConfig& cc : config.collectors) {
+  for (const CollectorConfig& configured : config.collectors) {
+    // A demoted collector runs isolated: its own copy says so (status, metric).
+    CollectorConfig cc = configured;
+    if (!cc.isolated && demoted.count(cc.name)) cc.isolated = cc.demoted = true;
     auto kept =
         std::find_if(keep.begin(), keep.end(), [&](const auto& c) { return c->name() == cc.name; });
     if (kept != keep.end()) {

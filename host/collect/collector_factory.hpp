@@ -27,11 +27,14 @@ struct CreatedCollectors {
 // Errors make the result empty (kept collectors are left alone).
 // Collectors whose plugin file was not found are skipped (the loader
 // reported them), and so are those named in `quarantined`
-// (collect/quarantine.hpp). Two collectors registering the same HTTP route
-// (method and path) is an error, also with check_only.
+// (collect/quarantine.hpp); those named in `demoted` are created with
+// isolation = "process" whatever their configuration says (on_crash =
+// "isolate" after a crash; Collector::config().demoted). Two collectors registering the same HTTP
+// route (method and path) is an error, also with check_only.
 CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only,
                                     const std::vector<std::shared_ptr<Collector>>& keep = {},
-                                    const std::set<std::string>& quarantined = {});
+                                    const std::set<std::string>& quarantined = {},
+                                    const std::set<std::string>& demoted = {});
 
 // Every problem --check-config reports, in file order: the loader's and,
 // even when the host's part of the file has errors, those each found plugin
