@@ -238,9 +238,10 @@ void Quarantine::export_to(MetricSet& set) const {
          "POST /-/quarantine/clear.",
          false);
   family("plugin_exporter_collector_demoted",
-         "1 when the collector runs with isolation = \"process\" because its plugin "
-         "brought the exporter down in process and it has on_crash = \"isolate\"; "
-         "ended by a reload that changes it or by POST /-/quarantine/clear.",
+         // No double quotes: promtool reads OpenMetrics' escaped \" in HELP as an error.
+         "1 when the collector runs in a child process (isolation process) because its "
+         "plugin brought the exporter down in process and its on_crash is isolate; ended "
+         "by a reload that changes it or by POST /-/quarantine/clear.",
          true);
 }
 
