@@ -86,6 +86,15 @@ TlsConfig read_tls(TableView t) {
   return tls;
 }
 
+// Whether some listener verifies client certificates (names an identity).
+bool verifies_client_certificates(const WebConfig& web) {
+  for (const ListenerConfig& l : web.listeners)
+    if (l.tls && (l.tls->client_auth == "VerifyClientCertIfGiven" ||
+                  l.tls->client_auth == "RequireAndVerifyClientCert"))
+      return true;
+  return false;
+}
+
 ListenerConfig read_listener(TableView t) {
   ListenerConfig l;
   if (t.require("address")) {
@@ -610,6 +619,12 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
   cfg.remote_writes = read_remote_write_sections(
       top, std::vector<std::string>(names.begin(), names.end()), cfg.state_dir);
   cfg.dialin = read_dialin_section(top);
+  if (cfg.dialin && !cfg.dialin->clients.empty() && !verifies_client_certificates(cfg.web))
+    if (auto dialin = top.subtable("dialin"))
+      dialin->error("client",
+                    "[[dialin.client]] needs a TLS listener that verifies client certificates "
+                    "([web.listener.tls] client_auth_type VerifyClientCertIfGiven or "
+                    "RequireAndVerifyClientCert, with client_ca_file)");
   if (cfg.dialin && !cfg.state_dir.empty())
     cfg.dialin->state_file = (fs::path(cfg.state_dir) / "dialin" / "agents.json").string();
 

@@ -139,11 +139,12 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
                          public WebSocketChannel {
  public:
   WebSocketSession(Stream&& stream, const WebSocketHandler& handler, std::shared_ptr<void> anchor,
-                   std::string client_address)
+                   std::string client_address, std::vector<std::string> peer_sans)
       : ws_(std::move(stream)),
         handler_(handler),
         anchor_(std::move(anchor)),
-        client_address_(std::move(client_address)) {}
+        client_address_(std::move(client_address)),
+        peer_sans_(std::move(peer_sans)) {}
 
   void start(http::request<http::string_body> req) {
     beast::get_lowest_layer(ws_).expires_never();
@@ -188,6 +189,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
     });
   }
   const std::string& client_address() const noexcept override { return client_address_; }
+  const std::vector<std::string>& peer_sans() const noexcept override { return peer_sans_; }
 
  private:
   void read() {
@@ -236,6 +238,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   const WebSocketHandler& handler_;
   std::shared_ptr<void> anchor_;  // the HTTP session: keeps its place in the tracker
   std::string client_address_;
+  std::vector<std::string> peer_sans_;  // of the verified client certificate
   std::shared_ptr<WebSocketConnection> connection_;
   beast::flat_buffer buffer_;
   std::deque<std::pair<std::string, bool>> out_;
@@ -272,6 +275,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>>,
                                 if (ec) {
                                   if (ec == beast::error::timeout)
                                     self->shared_.reject("header_timeout", self->client_ip_);
+                                  else if (ec.category() == asio::error::get_ssl_category())
+                                    // A protocol failure (an unverifiable client certificate,
+                                    // no shared version), not a client that just went away.
+                                    self->shared_.reject("tls_handshake", self->client_ip_);
                                   return self->close();
                                 }
                                 self->read_peer_certificate();
@@ -436,8 +443,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>>,
 
   void upgrade(const WebSocketHandler& handler) {
     auto req = parser_->release();
-    auto ws = std::make_shared<WebSocketSession<Stream>>(std::move(stream_), handler,
-                                                         this->shared_from_this(), client_address_);
+    auto ws = std::make_shared<WebSocketSession<Stream>>(
+        std::move(stream_), handler, this->shared_from_this(), client_address_, peer_sans_);
     ws->start(std::move(req));
   }
 

@@ -133,6 +133,16 @@ class Process:
             return f.read().decode("utf-8", "replace")
 
 
+def exporter_process(directory, name, config_text):
+    """This binary with `config_text` as <directory>/<name>.toml, logging to
+    <directory>/<name>.log; not waited for (an agent has no listener)."""
+    path = os.path.join(directory, f"{name}.toml")
+    with open(path, "w") as f:
+        f.write(config_text)
+    return Process([EXPORTER, f"--config.file={path}", f"--plugin.dir={PLUGIN_DIR}"],
+                   log_path=os.path.join(directory, f"{name}.log"))
+
+
 class Exporter:
     """plugin_exporter started from the build tree with a given TOML config
     (or from another build: `binary` and `plugin_dir`, e.g. a benchmark's baseline)."""
