@@ -2,7 +2,6 @@
 #include "app/exporter_runtime.hpp"
 
 #include <algorithm>
-#include <set>
 #include <tuple>
 
 #include "base/logging.hpp"
@@ -38,23 +37,6 @@ std::string names_of(const std::vector<std::shared_ptr<Collector>>& collectors) 
   std::string out;
   for (const auto& c : collectors) out += (out.empty() ? "" : ",") + c->name();
   return out;
-}
-
-// The collectors of the quarantine's entries of one kind: quarantined (not
-// created) or demoted (created isolated).
-std::set<std::string> collector_names(const std::vector<QuarantineEntry>& entries, bool demoted) {
-  std::set<std::string> out;
-  for (const auto& e : entries)
-    if (e.demoted == demoted) out.insert(e.collector);
-  return out;
-}
-
-// create_collectors with the quarantine's verdicts on `entries` applied.
-CreatedCollectors create_with(const ExporterConfig& config, bool check_only,
-                              const std::vector<std::shared_ptr<Collector>>& keep,
-                              const std::vector<QuarantineEntry>& entries) {
-  return create_collectors(config, check_only, keep, collector_names(entries, false),
-                           collector_names(entries, true));
 }
 
 // A crash record of a collector configured (as it crashed) with
@@ -226,7 +208,7 @@ bool ExporterRuntime::start() {
   std::vector<QuarantineEntry> entries = quarantine_->matching(*config);
   quarantine_->apply(*config);
   pool_ = std::make_unique<WorkerPool>(pool_size(*config));
-  CreatedCollectors created = create_with(*config, /*check_only=*/false, {}, entries);
+  CreatedCollectors created = create_collectors(*config, /*check_only=*/false, {}, entries);
   if (!created.errors.empty()) {
     for (const ConfigError& e : created.errors) fail(e.to_string());
     return false;
@@ -281,7 +263,7 @@ bool ExporterRuntime::reload(std::string& error) {
   // (demoted ones isolated).
   std::vector<QuarantineEntry> entries = quarantine_->matching(*config);
   // Every new or changed section is validated by its plugin before anything stops.
-  CreatedCollectors checked = create_with(*config, /*check_only=*/true, keep, entries);
+  CreatedCollectors checked = create_collectors(*config, /*check_only=*/true, keep, entries);
   if (!checked.errors.empty()) return failed(joined(checked.errors));
   if (listener_settings_differ(config_->web, config->web))
     log(LogLevel::warn,
@@ -295,7 +277,7 @@ bool ExporterRuntime::reload(std::string& error) {
   // removed collectors stop first and the new ones are created after them.
   const int64_t grace =
       std::chrono::duration_cast<std::chrono::nanoseconds>(config_->web.shutdown_grace).count();
-  CreatedCollectors created = create_with(*config, /*check_only=*/false, keep, entries);
+  CreatedCollectors created = create_collectors(*config, /*check_only=*/false, keep, entries);
   bool retired = false;
   if (!created.errors.empty()) {
     log(LogLevel::info,
@@ -304,7 +286,7 @@ bool ExporterRuntime::reload(std::string& error) {
         {{"error", joined(created.errors)}});
     for (auto& c : retire) c->destroy(monotonic_now_ns() + grace);
     retired = true;
-    created = create_with(*config, /*check_only=*/false, keep, entries);
+    created = create_collectors(*config, /*check_only=*/false, keep, entries);
   }
   std::string route_error;
   std::shared_ptr<ServingState> state;
@@ -420,7 +402,7 @@ int ExporterRuntime::clear_quarantine(const std::string& collector, std::string&
   std::vector<std::shared_ptr<Collector>> keep, replaced;
   for (const auto& c : collectors_)
     (std::count(cleared.begin(), cleared.end(), c->name()) ? replaced : keep).push_back(c);
-  CreatedCollectors created = create_with(*config_, /*check_only=*/false, keep, entries);
+  CreatedCollectors created = create_collectors(*config_, /*check_only=*/false, keep, entries);
   std::string error;
   std::shared_ptr<ServingState> state;
   if (created.errors.empty()) {

@@ -8,27 +8,18 @@
 #include <memory>
 #include <stdexcept>
 
+#include "auth/openssl_error.hpp"
+
 namespace pe::host {
-namespace {
-
-std::string last_openssl_error() {
-  const unsigned long e = ERR_peek_last_error();
-  char buf[256] = "unknown OpenSSL error";
-  if (e) ERR_error_string_n(e, buf, sizeof buf);
-  ERR_clear_error();
-  return buf;
-}
-
-}  // namespace
 
 void use_client_certificate(SSL_CTX* ctx, const std::string& cert_file,
                             const std::string& key_file) {
   if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1)
     throw std::runtime_error("cert_file " + cert_file +
-                             " holds no usable PEM certificate: " + last_openssl_error());
+                             " holds no usable PEM certificate: " + openssl_error());
   if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
     throw std::runtime_error("key_file " + key_file +
-                             " holds no usable PEM private key: " + last_openssl_error());
+                             " holds no usable PEM private key: " + openssl_error());
   if (SSL_CTX_check_private_key(ctx) != 1) {
     ERR_clear_error();
     throw std::runtime_error("key_file " + key_file + " does not match cert_file " + cert_file);
@@ -38,7 +29,7 @@ void use_client_certificate(SSL_CTX* ctx, const std::string& cert_file,
 std::string client_certificate_problem(const std::string& cert_file, const std::string& key_file) {
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()),
                                                         SSL_CTX_free);
-  if (!ctx) return "TLS context: " + last_openssl_error();
+  if (!ctx) return "TLS context: " + openssl_error();
   try {
     use_client_certificate(ctx.get(), cert_file, key_file);
     return {};

@@ -46,6 +46,12 @@ constexpr std::string_view kClientAuthTypes[] = {"NoClientCert", "RequestClientC
                                                  "RequireAndVerifyClientCert"};
 constexpr std::string_view kTlsVersions[] = {"TLS10", "TLS11", "TLS12", "TLS13"};
 
+// Whether the policy verifies the client certificates it is given.
+bool verifies_client_certificates(const TlsConfig& tls) {
+  return tls.client_auth == "VerifyClientCertIfGiven" ||
+         tls.client_auth == "RequireAndVerifyClientCert";
+}
+
 TlsConfig read_tls(TableView t) {
   TlsConfig tls;
   if (t.require("cert_file")) tls.cert_file = t.string("cert_file").value_or("");
@@ -72,8 +78,7 @@ TlsConfig read_tls(TableView t) {
   }
   if (auto v = t.string_array("cipher_suites")) tls.cipher_suites = *v;
   if (auto v = t.string_array("curve_preferences")) tls.curve_preferences = *v;
-  const bool verifies = tls.client_auth == "VerifyClientCertIfGiven" ||
-                        tls.client_auth == "RequireAndVerifyClientCert";
+  const bool verifies = verifies_client_certificates(tls);
   if (verifies && tls.client_ca_file.empty())
     t.error_here("client_auth_type " + tls.client_auth + " needs client_ca_file");
   if (!verifies && !tls.client_ca_file.empty() && t.has("client_ca_file"))
@@ -88,11 +93,9 @@ TlsConfig read_tls(TableView t) {
 
 // Whether some listener verifies client certificates (names an identity).
 bool verifies_client_certificates(const WebConfig& web) {
-  for (const ListenerConfig& l : web.listeners)
-    if (l.tls && (l.tls->client_auth == "VerifyClientCertIfGiven" ||
-                  l.tls->client_auth == "RequireAndVerifyClientCert"))
-      return true;
-  return false;
+  return std::any_of(web.listeners.begin(), web.listeners.end(), [](const ListenerConfig& l) {
+    return l.tls && verifies_client_certificates(*l.tls);
+  });
 }
 
 ListenerConfig read_listener(TableView t) {

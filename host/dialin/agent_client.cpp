@@ -229,18 +229,15 @@ struct AgentClient::Impl {
       log(LogLevel::debug, "scrape request from hub",
           {{"event", "metrics-request"}, {"hub", hub.url}, {"id", std::to_string(req->id)}});
       asio::post(pool, [this, request = *req, writer, executor, s] {
-        serve(request, *s, [writer, executor](EncodedFrame encoded) {
-          asio::post(executor, [writer, encoded = std::move(encoded)]() mutable {
-            writer->queue(std::move(encoded));
-          });
+        asio::post(executor, [writer, encoded = serve(request, *s)]() mutable {
+          writer->queue(std::move(encoded));
         });
       });
     }
   }
 
-  // Produces one scrape's reply (on a pool thread) and hands it to `send`.
-  void serve(const ScrapeRequest& request, HubSession& s,
-             const std::function<void(EncodedFrame)>& send) {
+  // Produces one scrape's reply, encoded (on a pool thread).
+  EncodedFrame serve(const ScrapeRequest& request, HubSession& s) {
     ScrapeReply reply;
     try {
       reply = producer(request);
@@ -258,7 +255,7 @@ struct AgentClient::Impl {
          {"hub", s.hub.url},
          {"id", std::to_string(request.id)},
          {"status", std::to_string(reply.status)}});
-    send(encode_frame(reply));
+    return encode_frame(reply);
   }
 
   // The TLS client context of a session: the hub's CA or pin, our certificate.

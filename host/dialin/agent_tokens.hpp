@@ -2,8 +2,9 @@
 // by id and the SHA-256 of the secret compared with the stored hash in
 // constant time (a fast hash, not bcrypt: thousands of agents reconnect
 // after a hub restart). An unknown id costs the same hash and compare, so
-// timing does not tell ids apart. [[dialin.client]] entries are held as
-// tokens without a secret whose id is "cert:<san>": an agent that sent no
+// timing does not tell ids apart. [[dialin.client]] entries are held apart
+// from the tokens, as tokens without a secret whose id is "cert:<san>" (found
+// by find(), never by verify()): an agent that sent no
 // token is the first of them (in configuration order) whose SAN its verified
 // client certificate carries.
 //
@@ -34,8 +35,9 @@ class AgentTokens {
   bool any_merge() const { return any_merge_; }
 
  private:
-  std::map<std::string, DialinToken, std::less<>> by_id_;  // tokens and "cert:" clients
-  std::vector<std::string> client_sans_;                   // in configuration order
+  std::map<std::string, DialinToken, std::less<>> by_id_;  // the tokens
+  // [[dialin.client]] entries, id "cert:<san>", in configuration order.
+  std::vector<DialinToken> clients_;
   bool any_merge_ = false;
 };
 

@@ -25,15 +25,13 @@ PY_AGENT = os.path.join(h.SOURCE_DIR, "tools", "dialin_agent.py")
 SECRET = "client-cert-secret-0123456789"
 
 
-class DialinClientCertTest(unittest.TestCase):
+class DialinClientCertTest(h.ProcessesTestCase):
     @classmethod
     def setUpClass(cls):
-        cls._tmp = h.temp_dir("pe-dialin-certs-")
-        cls.dir = cls._tmp.__enter__()
+        cls.open_processes("pe-dialin-certs-")
         cls.pki = pki.make_pki(os.path.join(cls.dir, "pki"), clients={"box7": "DNS:box-7.test"})
         cls.ca = cls.pki["ca"][0]
         cls.tls = ssl.create_default_context(cafile=cls.ca)
-        cls.procs = []
         cls.port = h.free_port()
         cls.hub_url = f"wss://127.0.0.1:{cls.port}/agents/connect"
         cert, key = cls.pki["server"]
@@ -64,18 +62,6 @@ aliases = ["*"]
                    what="box-7 and edge-1 registered")
 
     @classmethod
-    def tearDownClass(cls):
-        for p in reversed(cls.procs):
-            p.stop()
-        cls._tmp.__exit__(None, None, None)
-
-    @classmethod
-    def start(cls, name, config):
-        p = h.exporter_process(cls.dir, name, config)
-        cls.procs.append(p)
-        return p
-
-    @classmethod
     def agent_config(cls, alias, cert, extra=""):
         cert_file, key_file = cls.pki[cert]
         return f"""
@@ -98,11 +84,9 @@ max_backoff = "1s"
         metrics = os.path.join(cls.dir, f"{alias}.prom")
         with open(metrics, "w") as f:
             f.write("# TYPE token_agent_up gauge\ntoken_agent_up 1\n")
-        p = h.Process(["/usr/bin/python3", PY_AGENT, "--hub", cls.hub_url, "--ca", cls.ca,
-                       "--token", f"t.{SECRET}", "--alias", alias, "--metrics-file", metrics,
-                       *extra], log_path=os.path.join(cls.dir, f"py-{alias}.log"))
-        cls.procs.append(p)
-        return p
+        return cls.spawn(f"py-{alias}", ["/usr/bin/python3", PY_AGENT, "--hub", cls.hub_url,
+                                         "--ca", cls.ca, "--token", f"t.{SECRET}", "--alias",
+                                         alias, "--metrics-file", metrics, *extra])
 
     @classmethod
     def get(cls, path):
