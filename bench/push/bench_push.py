@@ -8,9 +8,14 @@ measured in the same run on the same machine:
      (the figure compared) and before it (for information: what the store
      costs without the scrape's buffers);
 
-persistence off for both, then our durable mode (fsync before the 2xx).
+persistence off for both, then our durable mode (fsync before the 2xx);
+  3. pushes/s of the same body with the push collector isolated
+     (isolation = "process": each push forwarded to the plugin's child
+     process) against in process, both exporters running, runs interleaved.
+
 Each figure is the median of BENCH_RUNS runs (default 3) of BENCH_SECONDS
-(default 10) each. Run by bench/push/run.sh BUILD_DIR.
+(default 10) each. Run by bench/push/run.sh BUILD_DIR [isolation] (with
+"isolation": part 3 only).
 """
 import http.client
 import os
@@ -29,11 +34,14 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CLIENTS = 16
 
 
-def exporter_config(state_dir=None):
+def exporter_config(state_dir=None, isolation=None):
+    # No isolation key unless asked: bench/serving runs this config on older builds too.
+    collector = '[[collector]]\nname = "push"\nplugin = "push"\n' + (
+        f'isolation = "{isolation}"\n' if isolation else "")
     if state_dir:
-        return (f'state_dir = "{state_dir}"\n[[collector]]\nname = "push"\nplugin = "push"\n'
+        return (f'state_dir = "{state_dir}"\n{collector}'
                 '[collector.config]\ndurability = "fsync"\n')
-    return '[[collector]]\nname = "push"\nplugin = "push"\n[collector.config]\ndurability = "none"\n'
+    return collector + '[collector.config]\ndurability = "none"\n'
 
 
 def fill(base, series, per_group=1000, job="fill"):
@@ -138,7 +146,35 @@ def memory(server_cls, durable):
     return statistics.median(values), values, statistics.median(before)
 
 
+def isolated_vs_in_process():
+    """Part 3: pushes/s isolated and in process, runs interleaved; prints the ratio."""
+    print(f"== push collector isolated vs in process: {CLIENTS} clients PUT a 100-series body, "
+          f"durability none, {SECONDS}s per run, median of {RUNS} runs (interleaved)")
+    d = tempfile.mkdtemp(prefix="pe-bench-push-iso-")
+    servers = {}
+    try:
+        for mode in ("in_process", "process"):
+            os.makedirs(os.path.join(d, mode))
+            servers[mode] = Exporter(os.path.join(d, mode), exporter_config(isolation=mode))
+        rates = {mode: [] for mode in servers}
+        for _ in range(RUNS):
+            for mode, ex in servers.items():
+                rates[mode].append(wrk(ex.base))
+    finally:
+        for ex in servers.values():
+            ex.stop()
+        shutil.rmtree(d, ignore_errors=True)
+    med = {mode: statistics.median(r) for mode, r in rates.items()}
+    for mode in servers:
+        print(f"   {mode:10} {med[mode]:9.0f} pushes/s   runs {[round(x) for x in rates[mode]]}")
+    print(f"   isolated / in process {med['process'] / med['in_process']:.2f}")
+    return med
+
+
 def main():
+    if sys.argv[1:] == ["isolation"]:
+        isolated_vs_in_process()
+        return 0
     print(f"== push gateway benchmark: {CLIENTS} clients PUT a 100-series body, "
           f"{SECONDS}s per run, median of {RUNS} runs")
     results = {}
@@ -158,6 +194,8 @@ def main():
         e, f, m = results[label]
         print(f"{label:32} empty store {e / pe:6.1f}x (target >= 3x)   30k series {f / pf:7.1f}x "
               f"(target >= 100x)   memory {m / pm:5.2f} of pushgateway's (target <= 0.33)")
+    isolated_vs_in_process()
+    return 0
 
 
 if __name__ == "__main__":

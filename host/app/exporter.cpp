@@ -10,13 +10,13 @@
 #include <iostream>
 #include <thread>
 
+#include "app/agent_mode.hpp"
 #include "app/exporter_runtime.hpp"
 #include "app/service_notifier.hpp"
 #include "collect/collector_factory.hpp"
 #include "collect/self_metrics.hpp"
 #include "collect/worker_pool.hpp"
 #include "config/config_loader.hpp"
-#include "dialin/agent_client.hpp"
 #include "dialin/dialin_hub.hpp"
 #include "http/endpoints.hpp"
 #include "http/http_server.hpp"
@@ -110,16 +110,21 @@ int run_exporter(const CliOptions& options) {
                                     [h = hub.get()](MetricSet& set) { h->export_to(set); });
   }
   if (hub) runtime.status_board().set_agents([h = hub.get()] { return h->agent_status(); });
-  // A reload applies [dialin]'s tokens to the running hub.
-  if (hub)
-    ctx.reload = [&runtime, h = hub.get(), reload = ctx.reload](std::string& error) {
-      if (!reload(error)) return false;
-      if (const auto reloaded = runtime.config(); reloaded->dialin)
-        h->reconfigure(*reloaded->dialin);
-      else
-        log(LogLevel::warn, "[dialin] was removed; the hub keeps serving until the next start");
-      return true;
-    };
+  // [agent]: dial out to the hubs; made once the server runs, reconfigured
+  // by every reload, stopped before the collectors go.
+  AgentMode agent(
+      [&holder, &ctx](const dialin::ScrapeRequest& req) { return agent_scrape(req, holder, ctx); },
+      self_metrics, runtime.status_board());
+  ctx.reload = [&runtime, &agent, h = hub.get(), reload = ctx.reload](std::string& error) {
+    if (!reload(error)) return false;
+    const auto reloaded = runtime.config();
+    if (h && reloaded->dialin)
+      h->reconfigure(*reloaded->dialin);  // the tokens and clients apply to the running hub
+    else if (h)
+      log(LogLevel::warn, "[dialin] was removed; the hub keeps serving until the next start");
+    agent.apply(reloaded->agent);
+    return true;
+  };
   struct ExporterRemoval {
     SelfMetrics& metrics;
     StatusBoard& board;
@@ -130,26 +135,6 @@ int run_exporter(const CliOptions& options) {
   } remove_hub_exporter{self_metrics, runtime.status_board()};
   HttpServer server(config->web, ctx);
   if (hub) server.add_websocket(dialin::kConnectPath, hub->websocket_handler());
-  // [agent]: dial out to the hubs; stopped before the collectors go.
-  std::unique_ptr<dialin::AgentClient> agent;
-  if (config->agent)
-    agent = std::make_unique<dialin::AgentClient>(
-        *config->agent, [&holder, &ctx](const dialin::ScrapeRequest& req) {
-          return agent_scrape(req, holder, ctx);
-        });
-  if (agent) {
-    runtime.status_board().set_hubs([a = agent.get()] { return a->hub_status(); });
-    self_metrics.set_extra_exporter("agent",
-                                    [a = agent.get()](MetricSet& set) { a->export_to(set); });
-  }
-  struct HubsRemoval {
-    SelfMetrics& metrics;
-    StatusBoard& board;
-    ~HubsRemoval() {
-      metrics.set_extra_exporter("agent", nullptr);
-      board.set_hubs(nullptr);
-    }
-  } remove_hubs{self_metrics, runtime.status_board()};
   try {
     server.start();
   } catch (const std::exception& e) {
@@ -158,7 +143,7 @@ int run_exporter(const CliOptions& options) {
     return 1;
   }
   runtime.status_board().set_listeners(server.bound_addresses());
-  if (agent) agent->start();
+  agent.apply(runtime.config()->agent);
   ctx.ready = true;
   notify_service_manager("READY=1\nSTATUS=serving");
   for (const std::string& a : server.bound_addresses())
@@ -186,7 +171,7 @@ int run_exporter(const CliOptions& options) {
       monotonic_now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(grace).count();
   ctx.stopping = true;
   server.stop(static_cast<long>(grace.count()));
-  if (agent) agent->stop();
+  agent.stop();
   runtime.stop_remote_write();
   long left_ms = std::max<int64_t>(0, (deadline - monotonic_now_ns()) / 1000000);
   std::size_t stuck = runtime.pool().shutdown(left_ms);

@@ -2,7 +2,6 @@
 #include "app/exporter_runtime.hpp"
 
 #include <algorithm>
-#include <set>
 #include <tuple>
 
 #include "base/logging.hpp"
@@ -40,10 +39,14 @@ std::string names_of(const std::vector<std::shared_ptr<Collector>>& collectors) 
   return out;
 }
 
-std::set<std::string> collector_names(const std::vector<QuarantineEntry>& entries) {
-  std::set<std::string> out;
-  for (const auto& e : entries) out.insert(e.collector);
-  return out;
+// A crash record of a collector configured (as it crashed) with
+// on_crash = "isolate" demotes it instead of quarantining it.
+bool demotes(const ExporterConfig& config, const CrashRecord& crash) {
+  return std::any_of(config.collectors.begin(), config.collectors.end(),
+                     [&](const CollectorConfig& c) {
+                       return c.name == crash.collector && c.isolate_on_crash && !c.isolated &&
+                              collector_fingerprint_id(c) == crash.fingerprint;
+                     });
 }
 
 std::size_t pool_size(const ExporterConfig& cfg) {
@@ -167,7 +170,7 @@ std::shared_ptr<const ExporterConfig> ExporterRuntime::config() const {
 
 std::shared_ptr<ServingState> ExporterRuntime::make_state(
     std::shared_ptr<const ExporterConfig> config,
-    std::vector<std::shared_ptr<Collector>> collectors, std::vector<QuarantineEntry> quarantined,
+    std::vector<std::shared_ptr<Collector>> collectors, std::vector<QuarantineEntry> entries,
     std::string& error) {
   auto state = std::make_shared<ServingState>();
   state->config = config;
@@ -176,10 +179,12 @@ std::shared_ptr<ServingState> ExporterRuntime::make_state(
       std::make_unique<RateLimiter>(config->auth.rate_limit, config->auth.rate_limit_burst);
   for (const auto& c : collectors)
     if (!state->routes.add(c, error)) return nullptr;
-  std::vector<std::pair<std::string, std::string>> reasons;
+  auto [quarantined, demoted] = split_demoted(std::move(entries));
+  std::vector<std::pair<std::string, std::string>> reasons, demotions;
   for (const auto& q : quarantined) reasons.emplace_back(q.collector, quarantine_reason(q));
-  state->configz_json = effective_config_json(*config, reasons);
-  state->quarantined = std::move(quarantined);
+  for (const auto& d : demoted) demotions.emplace_back(d.collector, demotion_reason(d));
+  state->configz_json = effective_config_json(*config, reasons, demotions);
+  state->quarantined = std::move(quarantined);  // configured but not created
   state->orchestrator = std::make_unique<ScrapeOrchestrator>(
       std::move(collectors), *pool_, metrics_, config->web.scrape_timeout_offset);
   return state;
@@ -200,17 +205,16 @@ bool ExporterRuntime::start() {
   auto config = std::make_shared<const ExporterConfig>(std::move(*loaded.config));
   warn_about_indistinguishable_collectors(*config);
   start_quarantine(*config);
-  std::vector<QuarantineEntry> quarantined = quarantine_->matching(*config);
+  std::vector<QuarantineEntry> entries = quarantine_->matching(*config);
   quarantine_->apply(*config);
   pool_ = std::make_unique<WorkerPool>(pool_size(*config));
-  CreatedCollectors created =
-      create_collectors(*config, /*check_only=*/false, {}, collector_names(quarantined));
+  CreatedCollectors created = create_collectors(*config, /*check_only=*/false, {}, entries);
   if (!created.errors.empty()) {
     for (const ConfigError& e : created.errors) fail(e.to_string());
     return false;
   }
   std::string error;
-  auto state = make_state(config, created.collectors, quarantined, error);
+  auto state = make_state(config, created.collectors, entries, error);
   if (!state) {
     for (auto& c : created.collectors) c->destroy(monotonic_now_ns());
     return fail(error);
@@ -227,7 +231,7 @@ bool ExporterRuntime::start() {
     collectors_.clear();
     return fail(rw_error);
   }
-  list_for_quarantine_metric(quarantined);
+  list_for_quarantine_metric(entries);
   metrics_.config_loaded(true);
   return true;
 }
@@ -255,11 +259,11 @@ bool ExporterRuntime::reload(std::string& error) {
         });
     (same != config->collectors.end() ? keep : retire).push_back(old);
   }
-  // Quarantined collectors whose configuration is unchanged stay uncreated.
-  std::vector<QuarantineEntry> quarantined = quarantine_->matching(*config);
-  const std::set<std::string> skip = collector_names(quarantined);
+  // Quarantined collectors whose configuration is unchanged stay uncreated
+  // (demoted ones isolated).
+  std::vector<QuarantineEntry> entries = quarantine_->matching(*config);
   // Every new or changed section is validated by its plugin before anything stops.
-  CreatedCollectors checked = create_collectors(*config, /*check_only=*/true, keep, skip);
+  CreatedCollectors checked = create_collectors(*config, /*check_only=*/true, keep, entries);
   if (!checked.errors.empty()) return failed(joined(checked.errors));
   if (listener_settings_differ(config_->web, config->web))
     log(LogLevel::warn,
@@ -273,7 +277,7 @@ bool ExporterRuntime::reload(std::string& error) {
   // removed collectors stop first and the new ones are created after them.
   const int64_t grace =
       std::chrono::duration_cast<std::chrono::nanoseconds>(config_->web.shutdown_grace).count();
-  CreatedCollectors created = create_collectors(*config, /*check_only=*/false, keep, skip);
+  CreatedCollectors created = create_collectors(*config, /*check_only=*/false, keep, entries);
   bool retired = false;
   if (!created.errors.empty()) {
     log(LogLevel::info,
@@ -282,12 +286,11 @@ bool ExporterRuntime::reload(std::string& error) {
         {{"error", joined(created.errors)}});
     for (auto& c : retire) c->destroy(monotonic_now_ns() + grace);
     retired = true;
-    created = create_collectors(*config, /*check_only=*/false, keep, skip);
+    created = create_collectors(*config, /*check_only=*/false, keep, entries);
   }
   std::string route_error;
   std::shared_ptr<ServingState> state;
-  if (created.errors.empty())
-    state = make_state(config, created.collectors, quarantined, route_error);
+  if (created.errors.empty()) state = make_state(config, created.collectors, entries, route_error);
   if (!state) {
     // Rare: a plugin that validated refused to start. Serve what still runs.
     std::string why = created.errors.empty() ? route_error : joined(created.errors);
@@ -314,7 +317,7 @@ bool ExporterRuntime::reload(std::string& error) {
   collectors_ = std::move(created.collectors);
   holder_.set(std::move(state));
   quarantine_->apply(*config);  // changed or removed collectors leave the quarantine
-  list_for_quarantine_metric(quarantined);
+  list_for_quarantine_metric(entries);
   // Served by their successors now: the replaced collectors stop.
   if (!retired)
     for (auto& c : retire) c->destroy(monotonic_now_ns() + grace);
@@ -350,24 +353,27 @@ void ExporterRuntime::start_quarantine(const ExporterConfig& config) {
     }
     return;
   }
-  QuarantineEntry entry{crash->collector, crash->plugin, crash->fingerprint,
-                        crash->unix_ms,   crash->entry,  crash->signal};
+  QuarantineEntry entry{crash->collector, crash->plugin, crash->fingerprint,     crash->unix_ms,
+                        crash->entry,     crash->signal, demotes(config, *crash)};
   quarantine_->add(entry);  // saved before the record goes
   remove_crash_record(config.state_dir);
   log(LogLevel::error,
       "collector " + entry.collector + " (plugin " + entry.plugin + ") " +
           quarantine_reason(entry) +
-          "; quarantined until its configuration changes or POST /-/quarantine/clear",
+          (entry.demoted ? "; demoted to isolation = \"process\" (on_crash = \"isolate\")"
+                         : "; quarantined") +
+          " until its configuration changes or POST /-/quarantine/clear",
       {{"collector", entry.collector},
        {"plugin", entry.plugin},
        {"call", entry.entry},
        {"signal", entry.signal}});
 }
 
-void ExporterRuntime::list_for_quarantine_metric(const std::vector<QuarantineEntry>& quarantined) {
+void ExporterRuntime::list_for_quarantine_metric(const std::vector<QuarantineEntry>& entries) {
   std::vector<std::pair<std::string, std::string>> listed;
   for (const auto& c : collectors_) listed.emplace_back(c->name(), c->plugin_name());
-  for (const auto& q : quarantined) listed.emplace_back(q.collector, q.plugin);
+  for (const auto& q : entries)
+    if (!q.demoted) listed.emplace_back(q.collector, q.plugin);  // demoted ones run
   quarantine_->set_listed(std::move(listed));
 }
 
@@ -391,17 +397,16 @@ int ExporterRuntime::clear_quarantine(const std::string& collector, std::string&
   log(LogLevel::info, "quarantine cleared by an admin request; creating the collectors",
       {{"collectors", names}});
   // Like a reload of the running configuration: everything running is kept.
-  std::vector<QuarantineEntry> quarantined = quarantine_->matching(*config_);
+  std::vector<QuarantineEntry> entries = quarantine_->matching(*config_);
   // An isolated collector quarantined while running is replaced by a new one.
   std::vector<std::shared_ptr<Collector>> keep, replaced;
   for (const auto& c : collectors_)
     (std::count(cleared.begin(), cleared.end(), c->name()) ? replaced : keep).push_back(c);
-  CreatedCollectors created =
-      create_collectors(*config_, /*check_only=*/false, keep, collector_names(quarantined));
+  CreatedCollectors created = create_collectors(*config_, /*check_only=*/false, keep, entries);
   std::string error;
   std::shared_ptr<ServingState> state;
   if (created.errors.empty()) {
-    state = make_state(config_, created.collectors, quarantined, error);
+    state = make_state(config_, created.collectors, entries, error);
   } else {
     error = joined(created.errors);
   }
@@ -416,7 +421,7 @@ int ExporterRuntime::clear_quarantine(const std::string& collector, std::string&
   collectors_ = std::move(created.collectors);
   holder_.set(std::move(state));
   for (auto& c : replaced) c->destroy(monotonic_now_ns());
-  list_for_quarantine_metric(quarantined);
+  list_for_quarantine_metric(entries);
   message = "quarantine cleared and collectors created: " + names;
   return 200;
 }

@@ -63,12 +63,14 @@ class ExporterRuntime {
  private:
   std::shared_ptr<ServingState> make_state(std::shared_ptr<const ExporterConfig> config,
                                            std::vector<std::shared_ptr<Collector>> collectors,
-                                           std::vector<QuarantineEntry> quarantined,
+                                           std::vector<QuarantineEntry> entries,
                                            std::string& error);
   // At start: the crash recorder, the quarantine file and a crash record left
   // by the previous run (state_dir is taken at start; changing it needs one).
   void start_quarantine(const ExporterConfig& config);
-  void list_for_quarantine_metric(const std::vector<QuarantineEntry>& quarantined);
+  // The running collectors and the quarantined ones (not the demoted:
+  // they run) of the quarantine's `entries`.
+  void list_for_quarantine_metric(const std::vector<QuarantineEntry>& entries);
   CliOptions options_;
   SelfMetrics& metrics_;
   ServingStateHolder& holder_;

@@ -14,17 +14,10 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "auth/openssl_error.hpp"
+
 namespace pe::host {
 namespace {
-
-std::string openssl_error() {
-  unsigned long e = ERR_get_error();
-  if (!e) return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  ERR_clear_error();
-  return buf;
-}
 
 int tls_version(const std::string& v) {
   if (v == "TLS10") return TLS1_VERSION;

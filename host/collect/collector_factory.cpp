@@ -40,6 +40,14 @@ void report_route_clashes(const std::vector<std::shared_ptr<Collector>>& collect
   }
 }
 
+// The quarantine's entry for `collector`, or null.
+const QuarantineEntry* verdict_of(const std::vector<QuarantineEntry>& verdicts,
+                                  const std::string& collector) {
+  auto it = std::find_if(verdicts.begin(), verdicts.end(),
+                         [&](const QuarantineEntry& e) { return e.collector == collector; });
+  return it != verdicts.end() ? &*it : nullptr;
+}
+
 }  // namespace
 
 ConfigErrors check_configuration(const LoadResult& loaded) {
@@ -51,7 +59,7 @@ ConfigErrors check_configuration(const LoadResult& loaded) {
 
 CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only,
                                     const std::vector<std::shared_ptr<Collector>>& keep,
-                                    const std::set<std::string>& quarantined) {
+                                    const std::vector<QuarantineEntry>& verdicts) {
   CreatedCollectors out;
   std::vector<std::shared_ptr<Collector>> created;
   ConfigDocument& doc = *config.document;
@@ -66,7 +74,11 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
     global = std::make_shared<const RelabelProgram>(std::move(*p));
   static const toml::table kEmptyTable;
 
-  for (const CollectorConfig& cc : config.collectors) {
+  for (const CollectorConfig& configured : config.collectors) {
+    const QuarantineEntry* verdict = verdict_of(verdicts, configured.name);
+    // A demoted collector runs isolated: its own copy says so (status, metric).
+    CollectorConfig cc = configured;
+    if (!cc.isolated && verdict && verdict->demoted) cc.isolated = cc.demoted = true;
     auto kept =
         std::find_if(keep.begin(), keep.end(), [&](const auto& c) { return c->name() == cc.name; });
     if (kept != keep.end()) {
@@ -74,8 +86,8 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
       out.collectors.push_back(*kept);
       continue;
     }
-    if (cc.plugin_path.empty()) continue;  // unknown plugin: reported by the loader
-    if (quarantined.count(cc.name)) continue;
+    if (cc.plugin_path.empty()) continue;        // unknown plugin: reported by the loader
+    if (verdict && !verdict->demoted) continue;  // quarantined
     std::shared_ptr<PluginLibrary> lib;
     std::shared_ptr<isolation::ProcessSupervisor> supervisor;
     if (cc.isolated) {

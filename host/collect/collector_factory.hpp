@@ -5,11 +5,11 @@
 #pragma once
 
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "collect/collector.hpp"
+#include "collect/quarantine.hpp"
 #include "config/config_error.hpp"
 #include "config/config_loader.hpp"
 #include "config/exporter_config.hpp"
@@ -26,12 +26,15 @@ struct CreatedCollectors {
 // as they are instead of created (hot reload of unchanged collectors).
 // Errors make the result empty (kept collectors are left alone).
 // Collectors whose plugin file was not found are skipped (the loader
-// reported them), and so are those named in `quarantined`
-// (collect/quarantine.hpp). Two collectors registering the same HTTP route
-// (method and path) is an error, also with check_only.
+// reported them). `verdicts` are the quarantine's entries the configuration
+// keeps (Quarantine::matching, collect/quarantine.hpp): a quarantined
+// collector is skipped, a demoted one (on_crash = "isolate" after a crash)
+// is created with isolation = "process" whatever its configuration says
+// (Collector::config().demoted). Two collectors registering the same HTTP
+// route (method and path) is an error, also with check_only.
 CreatedCollectors create_collectors(const ExporterConfig& config, bool check_only,
                                     const std::vector<std::shared_ptr<Collector>>& keep = {},
-                                    const std::set<std::string>& quarantined = {});
+                                    const std::vector<QuarantineEntry>& verdicts = {});
 
 // Every problem --check-config reports, in file order: the loader's and,
 // even when the host's part of the file has errors, those each found plugin

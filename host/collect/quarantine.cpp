@@ -19,7 +19,12 @@
 namespace pe::host {
 namespace {
 
-constexpr std::size_t kFields = 6;  // collector plugin fingerprint unix_ms call signal
+// collector plugin fingerprint unix_ms call signal [action]: a quarantine is
+// written without the action (as before demotions existed, so an older
+// exporter still reads it), a demotion with "isolate".
+constexpr std::size_t kFields = 6;
+constexpr const char* kDemotedAction = "isolate";
+constexpr const char* kQuarantinedAction = "quarantine";
 
 // One line per entry, tab-separated; tabs and line breaks in texts become spaces.
 std::string field(std::string s) {
@@ -32,8 +37,13 @@ std::optional<QuarantineEntry> parse_line(const std::string& line) {
   std::vector<std::string> parts;
   std::istringstream fields(line);
   for (std::string part; std::getline(fields, part, '\t');) parts.push_back(part);
-  if (parts.size() != kFields || parts[0].empty()) return std::nullopt;
+  if (parts.size() < kFields || parts.size() > kFields + 1 || parts[0].empty()) return std::nullopt;
   QuarantineEntry e{parts[0], parts[1], parts[2], 0, parts[4], parts[5]};
+  if (parts.size() > kFields) {
+    if (parts[kFields] != kDemotedAction && parts[kFields] != kQuarantinedAction)
+      return std::nullopt;
+    e.demoted = parts[kFields] == kDemotedAction;
+  }
   const std::string& ms = parts[3];
   if (ms.empty() || ms.size() > 18 || !std::all_of(ms.begin(), ms.end(), ::isdigit))
     return std::nullopt;
@@ -58,6 +68,17 @@ std::string quarantine_reason(const QuarantineEntry& e) {
     std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return "crashed the exporter in " + (e.entry.empty() ? std::string("a plugin call") : e.entry) +
          " with " + (e.signal == "exit" ? std::string("exit()") : e.signal) + " at " + when;
+}
+
+std::string demotion_reason(const QuarantineEntry& e) {
+  return quarantine_reason(e) + "; demoted to isolation = \"process\" (on_crash = \"isolate\")";
+}
+
+std::pair<std::vector<QuarantineEntry>, std::vector<QuarantineEntry>> split_demoted(
+    std::vector<QuarantineEntry> entries) {
+  std::pair<std::vector<QuarantineEntry>, std::vector<QuarantineEntry>> out;
+  for (auto& e : entries) (e.demoted ? out.second : out.first).push_back(std::move(e));
+  return out;
 }
 
 std::string collector_fingerprint_id(const CollectorConfig& config) {
@@ -92,7 +113,7 @@ Quarantine::Quarantine(std::string state_dir)
     } else {
       log(LogLevel::error,
           "quarantine file: malformed line ignored (expected collector, plugin, fingerprint, "
-          "unix_ms, call, signal separated by tabs)",
+          "unix_ms, call, signal and optionally quarantine or isolate, separated by tabs)",
           {{"file", path_}, {"line", std::to_string(number)}});
     }
   }
@@ -105,7 +126,8 @@ void Quarantine::save_locked() const {
     std::ofstream out(tmp, std::ios::trunc);
     for (const auto& e : entries_)
       out << field(e.collector) << '\t' << field(e.plugin) << '\t' << field(e.fingerprint) << '\t'
-          << e.unix_ms << '\t' << field(e.entry) << '\t' << field(e.signal) << '\n';
+          << e.unix_ms << '\t' << field(e.entry) << '\t' << field(e.signal)
+          << (e.demoted ? std::string("\t") + kDemotedAction : std::string()) << '\n';
     out.flush();
     if (!out) {
       log(LogLevel::error, "cannot write the quarantine file; it lasts until the exporter stops",
@@ -145,18 +167,21 @@ void Quarantine::apply(const ExporterConfig& config) {
   std::lock_guard lock(mu_);
   const std::size_t before = entries_.size();
   entries_.erase(
-      std::remove_if(entries_.begin(), entries_.end(),
-                     [&](const QuarantineEntry& e) {
-                       if (same_configuration(e, config)) return false;
-                       const bool configured = std::any_of(
-                           config.collectors.begin(), config.collectors.end(),
-                           [&](const CollectorConfig& c) { return c.name == e.collector; });
-                       log(LogLevel::info,
-                           configured ? "quarantine cleared: the collector's configuration changed"
-                                      : "quarantine cleared: the collector is no longer configured",
-                           {{"collector", e.collector}, {"plugin", e.plugin}});
-                       return true;
-                     }),
+      std::remove_if(
+          entries_.begin(), entries_.end(),
+          [&](const QuarantineEntry& e) {
+            if (same_configuration(e, config)) return false;
+            const bool configured =
+                std::any_of(config.collectors.begin(), config.collectors.end(),
+                            [&](const CollectorConfig& c) { return c.name == e.collector; });
+            const char* what =
+                e.demoted ? "demotion to process isolation ended" : "quarantine cleared";
+            log(LogLevel::info,
+                std::string(what) + (configured ? ": the collector's configuration changed"
+                                                : ": the collector is no longer configured"),
+                {{"collector", e.collector}, {"plugin", e.plugin}});
+            return true;
+          }),
       entries_.end());
   if (entries_.size() != before) save_locked();
 }
@@ -195,19 +220,29 @@ std::vector<QuarantineEntry> Quarantine::entries() const {
 void Quarantine::export_to(MetricSet& set) const {
   std::lock_guard lock(mu_);
   if (listed_.empty()) return;
-  constexpr std::string_view kName = "plugin_exporter_collector_quarantined";
-  set.add_family(kName, MetricType::gauge,
-                 "1 when the collector is quarantined: its plugin brought the exporter down "
-                 "(a crash record named it; not created) or, isolated, its plugin process died "
-                 "repeatedly (collects refused); cleared by a reload that changes it or by "
-                 "POST /-/quarantine/clear.",
-                 true);
-  for (const auto& [collector, plugin] : listed_) {
-    const bool q = std::any_of(entries_.begin(), entries_.end(),
-                               [&](const QuarantineEntry& e) { return e.collector == collector; });
-    Label labels[] = {{"collector", set.intern(collector)}, {"plugin", set.intern(plugin)}};
-    set.add_sample(kName, labels, q ? 1.0 : 0.0);
-  }
+  // 1 for the listed collectors whose entry is of that kind (demoted or not).
+  auto family = [&](std::string_view name, std::string_view help, bool demoted) {
+    set.add_family(name, MetricType::gauge, help, true);
+    for (const auto& [collector, plugin] : listed_) {
+      const bool on = std::any_of(entries_.begin(), entries_.end(), [&](const QuarantineEntry& e) {
+        return e.collector == collector && e.demoted == demoted;
+      });
+      Label labels[] = {{"collector", set.intern(collector)}, {"plugin", set.intern(plugin)}};
+      set.add_sample(name, labels, on ? 1.0 : 0.0);
+    }
+  };
+  family("plugin_exporter_collector_quarantined",
+         "1 when the collector is quarantined: its plugin brought the exporter down "
+         "(a crash record named it; not created) or, isolated, its plugin process died "
+         "repeatedly (collects refused); cleared by a reload that changes it or by "
+         "POST /-/quarantine/clear.",
+         false);
+  family("plugin_exporter_collector_demoted",
+         // No double quotes: promtool reads OpenMetrics' escaped \" in HELP as an error.
+         "1 when the collector runs in a child process (isolation process) because its "
+         "plugin brought the exporter down in process and its on_crash is isolate; ended "
+         "by a reload that changes it or by POST /-/quarantine/clear.",
+         true);
 }
 
 }  // namespace pe::host

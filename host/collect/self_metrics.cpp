@@ -53,7 +53,8 @@ struct SelfMetrics::Impl {
           .Help(
               "Connections refused or closed by the server before a complete request, by reason "
               "(max_connections, max_connections_per_client, evicted_idle, header_timeout, "
-              "body_timeout, header_too_large, body_too_large, malformed_request).")
+              "body_timeout, header_too_large, body_too_large, malformed_request, "
+              "tls_handshake).")
           .Register(*registry);
   prometheus::Family<prometheus::Gauge>& http_open =
       prometheus::BuildGauge()

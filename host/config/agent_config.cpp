@@ -7,6 +7,7 @@
 #include <set>
 
 #include "auth/sha256.hpp"
+#include "auth/tls_client_identity.hpp"
 #include "config/agent_names.hpp"
 #include "config/config_document.hpp"
 #include "plugin_exporter/text.hpp"
@@ -69,7 +70,36 @@ std::optional<AgentHub> parse_hub_url(const std::string& url, std::string& why) 
   return hub;
 }
 
+// cert_file and key_file: both or neither, loadable, and only for wss:// hubs.
+void read_client_certificate(TableView& t, AgentConfig& cfg) {
+  const auto cert = t.string("cert_file");
+  const auto key = t.string("key_file");
+  if (!cert && !key) return;
+  if (!cert || !key) {
+    t.error(cert ? "cert_file" : "key_file", "cert_file and key_file go together");
+    return;
+  }
+  if (std::string problem = client_certificate_problem(*cert, *key); !problem.empty()) {
+    t.error("cert_file", problem);
+    return;
+  }
+  for (const AgentHub& hub : cfg.hubs)
+    if (!hub.tls)
+      t.error("cert_file",
+              "a client certificate needs wss:// hubs; " + quoted(hub.url) + " is ws:// (no TLS)");
+  cfg.cert_file = *cert;
+  cfg.key_file = *key;
+}
+
 }  // namespace
+
+bool same_session_settings(const AgentConfig& a, const AgentConfig& b) {
+  return a.token == b.token && a.cert_file == b.cert_file && a.key_file == b.key_file &&
+         a.alias == b.alias && a.hostname == b.hostname && a.service == b.service &&
+         a.labels == b.labels && a.hub_ca_file == b.hub_ca_file && a.hub_pin == b.hub_pin &&
+         a.ping_interval == b.ping_interval && a.min_backoff == b.min_backoff &&
+         a.max_backoff == b.max_backoff;
+}
 
 std::optional<AgentConfig> read_agent_section(TableView top) {
   auto section = top.subtable("agent");
@@ -79,23 +109,29 @@ std::optional<AgentConfig> read_agent_section(TableView top) {
   if (t.require("hubs")) {
     if (auto urls = t.string_array("hubs")) {
       if (urls->empty()) t.error("hubs", "must name at least one hub URL");
+      std::set<std::string> seen;
       for (const std::string& u : *urls) {
         std::string why;
-        if (auto hub = parse_hub_url(u, why))
+        if (!seen.insert(u).second)
+          t.error("hubs", "hub URL " + quoted(u) + " is listed twice");
+        else if (auto hub = parse_hub_url(u, why))
           cfg.hubs.push_back(std::move(*hub));
         else
           t.error("hubs", "hub URL " + quoted(u) + " " + why);
       }
     }
   }
+  read_client_certificate(t, cfg);
   bool found = false;
   if (auto token = t.secret("token", found)) {
     auto dot = token->find('.');
     if (dot == std::string::npos || dot == 0 || dot + 1 == token->size())
       t.error("token", "must be <id>.<secret>, as the hub's [[dialin.token]] gives");
     cfg.token = *token;
-  } else if (!found) {
-    t.error_here("missing the agent's token: token, token_file or token_env (<id>.<secret>)");
+  } else if (!found && cfg.cert_file.empty() && !t.has("cert_file")) {
+    t.error_here(
+        "missing the agent's token: token, token_file or token_env (<id>.<secret>), or a client "
+        "certificate (cert_file and key_file)");
   }
   if (t.require("alias")) {
     if (auto v = t.string("alias")) {

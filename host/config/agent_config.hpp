@@ -23,7 +23,12 @@ struct AgentHub {
 
 struct AgentConfig {
   std::vector<AgentHub> hubs;
-  std::string token;  // resolved secret "<id>.<secret>"
+  std::string token;  // resolved secret "<id>.<secret>"; empty: the client certificate identifies
+  // A client certificate (PEM, chain after it) and key for the TLS handshake
+  // with every hub; both or neither. With a token as well, the hub goes by the
+  // token (docs/dialin-protocol.md).
+  std::string cert_file;
+  std::string key_file;
   std::string alias;
   std::string hostname;  // default gethostname()
   std::string service;
@@ -34,6 +39,9 @@ struct AgentConfig {
   std::chrono::nanoseconds min_backoff = std::chrono::seconds(1);
   std::chrono::nanoseconds max_backoff = std::chrono::seconds(60);
 };
+
+// Whether the session with a hub would differ (everything but the hub list).
+bool same_session_settings(const AgentConfig& a, const AgentConfig& b);
 
 // Reads [agent] of `top` if present; errors go to the document, located.
 std::optional<AgentConfig> read_agent_section(TableView top);

@@ -46,6 +46,12 @@ constexpr std::string_view kClientAuthTypes[] = {"NoClientCert", "RequestClientC
                                                  "RequireAndVerifyClientCert"};
 constexpr std::string_view kTlsVersions[] = {"TLS10", "TLS11", "TLS12", "TLS13"};
 
+// Whether the policy verifies the client certificates it is given.
+bool verifies_client_certificates(const TlsConfig& tls) {
+  return tls.client_auth == "VerifyClientCertIfGiven" ||
+         tls.client_auth == "RequireAndVerifyClientCert";
+}
+
 TlsConfig read_tls(TableView t) {
   TlsConfig tls;
   if (t.require("cert_file")) tls.cert_file = t.string("cert_file").value_or("");
@@ -72,8 +78,7 @@ TlsConfig read_tls(TableView t) {
   }
   if (auto v = t.string_array("cipher_suites")) tls.cipher_suites = *v;
   if (auto v = t.string_array("curve_preferences")) tls.curve_preferences = *v;
-  const bool verifies = tls.client_auth == "VerifyClientCertIfGiven" ||
-                        tls.client_auth == "RequireAndVerifyClientCert";
+  const bool verifies = verifies_client_certificates(tls);
   if (verifies && tls.client_ca_file.empty())
     t.error_here("client_auth_type " + tls.client_auth + " needs client_ca_file");
   if (!verifies && !tls.client_ca_file.empty() && t.has("client_ca_file"))
@@ -84,6 +89,13 @@ TlsConfig read_tls(TableView t) {
   if (!tls.client_allowed_sans.empty() && !verifies)
     t.error("client_allowed_sans", "client_allowed_sans needs a client_auth_type that verifies");
   return tls;
+}
+
+// Whether some listener verifies client certificates (names an identity).
+bool verifies_client_certificates(const WebConfig& web) {
+  return std::any_of(web.listeners.begin(), web.listeners.end(), [](const ListenerConfig& l) {
+    return l.tls && verifies_client_certificates(*l.tls);
+  });
 }
 
 ListenerConfig read_listener(TableView t) {
@@ -370,14 +382,33 @@ bool is_reserved_state_name(std::string_view name) {
          name == "crash-record";
 }
 
-// "in_process" or "process" at `key`; nullopt when absent or wrong.
-std::optional<bool> read_isolation(const TableView& t) {
-  auto v = t.string("isolation");
+// `key` as one of two words: false for `no`, true for `yes`; nullopt (and an
+// error when present) otherwise.
+std::optional<bool> read_either(const TableView& t, std::string_view key, std::string_view no,
+                                std::string_view yes) {
+  auto v = t.string(key);
   if (!v) return std::nullopt;
-  if (*v == "process") return true;
-  if (*v == "in_process") return false;
-  t.error("isolation", "is \"in_process\" or \"process\", not \"" + *v + "\"");
+  if (*v == yes) return true;
+  if (*v == no) return false;
+  t.error(key,
+          "is \"" + std::string(no) + "\" or \"" + std::string(yes) + "\", not \"" + *v + "\"");
   return std::nullopt;
+}
+
+// isolation: "in_process" (false) or "process" (true).
+std::optional<bool> read_isolation(const TableView& t) {
+  return read_either(t, "isolation", "in_process", "process");
+}
+
+// on_crash: "quarantine" (false) or "isolate" (true).
+std::optional<bool> read_on_crash(const TableView& t) {
+  return read_either(t, "on_crash", "quarantine", "isolate");
+}
+
+// [defaults]: what every collector gets unless it says otherwise.
+void read_defaults(const TableView& defaults, ExporterConfig& cfg) {
+  cfg.default_isolated = read_isolation(defaults).value_or(false);
+  cfg.default_isolate_on_crash = read_on_crash(defaults).value_or(false);
 }
 
 // A byte size: an integer, or a string with a unit ("512MiB", "1GB", "64k").
@@ -476,6 +507,7 @@ void read_collector(TableView t, ExporterConfig& cfg, std::set<std::string>& nam
   }
   c.relabel = read_relabel(t, "relabel");
   c.isolated = read_isolation(t).value_or(cfg.default_isolated);
+  c.isolate_on_crash = read_on_crash(t).value_or(cfg.default_isolate_on_crash);
   if (auto v = read_byte_size(t, "memory_limit")) c.memory_limit = *v;
   if (auto v = read_byte_size(t, "rss_limit")) c.rss_limit = *v;
   if (auto v = t.integer("max_collects")) {
@@ -583,14 +615,19 @@ LoadResult load_document(std::shared_ptr<const toml::table> root, const std::str
   if (auto auth = top.subtable("auth")) read_auth(*auth, cfg.auth);
   cfg.relabel = read_relabel(top, "relabel");
 
-  if (auto defaults = top.subtable("defaults"))
-    cfg.default_isolated = read_isolation(*defaults).value_or(false);
+  if (auto defaults = top.subtable("defaults")) read_defaults(*defaults, cfg);
   std::set<std::string> names;
   std::vector<TableView> collectors = top.table_array("collector");
   for (TableView& c : collectors) read_collector(c, cfg, names);
   cfg.remote_writes = read_remote_write_sections(
       top, std::vector<std::string>(names.begin(), names.end()), cfg.state_dir);
   cfg.dialin = read_dialin_section(top);
+  if (cfg.dialin && !cfg.dialin->clients.empty() && !verifies_client_certificates(cfg.web))
+    if (auto dialin = top.subtable("dialin"))
+      dialin->error("client",
+                    "[[dialin.client]] needs a TLS listener that verifies client certificates "
+                    "([web.listener.tls] client_auth_type VerifyClientCertIfGiven or "
+                    "RequireAndVerifyClientCert, with client_ca_file)");
   if (cfg.dialin && !cfg.state_dir.empty())
     cfg.dialin->state_file = (fs::path(cfg.state_dir) / "dialin" / "agents.json").string();
 

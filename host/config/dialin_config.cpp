@@ -37,6 +37,32 @@ void bounded_integer(TableView& t, std::string_view key, int64_t min, int64_t ma
   }
 }
 
+// aliases (required, each a valid pattern) and merge, as tokens and clients have them.
+bool read_alias_binding(TableView& t, std::vector<std::string>& aliases, bool& merge) {
+  bool ok = true;
+  if (t.require("aliases")) {
+    if (auto v = t.string_array("aliases")) {
+      if (v->empty()) {
+        t.error("aliases", "must name at least one alias (or \"*\" for any)");
+        ok = false;
+      }
+      for (const std::string& a : *v) {
+        if (!valid_alias_pattern(a)) {
+          t.error("aliases", pe::quoted(a) +
+                                 " is not an alias (1 to 128 of A-Z a-z 0-9 _ . - starting with "
+                                 "a letter or digit), a prefix ending in '*', or \"*\"");
+          ok = false;
+        }
+      }
+      aliases = *v;
+    }
+  } else {
+    ok = false;
+  }
+  if (auto v = t.boolean("merge")) merge = *v;
+  return ok;
+}
+
 std::optional<DialinToken> read_token(TableView t, std::set<std::string>& ids) {
   DialinToken token;
   bool ok = true;
@@ -76,26 +102,31 @@ std::optional<DialinToken> read_token(TableView t, std::set<std::string>& ids) {
   } else {
     ok = false;  // the secret's own error is recorded
   }
-  if (t.require("aliases")) {
-    if (auto v = t.string_array("aliases")) {
-      if (v->empty()) {
-        t.error("aliases", "must name at least one alias (or \"*\" for any)");
-        ok = false;
-      }
-      for (const std::string& a : *v) {
-        if (!valid_alias_pattern(a)) {
-          t.error("aliases", pe::quoted(a) +
-                                 " is not an alias (1 to 128 of A-Z a-z 0-9 _ . - starting with "
-                                 "a letter or digit), a prefix ending in '*', or \"*\"");
-          ok = false;
-        }
-      }
-      token.aliases = *v;
-    }
-  }
-  if (auto v = t.boolean("merge")) token.merge = *v;
+  if (!read_alias_binding(t, token.aliases, token.merge)) ok = false;
   if (!ok) return std::nullopt;
   return token;
+}
+
+std::optional<DialinClient> read_client(TableView t, std::set<std::string>& sans) {
+  DialinClient client;
+  bool ok = true;
+  if (t.require("san")) {
+    if (auto v = t.string("san")) {
+      if (v->empty() || v->size() > 1024) {
+        t.error("san", "must be 1 to 1024 bytes: a DNS name, IP address, e-mail or URI SAN");
+        ok = false;
+      } else if (!sans.insert(*v).second) {
+        t.error("san", "client san " + pe::quoted(*v) + " is used twice");
+        ok = false;
+      }
+      client.san = *v;
+    }
+  } else {
+    ok = false;
+  }
+  if (!read_alias_binding(t, client.aliases, client.merge)) ok = false;
+  if (!ok) return std::nullopt;
+  return client;
 }
 
 }  // namespace
@@ -135,8 +166,13 @@ std::optional<DialinConfig> read_dialin_section(TableView top) {
   std::set<std::string> ids;
   for (TableView& token : t.table_array("token"))
     if (auto parsed = read_token(token, ids)) cfg.tokens.push_back(std::move(*parsed));
-  if (!t.has("token"))
-    t.error_here("a hub needs at least one [[dialin.token]] (id, secret_sha256, aliases)");
+  std::set<std::string> sans;
+  for (TableView& client : t.table_array("client"))
+    if (auto parsed = read_client(client, sans)) cfg.clients.push_back(std::move(*parsed));
+  if (!t.has("token") && !t.has("client"))
+    t.error_here(
+        "a hub needs at least one [[dialin.token]] (id, secret_sha256, aliases) or "
+        "[[dialin.client]] (san, aliases)");
   return cfg;
 }
 

@@ -1,13 +1,14 @@
 // dialin_config.hpp — the [dialin] section: this exporter is a hub that
-// agents behind NAT dial into (docs/dialin-protocol.md). Tokens with the
-// aliases each may claim, the registry's expiry, and limits. Read strictly
-// by read_dialin_section.
+// agents behind NAT dial into (docs/dialin-protocol.md). Tokens and client
+// certificate names with the aliases each may claim, the registry's expiry,
+// and limits. Read strictly by read_dialin_section.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pe::host {
@@ -25,8 +26,21 @@ struct DialinToken {
   bool merge = false;
 };
 
+// [[dialin.client]]: an agent that sends no token is identified by a SAN of
+// the client certificate its hub listener verified. It binds aliases like a
+// token does; the registry knows it by the id "cert:<san>" (token ids have no
+// ':', so the two never meet).
+struct DialinClient {
+  std::string san;  // a subject alternative name, compared as [auth.client_cert] does
+  std::vector<std::string> aliases;  // as DialinToken::aliases
+  bool merge = false;
+};
+
+inline constexpr std::string_view kClientIdPrefix = "cert:";
+
 struct DialinConfig {
-  std::vector<DialinToken> tokens;  // unique ids
+  std::vector<DialinToken> tokens;    // unique ids
+  std::vector<DialinClient> clients;  // unique SANs
   std::chrono::nanoseconds agent_expiry = std::chrono::minutes(10);
   std::chrono::nanoseconds hello_timeout = std::chrono::seconds(10);
   // A scrape's timeout when the scraper sends no X-Prometheus-Scrape-Timeout-Seconds.

@@ -61,13 +61,27 @@ void put_collector(toml::table& t, const CollectorConfig& c) {
   if (c.rss_limit) t.insert_or_assign("rss_limit", as_int(c.rss_limit));
   if (c.max_collects) t.insert_or_assign("max_collects", as_int(c.max_collects));
   if (!c.user.empty()) t.insert_or_assign("user", c.user);
+  t.insert_or_assign("on_crash", c.isolate_on_crash ? "isolate" : "quarantine");
+}
+
+// Sets `flag` (and `reason_key` with why) on the collector's table: true
+// when `entries` names it. Returns the flag.
+bool put_crash_verdict(toml::table& t, const std::string& collector,
+                       const std::vector<std::pair<std::string, std::string>>& entries,
+                       const char* flag, const char* reason_key) {
+  auto e = std::find_if(entries.begin(), entries.end(),
+                        [&](const auto& x) { return x.first == collector; });
+  t.insert_or_assign(flag, e != entries.end());
+  if (e != entries.end()) t.insert_or_assign(reason_key, e->second);
+  return e != entries.end();
 }
 
 }  // namespace
 
 std::string effective_config_json(
     const ExporterConfig& config,
-    const std::vector<std::pair<std::string, std::string>>& quarantined) {
+    const std::vector<std::pair<std::string, std::string>>& quarantined,
+    const std::vector<std::pair<std::string, std::string>>& demoted) {
   toml::table root = redacted_config_table(*config.document);
   root.insert_or_assign("plugin_dir", config.plugin_dir);
   if (!config.state_dir.empty()) root.insert_or_assign("state_dir", config.state_dir);
@@ -78,11 +92,11 @@ std::string effective_config_json(
   if (auto* collectors = root.get_as<toml::array>("collector")) {
     for (std::size_t i = 0; i < collectors->size() && i < config.collectors.size(); ++i)
       if (auto* t = collectors->get_as<toml::table>(i)) {
+        const std::string& name = config.collectors[i].name;
         put_collector(*t, config.collectors[i]);
-        auto q = std::find_if(quarantined.begin(), quarantined.end(),
-                              [&](const auto& e) { return e.first == config.collectors[i].name; });
-        t->insert_or_assign("quarantined", q != quarantined.end());
-        if (q != quarantined.end()) t->insert_or_assign("quarantine_reason", q->second);
+        put_crash_verdict(*t, name, quarantined, "quarantined", "quarantine_reason");
+        if (put_crash_verdict(*t, name, demoted, "demoted", "demotion_reason"))
+          t->insert_or_assign("isolation", "process");
       }
   }
   std::ostringstream out;

@@ -86,6 +86,13 @@ struct CollectorConfig {
   std::string user;           // child runs as this user (exporter must be root)
   uint64_t max_collects = 0;  // child replaced after this many collects; 0 = never
   uint64_t rss_limit = 0;     // child replaced above this resident size, bytes; 0 = never
+  // on_crash = "isolate": when an in-process crash record names this collector,
+  // the next start creates it isolated instead of quarantining it
+  // (collect/quarantine.hpp). No effect on an isolated collector.
+  bool isolate_on_crash = false;
+  // Set only on a created collector's own copy (Collector::config()): it runs
+  // isolated because on_crash = "isolate" demoted it after a crash.
+  bool demoted = false;
 };
 
 struct ExporterConfig {
@@ -99,7 +106,8 @@ struct ExporterConfig {
   int collector_threads = 0;             // 0 = automatic
   uint32_t ready_min_collectors_up = 0;  // /readyz needs this many healthy collectors
   std::vector<CollectorConfig> collectors;
-  bool default_isolated = false;  // [defaults] isolation = "process"
+  bool default_isolated = false;                 // [defaults] isolation = "process"
+  bool default_isolate_on_crash = false;         // [defaults] on_crash = "isolate"
   std::vector<RemoteWriteConfig> remote_writes;  // [[remote_write]]
   std::optional<DialinConfig> dialin;            // [dialin]: agents dial in (hub)
   std::optional<AgentConfig> agent;              // [agent]: dial out to hubs

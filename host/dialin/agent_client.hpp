@@ -5,8 +5,13 @@
 // once (request ids). WebSocket pings every ping_interval keep NAT state
 // alive; a connection silent for two intervals counts as lost. Reconnects
 // with full-jitter exponential backoff (min_backoff .. max_backoff).
+// reconfigure() applies a reloaded [agent] section: a session per hub URL,
+// kept as it is when neither its URL nor the settings it registers with
+// changed, else ended and started anew (a removed hub: ended; no hubs:
+// agent mode off).
 //
-// Thread-safety: start() and stop() are called by one thread; the producer
+// Thread-safety: start(), reconfigure() and stop() are called by one thread
+// at a time; the producer
 // is called from the agent's pool threads, concurrently; hub_status() may be
 // called from any thread (one mutex over the per-hub states), export_to() too.
 #pragma once
@@ -38,6 +43,8 @@ class AgentClient {
   void export_to(MetricSet& set) const;
 
   void start();
+  // Applies a reloaded [agent] section (empty hubs: every session ends).
+  void reconfigure(const AgentConfig& next);
   // Closes the connections and waits for scrapes being produced.
   void stop();
 

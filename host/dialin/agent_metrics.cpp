@@ -3,36 +3,50 @@
 
 namespace pe::host::dialin {
 
-AgentMetrics::AgentMetrics(std::vector<std::string> hubs) {
-  for (std::string& url : hubs) hubs_.push_back(PerHub{std::move(url)});
+void AgentMetrics::set_hubs(const std::vector<std::string>& hubs) {
+  std::lock_guard lock(mu_);
+  std::vector<PerHub> next;
+  for (const std::string& url : hubs) {
+    PerHub* kept = find(url);
+    next.push_back(kept ? *kept : PerHub{url});
+  }
+  hubs_ = std::move(next);
 }
 
-void AgentMetrics::registration(std::size_t hub, Registration r, bool connected_now,
+AgentMetrics::PerHub* AgentMetrics::find(const std::string& url) {
+  for (PerHub& h : hubs_)
+    if (h.url == url) return &h;
+  return nullptr;
+}
+
+void AgentMetrics::registration(const std::string& hub, Registration r, bool connected_now,
                                 int64_t unix_ms) {
   std::lock_guard lock(mu_);
-  PerHub& h = hubs_.at(hub);
-  ++h.registrations[static_cast<int>(r)];
-  h.connected = connected_now;
-  if (r == Registration::success) h.last_registration_unix_ms = unix_ms;
+  PerHub* h = find(hub);
+  if (!h) return;
+  ++h->registrations[static_cast<int>(r)];
+  h->connected = connected_now;
+  if (r == Registration::success) h->last_registration_unix_ms = unix_ms;
 }
 
-void AgentMetrics::connection(std::size_t hub, Connection c) {
+void AgentMetrics::connection(const std::string& hub, Connection c) {
   std::lock_guard lock(mu_);
-  ++hubs_.at(hub).connections[static_cast<int>(c)];
+  if (PerHub* h = find(hub)) ++h->connections[static_cast<int>(c)];
 }
 
-void AgentMetrics::disconnected(std::size_t hub) {
+void AgentMetrics::disconnected(const std::string& hub) {
   std::lock_guard lock(mu_);
-  hubs_.at(hub).connected = false;
+  if (PerHub* h = find(hub)) h->connected = false;
 }
 
-void AgentMetrics::served(std::size_t hub, Served s) {
+void AgentMetrics::served(const std::string& hub, Served s) {
   std::lock_guard lock(mu_);
-  ++hubs_.at(hub).served[static_cast<int>(s)];
+  if (PerHub* h = find(hub)) ++h->served[static_cast<int>(s)];
 }
 
 void AgentMetrics::export_to(MetricSet& set) const {
   std::lock_guard lock(mu_);
+  if (hubs_.empty()) return;
   std::vector<Label> labels;
   auto per_hub = [&](std::string_view name, MetricType type, std::string_view help, auto value) {
     set.add_family(name, type, help, true);

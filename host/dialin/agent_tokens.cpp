@@ -1,16 +1,35 @@
 // agent_tokens.cpp — token lookup and constant-time verification.
 #include "dialin/agent_tokens.hpp"
 
+#include <algorithm>
+
 #include "auth/constant_time.hpp"
 #include "auth/sha256.hpp"
 
 namespace pe::host::dialin {
 
-AgentTokens::AgentTokens(const std::vector<DialinToken>& tokens) {
+AgentTokens::AgentTokens(const std::vector<DialinToken>& tokens,
+                         const std::vector<DialinClient>& clients) {
   for (const DialinToken& t : tokens) {
     by_id_.emplace(t.id, t);
     any_merge_ = any_merge_ || t.merge;
   }
+  for (const DialinClient& c : clients) {
+    DialinToken t;  // no secret: it is never a token's to verify
+    t.id = std::string(kClientIdPrefix) + c.san;
+    t.aliases = c.aliases;
+    t.merge = c.merge;
+    clients_.push_back(std::move(t));
+    any_merge_ = any_merge_ || c.merge;
+  }
+}
+
+const DialinToken* AgentTokens::verify_certificate(const std::vector<std::string>& sans) const {
+  for (const DialinToken& client : clients_) {
+    const std::string_view san = std::string_view(client.id).substr(kClientIdPrefix.size());
+    if (std::find(sans.begin(), sans.end(), san) != sans.end()) return &client;
+  }
+  return nullptr;
 }
 
 const DialinToken* AgentTokens::verify(std::string_view presented) const {
@@ -26,8 +45,10 @@ const DialinToken* AgentTokens::verify(std::string_view presented) const {
 }
 
 const DialinToken* AgentTokens::find(std::string_view id) const {
-  auto it = by_id_.find(id);
-  return it != by_id_.end() ? &it->second : nullptr;
+  if (auto it = by_id_.find(id); it != by_id_.end()) return &it->second;
+  auto client = std::find_if(clients_.begin(), clients_.end(),
+                             [&](const DialinToken& c) { return c.id == id; });
+  return client != clients_.end() ? &*client : nullptr;
 }
 
 }  // namespace pe::host::dialin

@@ -39,7 +39,7 @@ struct Encoder {
     std::string o = "{";
     append_member(o, "type", "\"hello\"");
     append_member(o, "version", std::to_string(h.version));
-    append_member(o, "token", json_quoted(h.token));
+    if (!h.token.empty()) append_member(o, "token", json_quoted(h.token));
     append_member(o, "alias", json_quoted(h.alias));
     append_member(o, "hostname", json_quoted(h.hostname));
     append_member(o, "service", json_quoted(h.service));
@@ -105,7 +105,7 @@ std::optional<Frame> decode_object(const JsonValue& doc, std::string_view body, 
   if (type == "hello") {
     Hello h;
     auto version = r.integer("version", 1, 1000);
-    h.token = r.string("token", true);
+    h.token = r.string("token", false);  // absent: the client certificate identifies
     h.alias = r.string("alias", true);
     h.hostname = r.string("hostname", false);
     h.service = r.string("service", false);

@@ -39,7 +39,7 @@ using StringPairs = std::vector<std::pair<std::string, std::string>>;
 // agent -> hub, first message of a connection.
 struct Hello {
   int version = kProtocolVersion;
-  std::string token;  // "<id>.<secret>"
+  std::string token;  // "<id>.<secret>"; empty: the agent's client certificate identifies it
   std::string alias;
   std::string hostname;
   std::string service;

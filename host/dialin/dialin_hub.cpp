@@ -70,7 +70,7 @@ DialinHub::DialinHub(const DialinConfig& config, std::chrono::nanoseconds scrape
       offset_(scrape_timeout_offset),
       persistence_(config.state_file, config.file_sd_path, config.sd_target, core_.metrics),
       tick_(clock_) {
-  core_.set_tokens(std::make_shared<const AgentTokens>(config.tokens));
+  core_.set_tokens(std::make_shared<const AgentTokens>(config.tokens, config.clients));
   // Before the clock thread runs: the agents a previous run listed.
   if (const auto restored =
           core_.registry.restore(persistence_.load(*core_.tokens()), AgentRegistry::Clock::now(),
@@ -114,7 +114,8 @@ WebSocketHandler DialinHub::websocket_handler() {
   h.subprotocol = kSubprotocol;
   h.open =
       [this](std::shared_ptr<WebSocketChannel> channel) -> std::shared_ptr<WebSocketConnection> {
-    auto c = std::make_shared<HubConnection>(core_, channel, channel->client_address());
+    auto c = std::make_shared<HubConnection>(core_, channel, channel->client_address(),
+                                             channel->peer_sans());
     c->start();
     return c;
   };
@@ -205,7 +206,7 @@ void DialinHub::reconfigure(const DialinConfig& next) {
       c.file_sd_path != next.file_sd_path)
     log(LogLevel::warn,
         "[dialin] settings other than the tokens changed; they apply at the next start");
-  auto tokens = std::make_shared<const AgentTokens>(next.tokens);
+  auto tokens = std::make_shared<const AgentTokens>(next.tokens, next.clients);
   core_.set_tokens(tokens);
   const auto now = AgentRegistry::Clock::now();
   std::size_t closed = 0;
@@ -220,6 +221,7 @@ void DialinHub::reconfigure(const DialinConfig& next) {
   }
   log(LogLevel::info, "[dialin] tokens reloaded",
       {{"tokens", std::to_string(next.tokens.size())},
+       {"clients", std::to_string(next.clients.size())},
        {"connections_closed", std::to_string(closed)}});
 }
 

@@ -18,8 +18,12 @@ ScrapeReply hub_reply(uint64_t id, int status, const std::string& text) {
 }
 
 HubConnection::HubConnection(HubCore& core, std::weak_ptr<WebSocketChannel> channel,
-                             std::string peer)
-    : core_(core), channel_(std::move(channel)), peer_(std::move(peer)), hello_timer_(core.clock) {
+                             std::string peer, std::vector<std::string> peer_sans)
+    : core_(core),
+      channel_(std::move(channel)),
+      peer_(std::move(peer)),
+      peer_sans_(std::move(peer_sans)),
+      hello_timer_(core.clock) {
   limits_.max_message_bytes = core.config.max_message_bytes;
 }
 
@@ -55,6 +59,25 @@ void HubConnection::refuse(Refusal reason, int code, const std::string& message)
   if (auto ch = channel_.lock()) ch->close(1008, std::string(refusal_name(reason)));
 }
 
+const DialinToken* HubConnection::identify(const Hello& hello, const AgentTokens& tokens) {
+  // A token, when sent, decides alone; without one the certificate does.
+  if (!hello.token.empty()) {
+    const DialinToken* token = tokens.verify(hello.token);
+    if (!token) refuse(Refusal::bad_token, 401, "invalid token");
+    return token;
+  }
+  const DialinToken* client = tokens.verify_certificate(peer_sans_);
+  if (client) return client;
+  std::string names;
+  for (const std::string& san : peer_sans_) names += (names.empty() ? "" : ", ") + san;
+  refuse(Refusal::bad_certificate, 401,
+         peer_sans_.empty()
+             ? "no token, and no client certificate that the hub's listener verified"
+             : "no token, and no [[dialin.client]] names a SAN of the client certificate (" +
+                   names + ")");
+  return nullptr;
+}
+
 void HubConnection::on_hello(const std::string& message, bool binary) {
   std::string error;
   auto frame = decode_frame(message, binary, error, limits_);
@@ -65,17 +88,17 @@ void HubConnection::on_hello(const std::string& message, bool binary) {
     return refuse(Refusal::bad_hello, 400,
                   "protocol version " + std::to_string(hello->version) + " is not supported (1)");
   const auto tokens = core_.tokens();  // kept while `token` is used
-  const DialinToken* token = tokens->verify(hello->token);
-  if (!token) return refuse(Refusal::bad_token, 401, "invalid token");
+  const DialinToken* token = identify(*hello, *tokens);
+  if (!token) return;
   if (!token_allows_alias(*token, hello->alias))
     return refuse(Refusal::alias_not_allowed, 403,
-                  "token " + token->id + " may not claim alias " + hello->alias);
+                  token->id + " may not claim alias " + hello->alias);
   alias_ = hello->alias;  // before the registry publishes this link to scrapes
   auto result = core_.registry.claim(*hello, token->id, peer_, shared_from_this(),
                                      AgentRegistry::Clock::now());
   if (result == AgentRegistry::ClaimResult::alias_taken)
     return refuse(Refusal::alias_taken, 409,
-                  "alias " + hello->alias + " is bound to another token");
+                  "alias " + hello->alias + " is bound to another token or client certificate");
   if (result == AgentRegistry::ClaimResult::too_many_agents)
     return refuse(Refusal::too_many_agents, 503, "the hub's max_agents is reached");
   registered_ = true;

@@ -1,5 +1,6 @@
 // hub_connection.hpp — one agent's WebSocket connection on the hub: waits
-// for the hello (within hello_timeout), verifies the token and the alias,
+// for the hello (within hello_timeout), verifies the token (or, in a hello
+// without one, the verified client certificate's SANs) and the alias,
 // registers the agent or refuses it with a reason, then forwards scrapes
 // (request ids; up to max_in_flight at once, each with its own deadline)
 // and matches the agent's responses to them. A lost connection fails the
@@ -19,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "config/dialin_config.hpp"
 #include "dialin/agent_registry.hpp"
@@ -53,7 +55,9 @@ class HubConnection : public WebSocketConnection,
                       public AgentLink,
                       public std::enable_shared_from_this<HubConnection> {
  public:
-  HubConnection(HubCore& core, std::weak_ptr<WebSocketChannel> channel, std::string peer);
+  // `peer_sans`: of the client certificate the listener verified (may be empty).
+  HubConnection(HubCore& core, std::weak_ptr<WebSocketChannel> channel, std::string peer,
+                std::vector<std::string> peer_sans);
   // Arms the hello deadline; call once after construction.
   void start();
 
@@ -71,6 +75,8 @@ class HubConnection : public WebSocketConnection,
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
   void on_hello(const std::string& message, bool binary);
+  // The token or client entry the hello proves; null after refusing.
+  const DialinToken* identify(const Hello& hello, const AgentTokens& tokens);
   void refuse(Refusal reason, int code, const std::string& message);
   void complete(uint64_t id, ScrapeReply reply);
   void send(const Frame& frame);
@@ -78,6 +84,7 @@ class HubConnection : public WebSocketConnection,
   HubCore& core_;
   std::weak_ptr<WebSocketChannel> channel_;
   const std::string peer_;
+  const std::vector<std::string> peer_sans_;
   FrameLimits limits_;
   boost::asio::steady_timer hello_timer_;
   // Set on the strand; read by the hello timer.

@@ -20,6 +20,8 @@ std::string_view refusal_name(Refusal r) noexcept {
       return "too_many_agents";
     case Refusal::hello_timeout:
       return "hello_timeout";
+    case Refusal::bad_certificate:
+      return "bad_certificate";
     case Refusal::count_:
       break;
   }

@@ -25,6 +25,7 @@ enum class Refusal : uint8_t {
   alias_taken,
   too_many_agents,
   hello_timeout,
+  bad_certificate,  // no token, and no verified client certificate a [[dialin.client]] names
   count_
 };
 std::string_view refusal_name(Refusal r) noexcept;

@@ -35,7 +35,7 @@ std::optional<AgentEntry> decode_agent(const JsonValue& v, const FrameLimits& li
   ObjectReader r(v, limits, error);
   AgentEntry e;
   e.alias = r.string("alias", true);
-  e.token_id = r.string("token_id", true, 64);
+  e.token_id = r.string("token_id", true, 1029);  // "cert:" + a SAN of up to 1024
   e.hostname = r.string("hostname", false);
   e.service = r.string("service", false);
   e.labels = r.string_map("labels", limits.max_labels);

@@ -138,11 +138,12 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
                          public WebSocketChannel {
  public:
   WebSocketSession(Stream&& stream, const WebSocketHandler& handler, std::shared_ptr<void> anchor,
-                   std::string client_address)
+                   std::string client_address, std::vector<std::string> peer_sans)
       : ws_(std::move(stream)),
         handler_(handler),
         anchor_(std::move(anchor)),
-        client_address_(std::move(client_address)) {}
+        client_address_(std::move(client_address)),
+        peer_sans_(std::move(peer_sans)) {}
 
   void start(http::request<http::string_body> req) {
     beast::get_lowest_layer(ws_).expires_never();
@@ -187,6 +188,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
     });
   }
   const std::string& client_address() const noexcept override { return client_address_; }
+  const std::vector<std::string>& peer_sans() const noexcept override { return peer_sans_; }
 
  private:
   void read() {
@@ -235,6 +237,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   const WebSocketHandler& handler_;
   std::shared_ptr<void> anchor_;  // the HTTP session: keeps its place in the tracker
   std::string client_address_;
+  std::vector<std::string> peer_sans_;  // of the verified client certificate
   std::shared_ptr<WebSocketConnection> connection_;
   beast::flat_buffer buffer_;
   std::deque<std::pair<std::string, bool>> out_;
@@ -268,7 +271,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>>,
     if constexpr (is_tls<Stream>) {
       stream_.async_handshake([self = this->shared_from_this()](beast::error_code ec) {
         if (ec) {
-          if (ec == beast::error::timeout) self->shared_.reject("header_timeout", self->client_ip_);
+          if (ec == beast::error::timeout)
+            self->shared_.reject("header_timeout", self->client_ip_);
+          else if (ec.category() == asio::error::get_ssl_category())
+            // A protocol failure (an unverifiable client certificate, no shared version), not a
+            // client that just went away.
+            self->shared_.reject("tls_handshake", self->client_ip_);
           return self->close();
         }
         self->read_peer_certificate();
@@ -433,8 +441,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>>,
 
   void upgrade(const WebSocketHandler& handler) {
     auto req = parser_->release();
-    auto ws = std::make_shared<WebSocketSession<Stream>>(std::move(stream_), handler,
-                                                         this->shared_from_this(), client_address_);
+    auto ws = std::make_shared<WebSocketSession<Stream>>(
+        std::move(stream_), handler, this->shared_from_this(), client_address_, peer_sans_);
     ws->start(std::move(req));
   }
 

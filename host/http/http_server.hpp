@@ -36,6 +36,10 @@ class WebSocketChannel {
   virtual void close(uint16_t code, std::string reason) = 0;
   // "127.0.0.1:50312", "[::1]:50312"
   virtual const std::string& client_address() const noexcept = 0;
+  // The subject alternative names of the client certificate the listener's
+  // TLS layer verified (the names [auth.client_cert] matches); empty without
+  // one (plain listener, no certificate, or one whose chain did not verify).
+  virtual const std::vector<std::string>& peer_sans() const noexcept = 0;
 };
 
 // What an endpoint keeps for one connection. The server calls on_message

@@ -127,6 +127,15 @@ void exporter_section(std::string& out, const StatusSnapshot& s) {
   out += "</dl>\n";
 }
 
+// Beside the plugin's name: nothing in process, "(process)" isolated,
+// "(process, after crash)" demoted.
+std::string isolation_note(const std::string& isolation) {
+  if (isolation == "in_process") return "";
+  const bool demoted = isolation != "process";
+  return std::string(" <span class=\"note\">(process") + (demoted ? ", after crash" : "") +
+         ")</span>";
+}
+
 void collectors_section(std::string& out, const StatusSnapshot& s) {
   std::size_t counts[5] = {0, 0, 0, 0, 0};  // up, down, source_down, unknown, quarantined
   for (const CollectorStatus& c : s.collectors) {
@@ -172,8 +181,7 @@ void collectors_section(std::string& out, const StatusSnapshot& s) {
            html_escape(c.quarantine.empty() ? h.last_error : c.quarantine) + "\">";
     out += "<td><a href=\"" + html_escape(s.telemetry_path) +
            "?collector=" + html_escape(percent_encode(c.name)) + "\">" + html_escape(c.name) +
-           "</a></td><td>" + html_escape(c.plugin) +
-           (c.isolation == "process" ? " <span class=\"note\">(process)</span>" : "") +
+           "</a></td><td>" + html_escape(c.plugin) + isolation_note(c.isolation) +
            "</td><td class=\"health h-" + hw + "\">" + hw + "</td><td>" +
            time_with_age(h.last_collect_unix_ms, s.now_unix_ms) + "</td><td>" +
            (h.collected ? seconds_words(h.last_duration_seconds) : std::string("—")) + "</td><td>" +

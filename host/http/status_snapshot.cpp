@@ -60,6 +60,13 @@ std::string health_word(const CollectorStatus& c) {
   return c.quarantine.empty() ? health_word(c.health) : "quarantined";
 }
 
+// "in_process", "process", or "process (after crash)" for a collector
+// on_crash = "isolate" demoted (collect/quarantine.hpp).
+std::string isolation_of(const CollectorConfig& config) {
+  if (config.demoted) return "process (after crash)";
+  return config.isolated ? "process" : "in_process";
+}
+
 std::optional<std::string> status_route_of(const Collector& collector) {
   for (const RouteRegistration& r : collector.context().routes) {
     const std::string& p = r.path_prefix;
@@ -85,7 +92,7 @@ StatusSnapshot take_status_snapshot(const ServingState& state, const StatusBoard
                             std::move(health),
                             c->calls(),
                             {},
-                            c->config().isolated ? "process" : "in_process"});
+                            isolation_of(c->config())});
     if (auto path = status_route_of(*c)) s.plugin_documents.push_back(read_document(c, *path));
   }
   for (const QuarantineEntry& q : state.quarantined) {

@@ -30,7 +30,9 @@ struct CollectorStatus {
   CollectorHealth health;
   uint64_t plugin_calls = 0;
   std::string quarantine;  // why it is quarantined (not created); empty = it is not
-  std::string isolation = "in_process";  // or "process" (host/isolation/)
+  // or "process" (host/isolation/), or "process (after crash)": on_crash =
+  // "isolate" demoted it (collect/quarantine.hpp)
+  std::string isolation = "in_process";
 };
 
 // "up", "down" (last collect failed), "source_down" (collected, but the

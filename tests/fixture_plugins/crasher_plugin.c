@@ -15,9 +15,14 @@
  *                    # "garbage": write 64 garbage bytes to descriptor 3
  *                    #   (only meaningful isolated: the runner's socket), then
  *                    #   collect normally;
+ *                    # "big_alloc": malloc 1 GiB (then free it); when that
+ *                    #   fails (memory_limit), the collect fails saying so;
+ *                    # "ids": also emit crasher_uid and crasher_gid, the
+ *                    #   process's real user and group ids (user = ...);
  *                    # "ok": collect normally (crasher_up 1)
  */
 #include <plugin_exporter/plugin.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,21 +36,20 @@ enum crasher_mode {
   MODE_SEGV_EVERY_2ND,
   MODE_LEAK,
   MODE_SPIN,
-  MODE_GARBAGE
+  MODE_GARBAGE,
+  MODE_BIG_ALLOC,
+  MODE_IDS
 };
 
 static const struct {
   const char* name;
   enum crasher_mode mode;
-} modes[] = {{"ok", MODE_OK},
-             {"segv", MODE_SEGV},
-             {"abort", MODE_ABORT},
-             {"exit0", MODE_EXIT0},
-             {"exit3", MODE_EXIT3},
-             {"segv_every_2nd", MODE_SEGV_EVERY_2ND},
-             {"leak", MODE_LEAK},
-             {"spin", MODE_SPIN},
-             {"garbage", MODE_GARBAGE}};
+} modes[] = {{"ok", MODE_OK},           {"segv", MODE_SEGV},
+             {"abort", MODE_ABORT},     {"exit0", MODE_EXIT0},
+             {"exit3", MODE_EXIT3},     {"segv_every_2nd", MODE_SEGV_EVERY_2ND},
+             {"leak", MODE_LEAK},       {"spin", MODE_SPIN},
+             {"garbage", MODE_GARBAGE}, {"big_alloc", MODE_BIG_ALLOC},
+             {"ids", MODE_IDS}};
 
 struct pe_instance {
   const pe_host_api* api;
@@ -72,7 +76,8 @@ static pe_status crasher_create(const pe_create_params* params, pe_instance** ou
     if (!found) {
       api->config_error(params->host, node,
                         "mode is \"ok\", \"segv\", \"abort\", \"exit0\", \"exit3\", "
-                        "\"segv_every_2nd\", \"leak\", \"spin\" or \"garbage\"");
+                        "\"segv_every_2nd\", \"leak\", \"spin\", \"garbage\", \"big_alloc\" "
+                        "or \"ids\"");
       return PE_INVALID_CONFIG;
     }
   }
@@ -84,12 +89,32 @@ static pe_status crasher_create(const pe_create_params* params, pe_instance** ou
   return PE_OK;
 }
 
-static pe_status crasher_collect(pe_instance* self, const pe_collect_request* request,
-                                 pe_sink* sink) {
+#define BIG_ALLOC_BYTES ((size_t)1 << 30)
+
+static pe_status sink_up(pe_instance* self, pe_sink* sink) {
   static const char text[] =
       "# HELP crasher_up 1 when the crasher collected without crashing.\n"
       "# TYPE crasher_up gauge\n"
       "crasher_up 1\n";
+  const pe_text_options options = {sizeof(pe_text_options), PE_FORMAT_TEXT, 0};
+  return self->api->sink_text(sink, text, sizeof text - 1, &options);
+}
+
+/* crasher_up, crasher_uid and crasher_gid of the process collecting. */
+static pe_status sink_ids(pe_instance* self, pe_sink* sink) {
+  char text[256];
+  const pe_text_options options = {sizeof(pe_text_options), PE_FORMAT_TEXT, 0};
+  const int n = snprintf(text, sizeof text,
+                         "# TYPE crasher_uid gauge\ncrasher_uid %lu\n"
+                         "# TYPE crasher_gid gauge\ncrasher_gid %lu\n",
+                         (unsigned long)getuid(), (unsigned long)getgid());
+  pe_status st = sink_up(self, sink);
+  if (st != PE_OK || n < 0 || (size_t)n >= sizeof text) return st != PE_OK ? st : PE_ERROR;
+  return self->api->sink_text(sink, text, (size_t)n, &options);
+}
+
+static pe_status crasher_collect(pe_instance* self, const pe_collect_request* request,
+                                 pe_sink* sink) {
   static const char garbage[64] = "\xff\xff\xff\x7f garbage that is no frame of any protocol";
   volatile int* volatile nowhere = NULL;
   (void)request;
@@ -123,11 +148,23 @@ static pe_status crasher_collect(pe_instance* self, const pe_collect_request* re
     case MODE_GARBAGE:
       if (write(3, garbage, sizeof garbage) < 0) break;
       break;
+    case MODE_BIG_ALLOC: {
+      /* volatile: the compiler may not drop the allocation. */
+      char* volatile block = (char*)malloc(BIG_ALLOC_BYTES);
+      if (!block) {
+        self->api->sink_error(sink, "crasher: malloc of 1 GiB failed");
+        return PE_ERROR;
+      }
+      block[0] = 1;
+      free(block);
+      break;
+    }
+    case MODE_IDS:
+      return sink_ids(self, sink);
     case MODE_OK:
       break;
   }
-  const pe_text_options options = {sizeof(pe_text_options), PE_FORMAT_TEXT, 0};
-  return self->api->sink_text(sink, text, sizeof text - 1, &options);
+  return sink_up(self, sink);
 }
 
 static void crasher_destroy(pe_instance* self) {

@@ -400,3 +400,31 @@ TEST(ConfigLoader, ConnectionSettingsAgreeWithTheDocs) {
       << e[0];
   EXPECT_EQ(e[1].rfind("t.toml:3:20: web.max_header_bytes: must be between 1024", 0), 0u) << e[1];
 }
+
+TEST(ConfigLoader, OnCrashIsQuarantineOrIsolateWithADefault) {
+  LoadResult r = load_config_text(
+      "[defaults]\non_crash = \"isolate\"\n"
+      "[[collector]]\nname = \"a\"\nplugin = \"hello\"\n"
+      "[[collector]]\nname = \"b\"\nplugin = \"hello\"\non_crash = \"quarantine\"\n"
+      "[[collector]]\nname = \"c\"\nplugin = \"hello\"\nisolation = \"process\"\n"
+      "on_crash = \"isolate\"\n",
+      "t.toml", overrides());
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].to_string();
+  ASSERT_EQ(r.config->collectors.size(), 3u);
+  EXPECT_TRUE(r.config->collectors[0].isolate_on_crash);   // from [defaults]
+  EXPECT_FALSE(r.config->collectors[1].isolate_on_crash);  // its own key wins
+  EXPECT_TRUE(r.config->collectors[2].isolate_on_crash);   // accepted isolated (no effect)
+  EXPECT_FALSE(r.config->collectors[0].demoted);
+  EXPECT_FALSE(load_config_text("[[collector]]\nname = \"a\"\nplugin = \"hello\"\n", "t.toml",
+                                overrides())
+                   .config->collectors[0]
+                   .isolate_on_crash);  // default: quarantine
+
+  auto e = load_errors(
+      "[defaults]\non_crash = \"restart\"\n"
+      "[[collector]]\nname = \"a\"\nplugin = \"hello\"\non_crash = 1\n");
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0],
+            "t.toml:2:12: defaults.on_crash: is \"quarantine\" or \"isolate\", not \"restart\"");
+  EXPECT_EQ(e[1].rfind("t.toml:6:12: collector[0].on_crash: expected a string", 0), 0u) << e[1];
+}

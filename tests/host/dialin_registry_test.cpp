@@ -122,6 +122,41 @@ TEST(AgentTokens, VerifiesIdAndSecret) {
   EXPECT_EQ(tokens.verify(""), nullptr);
 }
 
+TEST(AgentTokens, ClientCertificatesAreIdentitiesWithoutASecret) {
+  DialinToken t{"edge", sha256("s3cret-s3cret-s3cret"), {"edge-*"}};
+  AgentTokens tokens({t}, {DialinClient{"box-7.example", {"box-7"}, true},
+                           DialinClient{"box-8.example", {"box-8"}, false}});
+  // The first configured entry whose SAN the certificate carries.
+  const DialinToken* c = tokens.verify_certificate({"other.example", "box-8.example"});
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->id, "cert:box-8.example");
+  EXPECT_TRUE(token_allows_alias(*c, "box-8"));
+  EXPECT_FALSE(token_allows_alias(*c, "box-7"));
+  EXPECT_EQ(tokens.verify_certificate({"box-8.example", "box-7.example"})->id,
+            "cert:box-7.example");
+  EXPECT_EQ(tokens.verify_certificate({}), nullptr);
+  EXPECT_EQ(tokens.verify_certificate({"edge"}), nullptr);  // a token id is no SAN
+  EXPECT_TRUE(tokens.any_merge());
+  // The registry file names clients by their id; a token never proves one.
+  ASSERT_NE(tokens.find("cert:box-7.example"), nullptr);
+  EXPECT_EQ(tokens.verify("cert:box-7.example"), nullptr);
+  EXPECT_EQ(tokens.verify("cert:box-7.x"), nullptr);
+  EXPECT_EQ(tokens.verify(""), nullptr);
+}
+
+TEST(AgentRegistry, CertificateAndTokenCannotTakeEachOthersAlias) {
+  AgentRegistry reg(10min, 100);
+  auto now = AgentRegistry::Clock::now();
+  auto a = std::make_shared<FakeLink>(), b = std::make_shared<FakeLink>();
+  EXPECT_EQ(reg.claim(hello("box-7"), "cert:box-7.example", "p", a, now),
+            AgentRegistry::ClaimResult::accepted);
+  EXPECT_EQ(reg.claim(hello("box-7"), "edge", "p", b, now),
+            AgentRegistry::ClaimResult::alias_taken);
+  EXPECT_EQ(reg.claim(hello("edge-1"), "edge", "p", b, now), AgentRegistry::ClaimResult::accepted);
+  EXPECT_EQ(reg.claim(hello("edge-1"), "cert:box-7.example", "p", a, now),
+            AgentRegistry::ClaimResult::alias_taken);
+}
+
 TEST(AgentTokens, AliasPatterns) {
   DialinToken t{"x", "", {"edge-*", "box"}};
   EXPECT_TRUE(token_allows_alias(t, "edge-1"));

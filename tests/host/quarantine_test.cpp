@@ -201,3 +201,72 @@ TEST_F(QuarantineFile, MetricIsOneForQuarantinedZeroForOthers) {
       std::string::npos)
       << text;
 }
+
+TEST_F(QuarantineFile, DemotionsAreKeptAndOldLinesAreQuarantines) {
+  const std::string dir = fresh_dir("demoted");
+  const ExporterConfig config = load("hi");
+  QuarantineEntry demoted = entry_for(config, "a");
+  demoted.demoted = true;
+  {
+    Quarantine q(dir);
+    q.add(demoted);
+    q.add(entry_for(config, "b"));
+  }
+  // A demotion ends in "isolate"; a quarantine has the six fields it always had.
+  const std::string file = read_file(dir + "/quarantine");
+  EXPECT_NE(file.find("\tSIGSEGV\tisolate\nb\thello\t"), std::string::npos) << file;
+  EXPECT_EQ(file.substr(file.size() - 9), "\tSIGSEGV\n") << file;
+  const auto [quarantined, demotions] = split_demoted(Quarantine(dir).matching(config));
+  ASSERT_EQ(quarantined.size(), 1u);
+  ASSERT_EQ(demotions.size(), 1u);
+  EXPECT_EQ(quarantined[0].collector, "b");
+  EXPECT_EQ(demotions[0].collector, "a");
+  EXPECT_EQ(demotion_reason(demotions[0]),
+            "crashed the exporter in collect with SIGSEGV at 2025-12-06T01:00:00Z; demoted to "
+            "isolation = \"process\" (on_crash = \"isolate\")");
+
+  // A file written before demotions existed (six fields) holds quarantines;
+  // a seventh field that is neither action is a malformed line.
+  const std::string fp = entry_for(config, "a").fingerprint;
+  {
+    std::ofstream out(dir + "/quarantine", std::ios::trunc);
+    out << "a\thello\t" << fp << "\t1\tcollect\tSIGSEGV\n"
+        << "b\thello\t" << fp << "\t1\tcollect\tSIGSEGV\tsideways\n";
+  }
+  testing::internal::CaptureStderr();
+  Quarantine old(dir);
+  const std::string log = testing::internal::GetCapturedStderr();
+  ASSERT_EQ(old.entries().size(), 1u);
+  EXPECT_FALSE(old.entries()[0].demoted);
+  EXPECT_NE(log.find("line=2"), std::string::npos) << log;
+
+  // A changed collector ends its demotion, and the log says which it was.
+  Quarantine q(fresh_dir("demotion-ends"));
+  q.add(demoted);
+  testing::internal::CaptureStderr();
+  q.apply(load("hello again"));
+  const std::string ended = testing::internal::GetCapturedStderr();
+  EXPECT_NE(
+      ended.find("demotion to process isolation ended: the collector's configuration changed"),
+      std::string::npos)
+      << ended;
+  EXPECT_TRUE(q.entries().empty());
+}
+
+TEST_F(QuarantineFile, DemotedMetricIsOneForDemotedOnly) {
+  Quarantine q("");
+  const ExporterConfig config = load("hi");
+  QuarantineEntry demoted = entry_for(config, "a");
+  demoted.demoted = true;
+  q.add(demoted);
+  q.set_listed({{"a", "hello"}, {"b", "hello"}});
+  pe::MetricSet set;
+  q.export_to(set);
+  const std::string text = pe::write_exposition(set, pe::ExpositionFormat::text);
+  for (const char* line :
+       {"plugin_exporter_collector_demoted{collector=\"a\",plugin=\"hello\"} 1\n",
+        "plugin_exporter_collector_demoted{collector=\"b\",plugin=\"hello\"} 0\n",
+        "plugin_exporter_collector_quarantined{collector=\"a\",plugin=\"hello\"} 0\n",
+        "# TYPE plugin_exporter_collector_demoted gauge\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
+}

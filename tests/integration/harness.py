@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -131,6 +132,48 @@ class Process:
             return ""
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
+
+
+def exporter_process(directory, name, config_text):
+    """This binary with `config_text` as <directory>/<name>.toml, logging to
+    <directory>/<name>.log; not waited for (an agent has no listener)."""
+    path = os.path.join(directory, f"{name}.toml")
+    with open(path, "w") as f:
+        f.write(config_text)
+    return Process([EXPORTER, f"--config.file={path}", f"--plugin.dir={PLUGIN_DIR}"],
+                   log_path=os.path.join(directory, f"{name}.log"))
+
+
+class ProcessesTestCase(unittest.TestCase):
+    """A test class whose processes live as long as the class: setUpClass
+    calls open_processes() (a temporary directory, cls.dir), starts them with
+    spawn() or start() (this binary with a configuration text), each logging
+    to <dir>/<name>.log; tearDownClass stops them, newest first, and removes
+    the directory."""
+
+    @classmethod
+    def open_processes(cls, prefix):
+        cls._tmp = temp_dir(prefix)
+        cls.dir = cls._tmp.__enter__()
+        cls.procs = []
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in reversed(cls.procs):
+            p.stop()
+        cls._tmp.__exit__(None, None, None)
+
+    @classmethod
+    def spawn(cls, name, argv):
+        p = Process(argv, log_path=os.path.join(cls.dir, f"{name}.log"))
+        cls.procs.append(p)
+        return p
+
+    @classmethod
+    def start(cls, name, config):
+        p = exporter_process(cls.dir, name, config)
+        cls.procs.append(p)
+        return p
 
 
 class Exporter:

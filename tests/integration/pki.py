@@ -1,6 +1,7 @@
 """pki.py — a throwaway PKI for TLS tests, made with the openssl CLI: a CA,
 a server certificate for 127.0.0.1/localhost, client certificates (allowed
-SAN, other SAN, expired, signed by another CA)."""
+SAN, other SAN, expired, signed by another CA), and any further client
+certificates a test names."""
 import os
 import subprocess
 
@@ -51,8 +52,9 @@ def _leaf(d, ca, name, san, server, start=None, end=None, days=30):
     os.chmod(os.path.join(d, f"{name}.key"), 0o600)
 
 
-def make_pki(d):
-    """Writes the files into d; returns a dict of paths."""
+def make_pki(d, clients=None):
+    """Writes the files into d; returns a dict of paths. `clients` maps more
+    names to the SAN of a client certificate the CA signs ("DNS:box.test")."""
     os.makedirs(d, exist_ok=True)
     _ca(d, "ca")
     _ca(d, "otherca")
@@ -63,5 +65,8 @@ def make_pki(d):
     _leaf(d, "ca", "expired", "DNS:prometheus.test", False, start="20200101000000Z",
           end="20200201000000Z")
     _leaf(d, "otherca", "foreign", "DNS:prometheus.test", False)
+    for name, san in (clients or {}).items():
+        _leaf(d, "ca", name, san, False)
     return {n: (os.path.join(d, f"{n}.pem"), os.path.join(d, f"{n}.key"))
-            for n in ("ca", "server", "server2", "client", "stranger", "expired", "foreign")}
+            for n in ("ca", "server", "server2", "client", "stranger", "expired", "foreign",
+                      *(clients or {}))}

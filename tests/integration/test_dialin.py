@@ -44,15 +44,13 @@ def spki_pin(cert):
     return "sha256:" + base64.b64encode(digest).decode()
 
 
-class DialinTest(unittest.TestCase):
+class DialinTest(h.ProcessesTestCase):
     @classmethod
     def setUpClass(cls):
-        cls._tmp = h.temp_dir("pe-dialin-")
-        cls.dir = cls._tmp.__enter__()
+        cls.open_processes("pe-dialin-")
         cls.pki = pki.make_pki(os.path.join(cls.dir, "pki"))
         cls.ca = cls.pki["ca"][0]
         cls.tls = ssl.create_default_context(cafile=cls.ca)
-        cls.procs = []
         cls.port = h.free_port()
         cls.closed_port = h.free_port()  # a listener whose allowlist excludes loopback
         cls.hub_url = f"wss://127.0.0.1:{cls.port}/agents/connect"
@@ -118,22 +116,6 @@ aliases = ["*"]
             return {t["labels"]["instance"]: t for t in json.load(f)}
 
     @classmethod
-    def tearDownClass(cls):
-        for p in reversed(cls.procs):
-            p.stop()
-        cls._tmp.__exit__(None, None, None)
-
-    @classmethod
-    def start(cls, name, config):
-        path = os.path.join(cls.dir, f"{name}.toml")
-        with open(path, "w") as f:
-            f.write(config)
-        p = h.Process([h.EXPORTER, f"--config.file={path}", f"--plugin.dir={h.PLUGIN_DIR}"],
-                      log_path=os.path.join(cls.dir, f"{name}.log"))
-        cls.procs.append(p)
-        return p
-
-    @classmethod
     def agent_config(cls, alias, token, trust, extra=""):
         return f"""
 [web]
@@ -151,12 +133,10 @@ ping_interval = "2s"
 
     @classmethod
     def python_agent(cls, alias, token, metrics_file, *extra):
-        p = h.Process(["/usr/bin/python3", PY_AGENT, "--hub", cls.hub_url, "--ca", cls.ca,
-                       "--token", token, "--alias", alias, "--service", "py",
-                       "--metrics-file", metrics_file, *extra],
-                      log_path=os.path.join(cls.dir, f"py-{alias}.log"))
-        cls.procs.append(p)
-        return p
+        return cls.spawn(f"py-{alias}", ["/usr/bin/python3", PY_AGENT, "--hub", cls.hub_url,
+                                         "--ca", cls.ca, "--token", token, "--alias", alias,
+                                         "--service", "py", "--metrics-file", metrics_file,
+                                         *extra])
 
     @classmethod
     def node_agent(cls, alias, token, pin):

@@ -37,12 +37,10 @@ asyncio.run(main())
 """
 
 
-class DialinMergeTest(unittest.TestCase):
+class DialinMergeTest(h.ProcessesTestCase):
     @classmethod
     def setUpClass(cls):
-        cls._tmp = h.temp_dir("pe-dialin-merge-")
-        cls.dir = cls._tmp.__enter__()
-        cls.procs = []
+        cls.open_processes("pe-dialin-merge-")
         cls.port = h.free_port()
         cls.url = f"http://127.0.0.1:{cls.port}"
         cls.hub_url = f"ws://127.0.0.1:{cls.port}/agents/connect"
@@ -74,18 +72,6 @@ aliases = ["n-*"]
         cls.spawn("silent", ["/usr/bin/python3", "-c", SILENT_AGENT, cls.hub_url,
                              f"m.{SECRET_M}", "m-silent"])
         h.wait_for(lambda: len(cls.connected()) == 4, 30, what="four agents connected")
-
-    @classmethod
-    def tearDownClass(cls):
-        for p in reversed(cls.procs):
-            p.stop()
-        cls._tmp.__exit__(None, None, None)
-
-    @classmethod
-    def spawn(cls, name, argv):
-        p = h.Process(argv, log_path=os.path.join(cls.dir, f"{name}.log"))
-        cls.procs.append(p)
-        return p
 
     @classmethod
     def agent(cls, alias, token, text):

@@ -8,9 +8,11 @@ restarts metric counts the reason, the backoff answers at once, repeated
 deaths quarantine the collector, the quarantine is kept across a restart of
 the exporter and cleared by a reload that changes the collector; config
 errors keep their file:line:column through the child; the child's
-hardening (no inherited fds, no_new_privs, parent-death signal)."""
+hardening (no inherited fds, no_new_privs, parent-death signal,
+memory_limit, user)."""
 import json
 import os
+import pwd
 import re
 import time
 import unittest
@@ -217,10 +219,7 @@ class IsolationTest(unittest.TestCase):
     def test_child_hardening(self):
         e = self.start(HELLO.replace('plugin = "hello"\n', 'plugin = "hello"\nisolation = "process"\n'))
         self.healthy_scrape(e)
-        children = [p for p in os.listdir("/proc") if p.isdigit() and
-                    _ppid(p) == e.process.proc.pid]
-        self.assertEqual(len(children), 1, children)
-        child = children[0]
+        child = self.only_child(e)
         with open(f"/proc/{child}/status") as f:
             status = f.read()
         self.assertRegex(status, r"NoNewPrivs:\s+1")
@@ -231,6 +230,49 @@ class IsolationTest(unittest.TestCase):
         e.process.send_signal(9)
         h.wait_for(lambda: not os.path.exists(f"/proc/{child}") or _zombie(child), 10,
                    what="the child to die with its host")
+
+    def only_child(self, e):
+        children = [p for p in os.listdir("/proc") if p.isdigit() and
+                    _ppid(p) == e.process.proc.pid]
+        self.assertEqual(len(children), 1, children)
+        return children[0]
+
+    def test_memory_limit_fails_the_collect_that_allocates_past_it(self):
+        roomy = crashy("big_alloc").replace('"crashy"', '"roomy"')
+        e = self.start(HELLO + crashy("big_alloc", 'memory_limit = "512MiB"\n') + roomy)
+        for _ in range(3):  # every scrape: hello and roomy served, crashy fails saying why
+            text = self.healthy_scrape(e)
+            self.assertEqual(h.find(text, "crasher_up", source="roomy"), [1.0])
+            self.assertEqual(h.find(text, "crasher_up", source="crashy"), [])
+            self.assertEqual(h.find(text, "plugin_exporter_collector_success", collector="crashy",
+                                    plugin="crasher"), [0.0])
+            self.assertEqual(status_of(e, "crashy")["last_error"], "crasher: malloc of 1 GiB failed")
+            self.assertEqual(process_up(text, "crashy"), [1.0])  # the child lives on
+        limits = {}
+        for pid in [p for p in os.listdir("/proc") if p.isdigit() and _ppid(p) == e.process.proc.pid]:
+            with open(f"/proc/{pid}/limits") as f:
+                line = next(x for x in f if x.startswith("Max address space"))
+            limits[line.split()[3]] = line.split()[3:5]
+        # The limited child and the unlimited one (roomy: its 1 GiB was granted).
+        self.assertEqual(sorted(limits), ["536870912", "unlimited"], limits)
+        self.assertEqual(limits["536870912"], ["536870912", "536870912"])
+
+    def test_user_runs_the_plugin_process_as_that_user(self):
+        if os.geteuid() != 0:
+            self.skipTest('user = "nobody" needs the exporter to run as root (CI runs as root)')
+        nobody = pwd.getpwnam("nobody")
+        e = self.start(HELLO + crashy("ids", 'user = "nobody"\n'))
+        text = self.healthy_scrape(e)
+        # Said by the plugin from inside the child: getuid(), getgid().
+        self.assertEqual(h.find(text, "crasher_uid", source="crashy"), [float(nobody.pw_uid)])
+        self.assertEqual(h.find(text, "crasher_gid", source="crashy"), [float(nobody.pw_gid)])
+        with open(f"/proc/{self.only_child(e)}/status") as f:
+            status = f.read()
+        uid = str(nobody.pw_uid)
+        self.assertRegex(status, rf"Uid:\s+{uid}\s+{uid}\s+{uid}\s+{uid}\n")
+        self.assertRegex(status, r"Groups:\s*\n")  # no supplementary groups kept
+        with open(f"/proc/{e.process.proc.pid}/status") as f:
+            self.assertRegex(f.read(), r"Uid:\s+0\s")  # the exporter itself stays root
 
     def test_config_keys_are_checked(self):
         bad = HELLO + ('[[collector]]\nname = "two"\nplugin = "hello"\nisolation = "sideways"\n'
@@ -253,6 +295,21 @@ class IsolationTest(unittest.TestCase):
                        "--check-config"], log_path=os.path.join(self.tmp, "check2.log"))
         h.wait_for(lambda: not p.alive(), 20, what="--check-config to finish")
         self.assertIn('max_collects: applies only with isolation = "process"', p.log())
+        # memory_limit and user on an in-process collector, and a wrong on_crash, located.
+        with open(path, "w") as f:
+            f.write('[[collector]]\nname = "hello"\nplugin = "hello"\nmemory_limit = "64MiB"\n'
+                    'user = "nobody"\non_crash = "restart"\n')
+        p = h.Process([h.EXPORTER, f"--config.file={path}", f"--plugin.dir={h.PLUGIN_DIR}",
+                       "--check-config"], log_path=os.path.join(self.tmp, "check3.log"))
+        h.wait_for(lambda: not p.alive(), 20, what="--check-config to finish")
+        log = p.log()
+        self.assertNotEqual(p.proc.returncode, 0, log)
+        self.assertRegex(log, r'keys\.toml:4:\d+: collector\[0\]\.memory_limit: applies only with '
+                              r'isolation = "process"')
+        self.assertRegex(log, r'keys\.toml:5:\d+: collector\[0\]\.user: applies only with '
+                              r'isolation = "process"')
+        self.assertRegex(log, r'keys\.toml:6:12: collector\[0\]\.on_crash: is "quarantine" or '
+                              r'"isolate", not "restart"')
 
 
 def text_of(state, mode):
