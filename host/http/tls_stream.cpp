@@ -18,6 +18,8 @@ namespace {
 
 // Enough for one whole TLS record (16 KiB of plaintext plus its overhead).
 constexpr std::size_t kReceiveBytes = 16384 + 2048;
+// The most a record adds to its plaintext: header, MAC or tag, padding (TLS 1.2's CBC suites).
+constexpr std::size_t kRecordOverhead = 5 + 64 + 256;
 
 }  // namespace
 
@@ -37,15 +39,15 @@ struct BioGlue {
     }
     std::size_t n = std::min(available, static_cast<std::size_t>(size));
     std::memcpy(data, c.in_.get() + c.in_pos_, n);
-    c.in_pos_ += n;
-    if (c.in_pos_ == c.in_size_) c.release_input();
+    c.in_pos_ += n;  // the buffer is kept for the next receive until the connection waits
     return static_cast<int>(n);
   }
 
   static int write(BIO* bio, const char* data, int size) {
     BIO_clear_retry_flags(bio);
     auto& out = core(bio).out_;
-    out.insert(out.end(), data, data + size);
+    const auto* bytes = reinterpret_cast<const unsigned char*>(data);  // one memmove
+    out.insert(out.end(), bytes, bytes + size);
     return size;
   }
 
@@ -117,6 +119,8 @@ Step Core::read(void* data, std::size_t size) {
 
 Step Core::write(const void* data, std::size_t size) {
   ERR_clear_error();
+  // Room for the records at once: each adds at most its header, padding and tag.
+  out_.reserve(out_.size() + size + (size / 16384 + 1) * kRecordOverhead);
   std::size_t n = 0;
   int ret = SSL_write_ex(ssl_, data, size, &n);
   return result(ret, n);
@@ -155,7 +159,7 @@ Step Core::result(int ret, std::size_t bytes) {
 }
 
 void Core::end_write() {
-  std::vector<unsigned char>().swap(sending_);
+  sending_.clear();  // its memory is reused by the next write, released when the connection waits
   writing_ = false;
   wake_.cancel();
 }
@@ -191,6 +195,12 @@ boost::system::error_code Core::end_read(boost::system::error_code ec, bool eof_
   in_pos_ = 0;
   in_size_ = 1 + (more ? 0 : n);
   return {};
+}
+
+void Core::release_idle_buffers() {
+  release_input();
+  if (out_.empty()) std::vector<unsigned char>().swap(out_);
+  if (!writing_) std::vector<unsigned char>().swap(sending_);
 }
 
 void Core::release_input() {
