@@ -6,10 +6,11 @@
      by us and by the landed server (script collector, mode = "cached",
      min_interval = "1h", running `cat body.prom`: every scrape serves the
      kept result; the host still serializes it per scrape, as it does for
-     any cached collector), wrk -t2 -c16;
+     any cached collector), wrk -t2 -c16; 1b. the same over TLS (ours,
+     before and nginx with the same certificate, TLS 1.3);
   2. 10,000 idle TCP connections + 200 slowloris clients, then the latency
      of legitimate /metrics requests (hello collector); the RSS growth per
-     idle connection, plain and TLS (ours only);
+     idle connection, plain and TLS (ours and before);
   3. 1,000 concurrent scrapes of a script that sleeps 1 s (the script and
      the run counter of bench/script/burst_bench.py): runs and answers;
   4. pushes/s of a 100-series body, 16 clients (bench/push's wrk script).
@@ -19,7 +20,8 @@ see rss_per_connection). Medians of BENCH_RUNS (default 3) runs of
 BENCH_SECONDS (default 10) where a rate is measured. Run by run.sh.
 PE_BEFORE_DIR (optional): an earlier build of ours, measured beside ours
 ("before") in every section that compares builds. BENCH_SECTIONS (optional):
-a comma-separated subset of cached, flood, rss, burst, push (no summary).
+a comma-separated subset of cached, cached_tls, flood, rss, burst, push
+(no summary).
 """
 import contextlib
 import http.client
@@ -124,8 +126,10 @@ class Nginx:
     """nginx serving one static file on 127.0.0.1:free port, no daemon,
     access log off, its config and runtime files in `d`."""
 
-    def __init__(self, d, body_path):
+    def __init__(self, d, body_path, tls=None):
         self.port = h.free_port()
+        listen = f"127.0.0.1:{self.port}" + (
+            f" ssl;\n    ssl_certificate {tls[0]};\n    ssl_certificate_key {tls[1]}" if tls else "")
         os.makedirs(os.path.join(d, "logs"), exist_ok=True)
         conf = os.path.join(d, "nginx.conf")
         with open(conf, "w") as f:
@@ -143,16 +147,17 @@ http {{
   client_body_temp_path {d}/cb; proxy_temp_path {d}/px; fastcgi_temp_path {d}/fc;
   uwsgi_temp_path {d}/uw; scgi_temp_path {d}/sc;
   server {{
-    listen 127.0.0.1:{self.port};
+    listen {listen};
     location = /metrics {{ alias {body_path}; }}
   }}
 }}
 """)
         self.process = h.Process(["nginx", "-p", d, "-c", conf, "-e", f"{d}/logs/error.log"],
                                  log_path=os.path.join(d, "nginx.out"))
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         try:
-            h.wait_for(lambda: h.get(self.base + "/metrics").status == 200, 20, what="nginx")
+            h.wait_for(lambda: h.port_open("127.0.0.1", self.port) if tls else
+                       h.get(self.base + "/metrics").status == 200, 20, what="nginx")
         except TimeoutError:
             self.process.stop()
             raise RuntimeError("nginx did not serve the file:\n" + self.process.log() +
@@ -173,16 +178,29 @@ def wrk_rate(url, seconds):
     return float(m.group(1)), (err.group(1) if err else "")
 
 
-def cached_metrics(tmp):
+def cached_metrics(tmp, tls=False):
+    """Section 1 (and, with tls, 1b: the same over a TLS listener of each
+    build and nginx with the same certificate; the landed build is left out)."""
     body = os.path.join(tmp, "body.prom")
     with open(body, "w") as f:
         f.write(exposition_body())
     config = (f'[[collector]]\nname = "cached"\nplugin = "script"\n[collector.config]\n'
               f'command = ["/bin/cat", "{body}"]\nmode = "cached"\nmin_interval = "1h"\n')
+    tls_ports, pair = {}, None
+    if tls:
+        from pki import make_pki  # noqa: PLC0415 — tests/integration
+        pair = make_pki(os.path.join(tmp, "pki-cached"))["server"]
     servers = {}
     try:
         for name, build in builds():
-            servers[name] = Server(name, build, tmp, config)
+            if tls and name == "landed":
+                continue
+            extra = ""
+            if tls:
+                tls_ports[name] = h.free_port()
+                extra = (f'[[web.listener]]\naddress = "127.0.0.1:{tls_ports[name]}"\n'
+                         f'[web.listener.tls]\ncert_file = "{pair[0]}"\nkey_file = "{pair[1]}"\n')
+            servers[name] = Server(name, build, tmp, config + extra)
         ours_body = h.get(servers["ours"].base + "/metrics").body
         # nginx serves a snapshot of our very response, byte for byte.
         ndir = tempfile.mkdtemp(prefix="nginx-", dir=tmp)
@@ -192,13 +210,16 @@ def cached_metrics(tmp):
         with open(snap, "wb") as f:
             f.write(ours_body)
         os.chmod(snap, 0o644)
-        servers["nginx"] = Nginx(ndir, snap)
-        sizes = {n: len(h.get(s.base + "/metrics").body) for n, s in servers.items()}
-        print(f"== 1. cached /metrics: wrk -t2 -c16, {SECONDS}s per run, median of {RUNS} runs "
-              f"(servers interleaved); body bytes: " + ", ".join(f"{n} {b}" for n, b in sizes.items()))
-        # For information: our server without a collect (where the HTTP layer's ceiling is).
-        urls = {n: s.base + "/metrics" for n, s in servers.items()}
-        urls["ours /healthz"] = servers["ours"].base + "/healthz"
+        servers["nginx"] = Nginx(ndir, snap, pair)
+        sizes = {n: len(h.get(s.base + "/metrics").body) for n, s in servers.items()
+                 if not (tls and n == "nginx")}
+        print(f"== 1{'b' if tls else ''}. cached /metrics{' over TLS' if tls else ''}: wrk -t2 -c16, "
+              f"{SECONDS}s per run, median of {RUNS} runs (servers interleaved); body bytes: "
+              + ", ".join(f"{n} {b}" for n, b in sizes.items()))
+        urls = {n: (f"https://127.0.0.1:{tls_ports[n]}" if tls and n in tls_ports else s.base)
+                + "/metrics" for n, s in servers.items()}
+        if not tls:  # for information: our server without a collect (the HTTP layer's ceiling)
+            urls["ours /healthz"] = servers["ours"].base + "/healthz"
         rates = {n: [] for n in urls}
         for _ in range(RUNS):
             for n, url in urls.items():
@@ -209,9 +230,10 @@ def cached_metrics(tmp):
         med = {n: statistics.median(r) for n, r in rates.items()}
         for n in urls:
             print(f"   {n:13} {med[n]:9.0f} req/s   runs {[round(x) for x in rates[n]]}")
-        print(f"   ours/nginx {fmt_ratio(med['ours'], med['nginx'])} (target >= 0.50)   "
-              f"ours/landed {fmt_ratio(med['ours'], med.get('landed'))}"
-              + (f"   before/nginx {fmt_ratio(med['before'], med['nginx'])}" if BEFORE else ""))
+        print(f"   ours/nginx {fmt_ratio(med['ours'], med['nginx'])}" + ("" if tls else " (target >= 0.50)")
+              + ("" if tls else f"   ours/landed {fmt_ratio(med['ours'], med.get('landed'))}")
+              + (f"   before/nginx {fmt_ratio(med['before'], med['nginx'])}"
+                 f"   ours/before {fmt_ratio(med['ours'], med['before'])}" if BEFORE else ""))
         return med
     finally:
         for s in servers.values():
@@ -311,14 +333,15 @@ def rss_per_connection(tmp):
     from pki import make_pki  # noqa: PLC0415 — tests/integration
     paths = make_pki(os.path.join(tmp, "pki"))
     out = {}
-    for kind in ("plain", "tls"):
+    for (name, build), kind in [(b, k) for b in builds() if b[0] != "landed"
+                                for k in ("plain", "tls")]:
         tls_port = h.free_port()
         config = '[web]\nheader_timeout = "600s"\n' + HELLO
         if kind == "tls":
             cert, key = paths["server"]
             config += (f'[[web.listener]]\naddress = "127.0.0.1:{tls_port}"\n[web.listener.tls]\n'
                        f'cert_file = "{cert}"\nkey_file = "{key}"\n')
-        s = Server(f"ours-rss-{kind}", h.BUILD_DIR, tmp, config)
+        s = Server(f"{name}-rss-{kind}", build, tmp, config)
         attack = None
         try:
             h.get(s.base + "/metrics")
@@ -333,10 +356,10 @@ def rss_per_connection(tmp):
             held = wait_fds(s.pid, fds0 + IDLE, 20) - fds0
             time.sleep(2)
             grown = rss(s.pid) - rss0
-            out[kind] = grown / max(held, 1)
-            print(f"   ours {kind:5}: {held} connections held ({time.monotonic() - t0:.1f}s to open), "
+            out[kind if name == "ours" else f"{name} {kind}"] = grown / max(held, 1)
+            print(f"   {name} {kind:5}: {held} connections held ({time.monotonic() - t0:.1f}s to open), "
                   f"VmRSS {rss0 / 2**20:.1f} -> {(rss0 + grown) / 2**20:.1f} MiB: "
-                  f"{out[kind] / 1024:.2f} KiB per connection (target <= {4 if kind == 'plain' else 40} KiB)")
+                  f"{grown / max(held, 1) / 1024:.2f} KiB per connection (target <= {4 if kind == 'plain' else 40} KiB)")
         finally:
             if attack:
                 attack.stop()
@@ -454,13 +477,14 @@ def main():
     if sections:  # some sections only (cached, flood, rss, burst, push), no summary
         try:
             for name in sections:
-                {"cached": cached_metrics, "flood": flood_latency, "rss": rss_per_connection,
+                {"cached": cached_metrics, "cached_tls": lambda t: cached_metrics(t, tls=True), "flood": flood_latency, "rss": rss_per_connection,
                  "burst": burst_scrapes, "push": pushes}[name](tmp)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return 0
     try:
         cached = cached_metrics(tmp)
+        cached_tls = cached_metrics(tmp, tls=True)
         lat = flood_latency(tmp)
         mem = rss_per_connection(tmp)
         burst = burst_scrapes(tmp)
@@ -477,6 +501,8 @@ def main():
     if landed:
         print(f"{'cached /metrics req/s vs landed':48} {cached['ours']:12.0f} {cached['landed']:16.0f} "
               f"{fmt_ratio(cached['ours'], cached['landed']):>7}")
+    print(f"{'cached /metrics over TLS req/s vs nginx (TLS)':48} {cached_tls['ours']:12.0f} "
+          f"{cached_tls['nginx']:16.0f} {fmt_ratio(cached_tls['ours'], cached_tls['nginx']):>7}")
     for name in ("ours", "landed") if landed else ("ours",):
         a, p50, p99 = lat[name]
         print(f"{'flood: ' + name + ' answered / p50 / p99 ms':48} "

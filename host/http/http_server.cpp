@@ -12,14 +12,12 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -34,6 +32,7 @@
 #include "http/listener_context.hpp"
 #include "http/request_framing.hpp"
 #include "http/request_router.hpp"
+#include "http/tls_stream.hpp"
 
 namespace pe::host {
 namespace {
@@ -270,20 +269,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>>,
   void start() {
     lowest().expires_after(shared_.settings.header_timeout);
     if constexpr (is_tls<Stream>) {
-      stream_.async_handshake(asio::ssl::stream_base::server,
-                              [self = this->shared_from_this()](beast::error_code ec) {
-                                if (ec) {
-                                  if (ec == beast::error::timeout)
-                                    self->shared_.reject("header_timeout", self->client_ip_);
-                                  else if (ec.category() == asio::error::get_ssl_category())
-                                    // A protocol failure (an unverifiable client certificate,
-                                    // no shared version), not a client that just went away.
-                                    self->shared_.reject("tls_handshake", self->client_ip_);
-                                  return self->close();
-                                }
-                                self->read_peer_certificate();
-                                self->read_header();
-                              });
+      stream_.async_handshake([self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) {
+          if (ec == beast::error::timeout)
+            self->shared_.reject("header_timeout", self->client_ip_);
+          else if (ec.category() == asio::error::get_ssl_category())
+            // A protocol failure (an unverifiable client certificate, no shared version), not a
+            // client that just went away.
+            self->shared_.reject("tls_handshake", self->client_ip_);
+          return self->close();
+        }
+        self->read_peer_certificate();
+        self->read_header();
+      });
     } else {
       read_header();
     }
@@ -658,7 +656,6 @@ std::size_t raise_fd_limit(std::size_t wanted) {
 
 struct Listener {
   std::unique_ptr<ListenerContext> context;
-  std::unique_ptr<asio::ssl::context> ssl;
   std::unique_ptr<RequestRouter> router;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::atomic<std::size_t> open{0};
@@ -721,11 +718,10 @@ struct HttpServer::Impl {
     tcp::endpoint peer = socket.remote_endpoint(ec);
     if (ec) return;
     socket.set_option(tcp::no_delay(true), ec);
-    if (l.ssl) {
-      admit(l,
-            std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-                beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *l.ssl),
-                shared, *l.router, peer));
+    if (l.context->tls) {
+      admit(l, std::make_shared<Session<TlsStream>>(
+                   TlsStream(beast::tcp_stream(std::move(socket)), l.context->tls->native()),
+                   shared, *l.router, peer));
     } else {
       admit(l, std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
                                                             shared, *l.router, peer));
@@ -770,9 +766,6 @@ void HttpServer::start() {
       } catch (const std::runtime_error& e) {
         throw std::runtime_error("listener " + lc.address + ": " + e.what());
       }
-      SSL_CTX* native = l->context->tls->native();
-      SSL_CTX_up_ref(native);
-      l->ssl = std::make_unique<asio::ssl::context>(native);
     }
     l->router = std::make_unique<RequestRouter>(m.ctx, *l->context);
     std::vector<tcp::endpoint> endpoints;

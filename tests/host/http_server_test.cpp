@@ -1,8 +1,11 @@
 // http_server_test.cpp — the event-driven server in process: request framing
 // verdicts, connection caps with eviction of the oldest idle connection,
 // health probes answered while the configuration is not loaded, a second
-// bind of a used port failing, and the WebSocket upgrade path over TLS (an
-// echo endpoint registered by the test). Run under TSan too.
+// bind of a used port failing, and TLS (our own stream, tls_stream.hpp): the
+// WebSocket upgrade path (an echo endpoint registered by the test) with
+// messages of one byte to 1 MiB, requests kept alive on one connection,
+// close_notify after the last answer, and the handshake and keep-alive
+// deadlines. Run under TSan too.
 #include "http/http_server.hpp"
 
 #include <gtest/gtest.h>
@@ -15,6 +18,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -52,10 +56,11 @@ TEST(RequestFraming, AmbiguousOrTruncatedBodiesAreRefused) {
   EXPECT_EQ(frame_request("PUT /p HTTP/1.1\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nm 1\n",
                           4096, 1024),
             "more than one Content-Length field");
-  EXPECT_NE(frame_request("PUT /p HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          "4\r\nm 1\n\r\n0\r\n\r\n",
-                          4096, 1024),
-            "");
+  EXPECT_NE(
+      frame_request("PUT /p HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "4\r\nm 1\n\r\n0\r\n\r\n",
+                    4096, 1024),
+      "");
   EXPECT_NE(frame_request("PUT /p HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 4096, 1024), "");
   EXPECT_NE(frame_request("PUT /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nm 1\n\r\n",
                           4096, 1024),
@@ -69,8 +74,7 @@ TEST(RequestFraming, AmbiguousOrTruncatedBodiesAreRefused) {
 TEST(RequestFraming, LimitsHold) {
   std::string big_header = "GET / HTTP/1.1\r\nX: " + std::string(5000, 'a') + "\r\n\r\n";
   EXPECT_NE(frame_request(big_header, 4096, 1024), "");
-  std::string big_body =
-      "PUT /p HTTP/1.1\r\nContent-Length: 2000\r\n\r\n" + std::string(2000, 'a');
+  std::string big_body = "PUT /p HTTP/1.1\r\nContent-Length: 2000\r\n\r\n" + std::string(2000, 'a');
   EXPECT_NE(frame_request(big_body, 4096, 1024), "");
   EXPECT_EQ(frame_request(big_body, 4096, 4096), "");
 }
@@ -130,10 +134,10 @@ class ServerTest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() /
            ("pe_http_server_test_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
-    std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                      "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -days 1 -keyout " +
-                      (dir_ / "key.pem").string() + " -out " + (dir_ / "cert.pem").string() +
-                      " >/dev/null 2>&1";
+    std::string cmd =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+        "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -days 1 -keyout " +
+        (dir_ / "key.pem").string() + " -out " + (dir_ / "cert.pem").string() + " >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -162,6 +166,33 @@ class ServerTest : public ::testing::Test {
   pe::host::ServingStateHolder holder_;
   pe::host::SelfMetrics metrics_;
 };
+
+// What a TLS client of the test's server needs (verifies its certificate).
+struct TlsClient {
+  explicit TlsClient(const std::filesystem::path& ca) : context(asio::ssl::context::tls_client) {
+    context.load_verify_file(ca.string());
+    context.set_verify_mode(asio::ssl::verify_peer);
+  }
+  void connect(beast::ssl_stream<tcp::socket>& stream, unsigned short port) {
+    beast::get_lowest_layer(stream).connect(
+        tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    stream.handshake(asio::ssl::stream_base::client);
+  }
+  asio::io_context io;
+  asio::ssl::context context;
+};
+
+// Milliseconds until the server ends a connection the client keeps silent.
+long long ms_until_closed(tcp::socket& socket) {
+  auto start = std::chrono::steady_clock::now();
+  char byte;
+  beast::error_code ec;
+  socket.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec) << "the server sent a byte";
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
 
 std::string get(unsigned short port, const std::string& target, int& status) {
   asio::io_context io;
@@ -223,13 +254,9 @@ TEST_F(ServerTest, WebSocketEchoOverTls) {
   unsigned short port = port_of(server.bound_addresses().at(0));
   ASSERT_EQ(server.bound_addresses().at(0).rfind("https://", 0), 0u);
 
-  asio::io_context io;
-  asio::ssl::context tls(asio::ssl::context::tls_client);
-  tls.load_verify_file((dir_ / "cert.pem").string());
-  tls.set_verify_mode(asio::ssl::verify_peer);
-  websocket::stream<beast::ssl_stream<tcp::socket>> ws(io, tls);
-  beast::get_lowest_layer(ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  ws.next_layer().handshake(asio::ssl::stream_base::client);
+  TlsClient client(dir_ / "cert.pem");
+  websocket::stream<beast::ssl_stream<tcp::socket>> ws(client.io, client.context);
+  client.connect(ws.next_layer(), port);
   ws.handshake("127.0.0.1", "/ws-echo");
   for (int i = 0; i < 20; ++i) {
     std::string msg = "hello " + std::to_string(i);
@@ -239,5 +266,93 @@ TEST_F(ServerTest, WebSocketEchoOverTls) {
     EXPECT_EQ(beast::buffers_to_string(buffer.data()), "echo:" + msg);
   }
   ws.close(websocket::close_code::normal);
+  server.stop(1000);
+}
+
+TEST_F(ServerTest, WebSocketOverTlsCarriesMessagesFromOneByteTo1MiB) {
+  pe::host::ServerContext ctx(holder_, metrics_);
+  pe::host::HttpServer server(web(true), ctx);
+  pe::host::WebSocketHandler echo;
+  echo.on_message = [](const std::string& message, bool binary, auto reply) {
+    reply(message, binary);
+  };
+  server.add_websocket("/ws-echo", echo);
+  server.start();
+  TlsClient client(dir_ / "cert.pem");
+  websocket::stream<beast::ssl_stream<tcp::socket>> ws(client.io, client.context);
+  client.connect(ws.next_layer(), port_of(server.bound_addresses().at(0)));
+  ws.handshake("127.0.0.1", "/ws-echo");
+  ws.binary(true);
+  for (std::size_t size : {1u, 16383u, 16384u, 16385u, 100000u, 1u << 20}) {
+    std::string msg(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) msg[i] = static_cast<char>(i * 7 + size);
+    ws.write(asio::buffer(msg));
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    EXPECT_TRUE(beast::buffers_to_string(buffer.data()) == msg)
+        << "message of " << size << " bytes";
+  }
+  ws.close(websocket::close_code::normal);
+  server.stop(1000);
+}
+
+TEST_F(ServerTest, TlsKeepsRequestsAliveAndSendsCloseNotifyAfterTheLastAnswer) {
+  pe::host::ServerContext ctx(holder_, metrics_);
+  pe::host::HttpServer server(web(true), ctx);
+  server.start();
+  TlsClient client(dir_ / "cert.pem");
+  beast::ssl_stream<tcp::socket> stream(client.io, client.context);
+  client.connect(stream, port_of(server.bound_addresses().at(0)));
+  beast::flat_buffer buffer;
+  for (int i = 0; i < 50; ++i) {
+    http::request<http::empty_body> req(http::verb::get, "/healthz", 11);
+    req.set(http::field::host, "127.0.0.1");
+    if (i == 49) req.keep_alive(false);
+    http::write(stream, req);
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    ASSERT_EQ(res.result_int(), 200) << "request " << i;
+    EXPECT_EQ(res.body(), "OK\n");
+  }
+  // After the last answer the server shuts TLS down: our read ends in a
+  // close_notify (eof), not a truncated stream.
+  char byte;
+  beast::error_code ec;
+  stream.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof) << ec.message();
+  server.stop(1000);
+}
+
+TEST_F(ServerTest, TlsHandshakeAndKeepAliveDeadlinesHold) {
+  pe::host::ServerContext ctx(holder_, metrics_);
+  pe::host::WebConfig w = web(true);
+  w.header_timeout = std::chrono::milliseconds(300);
+  w.keep_alive_timeout = std::chrono::milliseconds(300);
+  pe::host::HttpServer server(w, ctx);
+  server.start();
+  unsigned short port = port_of(server.bound_addresses().at(0));
+  {  // connected, no ClientHello: closed at header_timeout
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    long long ms = ms_until_closed(socket);
+    EXPECT_GE(ms, 250);
+    EXPECT_LT(ms, 5000);
+  }
+  {  // handshake done, one request answered, then idle: closed at keep_alive_timeout
+    TlsClient client(dir_ / "cert.pem");
+    beast::ssl_stream<tcp::socket> stream(client.io, client.context);
+    client.connect(stream, port);
+    http::request<http::empty_body> req(http::verb::get, "/healthz", 11);
+    req.set(http::field::host, "127.0.0.1");
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    EXPECT_EQ(res.result_int(), 200);
+    long long ms = ms_until_closed(beast::get_lowest_layer(stream));
+    EXPECT_GE(ms, 250);
+    EXPECT_LT(ms, 5000);
+  }
   server.stop(1000);
 }
