@@ -1,7 +1,8 @@
 // runner_protocol.cpp — encoding, bounds-checked decoding and fd I/O of the
-// collector-runner frames.
+// collector-runner frames (reading: isolation/frame_stream.cpp).
 #include "isolation/runner_protocol.hpp"
 
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,11 @@ namespace pe::host::isolation {
 
 FrameWriter::FrameWriter(FrameType type) {
   buf_.reserve(256);
+  reset(type);
+}
+
+void FrameWriter::reset(FrameType type) {
+  buf_.clear();
   buf_.append(4, '\0');  // length, filled by finish()
   u8(static_cast<uint8_t>(type));
 }
@@ -136,56 +142,23 @@ bool write_all(int fd, const char* data, std::size_t size) noexcept {
   return true;
 }
 
-namespace {
-
-// 1: all read; 0: EOF before the first byte; -1: error or EOF inside.
-int read_exact(int fd, char* out, std::size_t size) {
-  std::size_t got = 0;
-  while (got < size) {
-    ssize_t r = ::read(fd, out + got, size - got);
-    if (r < 0) {
+bool write_all(int fd, std::string_view first, std::string_view second) noexcept {
+  iovec v[2] = {{const_cast<char*>(first.data()), first.size()},
+                {const_cast<char*>(second.data()), second.size()}};
+  iovec* at = v;
+  int count = 2;
+  while (count > 0) {
+    ssize_t w = ::writev(fd, at, count);
+    if (w < 0) {
       if (errno == EINTR) continue;
-      return -1;
-    }
-    if (r == 0) return got == 0 ? 0 : -1;
-    got += static_cast<std::size_t>(r);
-  }
-  return 1;
-}
-
-}  // namespace
-
-bool read_frame(int fd, FrameType& type, std::string& payload, std::string& error) {
-  error.clear();
-  unsigned char head[5];
-  int r = read_exact(fd, reinterpret_cast<char*>(head), 4);
-  if (r <= 0) {
-    if (r < 0) error = "connection closed inside a frame header";
-    return false;
-  }
-  const uint32_t len = uint32_t{head[0]} | uint32_t{head[1]} << 8 | uint32_t{head[2]} << 16 |
-                       uint32_t{head[3]} << 24;
-  if (len == 0 || len > kMaxFrameBytes) {
-    error = "frame length " + std::to_string(len) + " out of bounds";
-    return false;
-  }
-  if (read_exact(fd, reinterpret_cast<char*>(head + 4), 1) != 1) {
-    error = "connection closed inside a frame";
-    return false;
-  }
-  type = static_cast<FrameType>(head[4]);
-  // Grown as bytes arrive, so a length alone commits no memory.
-  payload.clear();
-  std::size_t want = len - 1;
-  while (want > 0) {
-    const std::size_t chunk = std::min<std::size_t>(want, 1u << 20);
-    const std::size_t at = payload.size();
-    payload.resize(at + chunk);
-    if (read_exact(fd, payload.data() + at, chunk) != 1) {
-      error = "connection closed inside a frame";
       return false;
     }
-    want -= chunk;
+    auto n = static_cast<std::size_t>(w);
+    for (; count > 0 && n >= at->iov_len; --count, ++at) n -= at->iov_len;
+    if (count > 0) {
+      at->iov_base = static_cast<char*>(at->iov_base) + n;
+      at->iov_len -= n;
+    }
   }
   return true;
 }

@@ -8,8 +8,8 @@
 // left and against hard caps; a decode failure kills that child.
 //
 // Thread-safety: FrameWriter/FrameReader are values; one per thread.
-// read_frame/write_frame are safe on one fd from one reader and one writer
-// (writers serialise themselves).
+// write_all is safe from several threads on one fd only when the writers
+// serialise themselves (each frame must reach the socket whole).
 #pragma once
 
 #include <cstddef>
@@ -62,6 +62,8 @@ enum class ConfigOp : uint8_t {
 class FrameWriter {
  public:
   explicit FrameWriter(FrameType type);
+  // Starts a new frame of `type` in the same buffer (its capacity kept).
+  void reset(FrameType type);
   void u8(uint8_t v) { buf_.push_back(static_cast<char>(v)); }
   void u32(uint32_t v);
   void u64(uint64_t v);
@@ -76,6 +78,7 @@ class FrameWriter {
   // The finished frame, length filled in.
   const std::string& finish();
   std::size_t size() const noexcept { return buf_.size(); }
+  std::size_t capacity() const noexcept { return buf_.capacity(); }
 
  private:
   std::string buf_;
@@ -116,10 +119,9 @@ class FrameReader {
 
 // Writes a whole buffer (retrying on EINTR and short writes). False on error.
 bool write_all(int fd, const char* data, std::size_t size) noexcept;
+// Writes two buffers back to back with one writev (and more on short writes).
+bool write_all(int fd, std::string_view first, std::string_view second) noexcept;
 
-// Reads one frame: its type and payload (without length and type). False at
-// EOF or on an error (then `error` says which; empty at a clean EOF before a
-// frame began). A length of 0 or above kMaxFrameBytes is an error.
-bool read_frame(int fd, FrameType& type, std::string& payload, std::string& error);
+// Frames are read with isolation/frame_stream.hpp.
 
 }  // namespace pe::host::isolation
