@@ -96,15 +96,15 @@ struct Runner {
 Runner g_runner;
 
 void send_frame(FrameWriter& w) {
-  const std::string& f = w.finish();
+  const std::string_view f = w.finish();
   std::lock_guard lock(g_runner.write_mu);
   if (!write_all(g_runner.fd, f.data(), f.size())) _exit(0);  // the host is gone
 }
 
 // Two frames with one write (a collect's last part and its collect_done).
 void send_frames(FrameWriter& first, FrameWriter& second) {
-  const std::string& a = first.finish();
-  const std::string& b = second.finish();
+  const std::string_view a = first.finish();
+  const std::string_view b = second.finish();
   std::lock_guard lock(g_runner.write_mu);
   if (!write_all(g_runner.fd, a, b)) _exit(0);  // the host is gone
 }
@@ -304,7 +304,10 @@ pe_status c_sink_family(pe_sink* s, const pe_family* f) {
 pe_status c_sink_sample(pe_sink* s, const pe_sample* sample) {
   if (!s || !sample) return PE_ERROR;
   pe_sample copy{};
-  std::memcpy(&copy, sample, std::min<std::size_t>(sample->struct_size, sizeof copy));
+  if (sample->struct_size >= sizeof copy)
+    copy = *sample;  // the common case: a fixed-size copy
+  else
+    std::memcpy(&copy, sample, sample->struct_size);
   if (copy.label_count && !copy.labels) return PE_ERROR;
   if (copy.label_count > kMaxLabels) return PE_ERROR;
   FrameWriter& w = rec(s).frame;

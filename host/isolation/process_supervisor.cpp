@@ -340,7 +340,7 @@ std::shared_ptr<ProcessSupervisor::Child> ProcessSupervisor::launch(std::string&
   return c;
 }
 
-bool ProcessSupervisor::send(Child& c, const std::string& frame) {
+bool ProcessSupervisor::send(Child& c, std::string_view frame) {
   std::lock_guard lock(c.write_mu);
   return write_all(c.fd, frame.data(), frame.size());
 }
@@ -447,7 +447,7 @@ bool ProcessSupervisor::answer_config(Child& c, std::string_view request,
     w.str(text);
     w.i64(integer);
     w.f64(floating);
-    reply_frame = w.finish();
+    reply_frame = std::string(w.finish());
     // Remembered for a restarted child (an error is not repeated then).
     if (real && op != ConfigOp::error) config_memo_.emplace(std::string(request), reply_frame);
   }

@@ -119,7 +119,7 @@ class ProcessSupervisor {
   bool replay_part(Child& c, FrameReader& r, std::string& error);
   void child_exited(Child& c, int wait_status);
   void kill_child(Child& c, const std::string& reason, const std::string& label);
-  bool send(Child& c, const std::string& frame);
+  bool send(Child& c, std::string_view frame);
   // Waits for call `id` of `c`; false when the child died first, a part
   // was malformed, or the deadline passed (why set).
   bool wait_reply(Child& c, uint64_t id, int64_t until_ns, std::string& payload, std::string& why,

@@ -34,7 +34,7 @@ TEST(RunnerProtocol, FieldsRoundTrip) {
   w.str("");
   w.opt_str(nullptr);
   w.opt_str("label");
-  const std::string& frame = w.finish();
+  const std::string frame(w.finish());
   ASSERT_GE(frame.size(), 5u);
   EXPECT_EQ(static_cast<uint8_t>(frame[4]), static_cast<uint8_t>(FrameType::collect_done));
   FrameReader r(frame.data() + 5, frame.size() - 5);
@@ -61,7 +61,7 @@ TEST(RunnerProtocol, EveryTruncationFailsCleanly) {
   w.str("a log line");
   w.opt_str("x");
   w.u64(1);
-  const std::string frame = w.finish();
+  const std::string frame(w.finish());
   const std::string payload = frame.substr(5);
   for (std::size_t cut = 0; cut < payload.size(); ++cut) {
     FrameReader r(payload.data(), cut);
@@ -77,21 +77,21 @@ TEST(RunnerProtocol, EveryTruncationFailsCleanly) {
 TEST(RunnerProtocol, LyingLengthsAndCountsAreRefused) {
   FrameWriter w(FrameType::log);
   w.u32(1000);  // a string "of 1000 bytes" with 3 following
-  const std::string frame = w.finish() + "abc";
+  const std::string frame = std::string(w.finish()) + "abc";
   FrameReader r(frame.data() + 5, frame.size() - 5);
   EXPECT_EQ(r.str(), "");
   EXPECT_TRUE(r.failed());
 
   FrameWriter c(FrameType::collect);
   c.u32(kMaxLabels + 1);
-  const std::string cf = c.finish();
+  const std::string cf(c.finish());
   FrameReader rc(cf.data() + 5, cf.size() - 5);
   EXPECT_EQ(rc.count(kMaxLabels, 2), 0u);
   EXPECT_TRUE(rc.failed());
 
   FrameWriter m(FrameType::collect);
   m.u32(100);  // 100 items of >= 10 bytes, but none follow
-  const std::string mf = m.finish();
+  const std::string mf(m.finish());
   FrameReader rm(mf.data() + 5, mf.size() - 5);
   EXPECT_EQ(rm.count(kMaxLabels, 10), 0u);
   EXPECT_TRUE(rm.failed());
@@ -121,7 +121,7 @@ TEST(RunnerProtocol, FramesTravelOverASocket) {
   SocketPair sp;
   FrameWriter w(FrameType::hello);
   w.str("hello");
-  const std::string& f = w.finish();
+  const std::string f(w.finish());
   ASSERT_TRUE(write_all(sp.fd[0], f.data(), f.size()));
   ASSERT_TRUE(write_all(sp.fd[0], f.data(), f.size()));
   FrameStream in(sp.fd[1]);
@@ -159,7 +159,7 @@ TEST(RunnerProtocol, FramesCutAnywhereOrLargeArriveWhole) {
   FrameWriter done(FrameType::collect_done);
   done.u64(7);
   done.i32(0);
-  const std::string s = small.finish();
+  const std::string s(small.finish());
   std::thread writer([&] {
     for (char c : s) EXPECT_TRUE(write_all(sp.fd[0], &c, 1));
     EXPECT_TRUE(write_all(sp.fd[0], big.finish(), done.finish()));
