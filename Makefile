@@ -55,7 +55,8 @@ asan: deps
 # ThreadSanitizer over the concurrency code (orchestrator, single-flight, pools):
 # only the suites labelled "concurrency" and the plugins they load are built.
 TSAN_TARGETS = host_concurrency_tests host_server_tests script_concurrency_tests proxy_plugin_tests \
-  push_unit_test remote_write_concurrency_tests sdk_unit_tests isolation_tests
+  push_unit_test remote_write_concurrency_tests sdk_unit_tests isolation_tests \
+  isolated_collect_tests
 tsan: deps
 	cmake -S . -B $(BUILD)-tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	  -DPE_SANITIZE=thread -DPE_BUILD_BENCH=OFF

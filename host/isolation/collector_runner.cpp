@@ -1,5 +1,6 @@
 // collector_runner.cpp — the collector-runner child: hardening, the proxied
-// pe_host_api, and the frame loop.
+// pe_host_api, and the frame loop (leader/followers: the thread that reads a
+// call serves it, after handing the reading to an idle thread).
 #include "isolation/collector_runner.hpp"
 
 #include <grp.h>
@@ -18,10 +19,12 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "isolation/frame_stream.hpp"
 #include "isolation/runner_protocol.hpp"
 #include "plugin/collect_sink.hpp"
 #include "plugin/collector_context.hpp"
@@ -40,11 +43,24 @@ struct RemoteNode {
 // collect_done carries the status.
 struct RecordingSink {
   static constexpr std::size_t kPartBytes = 64u << 10;
-  explicit RecordingSink(uint64_t call_id) : id(call_id), frame(FrameType::collect_part) {
+  explicit RecordingSink(uint64_t call_id) : id(call_id), frame(thread_part_writer()) {
+    frame.reset(FrameType::collect_part);
     frame.u64(id);
   }
+  ~RecordingSink() {
+    if (frame.capacity() > 4 * kPartBytes)
+      frame = FrameWriter(FrameType::collect_part);  // sink_text
+  }
+  RecordingSink(const RecordingSink&) = delete;
+  RecordingSink& operator=(const RecordingSink&) = delete;
+  // One part buffer per thread, kept across collects: no allocation (and no
+  // fresh pages to fault in) per part. A thread runs one collect at a time.
+  static FrameWriter& thread_part_writer() {
+    thread_local FrameWriter w(FrameType::collect_part);
+    return w;
+  }
   uint64_t id;
-  FrameWriter frame;
+  FrameWriter& frame;
 };
 // What a pe_http_response is in the child.
 struct RecordedResponse {
@@ -55,6 +71,7 @@ struct RecordedResponse {
 
 struct Runner {
   int fd = -1;
+  std::optional<FrameStream> in;  // read by the leader only
   std::mutex write_mu;
   std::shared_ptr<PluginLibrary> lib;
   pe_instance* instance = nullptr;
@@ -68,14 +85,28 @@ struct Runner {
   std::mutex busy_mu;
   std::condition_variable busy_cv;
   int busy = 0;
+  // Leader/followers: one thread (the leader) reads frames; a thread serving
+  // a call waits as a follower afterwards until it is made leader again.
+  std::mutex lead_mu;
+  std::condition_variable lead_cv;
+  int followers = 0;       // threads waiting to lead
+  bool lead_free = false;  // the leader role is waiting for a follower to take it
 };
 
 Runner g_runner;
 
 void send_frame(FrameWriter& w) {
-  const std::string& f = w.finish();
+  const std::string_view f = w.finish();
   std::lock_guard lock(g_runner.write_mu);
   if (!write_all(g_runner.fd, f.data(), f.size())) _exit(0);  // the host is gone
+}
+
+// Two frames with one write (a collect's last part and its collect_done).
+void send_frames(FrameWriter& first, FrameWriter& second) {
+  const std::string_view a = first.finish();
+  const std::string_view b = second.finish();
+  std::lock_guard lock(g_runner.write_mu);
+  if (!write_all(g_runner.fd, a, b)) _exit(0);  // the host is gone
 }
 
 // --- pe_host_api of the child ---------------------------------------------
@@ -137,8 +168,9 @@ ConfigReply config_call(ConfigOp op, const pe_config* node, const char* key = nu
   w.str(message ? message : "");
   send_frame(w);
   FrameType type;
-  std::string payload, error;
-  if (!read_frame(g_runner.fd, type, payload, error)) _exit(0);
+  std::string_view payload;
+  std::string error;
+  if (!g_runner.in->next(type, payload, error)) _exit(0);
   if (type != FrameType::config_reply) {
     g_runner.config_broken = true;
     return reply;
@@ -242,11 +274,16 @@ RecordingSink& rec(pe_sink* s) {
   return *reinterpret_cast<RecordingSink*>(s);
 }
 
-// Sends the records gathered so far (at the end, or when a part is full).
-void flush_part(RecordingSink& sink, bool force) {
-  if (sink.frame.size() <= 13 || (!force && sink.frame.size() < RecordingSink::kPartBytes)) return;
+// True when the part holds records (more than type and id).
+bool has_records(const RecordingSink& sink) {
+  return sink.frame.size() > 13;
+}
+
+// Sends the records gathered so far once a part is full.
+void flush_part(RecordingSink& sink) {
+  if (!has_records(sink) || sink.frame.size() < RecordingSink::kPartBytes) return;
   send_frame(sink.frame);
-  sink.frame = FrameWriter(FrameType::collect_part);
+  sink.frame.reset(FrameType::collect_part);
   sink.frame.u64(sink.id);
 }
 
@@ -260,14 +297,17 @@ pe_status c_sink_family(pe_sink* s, const pe_family* f) {
   w.opt_str(copy.help);
   w.i32(copy.type);
   w.opt_str(copy.unit);
-  flush_part(rec(s), false);
+  flush_part(rec(s));
   return PE_OK;
 }
 
 pe_status c_sink_sample(pe_sink* s, const pe_sample* sample) {
   if (!s || !sample) return PE_ERROR;
   pe_sample copy{};
-  std::memcpy(&copy, sample, std::min<std::size_t>(sample->struct_size, sizeof copy));
+  if (sample->struct_size >= sizeof copy)
+    copy = *sample;  // the common case: a fixed-size copy
+  else
+    std::memcpy(&copy, sample, sample->struct_size);
   if (copy.label_count && !copy.labels) return PE_ERROR;
   if (copy.label_count > kMaxLabels) return PE_ERROR;
   FrameWriter& w = rec(s).frame;
@@ -281,7 +321,7 @@ pe_status c_sink_sample(pe_sink* s, const pe_sample* sample) {
   w.f64(copy.value);
   w.i64(copy.timestamp_ms);
   w.i32(copy.has_timestamp);
-  flush_part(rec(s), false);
+  flush_part(rec(s));
   return PE_OK;
 }
 
@@ -299,7 +339,7 @@ pe_status record_text(pe_sink* s, const char* data, size_t len, pe_format format
   w.str(std::string_view(data ? data : "", len));
   w.i32(format);
   w.i32(skip);
-  flush_part(rec(s), false);
+  flush_part(rec(s));
   return parsed;
 }
 
@@ -323,7 +363,7 @@ pe_status c_sink_stat(pe_sink* s, const char* name, const char* help, double val
   w.opt_str(name);
   w.opt_str(help);
   w.f64(value);
-  flush_part(rec(s), false);
+  flush_part(rec(s));
   return PE_OK;
 }
 
@@ -482,12 +522,13 @@ void serve_collect(std::string payload) {
     st = g_runner.lib->descriptor().collect(g_runner.instance, &req,
                                             reinterpret_cast<pe_sink*>(&sink));
   }
-  flush_part(sink, true);
   FrameWriter done(FrameType::collect_done);
   done.u64(id);
   done.i32(st);
-  send_frame(done);
-  end_call();
+  if (has_records(sink))
+    send_frames(sink.frame, done);
+  else
+    send_frame(done);
 }
 
 void serve_http(std::string payload) {
@@ -528,7 +569,6 @@ void serve_http(std::string payload) {
   }
   w.str(response.body);
   send_frame(w);
-  end_call();
 }
 
 void serve_destroy() {
@@ -540,6 +580,66 @@ void serve_destroy() {
   g_runner.instance = nullptr;
   FrameWriter w(FrameType::destroy_done);
   send_frame(w);
+}
+
+// The leader role goes to a waiting follower, or to a new thread.
+void pass_the_lead();
+
+// Reads and serves frames while this thread leads; returns after it served
+// a call (collect, HTTP), having passed the lead on before serving it so
+// the socket is still read meanwhile. Exits the process at EOF or destroy.
+void lead() {
+  for (;;) {
+    FrameType type;
+    std::string_view view;
+    std::string error;
+    if (!g_runner.in->next(type, view, error)) _exit(0);  // the host closed its end
+    FrameReader r(view.data(), view.size());
+    switch (type) {
+      case FrameType::create:
+        serve_create(r);
+        break;
+      case FrameType::collect:
+      case FrameType::http: {
+        std::string payload(view);  // the stream's buffer belongs to the next leader
+        begin_call();
+        pass_the_lead();
+        if (type == FrameType::collect)
+          serve_collect(std::move(payload));
+        else
+          serve_http(std::move(payload));
+        end_call();
+        return;
+      }
+      case FrameType::destroy:
+        serve_destroy();
+        _exit(0);
+      default:
+        die("unexpected frame type " + std::to_string(static_cast<int>(type)) + " from the host");
+    }
+  }
+}
+
+// A thread's life: lead, serve a call, wait to lead again.
+[[noreturn]] void lead_and_follow() {
+  for (;;) {
+    lead();
+    std::unique_lock lock(g_runner.lead_mu);
+    ++g_runner.followers;
+    g_runner.lead_cv.wait(lock, [] { return g_runner.lead_free; });
+    g_runner.lead_free = false;
+    --g_runner.followers;
+  }
+}
+
+void pass_the_lead() {
+  std::lock_guard lock(g_runner.lead_mu);
+  if (g_runner.followers > 0) {
+    g_runner.lead_free = true;
+    g_runner.lead_cv.notify_one();
+  } else {
+    std::thread(lead_and_follow).detach();
+  }
 }
 
 }  // namespace
@@ -558,6 +658,7 @@ int run_collector_runner(int argc, char** argv) {
   harden(fd, host_pid, memory_limit, user);
   signal(SIGPIPE, SIG_IGN);
   g_runner.fd = fd;
+  g_runner.in.emplace(fd);
 
   std::string error;
   g_runner.lib = PluginLibrary::load(path, error);
@@ -575,31 +676,7 @@ int run_collector_runner(int argc, char** argv) {
   hello.u64(d.capabilities);
   send_frame(hello);
 
-  for (;;) {
-    FrameType type;
-    std::string payload;
-    if (!read_frame(fd, type, payload, error)) break;  // the host closed its end
-    FrameReader r(payload.data(), payload.size());
-    switch (type) {
-      case FrameType::create:
-        serve_create(r);
-        break;
-      case FrameType::collect:
-        begin_call();
-        std::thread(serve_collect, std::move(payload)).detach();
-        break;
-      case FrameType::http:
-        begin_call();
-        std::thread(serve_http, std::move(payload)).detach();
-        break;
-      case FrameType::destroy:
-        serve_destroy();
-        _exit(0);
-      default:
-        die("unexpected frame type " + std::to_string(static_cast<int>(type)) + " from the host");
-    }
-  }
-  _exit(0);
+  lead_and_follow();
 }
 
 }  // namespace pe::host::isolation

@@ -6,7 +6,8 @@
 // during create, logs forwarded, sink calls recorded into one batch per
 // collect (sink_family/sink_sample return PE_OK here: the host's real sink
 // decides when it replays them; sink_text is parsed here as well, so its
-// status is the real one), HTTP requests answered from a thread each.
+// status is the real one). A collect or HTTP request is served by the thread
+// that read it, while another thread reads on (leader/followers).
 #pragma once
 
 namespace pe::host::isolation {

@@ -17,9 +17,11 @@
 #include <deque>
 #include <fstream>
 #include <future>
+#include <optional>
 
 #include "base/logging.hpp"
 #include "isolation/collector_runner.hpp"
+#include "isolation/frame_stream.hpp"
 #include "isolation/reply_decoder.hpp"
 #include "isolation/runner_protocol.hpp"
 #include "plugin/collector_context.hpp"
@@ -31,15 +33,22 @@ namespace pe::host::isolation {
 
 struct ProcessSupervisor::Pending {
   bool done = false;
-  bool abandoned = false;         // the caller stopped waiting; a late answer is dropped
-  bool collect = false;           // a collect (else an HTTP request or destroy)
-  std::deque<std::string> parts;  // collect_part payloads not replayed yet
+  bool abandoned = false;  // the caller stopped waiting; a late answer is dropped
+  bool collect = false;    // a collect (else an HTTP request or destroy)
+  // A collect's parts are replayed into the caller's sink by the reader
+  // thread as they arrive; the caller sleeps until collect_done, and does
+  // not return (its sink goes away) while `replaying` is set.
+  const pe_host_api* api = nullptr;
+  pe_sink* sink = nullptr;
+  bool replaying = false;
+  bool malformed = false;  // a part did not decode: the child is being killed
   std::string payload;
 };
 
 struct ProcessSupervisor::Child {
   pid_t pid = -1;
   int fd = -1;
+  std::optional<FrameStream> in;  // read by one thread at a time: launch, create, then the reader
   std::mutex write_mu;
   // Under the supervisor's mu_:
   bool dead = false;
@@ -58,6 +67,7 @@ namespace {
 constexpr int kChildFd = 3;
 constexpr int64_t kStartTimeoutSeconds = 30;  // hello and create
 constexpr int64_t kHttpTimeoutNs = 30'000'000'000;
+constexpr const char* kMalformedBatch = "malformed collect batch";
 
 std::mutex g_hook_mu;
 QuarantineHook g_hook;
@@ -298,9 +308,11 @@ std::shared_ptr<ProcessSupervisor::Child> ProcessSupervisor::launch(std::string&
   auto c = std::make_shared<Child>();
   c->pid = pid;
   c->fd = sv[0];
+  c->in.emplace(c->fd);
   set_receive_timeout(c->fd, kStartTimeoutSeconds);
   FrameType type{};
-  std::string payload, why;
+  std::string_view payload;
+  std::string why;
   auto fail = [&](const std::string& message) {
     ::kill(pid, SIGKILL);
     int status = 0;
@@ -308,7 +320,7 @@ std::shared_ptr<ProcessSupervisor::Child> ProcessSupervisor::launch(std::string&
     error = message;
     return nullptr;
   };
-  if (!read_frame(c->fd, type, payload, why) || type != FrameType::hello)
+  if (!c->in->next(type, payload, why) || type != FrameType::hello)
     return fail("plugin process for " + settings_.plugin_path + " did not start" +
                 (why.empty() ? "" : ": " + why));
   FrameReader r(payload.data(), payload.size());
@@ -328,14 +340,14 @@ std::shared_ptr<ProcessSupervisor::Child> ProcessSupervisor::launch(std::string&
   return c;
 }
 
-bool ProcessSupervisor::send(Child& c, const std::string& frame) {
+bool ProcessSupervisor::send(Child& c, std::string_view frame) {
   std::lock_guard lock(c.write_mu);
   return write_all(c.fd, frame.data(), frame.size());
 }
 
-bool ProcessSupervisor::answer_config(Child& c, const std::string& request,
+bool ProcessSupervisor::answer_config(Child& c, std::string_view request,
                                       const pe_create_params* real, std::string& error) {
-  auto memo = config_memo_.find(request);
+  auto memo = config_memo_.find(std::string(request));
   std::string reply_frame;
   if (memo != config_memo_.end()) {
     reply_frame = memo->second;
@@ -435,9 +447,9 @@ bool ProcessSupervisor::answer_config(Child& c, const std::string& request,
     w.str(text);
     w.i64(integer);
     w.f64(floating);
-    reply_frame = w.finish();
+    reply_frame = std::string(w.finish());
     // Remembered for a restarted child (an error is not repeated then).
-    if (real && op != ConfigOp::error) config_memo_.emplace(request, reply_frame);
+    if (real && op != ConfigOp::error) config_memo_.emplace(std::string(request), reply_frame);
   }
   if (!send(c, reply_frame)) {
     error = "plugin process closed its socket during create";
@@ -460,8 +472,9 @@ pe_status ProcessSupervisor::run_create(Child& c, const pe_create_params* real,
   }
   for (;;) {
     FrameType type{};
-    std::string payload, why;
-    if (!read_frame(c.fd, type, payload, why)) {
+    std::string_view payload;
+    std::string why;
+    if (!c.in->next(type, payload, why)) {
       error = "plugin process ended during create" + (why.empty() ? "" : ": " + why);
       return PE_ERROR;
     }
@@ -623,10 +636,13 @@ bool ProcessSupervisor::ensure_child(std::shared_ptr<Child>& out, std::string& w
 
 void ProcessSupervisor::reader_loop(std::shared_ptr<Child> c) {
   FrameType type{};
-  std::string payload, error;
-  while (read_frame(c->fd, type, payload, error)) {
-    if (!on_frame(*c, static_cast<uint8_t>(type), payload)) {
-      error = "unexpected or malformed frame (type " + std::to_string(static_cast<int>(type)) + ")";
+  std::string_view payload;
+  std::string error;
+  while (c->in->next(type, payload, error)) {
+    if (!on_frame(*c, static_cast<uint8_t>(type), payload, error)) {
+      if (error.empty())
+        error =
+            "unexpected or malformed frame (type " + std::to_string(static_cast<int>(type)) + ")";
       break;
     }
   }
@@ -647,7 +663,8 @@ void ProcessSupervisor::reader_loop(std::shared_ptr<Child> c) {
   }
 }
 
-bool ProcessSupervisor::on_frame(Child& c, uint8_t type, std::string& payload) {
+bool ProcessSupervisor::on_frame(Child& c, uint8_t type, std::string_view payload,
+                                 std::string& error) {
   FrameReader r(payload.data(), payload.size());
   switch (static_cast<FrameType>(type)) {
     case FrameType::log: {
@@ -657,18 +674,8 @@ bool ProcessSupervisor::on_frame(Child& c, uint8_t type, std::string& payload) {
       log(to_level(level), message, {{"collector", settings_.collector}, {"plugin", name_}});
       return true;
     }
-    case FrameType::collect_part: {
-      const uint64_t id = r.u64();
-      if (r.failed()) return false;
-      std::lock_guard lock(mu_);
-      auto it = c.pending.find(id);
-      if (it == c.pending.end() || !it->second.collect || it->second.done) return false;
-      if (!it->second.abandoned) {
-        it->second.parts.push_back(std::move(payload));
-        cv_.notify_all();
-      }
-      return true;
-    }
+    case FrameType::collect_part:
+      return replay_part(c, r, error);
     case FrameType::collect_done:
     case FrameType::http_done:
     case FrameType::destroy_done: {
@@ -682,13 +689,39 @@ bool ProcessSupervisor::on_frame(Child& c, uint8_t type, std::string& payload) {
         return true;
       }
       it->second.done = true;
-      it->second.payload = std::move(payload);
+      it->second.payload = payload;
       cv_.notify_all();
       return true;
     }
     default:
       return false;
   }
+}
+
+bool ProcessSupervisor::replay_part(Child& c, FrameReader& r, std::string& error) {
+  const uint64_t id = r.u64();
+  if (r.failed()) return false;
+  pe_sink* sink = nullptr;
+  const pe_host_api* api = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    auto it = c.pending.find(id);
+    if (it == c.pending.end() || !it->second.collect || it->second.done) return false;
+    if (it->second.abandoned) return true;  // the caller gave up: dropped
+    it->second.replaying = true;
+    sink = it->second.sink;
+    api = it->second.api;
+  }
+  const bool ok = replay_collect_batch(r, *api, sink);
+  std::lock_guard lock(mu_);
+  auto it = c.pending.find(id);  // kept: its caller does not leave while replaying
+  it->second.replaying = false;
+  if (!ok) {
+    it->second.malformed = true;
+    error = kMalformedBatch;
+  }
+  if (!ok || it->second.abandoned) cv_.notify_all();
+  return ok;
 }
 
 void ProcessSupervisor::kill_child(Child& c, const std::string& reason, const std::string& label) {
@@ -754,29 +787,28 @@ void ProcessSupervisor::child_exited(Child& c, int wait_status) {
 }
 
 bool ProcessSupervisor::wait_reply(Child& c, uint64_t id, int64_t until_ns, std::string& payload,
-                                   std::string& why, bool& timed_out,
-                                   const std::function<bool(const std::string&)>& on_part) {
+                                   std::string& why, bool& timed_out) {
   using clock = std::chrono::steady_clock;
   std::unique_lock lock(mu_);
   auto until = clock::time_point(std::chrono::nanoseconds(until_ns));
+  // Gives up on the call; the reader may be replaying into the caller's sink.
+  auto abandon = [&] {
+    c.pending[id].abandoned = true;
+    cv_.wait(lock, [&] {
+      auto it = c.pending.find(id);  // the reader erases it when a late answer comes
+      return it == c.pending.end() || !it->second.replaying;
+    });
+    return false;
+  };
   for (;;) {
-    auto it = c.pending.find(id);
-    if (it != c.pending.end() && !it->second.parts.empty()) {
-      std::string part = std::move(it->second.parts.front());
-      it->second.parts.pop_front();
-      lock.unlock();
-      const bool ok = on_part && on_part(part);
-      lock.lock();
-      if (!ok) {
-        why = "malformed collect batch";
-        c.pending[id].abandoned = true;
-        return false;
-      }
-      continue;
+    Pending& p = c.pending[id];
+    if (p.malformed) {
+      why = kMalformedBatch;
+      return abandon();
     }
-    if (it != c.pending.end() && it->second.done) {
-      payload = std::move(it->second.payload);
-      c.pending.erase(it);
+    if (p.done) {
+      payload = std::move(p.payload);
+      c.pending.erase(id);
       return true;
     }
     if (c.dead) {
@@ -787,8 +819,7 @@ bool ProcessSupervisor::wait_reply(Child& c, uint64_t id, int64_t until_ns, std:
     if (cv_.wait_until(lock, until) == std::cv_status::timeout) {
       if (timed_out) {  // killed, and still no EOF (something else holds the socket)
         why = "plugin process did not end after it was killed";
-        if (it != c.pending.end()) it->second.abandoned = true;
-        return false;
+        return abandon();
       }
       timed_out = true;
       lock.unlock();
@@ -811,7 +842,10 @@ pe_status ProcessSupervisor::collect(const pe_collect_request& request, pe_sink*
   {
     std::lock_guard lock(mu_);
     id = ++next_id_;
-    c->pending[id].collect = true;
+    Pending& p = c->pending[id];
+    p.collect = true;
+    p.api = api;
+    p.sink = sink;
   }
   FrameWriter w(FrameType::collect);
   w.u64(id);
@@ -824,18 +858,11 @@ pe_status ProcessSupervisor::collect(const pe_collect_request& request, pe_sink*
   send(*c, w.finish());  // a failed write shows as the child's death below
   std::string payload;
   bool timed_out = false;
-  // Parts are replayed into the real sink as they arrive, while the child
-  // fills the next one.
-  bool malformed = false;
-  auto replay_part = [&](const std::string& part) {
-    FrameReader pr(part.data(), part.size());
-    pr.u64();  // id
-    malformed = !replay_collect_batch(pr, *api, sink);
-    return !malformed;
-  };
-  if (!wait_reply(*c, id, request.deadline_monotonic_ns + kDeadlineGraceNs, payload, why, timed_out,
-                  replay_part)) {
-    if (malformed) {
+  // Parts are replayed into the real sink by the reader as they arrive,
+  // while the child fills the next one.
+  if (!wait_reply(*c, id, request.deadline_monotonic_ns + kDeadlineGraceNs, payload, why,
+                  timed_out)) {
+    if (why == kMalformedBatch) {
       kill_child(*c, "protocol error: malformed collect batch", "protocol");
       api->sink_error(sink, "plugin process sent a malformed collect batch; killed");
       return PE_ERROR;

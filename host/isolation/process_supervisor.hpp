@@ -6,9 +6,10 @@
 // library. Config calls during the first create are answered with the real
 // pe_host_api on the real nodes (so errors keep file:line:column and unread
 // keys stay errors) and remembered, so a restarted child's create is
-// answered the same without the config document. Sink records come back as
-// one batch per collect and are replayed into the real sink with the real
-// api (merge, relabel and limits as in-process).
+// answered the same without the config document. Sink records come back in
+// parts while the child collects and are replayed into the real sink with
+// the real api (merge, relabel and limits as in-process) by the thread that
+// reads the child's socket, so the collecting thread sleeps until the end.
 //
 // Supervision: a child that dies fails the calls in flight with a reason
 // ("plugin process killed by signal 11 (SIGSEGV)", "plugin process exited
@@ -33,6 +34,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -41,6 +43,8 @@
 #include "plugin_exporter/plugin.h"
 
 namespace pe::host::isolation {
+
+class FrameReader;
 
 struct IsolationSettings {
   std::string plugin_path;
@@ -104,19 +108,22 @@ class ProcessSupervisor {
   // Sends create and serves the child's config calls until create_done.
   // `real` is the host's create (first time); null replays the answers.
   pe_status run_create(Child& c, const pe_create_params* real, std::string& error);
-  bool answer_config(Child& c, const std::string& request, const pe_create_params* real,
+  bool answer_config(Child& c, std::string_view request, const pe_create_params* real,
                      std::string& error);
   bool ensure_child(std::shared_ptr<Child>& out, std::string& why);
   void reader_loop(std::shared_ptr<Child> c);
-  bool on_frame(Child& c, uint8_t type, std::string& payload);
+  // Handles one frame from the child; false (error set, or empty for a
+  // frame that has no place here) ends the child with a protocol error.
+  bool on_frame(Child& c, uint8_t type, std::string_view payload, std::string& error);
+  // Replays a collect_part into its collect's sink, on the reader thread.
+  bool replay_part(Child& c, FrameReader& r, std::string& error);
   void child_exited(Child& c, int wait_status);
   void kill_child(Child& c, const std::string& reason, const std::string& label);
-  bool send(Child& c, const std::string& frame);
-  // Waits for call `id` of `c`; false when the child died first (why set).
-  // Collect parts arriving meanwhile go to `on_part` (false: malformed).
+  bool send(Child& c, std::string_view frame);
+  // Waits for call `id` of `c`; false when the child died first, a part
+  // was malformed, or the deadline passed (why set).
   bool wait_reply(Child& c, uint64_t id, int64_t until_ns, std::string& payload, std::string& why,
-                  bool& timed_out,
-                  const std::function<bool(const std::string&)>& on_part = nullptr);
+                  bool& timed_out);
   void maybe_recycle(const std::shared_ptr<Child>& c);
 
   const IsolationSettings settings_;

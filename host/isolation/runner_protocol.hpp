@@ -8,12 +8,15 @@
 // left and against hard caps; a decode failure kills that child.
 //
 // Thread-safety: FrameWriter/FrameReader are values; one per thread.
-// read_frame/write_frame are safe on one fd from one reader and one writer
-// (writers serialise themselves).
+// write_all is safe from several threads on one fd only when the writers
+// serialise themselves (each frame must reach the socket whole).
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -59,44 +62,115 @@ enum class ConfigOp : uint8_t {
   error = 12,
 };
 
+namespace detail {
+// Little-endian fixed-width stores and loads: one move on a little-endian host.
+template <typename T>
+inline void store_le(char* p, T v) noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(p, &v, sizeof v);
+  } else {
+    for (std::size_t i = 0; i < sizeof v; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  }
+}
+template <typename T>
+inline T load_le(const char* p) noexcept {
+  T v = 0;  // byte by byte, which the compiler turns into one load
+  for (std::size_t i = sizeof v; i-- > 0;)
+    v = static_cast<T>(v << 8 | static_cast<unsigned char>(p[i]));
+  return v;
+}
+}  // namespace detail
+
+// Encodes one frame into a buffer it owns and keeps (reset() reuses it).
+// The field writers are inline: the child encodes every sink record with
+// them, so they must cost a few stores, not a call per field.
 class FrameWriter {
  public:
-  explicit FrameWriter(FrameType type);
-  void u8(uint8_t v) { buf_.push_back(static_cast<char>(v)); }
-  void u32(uint32_t v);
-  void u64(uint64_t v);
+  explicit FrameWriter(FrameType type) { reset(type); }
+  // Starts a new frame of `type` in the same buffer (its capacity kept).
+  void reset(FrameType type) {
+    size_ = 0;
+    u32(0);  // the length, filled by finish()
+    u8(static_cast<uint8_t>(type));
+  }
+  void u8(uint8_t v) { *room(1) = static_cast<char>(v), size_ += 1; }
+  void u32(uint32_t v) { detail::store_le(room(4), v), size_ += 4; }
+  void u64(uint64_t v) { detail::store_le(room(8), v), size_ += 8; }
   void i32(int32_t v) { u32(static_cast<uint32_t>(v)); }
   void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
-  void f64(double v);
-  void str(std::string_view s);
+  void f64(double v) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    u64(bits);
+  }
+  void str(std::string_view s) {
+    char* p = room(s.size() + 5);
+    detail::store_le(p, static_cast<uint32_t>(s.size()));
+    if (!s.empty()) std::memcpy(p + 4, s.data(), s.size());
+    p[4 + s.size()] = '\0';
+    size_ += s.size() + 5;
+  }
   // A nullable C string: a presence byte, then the string.
-  void opt_str(const char* s);
-  // Overwrites 4 bytes written earlier at offset `at` (see size()).
-  void patch_u32(std::size_t at, uint32_t v);
-  // The finished frame, length filled in.
-  const std::string& finish();
-  std::size_t size() const noexcept { return buf_.size(); }
+  void opt_str(const char* s) {
+    u8(s ? 1 : 0);
+    if (s) str(s);
+  }
+  // The finished frame, length filled in; valid until the next write.
+  std::string_view finish() {
+    detail::store_le(data_.get(), static_cast<uint32_t>(size_ - 4));
+    return {data_.get(), size_};
+  }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t capacity() const noexcept { return cap_; }
 
  private:
-  std::string buf_;
+  char* room(std::size_t n) {
+    if (cap_ - size_ < n) grow(n);
+    return data_.get() + size_;
+  }
+  void grow(std::size_t n);
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0, cap_ = 0;
 };
 
 // Reads the fields of one frame's payload (after the type byte). Any read
 // past the end, or a string without its NUL, sets failed() and returns
-// zero values from then on.
+// zero values from then on. Inline, like the writer: the host decodes every
+// record of a collect with it.
 class FrameReader {
  public:
   FrameReader(const char* data, std::size_t size) : p_(data), left_(size) {}
-  uint8_t u8();
-  uint32_t u32();
-  uint64_t u64();
+  uint8_t u8() { return take<uint8_t>(); }
+  uint32_t u32() { return take<uint32_t>(); }
+  uint64_t u64() { return take<uint64_t>(); }
   int32_t i32() { return static_cast<int32_t>(u32()); }
   int64_t i64() { return static_cast<int64_t>(u64()); }
-  double f64();
+  double f64() {
+    const uint64_t bits = u64();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+  }
   // The string's bytes; data()[size()] is the NUL that followed it.
-  std::string_view str();
+  std::string_view str() {
+    const std::size_t n = u32();
+    if (left_ < n + 1 || p_[n] != '\0') {
+      fail();
+      return {};
+    }
+    std::string_view s(p_, n);
+    p_ += n + 1;
+    left_ -= n + 1;
+    return s;
+  }
   // A nullable string: null when absent.
-  const char* opt_str();
+  const char* opt_str() {
+    const uint8_t present = u8();
+    if (present > 1) fail();
+    if (!present || failed_) return nullptr;
+    const char* s = str().data();
+    return failed_ ? nullptr : s;
+  }
   // A count of items that take at least `min_item_bytes` each, checked
   // against `max` and against what is left.
   uint32_t count(uint32_t max, std::size_t min_item_bytes);
@@ -108,7 +182,19 @@ class FrameReader {
   }
 
  private:
-  bool take(void* out, std::size_t n);
+  // The next sizeof(T) bytes, little-endian; 0 (and failed) when fewer are
+  // left. After a failure left_ is 0, so every later read fails too.
+  template <typename T>
+  T take() {
+    if (left_ < sizeof(T)) {
+      fail();
+      return 0;
+    }
+    const T v = detail::load_le<T>(p_);
+    p_ += sizeof(T);
+    left_ -= sizeof(T);
+    return v;
+  }
   const char* p_;
   std::size_t left_;
   bool failed_ = false;
@@ -116,10 +202,9 @@ class FrameReader {
 
 // Writes a whole buffer (retrying on EINTR and short writes). False on error.
 bool write_all(int fd, const char* data, std::size_t size) noexcept;
+// Writes two buffers back to back with one writev (and more on short writes).
+bool write_all(int fd, std::string_view first, std::string_view second) noexcept;
 
-// Reads one frame: its type and payload (without length and type). False at
-// EOF or on an error (then `error` says which; empty at a clean EOF before a
-// frame began). A length of 0 or above kMaxFrameBytes is an error.
-bool read_frame(int fd, FrameType& type, std::string& payload, std::string& error);
+// Frames are read with isolation/frame_stream.hpp.
 
 }  // namespace pe::host::isolation

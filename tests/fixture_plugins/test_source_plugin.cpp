@@ -1,8 +1,9 @@
 // test_source_plugin.cpp — a collector plugin for the host's tests whose
 // behaviour the configuration picks: healthy, slow, hanging forever,
 // throwing from C++, emitting invalid names and NaN/Inf, emitting a million
-// samples, failing, echoing or rejecting scrape parameters, duplicating
-// series, declaring a family of a chosen type, serving an HTTP route.
+// samples (then hanging, if asked), failing, echoing or rejecting scrape
+// parameters, duplicating series, declaring a family of a chosen type,
+// serving an HTTP route.
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -26,6 +27,7 @@ class TestSource : public pe::PluginInstance {
     if (!ok) ctx.config.error_at("behaviour", "unknown behaviour \"" + behaviour_ + "\"");
     delay_ = ctx.config.duration("delay", std::chrono::milliseconds(100));
     samples_ = ctx.config.integer("samples", 1000000);
+    then_hang_ = ctx.config.boolean("then_hang", false);
     family_type_ = ctx.config.string("family_type", "gauge");
     family_name_ = ctx.config.string("family_name", "test_shared");
     if (auto secret = ctx.config.secret("password")) password_length_ = secret->size();
@@ -78,6 +80,7 @@ class TestSource : public pe::PluginInstance {
           if (sink.limit_reached()) throw pe::CollectFailure(PE_ERROR, "sample limit reached");
         }
       }
+      while (then_hang_) std::this_thread::sleep_for(std::chrono::hours(1));
     } else if (behaviour_ == "params") {
       for (const auto& [k, v] : req.params)
         if (k == "bad") throw pe::CollectFailure(PE_BAD_REQUEST, "parameter bad is not allowed");
@@ -116,6 +119,7 @@ class TestSource : public pe::PluginInstance {
   std::string behaviour_;
   std::chrono::nanoseconds delay_{};
   long samples_ = 0;
+  bool then_hang_ = false;  // "huge": hang after emitting the samples
   std::string family_type_;
   std::string family_name_;
   std::size_t password_length_ = 0;

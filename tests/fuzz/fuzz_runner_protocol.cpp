@@ -1,14 +1,23 @@
 // fuzz_runner_protocol.cpp — what the host decodes from a collector-runner
 // child (isolation = "process"), which may be hostile: a collect's batch of
 // sink records replayed into the host's real sink (pe_sink over a
-// MetricSet), and the answer to a forwarded HTTP request. Never crashes,
-// never reads out of bounds, and a batch it accepts fills the sink only with
-// what the sink validated. The first input byte chooses the decoder.
+// MetricSet), the answer to a forwarded HTTP request, and the frame stream
+// those arrive in (lengths, frames cut by EOF; collect parts in it are
+// replayed). Never crashes, never reads out of bounds, and a batch it
+// accepts fills the sink only with what the sink validated. The first input
+// byte chooses the decoder.
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <string_view>
+#include <thread>
 
+#include "isolation/frame_stream.hpp"
 #include "isolation/reply_decoder.hpp"
 #include "isolation/runner_protocol.hpp"
 #include "plugin/collect_sink.hpp"
@@ -44,12 +53,44 @@ const pe_host_api kApi = [] {
   return a;
 }();
 
+// The rest of the input as the bytes of a child's socket: frames are read
+// until EOF or an error; each collect_part is replayed into one sink.
+void read_stream(const char* bytes, std::size_t size) {
+  using namespace pe::host::isolation;
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) std::abort();
+  std::thread writer([&] {
+    write_all(sv[0], bytes, size);
+    close(sv[0]);
+  });
+  FrameStream in(sv[1]);
+  pe::MetricSet set;
+  pe_sink sink(set, 1000);
+  FrameType type{};
+  std::string_view payload;
+  std::string error;
+  while (in.next(type, payload, error)) {
+    if (payload.size() > size) std::abort();
+    if (type != FrameType::collect_part) continue;
+    FrameReader r(payload.data(), payload.size());
+    r.u64();  // id
+    if (!replay_collect_batch(r, kApi, &sink)) break;
+  }
+  writer.join();
+  close(sv[1]);
+  if (set.sample_count() > 1000) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   using namespace pe::host::isolation;
   if (size == 0) return 0;
   const char* payload = reinterpret_cast<const char*>(data + 1);
+  if (data[0] & 2) {
+    read_stream(payload, size - 1);
+    return 0;
+  }
   FrameReader r(payload, size - 1);
   if (data[0] & 1) {
     HttpAnswer answer;

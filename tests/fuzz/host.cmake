@@ -55,8 +55,10 @@ pe_add_fuzzer(fuzz_dialin_registry_file
 target_include_directories(fuzz_dialin_registry_file PRIVATE ${_host_dir})
 
 # isolation = "process": what the host decodes from a (possibly hostile)
-# collector-runner child — collect batches replayed into the real sink, HTTP answers.
+# collector-runner child — the frame stream off its socket, collect batches
+# replayed into the real sink, HTTP answers.
 pe_add_fuzzer(fuzz_runner_protocol
   SOURCES fuzz_runner_protocol.cpp ${_host_dir}/isolation/runner_protocol.cpp
-          ${_host_dir}/isolation/reply_decoder.cpp ${_host_dir}/plugin/collect_sink.cpp)
+          ${_host_dir}/isolation/frame_stream.cpp ${_host_dir}/isolation/reply_decoder.cpp
+          ${_host_dir}/plugin/collect_sink.cpp)
 target_include_directories(fuzz_runner_protocol PRIVATE ${_host_dir})

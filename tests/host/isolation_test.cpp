@@ -1,5 +1,6 @@
 // isolation_test.cpp — the collector-runner protocol codec (round trip,
-// truncation, oversized and lying lengths, over a real socket pair) and the
+// truncation, oversized and lying lengths; frames read in bulk, cut or large,
+// over a real socket pair) and the
 // restart/backoff/quarantine schedule with a fake clock.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -8,7 +9,10 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <thread>
 
+#include "isolation/frame_stream.hpp"
 #include "isolation/restart_policy.hpp"
 #include "isolation/runner_protocol.hpp"
 
@@ -30,7 +34,7 @@ TEST(RunnerProtocol, FieldsRoundTrip) {
   w.str("");
   w.opt_str(nullptr);
   w.opt_str("label");
-  const std::string& frame = w.finish();
+  const std::string frame(w.finish());
   ASSERT_GE(frame.size(), 5u);
   EXPECT_EQ(static_cast<uint8_t>(frame[4]), static_cast<uint8_t>(FrameType::collect_done));
   FrameReader r(frame.data() + 5, frame.size() - 5);
@@ -57,7 +61,7 @@ TEST(RunnerProtocol, EveryTruncationFailsCleanly) {
   w.str("a log line");
   w.opt_str("x");
   w.u64(1);
-  const std::string frame = w.finish();
+  const std::string frame(w.finish());
   const std::string payload = frame.substr(5);
   for (std::size_t cut = 0; cut < payload.size(); ++cut) {
     FrameReader r(payload.data(), cut);
@@ -73,21 +77,21 @@ TEST(RunnerProtocol, EveryTruncationFailsCleanly) {
 TEST(RunnerProtocol, LyingLengthsAndCountsAreRefused) {
   FrameWriter w(FrameType::log);
   w.u32(1000);  // a string "of 1000 bytes" with 3 following
-  const std::string frame = w.finish() + "abc";
+  const std::string frame = std::string(w.finish()) + "abc";
   FrameReader r(frame.data() + 5, frame.size() - 5);
   EXPECT_EQ(r.str(), "");
   EXPECT_TRUE(r.failed());
 
   FrameWriter c(FrameType::collect);
   c.u32(kMaxLabels + 1);
-  const std::string cf = c.finish();
+  const std::string cf(c.finish());
   FrameReader rc(cf.data() + 5, cf.size() - 5);
   EXPECT_EQ(rc.count(kMaxLabels, 2), 0u);
   EXPECT_TRUE(rc.failed());
 
   FrameWriter m(FrameType::collect);
   m.u32(100);  // 100 items of >= 10 bytes, but none follow
-  const std::string mf = m.finish();
+  const std::string mf(m.finish());
   FrameReader rm(mf.data() + 5, mf.size() - 5);
   EXPECT_EQ(rm.count(kMaxLabels, 10), 0u);
   EXPECT_TRUE(rm.failed());
@@ -117,23 +121,69 @@ TEST(RunnerProtocol, FramesTravelOverASocket) {
   SocketPair sp;
   FrameWriter w(FrameType::hello);
   w.str("hello");
-  const std::string& f = w.finish();
+  const std::string f(w.finish());
   ASSERT_TRUE(write_all(sp.fd[0], f.data(), f.size()));
   ASSERT_TRUE(write_all(sp.fd[0], f.data(), f.size()));
+  FrameStream in(sp.fd[1]);
   for (int i = 0; i < 2; ++i) {
     FrameType type{};
-    std::string payload, error;
-    ASSERT_TRUE(read_frame(sp.fd[1], type, payload, error)) << error;
+    std::string_view payload;
+    std::string error;
+    ASSERT_TRUE(in.next(type, payload, error)) << error;
     EXPECT_EQ(type, FrameType::hello);
     FrameReader r(payload.data(), payload.size());
     EXPECT_EQ(r.str(), "hello");
+    EXPECT_EQ(in.buffered(), i == 0 ? f.size() : 0u);  // one read took both frames
   }
   close(sp.fd[0]);
   sp.fd[0] = -1;
   FrameType type{};
-  std::string payload, error;
-  EXPECT_FALSE(read_frame(sp.fd[1], type, payload, error));
+  std::string_view payload;
+  std::string error;
+  EXPECT_FALSE(in.next(type, payload, error));
   EXPECT_EQ(error, "");  // a clean EOF between frames
+}
+
+// Frames cut anywhere by the writer (a byte at a time from another thread)
+// and frames far larger than the stream's first buffer arrive whole; two
+// frames written by one writev arrive as two.
+TEST(RunnerProtocol, FramesCutAnywhereOrLargeArriveWhole) {
+  SocketPair sp;
+  FrameWriter small(FrameType::log);
+  small.i32(2);
+  small.str("a log line");
+  FrameWriter big(FrameType::collect_part);
+  big.u64(7);
+  const std::string blob(3u << 20, 'x');  // beyond the first buffer and one growth step
+  big.str(blob);
+  FrameWriter done(FrameType::collect_done);
+  done.u64(7);
+  done.i32(0);
+  const std::string s(small.finish());
+  std::thread writer([&] {
+    for (char c : s) EXPECT_TRUE(write_all(sp.fd[0], &c, 1));
+    EXPECT_TRUE(write_all(sp.fd[0], big.finish(), done.finish()));
+    close(sp.fd[0]);
+  });
+  FrameStream in(sp.fd[1]);
+  FrameType type{};
+  std::string_view payload;
+  std::string error;
+  ASSERT_TRUE(in.next(type, payload, error)) << error;
+  EXPECT_EQ(type, FrameType::log);
+  EXPECT_EQ(payload, std::string_view(s).substr(5));
+  ASSERT_TRUE(in.next(type, payload, error)) << error;
+  EXPECT_EQ(type, FrameType::collect_part);
+  FrameReader r(payload.data(), payload.size());
+  EXPECT_EQ(r.u64(), 7u);
+  EXPECT_EQ(r.str(), blob);
+  EXPECT_TRUE(r.at_end());
+  ASSERT_TRUE(in.next(type, payload, error)) << error;
+  EXPECT_EQ(type, FrameType::collect_done);
+  EXPECT_FALSE(in.next(type, payload, error));
+  EXPECT_EQ(error, "");
+  writer.join();
+  sp.fd[0] = -1;
 }
 
 TEST(RunnerProtocol, OversizedZeroAndCutFramesAreErrors) {
@@ -143,21 +193,27 @@ TEST(RunnerProtocol, OversizedZeroAndCutFramesAreErrors) {
                              static_cast<unsigned char>(len >> 16),
                              static_cast<unsigned char>(len >> 24)};
     ASSERT_TRUE(write_all(sp.fd[0], reinterpret_cast<char*>(head), 4));
+    FrameStream in(sp.fd[1]);
     FrameType type{};
-    std::string payload, error;
-    EXPECT_FALSE(read_frame(sp.fd[1], type, payload, error));
+    std::string_view payload;
+    std::string error;
+    EXPECT_FALSE(in.next(type, payload, error));
     EXPECT_NE(error.find("out of bounds"), std::string::npos) << error;
   }
   // A plausible length, then the peer goes away: no hang, an error.
-  SocketPair sp;
-  const char head[] = {100, 0, 0, 0, 9, 'x'};
-  ASSERT_TRUE(write_all(sp.fd[0], head, sizeof head));
-  close(sp.fd[0]);
-  sp.fd[0] = -1;
-  FrameType type{};
-  std::string payload, error;
-  EXPECT_FALSE(read_frame(sp.fd[1], type, payload, error));
-  EXPECT_EQ(error, "connection closed inside a frame");
+  for (std::string cut : {std::string("\x64\x00\x00\x00\x09x", 6), std::string("\x64\x00", 2)}) {
+    SocketPair sp;
+    ASSERT_TRUE(write_all(sp.fd[0], cut.data(), cut.size()));
+    close(sp.fd[0]);
+    sp.fd[0] = -1;
+    FrameStream in(sp.fd[1]);
+    FrameType type{};
+    std::string_view payload;
+    std::string error;
+    EXPECT_FALSE(in.next(type, payload, error));
+    EXPECT_EQ(error, cut.size() > 4 ? "connection closed inside a frame"
+                                    : "connection closed inside a frame header");
+  }
 }
 
 TEST(RestartPolicy, FirstDeathRestartsAtOnceThenBackoffDoublesToFiveMinutes) {
