@@ -6,8 +6,12 @@ alias, and answers each scrape with the metrics text of a file (re-read per
 scrape) or of a URL it fetches. Reconnects with full-jitter backoff.
 
   dialin_agent.py --hub wss://hub:9777/agents/connect --ca hub-ca.pem \\
-      --token ID.SECRET --alias edge-1 --service pos --label site=berlin \\
+      (--token ID.SECRET | --cert agent.pem --key agent.key) \\
+      --alias edge-1 --service pos --label site=berlin \\
       (--metrics-file FILE | --metrics-url http://127.0.0.1:9100/metrics)
+
+With --cert and --key the agent presents that client certificate; without
+a token the hub identifies it by the certificate's SAN ([[dialin.client]]).
 
 Exit codes: 0 after SIGINT/SIGTERM, 2 when the hub refused the hello and
 --exit-on-refusal was given (tests use it).
@@ -60,9 +64,11 @@ async def answer(ws, args, request):
 
 
 async def session(args, tls):
-    hello = {"type": "hello", "version": 1, "token": args.token, "alias": args.alias,
+    hello = {"type": "hello", "version": 1, "alias": args.alias,
              "hostname": args.hostname, "service": args.service,
              "labels": dict(kv.split("=", 1) for kv in args.label)}
+    if args.token:  # absent: the client certificate identifies the agent
+        hello["token"] = args.token
     async with websockets.connect(args.hub, ssl=tls, ping_interval=args.ping_interval,
                                   ping_timeout=args.ping_interval,
                                   max_size=16 << 20) as ws:
@@ -86,6 +92,8 @@ async def main(args):
     tls = None
     if args.hub.startswith("wss://"):
         tls = ssl.create_default_context(cafile=args.ca)
+        if args.cert:
+            tls.load_cert_chain(args.cert, args.key)
     attempt = 0
     while True:
         try:
@@ -104,7 +112,9 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--hub", required=True)
     p.add_argument("--ca", help="CA file that signed the hub's certificate")
-    p.add_argument("--token", required=True, help="<id>.<secret>")
+    p.add_argument("--token", help="<id>.<secret> (optional with --cert: the token decides)")
+    p.add_argument("--cert", help="client certificate (PEM, chain after it) for wss://")
+    p.add_argument("--key", help="the client certificate's private key (PEM)")
     p.add_argument("--alias", required=True)
     p.add_argument("--hostname", default=socket.gethostname())
     p.add_argument("--service", default="")
@@ -114,7 +124,14 @@ def parse_args():
     src.add_argument("--metrics-url")
     p.add_argument("--ping-interval", type=float, default=20.0)
     p.add_argument("--exit-on-refusal", action="store_true")
-    return p.parse_args()
+    args = p.parse_args()
+    if bool(args.cert) != bool(args.key):
+        p.error("--cert and --key go together")
+    if not args.token and not args.cert:
+        p.error("give --token, or --cert and --key")
+    if args.cert and not args.hub.startswith("wss://"):
+        p.error("--cert needs a wss:// hub")
+    return args
 
 
 if __name__ == "__main__":

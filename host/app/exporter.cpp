@@ -53,6 +53,46 @@ dialin::ScrapeReply agent_scrape(const dialin::ScrapeRequest& req, ServingStateH
   return reply;
 }
 
+// Blocks the signals this thread takes synchronously (SIGINT, SIGTERM,
+// SIGHUP; every thread started afterwards inherits the block) and ignores
+// SIGPIPE. Returns the set to wait on.
+sigset_t block_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
+
+// Reloads on SIGHUP until SIGINT or SIGTERM arrives; returns that signal.
+int serve_until_stopped(const sigset_t& signals, ServerContext& ctx) {
+  int sig = 0;
+  for (;;) {
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig != SIGHUP) return sig;
+    std::string error;
+    ctx.reload(error);  // logs and notifies either way
+  }
+}
+
+// Drains the collect pool and destroys the collectors by `deadline`; a
+// plugin call that never returned still runs, so the process then exits
+// without unwinding globals under it.
+void stop_collectors(ExporterRuntime& runtime, ServingStateHolder& holder, int64_t deadline) {
+  long left_ms = std::max<int64_t>(0, (deadline - monotonic_now_ns()) / 1000000);
+  std::size_t stuck = runtime.pool().shutdown(left_ms);
+  holder.set(nullptr);
+  bool all_destroyed = runtime.shutdown(deadline);
+  log(LogLevel::info, "stopped", {{"stuck_collects", std::to_string(stuck)}});
+  if (stuck > 0 || !all_destroyed) {
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
+}
+
 void print_errors(const ConfigErrors& errors) {
   for (const ConfigError& e : errors) std::cerr << e.to_string() << "\n";
 }
@@ -73,15 +113,7 @@ int check_config(const CliOptions& options) {
 }
 
 int run_exporter(const CliOptions& options) {
-  // Signals are taken synchronously by this thread; every thread started
-  // from here on inherits the block.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  const sigset_t signals = block_signals();
 
   SelfMetrics self_metrics;
   ServingStateHolder holder;
@@ -151,39 +183,18 @@ int run_exporter(const CliOptions& options) {
   log(LogLevel::info, "plugin_exporter started",
       {{"config", options.config_file}, {"collectors", std::to_string(config->collectors.size())}});
 
-  int sig = 0;
-  for (;;) {
-    if (sigwait(&signals, &sig) != 0) continue;
-    if (sig == SIGHUP) {
-      std::string error;
-      ctx.reload(error);  // logs and notifies either way
-      continue;
-    }
-    break;
-  }
-
+  const int sig = serve_until_stopped(signals, ctx);
   log(LogLevel::info, "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   notify_service_manager("STOPPING=1");
-  config = runtime.config();
   const auto grace =
-      std::chrono::duration_cast<std::chrono::milliseconds>(config->web.shutdown_grace);
+      std::chrono::duration_cast<std::chrono::milliseconds>(runtime.config()->web.shutdown_grace);
   const int64_t deadline =
       monotonic_now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(grace).count();
   ctx.stopping = true;
   server.stop(static_cast<long>(grace.count()));
   agent.stop();
   runtime.stop_remote_write();
-  long left_ms = std::max<int64_t>(0, (deadline - monotonic_now_ns()) / 1000000);
-  std::size_t stuck = runtime.pool().shutdown(left_ms);
-  holder.set(nullptr);
-  bool all_destroyed = runtime.shutdown(deadline);
-  log(LogLevel::info, "stopped", {{"stuck_collects", std::to_string(stuck)}});
-  if (stuck > 0 || !all_destroyed) {
-    // A plugin call that never returned still runs: do not unwind globals
-    // under it.
-    std::fflush(nullptr);
-    std::_Exit(0);
-  }
+  stop_collectors(runtime, holder, deadline);
   return 0;
 }
 

@@ -48,6 +48,99 @@ const QuarantineEntry* verdict_of(const std::vector<QuarantineEntry>& verdicts,
   return it != verdicts.end() ? &*it : nullptr;
 }
 
+// The library a collector's plugin is called through: for an isolated
+// collector a proxy of a new child process (started here), else the shared
+// object, loaded once per path. Null when it cannot be had (error reported).
+std::shared_ptr<PluginLibrary> open_plugin(
+    const CollectorConfig& cc, ConfigDocument& doc,
+    std::map<std::string, std::shared_ptr<PluginLibrary>>& libraries,
+    std::shared_ptr<isolation::ProcessSupervisor>& supervisor) {
+  const toml::node* plugin_key = cc.table ? cc.table->get("plugin") : nullptr;
+  std::string error;
+  if (!cc.isolated) {
+    auto it = libraries.find(cc.plugin_path);
+    if (it != libraries.end()) return it->second;
+    auto loaded = PluginLibrary::load(cc.plugin_path, error);
+    if (!loaded) {
+      doc.error(plugin_key, ConfigDocument::child_path(cc.path, "plugin"), error);
+      return nullptr;
+    }
+    return libraries.emplace(cc.plugin_path, std::move(loaded)).first->second;
+  }
+  if (!cc.user.empty() && geteuid() != 0) {
+    doc.error(cc.table ? cc.table->get("user") : nullptr,
+              ConfigDocument::child_path(cc.path, "user"),
+              "running the plugin process as another user needs the exporter to run as root");
+    return nullptr;
+  }
+  isolation::IsolationSettings settings;
+  settings.plugin_path = cc.plugin_path;
+  settings.collector = cc.name;
+  settings.fingerprint = collector_fingerprint_id(cc);
+  settings.memory_limit = cc.memory_limit;
+  settings.user = cc.user;
+  settings.max_collects = cc.max_collects;
+  settings.rss_limit = cc.rss_limit;
+  supervisor = isolation::ProcessSupervisor::start(std::move(settings), error);
+  if (!supervisor) {
+    doc.error(plugin_key, ConfigDocument::child_path(cc.path, "plugin"), error);
+    return nullptr;
+  }
+  return PluginLibrary::adopt(supervisor->descriptor(), cc.plugin_path, supervisor);
+}
+
+// Calls the plugin's create for `cc` with its config section; the instance,
+// or null when it failed or reported config errors (reported at the section).
+pe_instance* create_instance(const CollectorConfig& cc, PluginLibrary& lib, pe_host& ctx,
+                             ConfigDocument& doc, bool check_only) {
+  if (!cc.state_dir.empty() && !check_only) {
+    std::error_code ec;
+    std::filesystem::create_directories(cc.state_dir, ec);
+    if (ec) {
+      doc.error(cc.table, cc.path,
+                "cannot create state directory " + cc.state_dir + ": " + ec.message());
+      return nullptr;
+    }
+  }
+  pe_create_params params{};
+  params.struct_size = sizeof params;
+  params.api = host_api();
+  params.host = &ctx;
+  params.config = ctx.plugin_table;
+  params.collector_name = cc.name.c_str();
+  params.check_only = check_only ? 1 : 0;
+  params.state_dir = cc.state_dir.empty() ? nullptr : cc.state_dir.c_str();
+  pe_instance* instance = nullptr;
+  const std::size_t errors_before = doc.errors().size();
+  const std::string plugin_label = lib.name(), fingerprint = collector_fingerprint_id(cc);
+  auto call_site = [&](const char* entry) {  // for the crash record
+    return PluginCallSite{cc.name.c_str(), plugin_label.c_str(), fingerprint.c_str(), entry};
+  };
+  pe_status st;
+  {
+    const PluginCallSite site = call_site("create");
+    PluginCallScope scope(site);
+    st = lib.descriptor().create(&params, &instance);
+  }
+  ctx.creating = false;
+  if (cc.plugin_table) doc.report_unused(*cc.plugin_table, cc.plugin_table_path);
+  const bool new_errors = doc.errors().size() > errors_before;
+  if (st == PE_OK && !new_errors && instance) return instance;
+  if (st == PE_OK && instance) {
+    const PluginCallSite site = call_site("destroy");
+    PluginCallScope scope(site);
+    lib.descriptor().destroy(instance);
+  } else if (st == PE_OK && !new_errors) {
+    doc.error(cc.table, cc.path, "plugin " + lib.name() + " returned no instance");
+  }
+  if (st != PE_OK && !new_errors) {
+    doc.error(cc.table, cc.path,
+              "plugin " + lib.name() + " failed to create the collector (status " +
+                  std::to_string(st) + "; see the log)");
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 ConfigErrors check_configuration(const LoadResult& loaded) {
@@ -88,48 +181,9 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
     }
     if (cc.plugin_path.empty()) continue;        // unknown plugin: reported by the loader
     if (verdict && !verdict->demoted) continue;  // quarantined
-    std::shared_ptr<PluginLibrary> lib;
     std::shared_ptr<isolation::ProcessSupervisor> supervisor;
-    if (cc.isolated) {
-      // The plugin runs in a child process; `lib` is the proxy that forwards to it.
-      if (!cc.user.empty() && geteuid() != 0) {
-        doc.error(cc.table ? cc.table->get("user") : nullptr,
-                  ConfigDocument::child_path(cc.path, "user"),
-                  "running the plugin process as another user needs the exporter to run as "
-                  "root");
-        continue;
-      }
-      isolation::IsolationSettings settings;
-      settings.plugin_path = cc.plugin_path;
-      settings.collector = cc.name;
-      settings.fingerprint = collector_fingerprint_id(cc);
-      settings.memory_limit = cc.memory_limit;
-      settings.user = cc.user;
-      settings.max_collects = cc.max_collects;
-      settings.rss_limit = cc.rss_limit;
-      std::string error;
-      supervisor = isolation::ProcessSupervisor::start(std::move(settings), error);
-      if (!supervisor) {
-        const toml::node* at = cc.table ? cc.table->get("plugin") : nullptr;
-        doc.error(at, ConfigDocument::child_path(cc.path, "plugin"), error);
-        continue;
-      }
-      lib = PluginLibrary::adopt(supervisor->descriptor(), cc.plugin_path, supervisor);
-    } else {
-      auto lib_it = libraries.find(cc.plugin_path);
-      if (lib_it == libraries.end()) {
-        std::string error;
-        auto loaded = PluginLibrary::load(cc.plugin_path, error);
-        if (!loaded) {
-          const toml::node* at = cc.table ? cc.table->get("plugin") : nullptr;
-          doc.error(at, ConfigDocument::child_path(cc.path, "plugin"), error);
-          continue;
-        }
-        lib_it = libraries.emplace(cc.plugin_path, std::move(loaded)).first;
-      }
-      lib = lib_it->second;
-    }
-
+    std::shared_ptr<PluginLibrary> lib = open_plugin(cc, doc, libraries, supervisor);
+    if (!lib) continue;
     auto ctx = std::make_unique<pe_host>();
     ctx->collector_name = cc.name;
     ctx->plugin_name = lib->name();
@@ -139,56 +193,8 @@ CreatedCollectors create_collectors(const ExporterConfig& config, bool check_onl
     ctx->creating = true;
     const toml::table* table = cc.plugin_table ? cc.plugin_table : &kEmptyTable;
     ctx->plugin_table = doc.handle(table, cc.plugin_table_path);
-
-    if (!cc.state_dir.empty() && !check_only) {
-      std::error_code ec;
-      std::filesystem::create_directories(cc.state_dir, ec);
-      if (ec) {
-        doc.error(cc.table, cc.path,
-                  "cannot create state directory " + cc.state_dir + ": " + ec.message());
-        continue;
-      }
-    }
-    pe_create_params params{};
-    params.struct_size = sizeof params;
-    params.api = host_api();
-    params.host = ctx.get();
-    params.config = ctx->plugin_table;
-    params.collector_name = cc.name.c_str();
-    params.check_only = check_only ? 1 : 0;
-    params.state_dir = cc.state_dir.empty() ? nullptr : cc.state_dir.c_str();
-    pe_instance* instance = nullptr;
-    const std::size_t errors_before = doc.errors().size();
-    const std::string plugin_label = lib->name(), fingerprint = collector_fingerprint_id(cc);
-    auto call_site = [&](const char* entry) {  // for the crash record
-      return PluginCallSite{cc.name.c_str(), plugin_label.c_str(), fingerprint.c_str(), entry};
-    };
-    pe_status st;
-    {
-      const PluginCallSite site = call_site("create");
-      PluginCallScope scope(site);
-      st = lib->descriptor().create(&params, &instance);
-    }
-    ctx->creating = false;
-    if (cc.plugin_table) doc.report_unused(*cc.plugin_table, cc.plugin_table_path);
-    const bool new_errors = doc.errors().size() > errors_before;
-    if (st != PE_OK || new_errors) {
-      if (st == PE_OK && instance) {
-        const PluginCallSite site = call_site("destroy");
-        PluginCallScope scope(site);
-        lib->descriptor().destroy(instance);
-      }
-      if (!new_errors) {
-        doc.error(cc.table, cc.path,
-                  "plugin " + lib->name() + " failed to create the collector (status " +
-                      std::to_string(st) + "; see the log)");
-      }
-      continue;
-    }
-    if (!instance) {
-      doc.error(cc.table, cc.path, "plugin " + lib->name() + " returned no instance");
-      continue;
-    }
+    pe_instance* instance = create_instance(cc, *lib, *ctx, doc, check_only);
+    if (!instance) continue;
     ctx->doc = nullptr;
     ctx->plugin_table = nullptr;
     RelabelProgram own;

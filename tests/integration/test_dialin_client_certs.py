@@ -14,6 +14,7 @@ Loopback only, free ports, a temporary directory, bounded in time.
 import json
 import os
 import ssl
+import subprocess
 import unittest
 import urllib.error
 import urllib.request
@@ -49,7 +50,7 @@ client_ca_file = "{cls.ca}"
 hello_timeout = "2s"
 [[dialin.client]]
 san = "box-7.test"
-aliases = ["box-7", "edge-1"]
+aliases = ["box-7", "edge-1", "box-8"]
 [[dialin.token]]
 id = "t"
 secret = "{SECRET}"
@@ -161,6 +162,57 @@ max_backoff = "1s"
         self.assertIn("reason=bad_token", agent.log())
         self.assertEqual(self.get("/agents/box-7/metrics")[0], 200)
 
+
+    def test_7_python_agent_with_a_certificate_and_no_token(self):
+        metrics = os.path.join(self.dir, "box-8.prom")
+        with open(metrics, "w") as f:
+            f.write("# TYPE cert_agent_up gauge\ncert_agent_up 1\n")
+        cert, key = self.pki["box7"]
+        self.spawn("py-box-8", ["/usr/bin/python3", PY_AGENT, "--hub", self.hub_url, "--ca",
+                                self.ca, "--cert", cert, "--key", key, "--alias", "box-8",
+                                "--metrics-file", metrics])
+        h.wait_for(lambda: "box-8" in self.sd(), 30, what="box-8 registered")
+        self.assertIn("cert_agent_up 1", self.get("/agents/box-8/metrics")[1])
+        self.assertRegex(self.hub.log(),
+                         r'msg="agent registered" alias=box-8 token=cert:box-7\.test')
+        # Without --key (or without any identity) the client refuses to start.
+        bad = subprocess.run(["/usr/bin/python3", PY_AGENT, "--hub", self.hub_url, "--cert", cert,
+                              "--alias", "x", "--metrics-file", metrics],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("--cert and --key go together", bad.stderr)
+
+    def test_8_client_allowed_sans_also_limits_agents(self):
+        port = h.free_port()
+        cert, key = self.pki["server"]
+        hub2 = self.start("hub2", f"""
+[web]
+listen_addresses = []
+[[web.listener]]
+address = "127.0.0.1:{port}"
+[web.listener.tls]
+cert_file = "{cert}"
+key_file = "{key}"
+client_auth_type = "VerifyClientCertIfGiven"
+client_ca_file = "{self.ca}"
+client_allowed_sans = ["prometheus.test"]
+[[dialin.client]]
+san = "box-7.test"
+aliases = ["box-7"]
+""")
+        h.wait_for(lambda: h.port_open("127.0.0.1", port), 20, what="hub2 listening")
+        agent_cert, agent_key = self.pki["box7"]
+        metrics = os.path.join(self.dir, "hub2.prom")
+        with open(metrics, "w") as f:
+            f.write("# TYPE x gauge\nx 1\n")
+        agent = self.spawn("py-hub2", ["/usr/bin/python3", PY_AGENT, "--hub",
+                                       f"wss://127.0.0.1:{port}/agents/connect", "--ca", self.ca,
+                                       "--cert", agent_cert, "--key", agent_key, "--alias",
+                                       "box-7", "--metrics-file", metrics])
+        h.wait_for(lambda: "reason=tls_handshake" in hub2.log(), 20,
+                   what="hub2 refusing the agent's certificate at the handshake")
+        self.assertIn("connection lost", agent.log())
+        self.assertNotIn("registered as", agent.log())
 
 if __name__ == "__main__":
     unittest.main()
