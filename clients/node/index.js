@@ -47,12 +47,16 @@ class DhtPromClient extends EventEmitter {
   // hubAddress: "host:port" or a full "wss://host:port/agents/connect".
   // hubPin: "sha256:<base64|hex>" of the hub's SubjectPublicKeyInfo, or null
   // to verify the hub's certificate against opts.ca (or the system CAs).
-  // secret: the agent token "<id>.<secret>" the hub's [[dialin.token]] knows.
+  // secret: the agent token "<id>.<secret>" the hub's [[dialin.token]] knows,
+  // or null with opts.cert/opts.key: the client certificate identifies the
+  // agent ([[dialin.client]] on the hub).
   constructor (getMetrics, hubAddress, hubPin, alias, secret, service, {
     registerIntervalMs = 60 * 60 * 1000,
     hostname = os.hostname(),
     labels = {},
     ca = null,
+    cert = null,
+    key = null,
     pingIntervalMs = 20000,
     minBackoffMs = 1000,
     maxBackoffMs = 60000
@@ -77,6 +81,12 @@ class DhtPromClient extends EventEmitter {
     this.hostname = hostname
     this.labels = labels
     this.ca = ca
+    if ((cert == null) !== (key == null)) throw new Error('opts.cert and opts.key go together')
+    if (secret == null && cert == null) {
+      throw new Error('give a secret (agent token), or opts.cert and opts.key')
+    }
+    this.cert = cert
+    this.key = key
     // Kept for dht-prom-client compatibility: a registration here lasts as
     // long as its connection, so nothing is re-sent on a timer.
     this.registerIntervalMs = registerIntervalMs
@@ -139,6 +149,10 @@ class DhtPromClient extends EventEmitter {
       options.rejectUnauthorized = false
     } else if (this.ca) {
       options.ca = this.ca
+    }
+    if (this.cert) {
+      options.cert = this.cert
+      options.key = this.key
     }
     const ws = new WebSocket(this.url, frames.SUBPROTOCOL, options)
     this._ws = ws

@@ -14,7 +14,7 @@ function hello ({ token, alias, hostname, service, labels }) {
   return JSON.stringify({
     type: 'hello',
     version: PROTOCOL_VERSION,
-    token,
+    token: token || undefined, // absent: the client certificate identifies the agent
     alias,
     hostname: hostname || '',
     service: service || '',

@@ -4,12 +4,13 @@
 // prom-client's registry and of a getMetrics function through the hub
 // (gzip passed through), the dht-prom-client event names, refusals (wrong
 // secret 401, alias of another token 409, wrong pin: firewall-block),
-// close() leaving the agent listed but 503, and reconnecting by itself
-// after the connection is lost.
+// close() leaving the agent listed but 503, reconnecting by itself after
+// the connection is lost, and an agent identified by a client certificate.
 
 const { test, before, after } = require('node:test')
 const assert = require('node:assert')
 const { once } = require('events')
+const fs = require('fs')
 const zlib = require('zlib')
 const promClient = require('prom-client')
 const DhtPromClient = require('..')
@@ -30,7 +31,7 @@ before(async () => {
   hub = await Hub.start([
     { id: 'a', secret: SECRET_A, aliases: ['node-*'] },
     { id: 'b', secret: SECRET_B, aliases: ['*'] }
-  ])
+  ], [{ san: 'node-agent.test', aliases: ['cert-1'] }])
 })
 
 after(async () => {
@@ -169,4 +170,21 @@ test('a lost connection is dialled again (backoff from minBackoffMs)', { timeout
   c._ws.terminate() // the network drops the connection
   await again
   await waitFor('scraped again', async () => (await hub.get('/agents/node-6/metrics')).status === 200)
+})
+
+test('client certificate, no token: registered as cert:<san> and scraped', { timeout: 20000 }, async () => {
+  const pki = hub.agentPki['node-agent.test']
+  const c = client(() => '# TYPE cert_agent_up gauge\ncert_agent_up 1\n', hub.address, hub.pin,
+    'cert-1', null, 'x', { cert: fs.readFileSync(pki.cert), key: fs.readFileSync(pki.key) })
+  const registered = once(c, 'register-alias-success')
+  await c.ready()
+  await registered
+  const r = await hub.get('/agents/cert-1/metrics')
+  assert.strictEqual(r.status, 200)
+  assert.match(r.body.toString(), /cert_agent_up 1/)
+  assert.match(hub.log(), /msg="agent registered" alias=cert-1 token=cert:node-agent\.test/)
+  assert.throws(() => new DhtPromClient(() => '', hub.address, hub.pin, 'x', null, 'x'),
+    /give a secret/)
+  assert.throws(() => new DhtPromClient(() => '', hub.address, hub.pin, 'x', null, 'x',
+    { cert: 'pem' }), /go together/)
 })

@@ -40,9 +40,25 @@ async function waitFor (what, fn, timeoutMs = 20000) {
   }
 }
 
+// A CA and a client certificate it signed (SAN DNS:<san>) in `dir`, for
+// agents identified by certificate: { ca, cert, key } as PEM paths.
+function clientPki (dir, san) {
+  const p = name => path.join(dir, name)
+  const run = args => execFileSync('openssl', args, { stdio: 'ignore' })
+  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-subj', '/CN=agents CA', '-days', '1', '-keyout', p('agents-ca.key'), '-out', p('agents-ca.pem')])
+  run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-subj', `/CN=${san}`, '-keyout', p('agent.key'), '-out', p('agent.csr')])
+  fs.writeFileSync(p('agent.ext'), `subjectAltName=DNS:${san}\nextendedKeyUsage=clientAuth\n`)
+  run(['x509', '-req', '-in', p('agent.csr'), '-CA', p('agents-ca.pem'), '-CAkey', p('agents-ca.key'),
+    '-CAcreateserial', '-days', '1', '-extfile', p('agent.ext'), '-out', p('agent.pem')])
+  return { ca: p('agents-ca.pem'), cert: p('agent.pem'), key: p('agent.key') }
+}
+
 class Hub {
-  // tokens: [{ id, secret, aliases }]
-  static async start (tokens) {
+  // tokens: [{ id, secret, aliases }]; clients: [{ san, aliases }], agents
+  // identified by a client certificate (hub.agentPki has one for each san).
+  static async start (tokens, clients = []) {
     const hub = new Hub()
     hub.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pe-dialin-node-'))
     hub.cert = path.join(hub.dir, 'hub.pem')
@@ -55,6 +71,11 @@ class Hub {
     hub.pin = 'sha256:' + crypto.createHash('sha256').update(spki).digest('base64')
     hub.port = await freePort()
     hub.address = `127.0.0.1:${hub.port}`
+    hub.agentPki = Object.fromEntries(clients.map(c => {
+      const dir = fs.mkdtempSync(path.join(hub.dir, 'agent-'))
+      return [c.san, clientPki(dir, c.san)]
+    }))
+    const clientCa = clients.length ? hub.agentPki[clients[0].san].ca : null
     const config = path.join(hub.dir, 'hub.toml')
     fs.writeFileSync(config, `
 [web]
@@ -64,12 +85,17 @@ address = "127.0.0.1:${hub.port}"
 [web.listener.tls]
 cert_file = "${hub.cert}"
 key_file = "${hub.key}"
-[dialin]
+` + (clientCa ? `client_auth_type = "VerifyClientCertIfGiven"
+client_ca_file = "${clientCa}"
+` : '') + `[dialin]
 hello_timeout = "2s"
 ` + tokens.map(t => `[[dialin.token]]
 id = "${t.id}"
 secret = "${t.secret}"
 aliases = ${JSON.stringify(t.aliases)}
+`).join('') + clients.map(c => `[[dialin.client]]
+san = "${c.san}"
+aliases = ${JSON.stringify(c.aliases)}
 `).join(''))
     hub.logPath = path.join(hub.dir, 'hub.log')
     const log = fs.openSync(hub.logPath, 'w')
