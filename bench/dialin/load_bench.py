@@ -37,14 +37,7 @@ SECRET = "load-bench-secret-0123456789"
 def hub_config(port, cert, key, state_dir):
     return f"""
 state_dir = "{state_dir}"
-[web]
-listen_addresses = []
-[[web.listener]]
-address = "127.0.0.1:{port}"
-[web.listener.tls]
-cert_file = "{cert}"
-key_file = "{key}"
-[dialin]
+""" + h.tls_listener_config(port, cert, key) + f"""[dialin]
 sd_target = "127.0.0.1:{port}"
 [[dialin.token]]
 id = "load"

@@ -119,8 +119,10 @@ Step Core::read(void* data, std::size_t size) {
 
 Step Core::write(const void* data, std::size_t size) {
   ERR_clear_error();
-  // Room for the records at once: each adds at most its header, padding and tag.
-  out_.reserve(out_.size() + size + (size / 16384 + 1) * kRecordOverhead);
+  // Room for the records at once (each adds at most its header, padding and
+  // tag), growing geometrically: one operation writes several buffers.
+  const std::size_t need = out_.size() + size + (size / 16384 + 1) * kRecordOverhead;
+  if (out_.capacity() < need) out_.reserve(std::max(need, 2 * out_.capacity()));
   std::size_t n = 0;
   int ret = SSL_write_ex(ssl_, data, size, &n);
   return result(ret, n);

@@ -27,12 +27,15 @@ TEST(WorkerPool, GrowsToItsLimitAndQueuesBeyond) {
   std::mutex mu;
   std::condition_variable cv;
   bool release = false;
-  std::atomic<int> started{0};
+  std::atomic<int> started{0}, finished{0};
   for (int i = 0; i < 5; ++i) {
     EXPECT_TRUE(pool.submit([&] {
       ++started;
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] { return release; });
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return release; });
+      }
+      ++finished;  // out of cv.wait: the test's mutex and condition variable may go
     }));
   }
   for (int i = 0; i < 200 && started < 3; ++i) std::this_thread::sleep_for(5ms);
@@ -46,6 +49,9 @@ TEST(WorkerPool, GrowsToItsLimitAndQueuesBeyond) {
   cv.notify_all();
   for (int i = 0; i < 200 && started < 5; ++i) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(started.load(), 5);
+  // The pool's destructor does not wait for its tasks: they must be out of
+  // cv.wait before `mu` and `cv` are destroyed (TSan saw one still inside).
+  for (int i = 0; i < 400 && finished < 5; ++i) std::this_thread::sleep_for(5ms);
 }
 
 TEST(WorkerPool, ShutdownReportsStuckTasksAndReturns) {

@@ -383,6 +383,13 @@ class NodeExporter:
         return self.process.stop()
 
 
+def tls_listener_config(port, cert, key, tls_extra=""):
+    """A [web] section with one TLS listener on 127.0.0.1:port and no plain
+    one; `tls_extra` (lines) goes into its [web.listener.tls] table."""
+    return (f'[web]\nlisten_addresses = []\n[[web.listener]]\naddress = "127.0.0.1:{port}"\n'
+            f'[web.listener.tls]\ncert_file = "{cert}"\nkey_file = "{key}"\n{tls_extra}')
+
+
 def make_tls_files(tmpdir, names=("localhost", "127.0.0.1")):
     """A throwaway CA and a server certificate for `names` (DNS names or IPs),
     plus a client certificate, made with openssl. Returns a dict of paths:

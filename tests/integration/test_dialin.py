@@ -78,14 +78,7 @@ class DialinTest(h.ProcessesTestCase):
         hash_a = __import__("hashlib").sha256(SECRET_A.encode()).hexdigest()
         return f"""
 state_dir = "{cls.state_dir}"
-[web]
-listen_addresses = []
-[[web.listener]]
-address = "127.0.0.1:{cls.port}"
-[web.listener.tls]
-cert_file = "{cert}"
-key_file = "{key}"
-[[web.listener]]
+""" + h.tls_listener_config(cls.port, cert, key) + f"""[[web.listener]]
 address = "127.0.0.1:{cls.closed_port}"
 allow_cidrs = ["10.0.0.0/8"]
 [dialin]

@@ -35,17 +35,7 @@ class DialinClientCertTest(h.ProcessesTestCase):
         cls.tls = ssl.create_default_context(cafile=cls.ca)
         cls.port = h.free_port()
         cls.hub_url = f"wss://127.0.0.1:{cls.port}/agents/connect"
-        cert, key = cls.pki["server"]
-        cls.hub = cls.start("hub", f"""
-[web]
-listen_addresses = []
-[[web.listener]]
-address = "127.0.0.1:{cls.port}"
-[web.listener.tls]
-cert_file = "{cert}"
-key_file = "{key}"
-client_auth_type = "VerifyClientCertIfGiven"
-client_ca_file = "{cls.ca}"
+        cls.hub = cls.start("hub", cls.hub_web(cls.port) + f"""
 [dialin]
 hello_timeout = "2s"
 [[dialin.client]]
@@ -61,6 +51,13 @@ aliases = ["*"]
         cls.edge1 = cls.python_agent("edge-1")
         h.wait_for(lambda: {"box-7", "edge-1"} <= set(cls.sd()), 30,
                    what="box-7 and edge-1 registered")
+
+    @classmethod
+    def hub_web(cls, port, tls_extra=""):
+        """[web] of a hub on 127.0.0.1:port that verifies client certificates of the test CA."""
+        return h.tls_listener_config(port, *cls.pki["server"],
+                                     'client_auth_type = "VerifyClientCertIfGiven"\n'
+                                     f'client_ca_file = "{cls.ca}"\n' + tls_extra)
 
     @classmethod
     def agent_config(cls, alias, cert, extra=""):
@@ -184,18 +181,8 @@ max_backoff = "1s"
 
     def test_8_client_allowed_sans_also_limits_agents(self):
         port = h.free_port()
-        cert, key = self.pki["server"]
-        hub2 = self.start("hub2", f"""
-[web]
-listen_addresses = []
-[[web.listener]]
-address = "127.0.0.1:{port}"
-[web.listener.tls]
-cert_file = "{cert}"
-key_file = "{key}"
-client_auth_type = "VerifyClientCertIfGiven"
-client_ca_file = "{self.ca}"
-client_allowed_sans = ["prometheus.test"]
+        hub2 = self.start("hub2", self.hub_web(port, 'client_allowed_sans = ["prometheus.test"]\n')
+                          + """
 [[dialin.client]]
 san = "box-7.test"
 aliases = ["box-7"]
