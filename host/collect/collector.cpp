@@ -117,6 +117,14 @@ void Collector::run(const std::shared_ptr<InFlightCollect>& flight, const Params
     outcome.reason = "deadline passed while waiting for a collector thread";
   } else {
     auto set = std::make_shared<MetricSet>();
+    {
+      // Sized like the last result, here on the collect's thread: the set's
+      // memory is allocated once, by the thread that frees the set's
+      // predecessor (an isolated collector's sink is filled by the
+      // supervisor's reader thread, where growth took fresh pages each time).
+      std::lock_guard lock(mu_);
+      if (last_metrics_) set->reserve_like(*last_metrics_);
+    }
     pe_sink sink(*set, config_.max_samples);
     std::vector<pe_label> raw_params;
     raw_params.reserve(params.size());

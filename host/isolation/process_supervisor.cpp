@@ -702,7 +702,6 @@ bool ProcessSupervisor::replay_part(Child& c, FrameReader& r, std::string& error
   const uint64_t id = r.u64();
   if (r.failed()) return false;
   pe_sink* sink = nullptr;
-  const pe_host_api* api = nullptr;
   {
     std::lock_guard lock(mu_);
     auto it = c.pending.find(id);
@@ -710,9 +709,8 @@ bool ProcessSupervisor::replay_part(Child& c, FrameReader& r, std::string& error
     if (it->second.abandoned) return true;  // the caller gave up: dropped
     it->second.replaying = true;
     sink = it->second.sink;
-    api = it->second.api;
   }
-  const bool ok = replay_collect_batch(r, *api, sink);
+  const bool ok = replay_collect_batch(r, *sink);
   std::lock_guard lock(mu_);
   auto it = c.pending.find(id);  // kept: its caller does not leave while replaying
   it->second.replaying = false;
@@ -874,7 +872,7 @@ pe_status ProcessSupervisor::collect(const pe_collect_request& request, pe_sink*
   FrameReader r(payload.data(), payload.size());
   r.u64();  // id
   const pe_status status = r.i32();
-  if (!replay_collect_batch(r, *api, sink)) {
+  if (!replay_collect_batch(r, *sink)) {
     kill_child(*c, "protocol error: malformed collect batch", "protocol");
     api->sink_error(sink, "plugin process sent a malformed collect batch; killed");
     return PE_ERROR;

@@ -3,8 +3,8 @@
 
 namespace pe::host::isolation {
 
-bool replay_collect_batch(FrameReader& r, const pe_host_api& api, pe_sink* sink) {
-  thread_local std::vector<pe_label> labels;
+bool replay_collect_batch(FrameReader& r, pe_sink& sink) {
+  thread_local std::vector<LabelView> labels;
   while (!r.failed() && !r.at_end()) {
     switch (static_cast<SinkRecord>(r.u8())) {
       case SinkRecord::family: {
@@ -14,46 +14,42 @@ bool replay_collect_batch(FrameReader& r, const pe_host_api& api, pe_sink* sink)
         f.help = r.opt_str();
         f.type = r.i32();
         f.unit = r.opt_str();
-        if (!r.failed()) api.sink_family(sink, &f);
+        if (!r.failed()) sink.family(f);
         break;
       }
       case SinkRecord::sample: {
-        pe_sample s{};
-        s.struct_size = sizeof s;
-        s.name = r.opt_str();
+        // Views, read as the C strings a pe_sample holds: pe_sink checks
+        // them as it checks a pe_sample, without copying the record first.
+        const std::string_view name = r.opt_cstr();
         const uint32_t n = r.count(kMaxLabels, 2);
         labels.resize(n);
         for (auto& l : labels) {
-          l.name = r.opt_str();
-          l.value = r.opt_str();
+          l.name = r.opt_cstr();
+          l.value = r.opt_cstr();
         }
-        s.labels = labels.data();
-        s.label_count = n;
-        s.value = r.f64();
-        s.timestamp_ms = r.i64();
-        s.has_timestamp = r.i32();
-        if (!r.failed()) api.sink_sample(sink, &s);
+        const double value = r.f64();
+        const int64_t timestamp_ms = r.i64();
+        const int32_t has_timestamp = r.i32();
+        if (!r.failed()) sink.sample(name, labels, value, has_timestamp != 0, timestamp_ms);
         break;
       }
       case SinkRecord::text: {
-        std::string_view data = r.str();
-        pe_text_options o{};
-        o.struct_size = sizeof o;
-        o.format = r.i32();
-        o.skip_invalid_lines = r.i32();
-        if (!r.failed()) api.sink_text(sink, data.data(), data.size(), &o);
+        const std::string_view data = r.str();
+        const pe_format format = r.i32();
+        const int32_t skip_invalid_lines = r.i32();
+        if (!r.failed()) sink.text(data.data(), data.size(), format, skip_invalid_lines != 0);
         break;
       }
       case SinkRecord::error: {
         std::string_view message = r.str();
-        if (!r.failed()) api.sink_error(sink, message.data());
+        if (!r.failed()) sink.set_error(message.data());
         break;
       }
       case SinkRecord::stat: {
         const char* name = r.opt_str();
         const char* help = r.opt_str();
         const double value = r.f64();
-        if (!r.failed()) api.sink_stat(sink, name, help, value);
+        if (!r.failed()) sink.stat(name, help, value);
         break;
       }
       default:

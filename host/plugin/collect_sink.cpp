@@ -51,15 +51,18 @@ pe_status pe_sink::family(const pe_family& f) {
   return PE_OK;
 }
 
-pe_status pe_sink::sample(const pe_sample& s) {
+template <typename LabelAt>
+pe_status pe_sink::add_sample(std::string_view name_in, bool has_name, std::size_t label_count,
+                              LabelAt label_at, double value, bool has_timestamp,
+                              int64_t timestamp_ms) {
   if (limit_reached) return PE_LIMIT_EXCEEDED;
   if (!family_open_) {
     drop("sample without an accepted family");
     return PE_ERROR;
   }
   const pe::Family& fam = set.families.back();
-  std::string_view name = s.name ? std::string_view(s.name) : fam.name;
-  if (s.name && !pe::sample_belongs_to_family(name, fam.name, fam.type)) {
+  std::string_view name = has_name ? name_in : fam.name;
+  if (has_name && !pe::sample_belongs_to_family(name, fam.name, fam.type)) {
     drop("sample \"" + std::string(name) + "\" does not belong to " +
          std::string(pe::to_string(fam.type)) + " family \"" + std::string(fam.name) + "\"");
     return PE_ERROR;
@@ -70,19 +73,18 @@ pe_status pe_sink::sample(const pe_sample& s) {
     return PE_LIMIT_EXCEEDED;
   }
   scratch_.clear();
-  for (std::size_t i = 0; i < s.label_count; ++i) {
-    std::string_view ln = s.labels[i].name ? s.labels[i].name : "";
-    std::string_view lv = s.labels[i].value ? s.labels[i].value : "";
-    if (!pe::is_valid_label_name(ln) || pe::is_reserved_label_name(ln)) {
-      drop("sample " + std::string(name) + ": invalid label name \"" + std::string(ln) + "\"");
+  for (std::size_t i = 0; i < label_count; ++i) {
+    const pe::host::LabelView l = label_at(i);
+    if (!pe::is_valid_label_name(l.name) || pe::is_reserved_label_name(l.name)) {
+      drop("sample " + std::string(name) + ": invalid label name \"" + std::string(l.name) + "\"");
       return PE_ERROR;
     }
-    if (!pe::is_valid_utf8(lv)) {
-      drop("sample " + std::string(name) + ": label " + std::string(ln) +
+    if (!pe::is_valid_utf8(l.value)) {
+      drop("sample " + std::string(name) + ": label " + std::string(l.name) +
            " value is not valid UTF-8");
       return PE_ERROR;
     }
-    scratch_.push_back(pe::Label{intern_label_name(ln), set.intern(lv)});
+    scratch_.push_back(pe::Label{intern_label_name(l.name), set.intern(l.value)});
   }
   // After the loop, sorted for long label sets: never quadratic per scrape.
   if (const auto dup = pe::find_duplicate_label_name(scratch_, name_scratch_)) {
@@ -90,12 +92,30 @@ pe_status pe_sink::sample(const pe_sample& s) {
     return PE_ERROR;
   }
   std::string_view stored_name = name == fam.name ? fam.name : set.intern(name);
-  pe::Sample& out = set.add_sample(stored_name, scratch_, s.value);
-  if (s.has_timestamp) {
+  pe::Sample& out = set.add_sample(stored_name, scratch_, value);
+  if (has_timestamp) {
     out.has_timestamp = true;
-    out.timestamp_ms = s.timestamp_ms;
+    out.timestamp_ms = timestamp_ms;
   }
   return PE_OK;
+}
+
+pe_status pe_sink::sample(const pe_sample& s) {
+  const pe_label* labels = s.labels;
+  return add_sample(
+      s.name ? std::string_view(s.name) : std::string_view(), s.name != nullptr, s.label_count,
+      [labels](std::size_t i) {
+        return pe::host::LabelView{labels[i].name ? labels[i].name : "",
+                                   labels[i].value ? labels[i].value : ""};
+      },
+      s.value, s.has_timestamp != 0, s.timestamp_ms);
+}
+
+pe_status pe_sink::sample(std::string_view name, std::span<const pe::host::LabelView> labels,
+                          double value, bool has_timestamp, int64_t timestamp_ms) {
+  return add_sample(
+      name, name.data() != nullptr, labels.size(), [labels](std::size_t i) { return labels[i]; },
+      value, has_timestamp, timestamp_ms);
 }
 
 pe_status pe_sink::text(const char* data, std::size_t len, pe_format format,

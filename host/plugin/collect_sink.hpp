@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "plugin_exporter/exposition/metric_set.hpp"
@@ -19,6 +21,12 @@ struct PluginStat {
   std::string help;
   double value = 0;
 };
+// One label of a sample given with its lengths (the isolation replay's
+// records carry them): no strlen, otherwise checked like a pe_label.
+struct LabelView {
+  std::string_view name;
+  std::string_view value;
+};
 }  // namespace pe::host
 
 // Thread-safety: none; one collect fills one sink.
@@ -27,6 +35,10 @@ struct pe_sink {
 
   pe_status family(const pe_family& f);
   pe_status sample(const pe_sample& s);
+  // The same as sample() for a sample given as views; `name` null (no
+  // data) means the family's name, as a null pe_sample.name does.
+  pe_status sample(std::string_view name, std::span<const pe::host::LabelView> labels, double value,
+                   bool has_timestamp, int64_t timestamp_ms);
   pe_status text(const char* data, std::size_t len, pe_format format, bool skip_invalid_lines);
   pe_status stat(const char* name, const char* help, double value);
   void set_error(const char* message);
@@ -41,6 +53,10 @@ struct pe_sink {
 
  private:
   void drop(const std::string& reason);
+  // sample()'s body for both label forms: label_at(i) gives label i.
+  template <typename LabelAt>
+  pe_status add_sample(std::string_view name, bool has_name, std::size_t label_count,
+                       LabelAt label_at, double value, bool has_timestamp, int64_t timestamp_ms);
   // Label names repeat across samples: intern each distinct one once.
   std::string_view intern_label_name(std::string_view name);
   bool family_open_ = false;  // the last sink_family call was accepted

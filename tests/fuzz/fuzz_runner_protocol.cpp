@@ -24,35 +24,6 @@
 
 namespace {
 
-// The sink half of the host's api table, calling the real pe_sink as
-// plugin/host_api.cpp does (the rest of that file needs the whole host).
-pe_status family(pe_sink* s, const pe_family* f) {
-  return s->family(*f);
-}
-pe_status sample(pe_sink* s, const pe_sample* x) {
-  return s->sample(*x);
-}
-pe_status text_opts(pe_sink* s, const char* data, size_t len, const pe_text_options* o) {
-  return s->text(data, len, o->format, o->skip_invalid_lines != 0);
-}
-void error(pe_sink* s, const char* m) {
-  s->set_error(m);
-}
-pe_status stat(pe_sink* s, const char* name, const char* help, double v) {
-  return s->stat(name, help, v);
-}
-
-const pe_host_api kApi = [] {
-  pe_host_api a{};
-  a.struct_size = sizeof a;
-  a.sink_family = family;
-  a.sink_sample = sample;
-  a.sink_text = text_opts;
-  a.sink_error = error;
-  a.sink_stat = stat;
-  return a;
-}();
-
 // The rest of the input as the bytes of a child's socket: frames are read
 // until EOF or an error; each collect_part is replayed into one sink.
 void read_stream(const char* bytes, std::size_t size) {
@@ -74,7 +45,7 @@ void read_stream(const char* bytes, std::size_t size) {
     if (type != FrameType::collect_part) continue;
     FrameReader r(payload.data(), payload.size());
     r.u64();  // id
-    if (!replay_collect_batch(r, kApi, &sink)) break;
+    if (!replay_collect_batch(r, sink)) break;
   }
   writer.join();
   close(sv[1]);
@@ -105,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   r.i32();  // status
   pe::MetricSet set;
   pe_sink sink(set, 1000);
-  replay_collect_batch(r, kApi, &sink);
+  replay_collect_batch(r, sink);
   if (set.sample_count() > 1000) std::abort();
   return 0;
 }

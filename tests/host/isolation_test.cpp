@@ -1,6 +1,7 @@
 // isolation_test.cpp — the collector-runner protocol codec (round trip,
 // truncation, oversized and lying lengths; frames read in bulk, cut or large,
-// over a real socket pair) and the
+// over a real socket pair), the replay of a child's sink records (checked as
+// an in-process plugin's samples are) and the
 // restart/backoff/quarantine schedule with a fake clock.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -13,8 +14,10 @@
 #include <thread>
 
 #include "isolation/frame_stream.hpp"
+#include "isolation/reply_decoder.hpp"
 #include "isolation/restart_policy.hpp"
 #include "isolation/runner_protocol.hpp"
+#include "plugin/collect_sink.hpp"
 
 namespace pe::host::isolation {
 namespace {
@@ -53,6 +56,118 @@ TEST(RunnerProtocol, FieldsRoundTrip) {
   EXPECT_STREQ(r.opt_str(), "label");
   EXPECT_FALSE(r.failed());
   EXPECT_TRUE(r.at_end());
+}
+
+// One sample record as a child encodes it, with its strings given as raw
+// bytes (a hostile child may put a NUL inside one).
+void sample_record(FrameWriter& w, const char* name, std::string_view label_name,
+                   std::string_view label_value, double value) {
+  w.u8(static_cast<uint8_t>(SinkRecord::sample));
+  w.opt_str(name);
+  w.u32(1);
+  w.u8(1);
+  w.str(label_name);
+  w.u8(1);
+  w.str(label_value);
+  w.f64(value);
+  w.i64(1700000000000);
+  w.i32(value == 3 ? 1 : 0);  // the third one has a timestamp
+}
+
+TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
+  using namespace std::string_view_literals;
+  FrameWriter w(FrameType::collect_part);
+  w.u64(7);
+  w.u8(static_cast<uint8_t>(SinkRecord::family));
+  w.opt_str("jobs_total");
+  w.opt_str("Jobs.");
+  w.i32(PE_TYPE_COUNTER);
+  w.opt_str(nullptr);
+  sample_record(w, nullptr, "queue", "a", 1);                 // the family's name
+  sample_record(w, "jobs_total", "queue", "b\0hidden"sv, 2);  // a C string ends at its NUL
+  sample_record(w, "jobs_total", "queue", "c", 3);
+  sample_record(w, "jobs_total", "bad-name", "d", 4);    // dropped and counted
+  sample_record(w, "other_total", "queue", "e", 5);      // not of this family
+  sample_record(w, "jobs_total", "queue", "\xff"sv, 6);  // not UTF-8
+  const std::string frame(w.finish());
+
+  pe::MetricSet replayed;
+  pe_sink sink(replayed, 100);
+  FrameReader r(frame.data() + 5, frame.size() - 5);
+  r.u64();
+  ASSERT_TRUE(replay_collect_batch(r, sink));
+  EXPECT_EQ(sink.invalid_samples, 3u);
+  ASSERT_EQ(replayed.samples.size(), 3u);
+  EXPECT_EQ(replayed.samples[0].name, "jobs_total");
+  const auto value_of = [&](std::size_t i) {
+    return replayed.labels[replayed.samples[i].label_begin].value;
+  };
+  EXPECT_EQ(value_of(0), "a");
+  EXPECT_EQ(value_of(1), "b");
+  EXPECT_EQ(value_of(2), "c");
+  EXPECT_FALSE(replayed.samples[1].has_timestamp);
+  EXPECT_TRUE(replayed.samples[2].has_timestamp);
+  EXPECT_EQ(replayed.samples[2].timestamp_ms, 1700000000000);
+
+  // The same samples from an in-process plugin, through pe_sample: the
+  // same set and the same drops.
+  pe::MetricSet direct;
+  pe_sink in_process(direct, 100);
+  pe_family f{};
+  f.struct_size = sizeof f;
+  f.name = "jobs_total";
+  f.help = "Jobs.";
+  f.type = PE_TYPE_COUNTER;
+  ASSERT_EQ(in_process.family(f), PE_OK);
+  const struct {
+    const char* name;
+    const char* label;
+    const char* value;
+  } rows[] = {{nullptr, "queue", "a"},       {"jobs_total", "queue", "b"},
+              {"jobs_total", "queue", "c"},  {"jobs_total", "bad-name", "d"},
+              {"other_total", "queue", "e"}, {"jobs_total", "queue", "\xff"}};
+  double v = 1;
+  for (const auto& row : rows) {
+    const pe_label l{row.label, row.value};
+    pe_sample s{};
+    s.struct_size = sizeof s;
+    s.name = row.name;
+    s.labels = &l;
+    s.label_count = 1;
+    s.value = v;
+    s.timestamp_ms = 1700000000000;
+    s.has_timestamp = v == 3 ? 1 : 0;
+    in_process.sample(s);
+    ++v;
+  }
+  EXPECT_EQ(in_process.invalid_samples, sink.invalid_samples);
+  EXPECT_EQ(in_process.first_invalid_reason, sink.first_invalid_reason);
+  ASSERT_EQ(direct.samples.size(), replayed.samples.size());
+  for (std::size_t i = 0; i < direct.samples.size(); ++i) {
+    EXPECT_EQ(direct.samples[i].name, replayed.samples[i].name);
+    EXPECT_EQ(direct.samples[i].value, replayed.samples[i].value);
+    EXPECT_EQ(direct.labels[direct.samples[i].label_begin].value, value_of(i));
+  }
+}
+
+TEST(ReplayCollectBatch, AMalformedRecordStopsTheReplay) {
+  FrameWriter w(FrameType::collect_part);
+  w.u64(7);
+  w.u8(static_cast<uint8_t>(SinkRecord::family));
+  w.opt_str("up");
+  w.opt_str(nullptr);
+  w.i32(PE_TYPE_GAUGE);
+  w.opt_str(nullptr);
+  sample_record(w, nullptr, "a", "1", 1);
+  w.u8(static_cast<uint8_t>(SinkRecord::sample));
+  w.u8(2);  // a presence byte that is neither 0 nor 1
+  const std::string frame(w.finish());
+  pe::MetricSet set;
+  pe_sink sink(set, 100);
+  FrameReader r(frame.data() + 5, frame.size() - 5);
+  r.u64();
+  EXPECT_FALSE(replay_collect_batch(r, sink));
+  EXPECT_EQ(set.samples.size(), 1u);  // the records before it were replayed
 }
 
 TEST(RunnerProtocol, EveryTruncationFailsCleanly) {

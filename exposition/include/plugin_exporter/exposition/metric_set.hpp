@@ -68,6 +68,15 @@ class MetricSet {
   std::vector<Exemplar> exemplars;
   StringArena arena;
 
+  // Reserves room for as many families, samples and labels as `like` holds
+  // (a collector's next result is usually the size of its last): the set
+  // then fills memory allocated once, not a vector doubling as it grows.
+  void reserve_like(const MetricSet& like) {
+    families.reserve(like.families.size());
+    samples.reserve(like.samples.size());
+    labels.reserve(like.labels.size());
+  }
+
   // Copies `s` into the arena (views into the arena are stable).
   std::string_view intern(std::string_view s) { return arena.store(s); }
 

@@ -1,0 +1,101 @@
+// replay_bench.cpp — the host's side of an isolated collect against the same
+// collect in process, on one core, without a socket or a second process:
+// 10k samples of one gauge with an `id` label (the isolation bench's "huge"
+// plugin) given to the sink through the host api table (in process), and
+// the same samples encoded as collect_part records (what a runner child
+// sends) and replayed into a sink (isolated). Each iteration fills a new
+// MetricSet sized like the last one, as a collector's does.
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "isolation/reply_decoder.hpp"
+#include "isolation/runner_protocol.hpp"
+#include "plugin/collect_sink.hpp"
+#include "plugin/host_api.hpp"
+
+namespace {
+
+using namespace pe::host::isolation;
+
+constexpr long kSamples = 10'000;
+
+void emit_family(pe_sink* sink, const pe_host_api& api) {
+  pe_family f{};
+  f.struct_size = sizeof f;
+  f.name = "test_huge";
+  f.help = "Many samples.";
+  f.type = PE_TYPE_GAUGE;
+  api.sink_family(sink, &f);
+}
+
+void BM_SinkInProcess(benchmark::State& state) {
+  const pe_host_api& api = *pe::host::host_api();
+  pe::MetricSet last;
+  std::string id;
+  for (auto _ : state) {
+    pe::MetricSet set;
+    set.reserve_like(last);
+    pe_sink sink(set, UINT64_MAX);
+    emit_family(&sink, api);
+    for (long i = 0; i < kSamples; ++i) {
+      id = std::to_string(i);
+      const pe_label l{"id", id.c_str()};
+      pe_sample s{};
+      s.struct_size = sizeof s;
+      s.labels = &l;
+      s.label_count = 1;
+      s.value = static_cast<double>(i);
+      api.sink_sample(&sink, &s);
+    }
+    last = std::move(set);
+  }
+  state.SetItemsProcessed(state.iterations() * kSamples);
+}
+BENCHMARK(BM_SinkInProcess);
+
+// The records of one collect as the child encodes them (collector_runner's
+// c_sink_family/c_sink_sample), in one part.
+std::string encoded_part() {
+  FrameWriter w(FrameType::collect_part);
+  w.u64(1);
+  w.u8(static_cast<uint8_t>(SinkRecord::family));
+  w.opt_str("test_huge");
+  w.opt_str("Many samples.");
+  w.i32(PE_TYPE_GAUGE);
+  w.opt_str(nullptr);
+  for (long i = 0; i < kSamples; ++i) {
+    const std::string id = std::to_string(i);
+    w.u8(static_cast<uint8_t>(SinkRecord::sample));
+    w.opt_str(nullptr);
+    w.u32(1);
+    w.opt_str("id");
+    w.opt_str(id.c_str());
+    w.f64(static_cast<double>(i));
+    w.i64(0);
+    w.i32(0);
+  }
+  return std::string(w.finish());
+}
+
+void BM_ReplayIsolated(benchmark::State& state) {
+  const std::string part = encoded_part();
+  const std::string_view records(part.data() + 5 + 8, part.size() - 5 - 8);  // after type and id
+  pe::MetricSet last;
+  for (auto _ : state) {
+    pe::MetricSet set;
+    set.reserve_like(last);
+    pe_sink sink(set, UINT64_MAX);
+    FrameReader r(records.data(), records.size());
+    if (!replay_collect_batch(r, sink)) state.SkipWithError("replay failed");
+    last = std::move(set);
+  }
+  state.SetItemsProcessed(state.iterations() * kSamples);
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(records.size()));
+}
+BENCHMARK(BM_ReplayIsolated);
+
+}  // namespace
+
+BENCHMARK_MAIN();
