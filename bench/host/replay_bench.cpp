@@ -21,32 +21,38 @@ using namespace pe::host::isolation;
 
 constexpr long kSamples = 10'000;
 
-void emit_family(pe_sink* sink, const pe_host_api& api) {
+// The test plugin's family and its sample i, as its collect gives them.
+pe_family huge_family() {
   pe_family f{};
   f.struct_size = sizeof f;
   f.name = "test_huge";
   f.help = "Many samples.";
   f.type = PE_TYPE_GAUGE;
-  api.sink_family(sink, &f);
+  return f;
+}
+pe_sample huge_sample(long i, const pe_label& id) {
+  pe_sample s{};
+  s.struct_size = sizeof s;
+  s.labels = &id;
+  s.label_count = 1;
+  s.value = static_cast<double>(i);
+  return s;
 }
 
 void BM_SinkInProcess(benchmark::State& state) {
   const pe_host_api& api = *pe::host::host_api();
+  const pe_family family = huge_family();
   pe::MetricSet last;
   std::string id;
   for (auto _ : state) {
     pe::MetricSet set;
     set.reserve_like(last);
     pe_sink sink(set, UINT64_MAX);
-    emit_family(&sink, api);
+    api.sink_family(&sink, &family);
     for (long i = 0; i < kSamples; ++i) {
       id = std::to_string(i);
       const pe_label l{"id", id.c_str()};
-      pe_sample s{};
-      s.struct_size = sizeof s;
-      s.labels = &l;
-      s.label_count = 1;
-      s.value = static_cast<double>(i);
+      const pe_sample s = huge_sample(i, l);
       api.sink_sample(&sink, &s);
     }
     last = std::move(set);
@@ -55,26 +61,15 @@ void BM_SinkInProcess(benchmark::State& state) {
 }
 BENCHMARK(BM_SinkInProcess);
 
-// The records of one collect as the child encodes them (collector_runner's
-// c_sink_family/c_sink_sample), in one part.
+// The records of one collect as the child encodes them, in one part.
 std::string encoded_part() {
   FrameWriter w(FrameType::collect_part);
   w.u64(1);
-  w.u8(static_cast<uint8_t>(SinkRecord::family));
-  w.opt_str("test_huge");
-  w.opt_str("Many samples.");
-  w.i32(PE_TYPE_GAUGE);
-  w.opt_str(nullptr);
+  write_family_record(w, huge_family());
   for (long i = 0; i < kSamples; ++i) {
     const std::string id = std::to_string(i);
-    w.u8(static_cast<uint8_t>(SinkRecord::sample));
-    w.opt_str(nullptr);
-    w.u32(1);
-    w.opt_str("id");
-    w.opt_str(id.c_str());
-    w.f64(static_cast<double>(i));
-    w.i64(0);
-    w.i32(0);
+    const pe_label l{"id", id.c_str()};
+    write_sample_record(w, huge_sample(i, l));
   }
   return std::string(w.finish());
 }

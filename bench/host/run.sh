@@ -11,22 +11,24 @@ bin="$build/bench/host/plugin_call_bench"
 for b in "$bin" "$build/bench/host/replay_bench"; do
   [ -x "$b" ] || { echo "bench/host: $b missing (build with PE_BUILD_BENCH=ON)" >&2; exit 2; }
 done
-out=$("$bin" --benchmark_repetitions="${REPETITIONS:-5}" --benchmark_report_aggregates_only=true \
-  --benchmark_format=csv 2>/dev/null)
-bare=$(awk -F, '/BM_PluginCallBare_median/ {print $3}' <<<"$out")
-scoped=$(awk -F, '/BM_PluginCallScoped_median/ {print $3}' <<<"$out")
-echo "=== plugin call, median of ${REPETITIONS:-5} repetitions (ns per call)"
+reps="${REPETITIONS:-5}"
+# medians BENCH NAME...: the median real time (ns) of each named benchmark.
+medians() {
+  local out
+  out=$("$1" --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+    --benchmark_format=csv 2>/dev/null)
+  shift
+  for name in "$@"; do awk -F, -v n="\"${name}_median\"" '$1 == n {print $3}' <<<"$out"; done
+}
+read -r bare scoped < <(medians "$bin" BM_PluginCallBare BM_PluginCallScoped | xargs)
+echo "=== plugin call, median of $reps repetitions (ns per call)"
 printf '  bare call                 %8.2f ns\n' "$bare"
 printf '  inside a PluginCallScope  %8.2f ns   (+%.2f ns per plugin call)\n' "$scoped" \
   "$(awk -v a="$scoped" -v b="$bare" 'BEGIN {print a - b}')"
 # The host's side of an isolated collect on one core: 10k samples given to
 # the sink in process against the same samples decoded and replayed.
-rb="$build/bench/host/replay_bench"
-out=$("$rb" --benchmark_repetitions="${REPETITIONS:-5}" --benchmark_report_aggregates_only=true \
-  --benchmark_format=csv 2>/dev/null)
-direct=$(awk -F, '/BM_SinkInProcess_median/ {print $3}' <<<"$out")
-replay=$(awk -F, '/BM_ReplayIsolated_median/ {print $3}' <<<"$out")
-echo "=== 10k samples into a sink on one core, median of ${REPETITIONS:-5} repetitions"
+read -r direct replay < <(medians "$build/bench/host/replay_bench" BM_SinkInProcess BM_ReplayIsolated | xargs)
+echo "=== 10k samples into a sink on one core, median of $reps repetitions"
 printf '  in process (host api)     %8.3f ms\n' "$(awk -v a="$direct" 'BEGIN {print a / 1e6}')"
 printf '  replayed (decode + sink)  %8.3f ms   (%.2fx)\n' "$(awk -v a="$replay" 'BEGIN {print a / 1e6}')" \
   "$(awk -v a="$replay" -v b="$direct" 'BEGIN {print a / b}')"

@@ -291,12 +291,7 @@ pe_status c_sink_family(pe_sink* s, const pe_family* f) {
   if (!s || !f) return PE_ERROR;
   pe_family copy{};
   std::memcpy(&copy, f, std::min<std::size_t>(f->struct_size, sizeof copy));
-  FrameWriter& w = rec(s).frame;
-  w.u8(static_cast<uint8_t>(SinkRecord::family));
-  w.opt_str(copy.name);
-  w.opt_str(copy.help);
-  w.i32(copy.type);
-  w.opt_str(copy.unit);
+  write_family_record(rec(s).frame, copy);
   flush_part(rec(s));
   return PE_OK;
 }
@@ -310,17 +305,7 @@ pe_status c_sink_sample(pe_sink* s, const pe_sample* sample) {
     std::memcpy(&copy, sample, sample->struct_size);
   if (copy.label_count && !copy.labels) return PE_ERROR;
   if (copy.label_count > kMaxLabels) return PE_ERROR;
-  FrameWriter& w = rec(s).frame;
-  w.u8(static_cast<uint8_t>(SinkRecord::sample));
-  w.opt_str(copy.name);
-  w.u32(static_cast<uint32_t>(copy.label_count));
-  for (size_t i = 0; i < copy.label_count; ++i) {
-    w.opt_str(copy.labels[i].name);
-    w.opt_str(copy.labels[i].value);
-  }
-  w.f64(copy.value);
-  w.i64(copy.timestamp_ms);
-  w.i32(copy.has_timestamp);
+  write_sample_record(rec(s).frame, copy);
   flush_part(rec(s));
   return PE_OK;
 }

@@ -38,7 +38,6 @@ struct ProcessSupervisor::Pending {
   // A collect's parts are replayed into the caller's sink by the reader
   // thread as they arrive; the caller sleeps until collect_done, and does
   // not return (its sink goes away) while `replaying` is set.
-  const pe_host_api* api = nullptr;
   pe_sink* sink = nullptr;
   bool replaying = false;
   bool malformed = false;  // a part did not decode: the child is being killed
@@ -842,7 +841,6 @@ pe_status ProcessSupervisor::collect(const pe_collect_request& request, pe_sink*
     id = ++next_id_;
     Pending& p = c->pending[id];
     p.collect = true;
-    p.api = api;
     p.sink = sink;
   }
   FrameWriter w(FrameType::collect);

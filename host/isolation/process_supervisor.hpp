@@ -7,8 +7,8 @@
 // pe_host_api on the real nodes (so errors keep file:line:column and unread
 // keys stay errors) and remembered, so a restarted child's create is
 // answered the same without the config document. Sink records come back in
-// parts while the child collects and are replayed into the real sink with
-// the real api (merge, relabel and limits as in-process) by the thread that
+// parts while the child collects and are replayed into the real sink
+// (merge, relabel and limits as in-process) by the thread that
 // reads the child's socket, so the collecting thread sleeps until the end.
 //
 // Supervision: a child that dies fails the calls in flight with a reason

@@ -20,6 +20,8 @@
 #include <string>
 #include <string_view>
 
+#include "plugin_exporter/plugin.h"
+
 namespace pe::host::isolation {
 
 enum class FrameType : uint8_t {
@@ -147,6 +149,29 @@ class FrameWriter {
   std::size_t size_ = 0, cap_ = 0;
 };
 
+// The sink records of a plugin's sink_family and sink_sample as the child
+// sends them (replay_collect_batch in isolation/reply_decoder reads them
+// back). A sample's `labels` holds `label_count` labels: the caller checked.
+inline void write_family_record(FrameWriter& w, const pe_family& f) {
+  w.u8(static_cast<uint8_t>(SinkRecord::family));
+  w.opt_str(f.name);
+  w.opt_str(f.help);
+  w.i32(f.type);
+  w.opt_str(f.unit);
+}
+inline void write_sample_record(FrameWriter& w, const pe_sample& s) {
+  w.u8(static_cast<uint8_t>(SinkRecord::sample));
+  w.opt_str(s.name);
+  w.u32(static_cast<uint32_t>(s.label_count));
+  for (size_t i = 0; i < s.label_count; ++i) {
+    w.opt_str(s.labels[i].name);
+    w.opt_str(s.labels[i].value);
+  }
+  w.f64(s.value);
+  w.i64(s.timestamp_ms);
+  w.i32(s.has_timestamp);
+}
+
 // Reads the fields of one frame's payload (after the type byte). Any read
 // past the end, or a string without its NUL, sets failed() and returns
 // zero values from then on. Inline, like the writer: the host decodes every
@@ -192,9 +217,7 @@ class FrameReader {
   // (what a plugin's char* says, even when a hostile child put a NUL inside).
   std::string_view opt_cstr() {
     const std::string_view s = opt_view();
-    const void* nul = s.empty() ? nullptr : std::memchr(s.data(), '\0', s.size());
-    return nul ? s.substr(0, static_cast<std::size_t>(static_cast<const char*>(nul) - s.data()))
-               : s;
+    return s.substr(0, s.find('\0'));  // npos: all of it (and absent stays null)
   }
   // A count of items that take at least `min_item_bytes` each, checked
   // against `max` and against what is left.

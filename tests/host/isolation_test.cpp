@@ -58,8 +58,9 @@ TEST(RunnerProtocol, FieldsRoundTrip) {
   EXPECT_TRUE(r.at_end());
 }
 
-// One sample record as a child encodes it, with its strings given as raw
-// bytes (a hostile child may put a NUL inside one).
+// One sample record written by hand, with its strings given as raw bytes
+// (a hostile child may put a NUL inside one, which write_sample_record of a
+// pe_sample cannot).
 void sample_record(FrameWriter& w, const char* name, std::string_view label_name,
                    std::string_view label_value, double value) {
   w.u8(static_cast<uint8_t>(SinkRecord::sample));
@@ -76,13 +77,14 @@ void sample_record(FrameWriter& w, const char* name, std::string_view label_name
 
 TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
   using namespace std::string_view_literals;
+  pe_family jobs{};
+  jobs.struct_size = sizeof jobs;
+  jobs.name = "jobs_total";
+  jobs.help = "Jobs.";
+  jobs.type = PE_TYPE_COUNTER;
   FrameWriter w(FrameType::collect_part);
   w.u64(7);
-  w.u8(static_cast<uint8_t>(SinkRecord::family));
-  w.opt_str("jobs_total");
-  w.opt_str("Jobs.");
-  w.i32(PE_TYPE_COUNTER);
-  w.opt_str(nullptr);
+  write_family_record(w, jobs);
   sample_record(w, nullptr, "queue", "a", 1);                 // the family's name
   sample_record(w, "jobs_total", "queue", "b\0hidden"sv, 2);  // a C string ends at its NUL
   sample_record(w, "jobs_total", "queue", "c", 3);
@@ -113,12 +115,7 @@ TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
   // same set and the same drops.
   pe::MetricSet direct;
   pe_sink in_process(direct, 100);
-  pe_family f{};
-  f.struct_size = sizeof f;
-  f.name = "jobs_total";
-  f.help = "Jobs.";
-  f.type = PE_TYPE_COUNTER;
-  ASSERT_EQ(in_process.family(f), PE_OK);
+  ASSERT_EQ(in_process.family(jobs), PE_OK);
   const struct {
     const char* name;
     const char* label;
@@ -151,13 +148,13 @@ TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
 }
 
 TEST(ReplayCollectBatch, AMalformedRecordStopsTheReplay) {
+  pe_family up{};
+  up.struct_size = sizeof up;
+  up.name = "up";
+  up.type = PE_TYPE_GAUGE;
   FrameWriter w(FrameType::collect_part);
   w.u64(7);
-  w.u8(static_cast<uint8_t>(SinkRecord::family));
-  w.opt_str("up");
-  w.opt_str(nullptr);
-  w.i32(PE_TYPE_GAUGE);
-  w.opt_str(nullptr);
+  write_family_record(w, up);
   sample_record(w, nullptr, "a", "1", 1);
   w.u8(static_cast<uint8_t>(SinkRecord::sample));
   w.u8(2);  // a presence byte that is neither 0 nor 1

@@ -40,19 +40,23 @@ async function waitFor (what, fn, timeoutMs = 20000) {
   }
 }
 
-// A CA and a client certificate it signed (SAN DNS:<san>) in `dir`, for
-// agents identified by certificate: { ca, cert, key } as PEM paths.
-function clientPki (dir, san) {
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1']
+const openssl = args => execFileSync('openssl', args, { stdio: 'ignore' })
+
+// A self-signed certificate (the hub's, or a CA) and its key, as PEM files.
+function selfSigned (key, cert, subject, ...extra) {
+  openssl(['req', '-x509', ...EC_KEY, '-subj', subject, ...extra, '-keyout', key, '-out', cert])
+}
+
+// A client certificate (SAN DNS:<san>) signed by the CA ca.pem/ca.key in
+// `dir`, for an agent identified by certificate: { cert, key } PEM paths.
+function clientCert (dir, san) {
   const p = name => path.join(dir, name)
-  const run = args => execFileSync('openssl', args, { stdio: 'ignore' })
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-subj', '/CN=agents CA', '-days', '1', '-keyout', p('agents-ca.key'), '-out', p('agents-ca.pem')])
-  run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-subj', `/CN=${san}`, '-keyout', p('agent.key'), '-out', p('agent.csr')])
-  fs.writeFileSync(p('agent.ext'), `subjectAltName=DNS:${san}\nextendedKeyUsage=clientAuth\n`)
-  run(['x509', '-req', '-in', p('agent.csr'), '-CA', p('agents-ca.pem'), '-CAkey', p('agents-ca.key'),
-    '-CAcreateserial', '-days', '1', '-extfile', p('agent.ext'), '-out', p('agent.pem')])
-  return { ca: p('agents-ca.pem'), cert: p('agent.pem'), key: p('agent.key') }
+  openssl(['req', '-new', ...EC_KEY, '-subj', `/CN=${san}`, '-keyout', p(`${san}.key`), '-out', p(`${san}.csr`)])
+  fs.writeFileSync(p(`${san}.ext`), `subjectAltName=DNS:${san}\nextendedKeyUsage=clientAuth\n`)
+  openssl(['x509', '-req', '-in', p(`${san}.csr`), '-CA', p('ca.pem'), '-CAkey', p('ca.key'),
+    '-CAcreateserial', '-days', '1', '-extfile', p(`${san}.ext`), '-out', p(`${san}.pem`)])
+  return { cert: p(`${san}.pem`), key: p(`${san}.key`) }
 }
 
 class Hub {
@@ -63,19 +67,16 @@ class Hub {
     hub.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pe-dialin-node-'))
     hub.cert = path.join(hub.dir, 'hub.pem')
     hub.key = path.join(hub.dir, 'hub.key')
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-      '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1',
-      '-keyout', hub.key, '-out', hub.cert], { stdio: 'ignore' })
+    selfSigned(hub.key, hub.cert, '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1')
     hub.ca = fs.readFileSync(hub.cert)
     const spki = new crypto.X509Certificate(hub.ca).publicKey.export({ type: 'spki', format: 'der' })
     hub.pin = 'sha256:' + crypto.createHash('sha256').update(spki).digest('base64')
     hub.port = await freePort()
     hub.address = `127.0.0.1:${hub.port}`
-    hub.agentPki = Object.fromEntries(clients.map(c => {
-      const dir = fs.mkdtempSync(path.join(hub.dir, 'agent-'))
-      return [c.san, clientPki(dir, c.san)]
-    }))
-    const clientCa = clients.length ? hub.agentPki[clients[0].san].ca : null
+    // One CA signs every certificate agent's certificate; the hub trusts it.
+    const clientCa = clients.length ? path.join(hub.dir, 'ca.pem') : null
+    if (clientCa) selfSigned(path.join(hub.dir, 'ca.key'), clientCa, '/CN=agents CA')
+    hub.agentPki = Object.fromEntries(clients.map(c => [c.san, clientCert(hub.dir, c.san)]))
     const config = path.join(hub.dir, 'hub.toml')
     fs.writeFileSync(config, `
 [web]
