@@ -66,10 +66,11 @@ std::string encoded_part() {
   FrameWriter w(FrameType::collect_part);
   w.u64(1);
   write_family_record(w, huge_family());
+  LabelNameCodes names;
   for (long i = 0; i < kSamples; ++i) {
     const std::string id = std::to_string(i);
     const pe_label l{"id", id.c_str()};
-    write_sample_record(w, huge_sample(i, l));
+    write_sample_record(w, names, huge_sample(i, l));
   }
   return std::string(w.finish());
 }
@@ -83,7 +84,8 @@ void BM_ReplayIsolated(benchmark::State& state) {
     set.reserve_like(last);
     pe_sink sink(set, UINT64_MAX);
     FrameReader r(records.data(), records.size());
-    if (!replay_collect_batch(r, sink)) state.SkipWithError("replay failed");
+    ReplayedLabelNames names;
+    if (!replay_collect_batch(r, sink, names)) state.SkipWithError("replay failed");
     last = std::move(set);
   }
   state.SetItemsProcessed(state.iterations() * kSamples);

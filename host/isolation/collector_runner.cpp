@@ -42,7 +42,7 @@ struct RemoteNode {
 // collect runs (the host replays one while the next is filled), then
 // collect_done carries the status.
 struct RecordingSink {
-  static constexpr std::size_t kPartBytes = 64u << 10;
+  static constexpr std::size_t kPartBytes = 16u << 10;
   explicit RecordingSink(uint64_t call_id) : id(call_id), frame(thread_part_writer()) {
     frame.reset(FrameType::collect_part);
     frame.u64(id);
@@ -61,6 +61,7 @@ struct RecordingSink {
   }
   uint64_t id;
   FrameWriter& frame;
+  LabelNameCodes label_names;  // this collect's
 };
 // What a pe_http_response is in the child.
 struct RecordedResponse {
@@ -305,7 +306,7 @@ pe_status c_sink_sample(pe_sink* s, const pe_sample* sample) {
     std::memcpy(&copy, sample, sample->struct_size);
   if (copy.label_count && !copy.labels) return PE_ERROR;
   if (copy.label_count > kMaxLabels) return PE_ERROR;
-  write_sample_record(rec(s).frame, copy);
+  write_sample_record(rec(s).frame, rec(s).label_names, copy);
   flush_part(rec(s));
   return PE_OK;
 }

@@ -39,6 +39,7 @@ struct ProcessSupervisor::Pending {
   // thread as they arrive; the caller sleeps until collect_done, and does
   // not return (its sink goes away) while `replaying` is set.
   pe_sink* sink = nullptr;
+  ReplayedLabelNames* names = nullptr;  // the collect's label name table (the caller's)
   bool replaying = false;
   bool malformed = false;  // a part did not decode: the child is being killed
   std::string payload;
@@ -701,6 +702,7 @@ bool ProcessSupervisor::replay_part(Child& c, FrameReader& r, std::string& error
   const uint64_t id = r.u64();
   if (r.failed()) return false;
   pe_sink* sink = nullptr;
+  ReplayedLabelNames* names = nullptr;
   {
     std::lock_guard lock(mu_);
     auto it = c.pending.find(id);
@@ -708,8 +710,9 @@ bool ProcessSupervisor::replay_part(Child& c, FrameReader& r, std::string& error
     if (it->second.abandoned) return true;  // the caller gave up: dropped
     it->second.replaying = true;
     sink = it->second.sink;
+    names = it->second.names;
   }
-  const bool ok = replay_collect_batch(r, *sink);
+  const bool ok = replay_collect_batch(r, *sink, *names);
   std::lock_guard lock(mu_);
   auto it = c.pending.find(id);  // kept: its caller does not leave while replaying
   it->second.replaying = false;
@@ -836,12 +839,14 @@ pe_status ProcessSupervisor::collect(const pe_collect_request& request, pe_sink*
     return PE_ERROR;
   }
   uint64_t id;
+  ReplayedLabelNames names;
   {
     std::lock_guard lock(mu_);
     id = ++next_id_;
     Pending& p = c->pending[id];
     p.collect = true;
     p.sink = sink;
+    p.names = &names;
   }
   FrameWriter w(FrameType::collect);
   w.u64(id);
@@ -870,7 +875,7 @@ pe_status ProcessSupervisor::collect(const pe_collect_request& request, pe_sink*
   FrameReader r(payload.data(), payload.size());
   r.u64();  // id
   const pe_status status = r.i32();
-  if (!replay_collect_batch(r, *sink)) {
+  if (!replay_collect_batch(r, *sink, names)) {
     kill_child(*c, "protocol error: malformed collect batch", "protocol");
     api->sink_error(sink, "plugin process sent a malformed collect batch; killed");
     return PE_ERROR;

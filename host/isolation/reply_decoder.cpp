@@ -3,8 +3,65 @@
 
 namespace pe::host::isolation {
 
-bool replay_collect_batch(FrameReader& r, pe_sink& sink) {
+const ReplayedLabelNames::Entry& ReplayedLabelNames::add(pe_sink& sink, std::string_view name) {
+  Entry& e = entries_.emplace_back();
+  if (const auto checked = sink.checked_label_name(name)) {
+    e.name = *checked;
+    e.valid = true;
+  } else {
+    e.invalid_name = name;
+    e.name = e.invalid_name;
+  }
+  return e;
+}
+
+namespace {
+
+// One sample record (runner_protocol.hpp: write_sample_record). Labels whose
+// names the table holds as checked go the sink's short way; a sample with
+// an inline or invalid name goes through every check, for the same reason.
+void replay_sample(FrameReader& r, pe_sink& sink, ReplayedLabelNames& names) {
   thread_local std::vector<LabelView> labels;
+  const uint8_t flags = r.u8();
+  if (flags & ~(kSampleHasName | kSampleHasTimestamp)) r.fail();
+  // Strings are read as the C strings a pe_sample holds: pe_sink checks
+  // them as it checks a pe_sample, without copying the record first.
+  const std::string_view name = flags & kSampleHasName ? r.vcstr() : std::string_view();
+  const uint32_t n = r.vcount(kMaxLabels, 2);
+  labels.resize(n);
+  bool checked = true;
+  for (auto& l : labels) {
+    const uint32_t code = r.varint();
+    if (code == kInlineLabelName) {
+      l.name = r.vcstr();
+      checked = false;
+    } else if (code == kNewLabelName) {
+      const std::string_view raw = r.vcstr();
+      if (r.failed() || names.size() >= kMaxLabelNameCodes) return r.fail();
+      const ReplayedLabelNames::Entry& e = names.add(sink, raw);
+      l.name = e.name;
+      checked = checked && e.valid;
+    } else {
+      const uint32_t i = code - kFirstLabelNameIndex;
+      if (i >= names.size()) return r.fail();
+      l.name = names[i].name;
+      checked = checked && names[i].valid;
+    }
+    l.value = r.vcstr();
+  }
+  const double value = r.f64();
+  const int64_t timestamp_ms = flags & kSampleHasTimestamp ? r.i64() : 0;
+  if (r.failed()) return;
+  const bool has_timestamp = flags & kSampleHasTimestamp;
+  if (checked)
+    sink.sample_with_checked_names(name, labels, value, has_timestamp, timestamp_ms);
+  else
+    sink.sample(name, labels, value, has_timestamp, timestamp_ms);
+}
+
+}  // namespace
+
+bool replay_collect_batch(FrameReader& r, pe_sink& sink, ReplayedLabelNames& names) {
   while (!r.failed() && !r.at_end()) {
     switch (static_cast<SinkRecord>(r.u8())) {
       case SinkRecord::family: {
@@ -17,22 +74,9 @@ bool replay_collect_batch(FrameReader& r, pe_sink& sink) {
         if (!r.failed()) sink.family(f);
         break;
       }
-      case SinkRecord::sample: {
-        // Views, read as the C strings a pe_sample holds: pe_sink checks
-        // them as it checks a pe_sample, without copying the record first.
-        const std::string_view name = r.opt_cstr();
-        const uint32_t n = r.count(kMaxLabels, 2);
-        labels.resize(n);
-        for (auto& l : labels) {
-          l.name = r.opt_cstr();
-          l.value = r.opt_cstr();
-        }
-        const double value = r.f64();
-        const int64_t timestamp_ms = r.i64();
-        const int32_t has_timestamp = r.i32();
-        if (!r.failed()) sink.sample(name, labels, value, has_timestamp != 0, timestamp_ms);
+      case SinkRecord::sample:
+        replay_sample(r, sink, names);
         break;
-      }
       case SinkRecord::text: {
         const std::string_view data = r.str();
         const pe_format format = r.i32();

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -20,9 +22,29 @@
 
 namespace pe::host::isolation {
 
-// Replays the records left in `r` (after id and status) into `sink`. Records before a malformed one
-// have been replayed already; the caller fails the collect then (its samples are discarded).
-bool replay_collect_batch(FrameReader& r, pe_sink& sink);
+// The host's side of one collect's label name table (LabelNameCodes): each
+// name the child sent with kNewLabelName, checked and interned by the sink
+// once. Thread-safety: one collect's; used by one thread at a time.
+class ReplayedLabelNames {
+ public:
+  struct Entry {
+    std::string_view name;  // interned by the sink when valid, else invalid_name
+    bool valid = false;
+    std::string invalid_name;
+  };
+  std::size_t size() const noexcept { return entries_.size(); }
+  const Entry& operator[](std::size_t i) const { return entries_[i]; }
+  const Entry& add(pe_sink& sink, std::string_view name);
+
+ private:
+  std::deque<Entry> entries_;  // a deque: an entry's invalid_name never moves
+};
+
+// Replays the records left in `r` (after id and status) into `sink`;
+// `names` is the collect's table, kept across its parts. Records before a
+// malformed one have been replayed already; the caller fails the collect
+// then (its samples are discarded).
+bool replay_collect_batch(FrameReader& r, pe_sink& sink, ReplayedLabelNames& names);
 
 struct HttpAnswer {
   pe_status status = PE_ERROR;

@@ -19,13 +19,36 @@ void FrameWriter::grow(std::size_t n) {
   cap_ = cap;
 }
 
-uint32_t FrameReader::count(uint32_t max, std::size_t min_item_bytes) {
-  const uint32_t n = u32();
-  if (failed_ || n > max || (min_item_bytes && n > left_ / min_item_bytes)) {
-    fail();
-    return 0;
+uint32_t FrameReader::varint_slow() {
+  uint32_t v = 0;
+  for (int shift = 0; left_ > 0; shift += 7) {
+    const auto b = static_cast<unsigned char>(*p_++);
+    --left_;
+    if (shift == 28 && (b & 0xf0)) break;  // beyond 32 bits (or a sixth byte)
+    v |= uint32_t{b & 0x7fu} << shift;
+    if (!(b & 0x80)) return v;
   }
-  return n;
+  fail();
+  return 0;
+}
+
+void LabelNameCodes::write_looked_up(FrameWriter& w, std::size_t position, std::string_view name) {
+  auto it = codes_.find(name);
+  if (it == codes_.end()) {
+    if (codes_.size() >= kMaxLabelNameCodes) {
+      w.varint(kInlineLabelName);
+      w.vbytes(name);
+      return;
+    }
+    const auto code = static_cast<uint32_t>(kFirstLabelNameIndex + codes_.size());
+    it = codes_.emplace(std::string(name), code).first;
+    w.varint(kNewLabelName);
+    w.vbytes(name);
+  } else {
+    w.varint(it->second);
+  }
+  if (last_.size() <= position) last_.resize(position + 1);
+  last_[position] = {it->first, it->second};
 }
 
 bool write_all(int fd, const char* data, std::size_t size) noexcept {

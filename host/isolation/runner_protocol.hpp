@@ -4,6 +4,9 @@
 // u32 length (little-endian, of what follows) | u8 type | fields; fields are
 // fixed-width little-endian integers, doubles (IEEE bits) and strings as
 // u32 length + bytes + a NUL (so a decoded string is a C string in place).
+// Sample records, the bulk of a collect, are compact instead: varint
+// lengths and counts, no NULs, and label names sent once per collect and
+// then as a code (LabelNameCodes), so the host checks each name once.
 // The host reads a child as hostile: every length is checked against what is
 // left and against hard caps; a decode failure kills that child.
 //
@@ -19,6 +22,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "plugin_exporter/plugin.h"
 
@@ -131,6 +136,20 @@ class FrameWriter {
     u8(s ? 1 : 0);
     if (s) str(s);
   }
+  // An unsigned LEB128 integer: one byte below 128.
+  void varint(uint32_t v) {
+    char* p = room(5);
+    std::size_t n = 0;
+    for (; v >= 0x80; v >>= 7) p[n++] = static_cast<char>((v & 0x7f) | 0x80);
+    p[n++] = static_cast<char>(v);
+    size_ += n;
+  }
+  // Bytes of a compact record: varint length, the bytes, no NUL.
+  void vbytes(std::string_view s) {
+    varint(static_cast<uint32_t>(s.size()));
+    if (!s.empty()) std::memcpy(room(s.size()), s.data(), s.size());
+    size_ += s.size();
+  }
   // The finished frame, length filled in; valid until the next write.
   std::string_view finish() {
     detail::store_le(data_.get(), static_cast<uint32_t>(size_ - 4));
@@ -149,6 +168,46 @@ class FrameWriter {
   std::size_t size_ = 0, cap_ = 0;
 };
 
+// A sample record: u8 SinkRecord::sample | u8 flags | [name: vbytes] |
+// varint label count | per label: varint name code [+ vbytes name], value
+// vbytes | f64 value | [i64 timestamp]. A null string is sent as empty (an
+// in-process sink reads a null label name or value as ""), except the
+// sample name, whose absence (the family's name) is a flag.
+inline constexpr uint8_t kSampleHasName = 1, kSampleHasTimestamp = 2;
+// Label name codes: the name follows and is not remembered; the name
+// follows and becomes the next entry of the collect's table; entry i is
+// code kFirstLabelNameIndex + i. A collect remembers kMaxLabelNameCodes.
+inline constexpr uint32_t kInlineLabelName = 0, kNewLabelName = 1, kFirstLabelNameIndex = 2;
+inline constexpr uint32_t kMaxLabelNameCodes = 4096;
+
+// The child's side of one collect's label name table.
+// Thread-safety: one collect's; not shared.
+class LabelNameCodes {
+ public:
+  // Writes the code of the label name at `position` in its sample (and the
+  // name itself the first time). Most samples repeat the label names of the
+  // last one in the same order: that is one comparison per label.
+  void write(FrameWriter& w, std::size_t position, std::string_view name) {
+    if (position < last_.size() && last_[position].first == name) {
+      w.varint(last_[position].second);
+      return;
+    }
+    write_looked_up(w, position, name);
+  }
+
+ private:
+  void write_looked_up(FrameWriter& w, std::size_t position, std::string_view name);
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> codes_;
+  // The name (a key of codes_) and code last written at each position.
+  std::vector<std::pair<std::string_view, uint32_t>> last_;
+};
+
 // The sink records of a plugin's sink_family and sink_sample as the child
 // sends them (replay_collect_batch in isolation/reply_decoder reads them
 // back). A sample's `labels` holds `label_count` labels: the caller checked.
@@ -159,17 +218,18 @@ inline void write_family_record(FrameWriter& w, const pe_family& f) {
   w.i32(f.type);
   w.opt_str(f.unit);
 }
-inline void write_sample_record(FrameWriter& w, const pe_sample& s) {
+inline void write_sample_record(FrameWriter& w, LabelNameCodes& names, const pe_sample& s) {
   w.u8(static_cast<uint8_t>(SinkRecord::sample));
-  w.opt_str(s.name);
-  w.u32(static_cast<uint32_t>(s.label_count));
+  w.u8(static_cast<uint8_t>((s.name ? kSampleHasName : 0) |
+                            (s.has_timestamp ? kSampleHasTimestamp : 0)));
+  if (s.name) w.vbytes(s.name);
+  w.varint(static_cast<uint32_t>(s.label_count));
   for (size_t i = 0; i < s.label_count; ++i) {
-    w.opt_str(s.labels[i].name);
-    w.opt_str(s.labels[i].value);
+    names.write(w, i, s.labels[i].name ? s.labels[i].name : "");
+    w.vbytes(s.labels[i].value ? s.labels[i].value : "");
   }
   w.f64(s.value);
-  w.i64(s.timestamp_ms);
-  w.i32(s.has_timestamp);
+  if (s.has_timestamp) w.i64(s.timestamp_ms);
 }
 
 // Reads the fields of one frame's payload (after the type byte). Any read
@@ -213,15 +273,41 @@ class FrameReader {
     const std::string_view s = str();
     return failed_ ? std::string_view() : s;
   }
-  // opt_view() read as the C string it stands for: up to its first NUL
+  // A varint (FrameWriter::varint); more than 32 bits fails.
+  uint32_t varint() {
+    if (left_ && static_cast<unsigned char>(*p_) < 0x80) {  // the usual one byte
+      --left_;
+      return static_cast<unsigned char>(*p_++);
+    }
+    return varint_slow();
+  }
+  // FrameWriter::vbytes: a view of the bytes (data() non-null even when
+  // empty, unless failed).
+  std::string_view vbytes() {
+    const uint32_t n = varint();
+    if (left_ < n) {
+      fail();
+      return {};
+    }
+    const std::string_view s(p_, n);
+    p_ += n;
+    left_ -= n;
+    return s;
+  }
+  // vbytes() read as the C string it stands for: up to its first NUL
   // (what a plugin's char* says, even when a hostile child put a NUL inside).
-  std::string_view opt_cstr() {
-    const std::string_view s = opt_view();
-    return s.substr(0, s.find('\0'));  // npos: all of it (and absent stays null)
+  std::string_view vcstr() {
+    const std::string_view s = vbytes();
+    return s.substr(0, s.find('\0'));  // npos: all of it
   }
   // A count of items that take at least `min_item_bytes` each, checked
-  // against `max` and against what is left.
-  uint32_t count(uint32_t max, std::size_t min_item_bytes);
+  // against `max` and against what is left: a u32, or a varint.
+  uint32_t count(uint32_t max, std::size_t min_item_bytes) {
+    return checked_count(u32(), max, min_item_bytes);
+  }
+  uint32_t vcount(uint32_t max, std::size_t min_item_bytes) {
+    return checked_count(varint(), max, min_item_bytes);
+  }
   bool failed() const noexcept { return failed_; }
   bool at_end() const noexcept { return left_ == 0; }
   void fail() noexcept {
@@ -230,6 +316,14 @@ class FrameReader {
   }
 
  private:
+  uint32_t varint_slow();
+  uint32_t checked_count(uint32_t n, uint32_t max, std::size_t min_item_bytes) {
+    if (failed_ || n > max || (min_item_bytes && n > left_ / min_item_bytes)) {
+      fail();
+      return 0;
+    }
+    return n;
+  }
   // The next sizeof(T) bytes, little-endian; 0 (and failed) when fewer are
   // left. After a failure left_ is 0, so every later read fails too.
   template <typename T>

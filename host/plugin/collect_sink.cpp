@@ -51,7 +51,12 @@ pe_status pe_sink::family(const pe_family& f) {
   return PE_OK;
 }
 
-template <typename LabelAt>
+std::optional<std::string_view> pe_sink::checked_label_name(std::string_view name) {
+  if (!pe::is_valid_label_name(name) || pe::is_reserved_label_name(name)) return std::nullopt;
+  return intern_label_name(name);
+}
+
+template <bool kNamesChecked, typename LabelAt>
 pe_status pe_sink::add_sample(std::string_view name_in, bool has_name, std::size_t label_count,
                               LabelAt label_at, double value, bool has_timestamp,
                               int64_t timestamp_ms) {
@@ -75,7 +80,8 @@ pe_status pe_sink::add_sample(std::string_view name_in, bool has_name, std::size
   scratch_.clear();
   for (std::size_t i = 0; i < label_count; ++i) {
     const pe::host::LabelView l = label_at(i);
-    if (!pe::is_valid_label_name(l.name) || pe::is_reserved_label_name(l.name)) {
+    if (!kNamesChecked &&
+        (!pe::is_valid_label_name(l.name) || pe::is_reserved_label_name(l.name))) {
       drop("sample " + std::string(name) + ": invalid label name \"" + std::string(l.name) + "\"");
       return PE_ERROR;
     }
@@ -84,7 +90,8 @@ pe_status pe_sink::add_sample(std::string_view name_in, bool has_name, std::size
            " value is not valid UTF-8");
       return PE_ERROR;
     }
-    scratch_.push_back(pe::Label{intern_label_name(l.name), set.intern(l.value)});
+    scratch_.push_back(
+        pe::Label{kNamesChecked ? l.name : intern_label_name(l.name), set.intern(l.value)});
   }
   // After the loop, sorted for long label sets: never quadratic per scrape.
   if (const auto dup = pe::find_duplicate_label_name(scratch_, name_scratch_)) {
@@ -102,7 +109,7 @@ pe_status pe_sink::add_sample(std::string_view name_in, bool has_name, std::size
 
 pe_status pe_sink::sample(const pe_sample& s) {
   const pe_label* labels = s.labels;
-  return add_sample(
+  return add_sample<false>(
       s.name ? std::string_view(s.name) : std::string_view(), s.name != nullptr, s.label_count,
       [labels](std::size_t i) {
         return pe::host::LabelView{labels[i].name ? labels[i].name : "",
@@ -113,7 +120,16 @@ pe_status pe_sink::sample(const pe_sample& s) {
 
 pe_status pe_sink::sample(std::string_view name, std::span<const pe::host::LabelView> labels,
                           double value, bool has_timestamp, int64_t timestamp_ms) {
-  return add_sample(
+  return add_sample<false>(
+      name, name.data() != nullptr, labels.size(), [labels](std::size_t i) { return labels[i]; },
+      value, has_timestamp, timestamp_ms);
+}
+
+pe_status pe_sink::sample_with_checked_names(std::string_view name,
+                                             std::span<const pe::host::LabelView> labels,
+                                             double value, bool has_timestamp,
+                                             int64_t timestamp_ms) {
+  return add_sample<true>(
       name, name.data() != nullptr, labels.size(), [labels](std::size_t i) { return labels[i]; },
       value, has_timestamp, timestamp_ms);
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,6 +40,15 @@ struct pe_sink {
   // data) means the family's name, as a null pe_sample.name does.
   pe_status sample(std::string_view name, std::span<const pe::host::LabelView> labels, double value,
                    bool has_timestamp, int64_t timestamp_ms);
+  // A label name checked (valid, not reserved) and interned once, for a
+  // caller that gives it again and again (the isolation replay): the view
+  // to give sample_with_checked_names, or nullopt when a sample with this
+  // label would be dropped (give such a sample to sample() for the reason).
+  std::optional<std::string_view> checked_label_name(std::string_view name);
+  // sample() for labels whose every name came from checked_label_name.
+  pe_status sample_with_checked_names(std::string_view name,
+                                      std::span<const pe::host::LabelView> labels, double value,
+                                      bool has_timestamp, int64_t timestamp_ms);
   pe_status text(const char* data, std::size_t len, pe_format format, bool skip_invalid_lines);
   pe_status stat(const char* name, const char* help, double value);
   void set_error(const char* message);
@@ -53,8 +63,9 @@ struct pe_sink {
 
  private:
   void drop(const std::string& reason);
-  // sample()'s body for both label forms: label_at(i) gives label i.
-  template <typename LabelAt>
+  // sample()'s body for both label forms: label_at(i) gives label i;
+  // kNamesChecked: its names came from checked_label_name.
+  template <bool kNamesChecked, typename LabelAt>
   pe_status add_sample(std::string_view name, bool has_name, std::size_t label_count,
                        LabelAt label_at, double value, bool has_timestamp, int64_t timestamp_ms);
   // Label names repeat across samples: intern each distinct one once.

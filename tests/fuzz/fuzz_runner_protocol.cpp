@@ -37,6 +37,7 @@ void read_stream(const char* bytes, std::size_t size) {
   FrameStream in(sv[1]);
   pe::MetricSet set;
   pe_sink sink(set, 1000);
+  ReplayedLabelNames names;  // the parts of one collect
   FrameType type{};
   std::string_view payload;
   std::string error;
@@ -45,7 +46,7 @@ void read_stream(const char* bytes, std::size_t size) {
     if (type != FrameType::collect_part) continue;
     FrameReader r(payload.data(), payload.size());
     r.u64();  // id
-    if (!replay_collect_batch(r, sink)) break;
+    if (!replay_collect_batch(r, sink, names)) break;
   }
   writer.join();
   close(sv[1]);
@@ -76,7 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   r.i32();  // status
   pe::MetricSet set;
   pe_sink sink(set, 1000);
-  replay_collect_batch(r, sink);
+  ReplayedLabelNames names;
+  replay_collect_batch(r, sink, names);
   if (set.sample_count() > 1000) std::abort();
   return 0;
 }

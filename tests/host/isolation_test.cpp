@@ -58,21 +58,22 @@ TEST(RunnerProtocol, FieldsRoundTrip) {
   EXPECT_TRUE(r.at_end());
 }
 
-// One sample record written by hand, with its strings given as raw bytes
-// (a hostile child may put a NUL inside one, which write_sample_record of a
-// pe_sample cannot).
-void sample_record(FrameWriter& w, const char* name, std::string_view label_name,
+// One sample record with one label written by hand, its strings given as
+// raw bytes (a hostile child may put a NUL inside one, which
+// write_sample_record of a pe_sample cannot). `code` is the label name's
+// code; the name follows unless the code is a table index.
+void sample_record(FrameWriter& w, const char* name, uint32_t code, std::string_view label_name,
                    std::string_view label_value, double value) {
+  const bool timestamped = value == 3;  // the third one has a timestamp
   w.u8(static_cast<uint8_t>(SinkRecord::sample));
-  w.opt_str(name);
-  w.u32(1);
-  w.u8(1);
-  w.str(label_name);
-  w.u8(1);
-  w.str(label_value);
+  w.u8(static_cast<uint8_t>((name ? kSampleHasName : 0) | (timestamped ? kSampleHasTimestamp : 0)));
+  if (name) w.vbytes(name);
+  w.varint(1);
+  w.varint(code);
+  if (code < kFirstLabelNameIndex) w.vbytes(label_name);
+  w.vbytes(label_value);
   w.f64(value);
-  w.i64(1700000000000);
-  w.i32(value == 3 ? 1 : 0);  // the third one has a timestamp
+  if (timestamped) w.i64(1700000000000);
 }
 
 TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
@@ -85,21 +86,26 @@ TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
   FrameWriter w(FrameType::collect_part);
   w.u64(7);
   write_family_record(w, jobs);
-  sample_record(w, nullptr, "queue", "a", 1);                 // the family's name
-  sample_record(w, "jobs_total", "queue", "b\0hidden"sv, 2);  // a C string ends at its NUL
-  sample_record(w, "jobs_total", "queue", "c", 3);
-  sample_record(w, "jobs_total", "bad-name", "d", 4);    // dropped and counted
-  sample_record(w, "other_total", "queue", "e", 5);      // not of this family
-  sample_record(w, "jobs_total", "queue", "\xff"sv, 6);  // not UTF-8
+  constexpr uint32_t queue = kFirstLabelNameIndex, bad_name = kFirstLabelNameIndex + 1;
+  sample_record(w, nullptr, kNewLabelName, "queue", "a", 1);    // the family's name
+  sample_record(w, "jobs_total", queue, "", "b\0hidden"sv, 2);  // a C string ends at its NUL
+  sample_record(w, "jobs_total", queue, "", "c", 3);
+  sample_record(w, "jobs_total", kNewLabelName, "bad-name", "d", 4);   // dropped and counted
+  sample_record(w, "other_total", kInlineLabelName, "queue", "e", 5);  // not of this family
+  sample_record(w, "jobs_total", queue, "", "\xff"sv, 6);              // not UTF-8
+  sample_record(w, "jobs_total", bad_name, "", "f", 7);  // the invalid name again: dropped
+  sample_record(w, "jobs_total", kInlineLabelName, "queue", "g", 8);  // inline: checked, kept
   const std::string frame(w.finish());
 
   pe::MetricSet replayed;
   pe_sink sink(replayed, 100);
   FrameReader r(frame.data() + 5, frame.size() - 5);
   r.u64();
-  ASSERT_TRUE(replay_collect_batch(r, sink));
-  EXPECT_EQ(sink.invalid_samples, 3u);
-  ASSERT_EQ(replayed.samples.size(), 3u);
+  ReplayedLabelNames names;
+  ASSERT_TRUE(replay_collect_batch(r, sink, names));
+  EXPECT_EQ(names.size(), 2u);
+  EXPECT_EQ(sink.invalid_samples, 4u);
+  ASSERT_EQ(replayed.samples.size(), 4u);
   EXPECT_EQ(replayed.samples[0].name, "jobs_total");
   const auto value_of = [&](std::size_t i) {
     return replayed.labels[replayed.samples[i].label_begin].value;
@@ -107,6 +113,7 @@ TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
   EXPECT_EQ(value_of(0), "a");
   EXPECT_EQ(value_of(1), "b");
   EXPECT_EQ(value_of(2), "c");
+  EXPECT_EQ(value_of(3), "g");
   EXPECT_FALSE(replayed.samples[1].has_timestamp);
   EXPECT_TRUE(replayed.samples[2].has_timestamp);
   EXPECT_EQ(replayed.samples[2].timestamp_ms, 1700000000000);
@@ -120,9 +127,10 @@ TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
     const char* name;
     const char* label;
     const char* value;
-  } rows[] = {{nullptr, "queue", "a"},       {"jobs_total", "queue", "b"},
-              {"jobs_total", "queue", "c"},  {"jobs_total", "bad-name", "d"},
-              {"other_total", "queue", "e"}, {"jobs_total", "queue", "\xff"}};
+  } rows[] = {{nullptr, "queue", "a"},         {"jobs_total", "queue", "b"},
+              {"jobs_total", "queue", "c"},    {"jobs_total", "bad-name", "d"},
+              {"other_total", "queue", "e"},   {"jobs_total", "queue", "\xff"},
+              {"jobs_total", "bad-name", "f"}, {"jobs_total", "queue", "g"}};
   double v = 1;
   for (const auto& row : rows) {
     const pe_label l{row.label, row.value};
@@ -155,16 +163,75 @@ TEST(ReplayCollectBatch, AMalformedRecordStopsTheReplay) {
   FrameWriter w(FrameType::collect_part);
   w.u64(7);
   write_family_record(w, up);
-  sample_record(w, nullptr, "a", "1", 1);
-  w.u8(static_cast<uint8_t>(SinkRecord::sample));
-  w.u8(2);  // a presence byte that is neither 0 nor 1
+  sample_record(w, nullptr, kNewLabelName, "a", "1", 1);
+  sample_record(w, nullptr, kFirstLabelNameIndex + 1, "", "2", 2);  // a code past the table
   const std::string frame(w.finish());
   pe::MetricSet set;
   pe_sink sink(set, 100);
   FrameReader r(frame.data() + 5, frame.size() - 5);
   r.u64();
-  EXPECT_FALSE(replay_collect_batch(r, sink));
+  ReplayedLabelNames names;
+  EXPECT_FALSE(replay_collect_batch(r, sink, names));
   EXPECT_EQ(set.samples.size(), 1u);  // the records before it were replayed
+}
+
+TEST(RunnerProtocol, VarintsAndCompactBytesRoundTrip) {
+  FrameWriter w(FrameType::collect_part);
+  for (uint32_t v : {0u, 127u, 128u, 16383u, 16384u, 0xffffffffu}) w.varint(v);
+  w.vbytes(std::string("a\0b", 3));
+  w.vbytes("");
+  const std::string frame(w.finish());
+  FrameReader r(frame.data() + 5, frame.size() - 5);
+  for (uint32_t v : {0u, 127u, 128u, 16383u, 16384u, 0xffffffffu}) EXPECT_EQ(r.varint(), v);
+  EXPECT_EQ(r.vbytes(), std::string_view("a\0b", 3));
+  const std::string_view empty = r.vbytes();
+  EXPECT_TRUE(empty.empty());
+  EXPECT_NE(empty.data(), nullptr);  // present, even empty
+  EXPECT_FALSE(r.failed());
+  EXPECT_TRUE(r.at_end());
+
+  // More than 32 bits, and a sixth byte, fail.
+  for (const std::string& bad :
+       {std::string("\xff\xff\xff\xff\x1f", 5), std::string("\x80\x80\x80\x80\x80\x00", 6)}) {
+    FrameReader rb(bad.data(), bad.size());
+    EXPECT_EQ(rb.varint(), 0u);
+    EXPECT_TRUE(rb.failed());
+  }
+}
+
+TEST(RunnerProtocol, LabelNamesGoOncePerCollectThenAsCodes) {
+  LabelNameCodes codes;
+  FrameWriter w(FrameType::collect_part);
+  codes.write(w, 0, "job");       // new: entry 0
+  codes.write(w, 1, "instance");  // new: entry 1
+  codes.write(w, 0, "job");       // same place as last time
+  codes.write(w, 0, "instance");  // another place: looked up
+  const std::string frame(w.finish());
+  FrameReader r(frame.data() + 5, frame.size() - 5);
+  EXPECT_EQ(r.varint(), kNewLabelName);
+  EXPECT_EQ(r.vbytes(), "job");
+  EXPECT_EQ(r.varint(), kNewLabelName);
+  EXPECT_EQ(r.vbytes(), "instance");
+  EXPECT_EQ(r.varint(), kFirstLabelNameIndex);
+  EXPECT_EQ(r.varint(), kFirstLabelNameIndex + 1);
+  EXPECT_TRUE(r.at_end());
+
+  // Past kMaxLabelNameCodes names, the rest go inline every time.
+  LabelNameCodes many;
+  FrameWriter m(FrameType::collect_part);
+  for (uint32_t i = 0; i <= kMaxLabelNameCodes; ++i) many.write(m, 0, "l" + std::to_string(i));
+  many.write(m, 0, "l" + std::to_string(kMaxLabelNameCodes));
+  const std::string mf(m.finish());
+  FrameReader rm(mf.data() + 5, mf.size() - 5);
+  for (uint32_t i = 0; i < kMaxLabelNameCodes; ++i) {
+    EXPECT_EQ(rm.varint(), kNewLabelName);
+    rm.vbytes();
+  }
+  for (int twice = 0; twice < 2; ++twice) {
+    EXPECT_EQ(rm.varint(), kInlineLabelName);
+    EXPECT_EQ(rm.vbytes(), "l" + std::to_string(kMaxLabelNameCodes));
+  }
+  EXPECT_TRUE(rm.at_end());
 }
 
 TEST(RunnerProtocol, EveryTruncationFailsCleanly) {
