@@ -26,6 +26,7 @@
 
 #include "isolation/frame_stream.hpp"
 #include "isolation/runner_protocol.hpp"
+#include "isolation/shared_ring.hpp"
 #include "plugin/collect_sink.hpp"
 #include "plugin/collector_context.hpp"
 #include "plugin/plugin_library.hpp"
@@ -62,6 +63,7 @@ struct RecordingSink {
   uint64_t id;
   FrameWriter& frame;
   LabelNameCodes label_names;  // this collect's
+  SharedRing* ring = nullptr;  // parts go here when the host gave this collect the ring
 };
 // What a pe_http_response is in the child.
 struct RecordedResponse {
@@ -72,7 +74,8 @@ struct RecordedResponse {
 
 struct Runner {
   int fd = -1;
-  std::optional<FrameStream> in;  // read by the leader only
+  std::optional<FrameStream> in;     // read by the leader only
+  std::unique_ptr<SharedRing> ring;  // fd + 1; used by the collect the host names
   std::mutex write_mu;
   std::shared_ptr<PluginLibrary> lib;
   pe_instance* instance = nullptr;
@@ -280,10 +283,20 @@ bool has_records(const RecordingSink& sink) {
   return sink.frame.size() > 13;
 }
 
+// A part through the ring, or the socket.
+void send_part(RecordingSink& sink) {
+  if (sink.ring) {
+    const std::string_view f = sink.frame.finish();
+    sink.ring->write(f.data(), f.size());
+  } else {
+    send_frame(sink.frame);
+  }
+}
+
 // Sends the records gathered so far once a part is full.
 void flush_part(RecordingSink& sink) {
   if (!has_records(sink) || sink.frame.size() < RecordingSink::kPartBytes) return;
-  send_frame(sink.frame);
+  send_part(sink);
   sink.frame.reset(FrameType::collect_part);
   sink.frame.u64(sink.id);
 }
@@ -428,9 +441,9 @@ const pe_host_api kChildApi = [] {
 void harden(int fd, pid_t host_pid, uint64_t memory_limit, const std::string& user) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) die("PR_SET_PDEATHSIG failed");
   if (getppid() != host_pid) _exit(0);  // the host died before we got here
-  // Every inherited descriptor but stdio and the socket goes.
+  // Every inherited descriptor but stdio, the socket and the ring after it goes.
   if (fd > 3) syscall(SYS_close_range, 3u, static_cast<unsigned>(fd - 1), 0u);
-  syscall(SYS_close_range, static_cast<unsigned>(fd + 1), ~0u, 0u);
+  syscall(SYS_close_range, static_cast<unsigned>(fd + 2), ~0u, 0u);
   if (memory_limit > 0) {
     rlimit rl{memory_limit, memory_limit};
     if (setrlimit(RLIMIT_AS, &rl) != 0) die("cannot set memory_limit (RLIMIT_AS)");
@@ -500,7 +513,9 @@ void serve_collect(std::string payload) {
     p.name = r.str().data();
     p.value = r.str().data();
   }
+  const bool use_ring = r.u8() == 1;
   RecordingSink sink(id);
+  if (use_ring) sink.ring = g_runner.ring.get();  // the host gives it to one collect at a time
   pe_status st = PE_ERROR;
   if (!r.failed() && g_runner.instance) {
     req.params = params.data();
@@ -511,10 +526,14 @@ void serve_collect(std::string payload) {
   FrameWriter done(FrameType::collect_done);
   done.u64(id);
   done.i32(st);
-  if (has_records(sink))
-    send_frames(sink.frame, done);
-  else
+  if (has_records(sink) && sink.ring) {
+    send_part(sink);  // all of it in the ring before the host learns the collect is done
     send_frame(done);
+  } else if (has_records(sink)) {
+    send_frames(sink.frame, done);
+  } else {
+    send_frame(done);
+  }
 }
 
 void serve_http(std::string payload) {
@@ -645,6 +664,7 @@ int run_collector_runner(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   g_runner.fd = fd;
   g_runner.in.emplace(fd);
+  g_runner.ring = SharedRing::attach(fd + 1);  // none: every part goes through the socket
 
   std::string error;
   g_runner.lib = PluginLibrary::load(path, error);

@@ -24,6 +24,7 @@
 #include "isolation/frame_stream.hpp"
 #include "isolation/reply_decoder.hpp"
 #include "isolation/runner_protocol.hpp"
+#include "isolation/shared_ring.hpp"
 #include "plugin/collector_context.hpp"
 #include "plugin/host_api.hpp"
 
@@ -35,13 +36,11 @@ struct ProcessSupervisor::Pending {
   bool done = false;
   bool abandoned = false;  // the caller stopped waiting; a late answer is dropped
   bool collect = false;    // a collect (else an HTTP request or destroy)
-  // A collect's parts are replayed into the caller's sink by the reader
-  // thread as they arrive; the caller sleeps until collect_done, and does
-  // not return (its sink goes away) while `replaying` is set.
-  pe_sink* sink = nullptr;
-  ReplayedLabelNames* names = nullptr;  // the collect's label name table (the caller's)
-  bool replaying = false;
-  bool malformed = false;  // a part did not decode: the child is being killed
+  bool uses_ring = false;  // a collect whose parts come through the child's ring
+  // A collect's parts (records after the id), queued by the reader for the
+  // caller to replay; the reader waits while kMaxQueuedPartBytes are queued.
+  std::deque<std::string> parts;
+  std::size_t queued_bytes = 0;
   std::string payload;
 };
 
@@ -49,6 +48,7 @@ struct ProcessSupervisor::Child {
   pid_t pid = -1;
   int fd = -1;
   std::optional<FrameStream> in;  // read by one thread at a time: launch, create, then the reader
+  std::unique_ptr<SharedRing> ring;  // null when the system gave none: parts via the socket
   std::mutex write_mu;
   // Under the supervisor's mu_:
   bool dead = false;
@@ -56,18 +56,54 @@ struct ProcessSupervisor::Child {
   std::string kill_reason, kill_label;
   std::string death_reason;
   std::map<uint64_t, Pending> pending;
+  bool ring_busy = false;  // a collect has the ring (one at a time)
   uint64_t collects = 0;
   ~Child() {
     if (fd >= 0) ::close(fd);
   }
 };
 
+// One collect's replay into its sink, on the collect's own thread: parts
+// queued from the socket and parts read from the ring.
+struct ProcessSupervisor::CollectReplay {
+  CollectReplay(pe_sink& s, uint64_t call_id) : sink(s), id(call_id) {}
+  pe_sink& sink;
+  const uint64_t id;
+  ReplayedLabelNames names;
+  SharedRing* ring = nullptr;
+  std::string ring_bytes;  // taken from the ring; [ring_at, end) is not a whole frame yet
+  std::size_t ring_at = 0;
+
+  bool replay(std::string_view records) {
+    FrameReader r(records.data(), records.size());
+    return replay_collect_batch(r, sink, names);
+  }
+  // Replays the whole collect_part frames the ring holds; false when the
+  // child wrote anything else there.
+  bool drain_ring() {
+    if (!ring->take(ring_bytes) || !replay_part_frames(ring_bytes, ring_at, id, sink, names))
+      return false;
+    if (ring_at == ring_bytes.size()) {
+      ring_bytes.clear();  // capacity kept for the next part
+      ring_at = 0;
+    }
+    return true;
+  }
+  bool ring_drained() const noexcept { return ring_at == ring_bytes.size(); }
+};
+
 namespace {
 
-constexpr int kChildFd = 3;
+constexpr int kChildFd = 3;                   // the socket; the ring is kChildFd + 1
 constexpr int64_t kStartTimeoutSeconds = 30;  // hello and create
 constexpr int64_t kHttpTimeoutNs = 30'000'000'000;
 constexpr const char* kMalformedBatch = "malformed collect batch";
+// What a child may have queued for its collecting thread: beyond it, the
+// reader stops reading the socket until the collect catches up.
+constexpr std::size_t kMaxQueuedPartBytes = 4u << 20;
+// How long a collect's thread polls the ring for the next part before it
+// sleeps: about two parts' worth of a fast plugin.
+constexpr int64_t kRingSpinNs = 100'000;
 
 std::mutex g_hook_mu;
 QuarantineHook g_hook;
@@ -277,10 +313,19 @@ std::shared_ptr<ProcessSupervisor::Child> ProcessSupervisor::launch(std::string&
     error = std::string("cannot create a socket pair: ") + std::strerror(errno);
     return nullptr;
   }
-  int child_end = sv[1];
-  if (child_end == kChildFd) {  // dup2 onto itself would keep close-on-exec
-    child_end = fcntl(sv[1], F_DUPFD_CLOEXEC, kChildFd + 1);
-    ::close(sv[1]);
+  // Above the numbers they get in the child: dup2 onto itself would keep
+  // close-on-exec, and one must not land on the other.
+  int child_end = fcntl(sv[1], F_DUPFD_CLOEXEC, kChildFd + 2);
+  ::close(sv[1]);
+  std::string ring_error;
+  std::unique_ptr<SharedRing> ring = SharedRing::create(ring_error);
+  int ring_fd = -1;
+  if (ring) {
+    ring_fd = fcntl(ring->fd(), F_DUPFD_CLOEXEC, kChildFd + 2);
+  } else {
+    log(LogLevel::warn,
+        "no shared ring for the plugin process (its collects use the socket): " + ring_error,
+        {{"collector", settings_.collector}});
   }
   const std::string fd_arg = std::to_string(kChildFd), pid_arg = std::to_string(getpid()),
                     mem_arg = std::to_string(settings_.memory_limit);
@@ -296,10 +341,12 @@ std::shared_ptr<ProcessSupervisor::Child> ProcessSupervisor::launch(std::string&
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, child_end, kChildFd);
+    if (ring_fd >= 0) posix_spawn_file_actions_adddup2(&fa, ring_fd, kChildFd + 1);
     rc = posix_spawn(&pid, settings_.runner_exe.c_str(), &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
   });
   ::close(child_end);
+  if (ring_fd >= 0) ::close(ring_fd);
   if (rc != 0) {
     ::close(sv[0]);
     error = "cannot start the plugin process: " + std::string(std::strerror(rc));
@@ -308,6 +355,7 @@ std::shared_ptr<ProcessSupervisor::Child> ProcessSupervisor::launch(std::string&
   auto c = std::make_shared<Child>();
   c->pid = pid;
   c->fd = sv[0];
+  c->ring = std::move(ring);
   c->in.emplace(c->fd);
   set_receive_timeout(c->fd, kStartTimeoutSeconds);
   FrameType type{};
@@ -639,10 +687,8 @@ void ProcessSupervisor::reader_loop(std::shared_ptr<Child> c) {
   std::string_view payload;
   std::string error;
   while (c->in->next(type, payload, error)) {
-    if (!on_frame(*c, static_cast<uint8_t>(type), payload, error)) {
-      if (error.empty())
-        error =
-            "unexpected or malformed frame (type " + std::to_string(static_cast<int>(type)) + ")";
+    if (!on_frame(*c, static_cast<uint8_t>(type), payload)) {
+      error = "unexpected or malformed frame (type " + std::to_string(static_cast<int>(type)) + ")";
       break;
     }
   }
@@ -663,8 +709,7 @@ void ProcessSupervisor::reader_loop(std::shared_ptr<Child> c) {
   }
 }
 
-bool ProcessSupervisor::on_frame(Child& c, uint8_t type, std::string_view payload,
-                                 std::string& error) {
+bool ProcessSupervisor::on_frame(Child& c, uint8_t type, std::string_view payload) {
   FrameReader r(payload.data(), payload.size());
   switch (static_cast<FrameType>(type)) {
     case FrameType::log: {
@@ -675,7 +720,7 @@ bool ProcessSupervisor::on_frame(Child& c, uint8_t type, std::string_view payloa
       return true;
     }
     case FrameType::collect_part:
-      return replay_part(c, r, error);
+      return queue_part(c, payload);
     case FrameType::collect_done:
     case FrameType::http_done:
     case FrameType::destroy_done: {
@@ -690,6 +735,7 @@ bool ProcessSupervisor::on_frame(Child& c, uint8_t type, std::string_view payloa
       }
       it->second.done = true;
       it->second.payload = payload;
+      if (it->second.uses_ring) c.ring->wake_consumer();
       cv_.notify_all();
       return true;
     }
@@ -698,30 +744,25 @@ bool ProcessSupervisor::on_frame(Child& c, uint8_t type, std::string_view payloa
   }
 }
 
-bool ProcessSupervisor::replay_part(Child& c, FrameReader& r, std::string& error) {
+bool ProcessSupervisor::queue_part(Child& c, std::string_view payload) {
+  FrameReader r(payload.data(), payload.size());
   const uint64_t id = r.u64();
   if (r.failed()) return false;
-  pe_sink* sink = nullptr;
-  ReplayedLabelNames* names = nullptr;
-  {
-    std::lock_guard lock(mu_);
-    auto it = c.pending.find(id);
-    if (it == c.pending.end() || !it->second.collect || it->second.done) return false;
-    if (it->second.abandoned) return true;  // the caller gave up: dropped
-    it->second.replaying = true;
-    sink = it->second.sink;
-    names = it->second.names;
-  }
-  const bool ok = replay_collect_batch(r, *sink, *names);
-  std::lock_guard lock(mu_);
-  auto it = c.pending.find(id);  // kept: its caller does not leave while replaying
-  it->second.replaying = false;
-  if (!ok) {
-    it->second.malformed = true;
-    error = kMalformedBatch;
-  }
-  if (!ok || it->second.abandoned) cv_.notify_all();
-  return ok;
+  std::unique_lock lock(mu_);
+  auto it = c.pending.end();
+  cv_.wait(lock, [&] {
+    it = c.pending.find(id);  // kept while not done: only the reader erases a live call
+    return it == c.pending.end() || it->second.abandoned ||
+           it->second.queued_bytes < kMaxQueuedPartBytes;
+  });
+  if (it == c.pending.end() || !it->second.collect || it->second.done) return false;
+  if (it->second.abandoned) return true;  // the caller gave up: dropped
+  Pending& p = it->second;
+  p.parts.emplace_back(payload.substr(sizeof id));
+  p.queued_bytes += p.parts.back().size();
+  if (p.uses_ring) c.ring->wake_consumer();
+  cv_.notify_all();
+  return true;
 }
 
 void ProcessSupervisor::kill_child(Child& c, const std::string& reason, const std::string& label) {
@@ -759,6 +800,7 @@ void ProcessSupervisor::child_exited(Child& c, int wait_status) {
       reason = "plugin process exited with status " + std::to_string(code) + during;
     }
     c.death_reason = reason;
+    if (c.ring) c.ring->wake_consumer();
     cv_.notify_all();
     if (c.expected_exit || destroyed_) {
       if (label == "recycled") restart_label_ = "recycled";
@@ -787,27 +829,46 @@ void ProcessSupervisor::child_exited(Child& c, int wait_status) {
 }
 
 bool ProcessSupervisor::wait_reply(Child& c, uint64_t id, int64_t until_ns, std::string& payload,
-                                   std::string& why, bool& timed_out) {
+                                   std::string& why, bool& timed_out, CollectReplay* replay) {
   using clock = std::chrono::steady_clock;
   std::unique_lock lock(mu_);
   auto until = clock::time_point(std::chrono::nanoseconds(until_ns));
-  // Gives up on the call; the reader may be replaying into the caller's sink.
+  // Gives up on the call: the reader drops what still comes for it.
   auto abandon = [&] {
     c.pending[id].abandoned = true;
-    cv_.wait(lock, [&] {
-      auto it = c.pending.find(id);  // the reader erases it when a late answer comes
-      return it == c.pending.end() || !it->second.replaying;
-    });
+    cv_.notify_all();  // a reader waiting for room in the queue
     return false;
   };
+  // Replays what the reader queued and what the ring holds (unlocked).
+  std::deque<std::string> parts;
+  auto replay_arrived = [&](Pending& p) {
+    parts.swap(p.parts);
+    p.queued_bytes = 0;
+    if (!parts.empty()) cv_.notify_all();  // room for the reader
+    lock.unlock();
+    bool ok = true;
+    for (const std::string& part : parts) ok = ok && replay && replay->replay(part);
+    parts.clear();
+    if (ok && replay && replay->ring) ok = replay->drain_ring();
+    lock.lock();
+    return ok;
+  };
   for (;;) {
+    const uint32_t ticket = replay && replay->ring ? replay->ring->wake_ticket() : 0;
     Pending& p = c.pending[id];
-    if (p.malformed) {
+    // Parts before done: collect_done follows the last part, and the ring
+    // holds all of a collect's parts before the child sends it.
+    const bool done = p.done;
+    if ((!p.parts.empty() || (replay && replay->ring)) && !replay_arrived(c.pending[id])) {
       why = kMalformedBatch;
       return abandon();
     }
-    if (p.done) {
-      payload = std::move(p.payload);
+    if (done) {
+      if (replay && replay->ring && !replay->ring_drained()) {
+        why = kMalformedBatch;  // a frame cut short
+        return abandon();
+      }
+      payload = std::move(c.pending[id].payload);
       c.pending.erase(id);
       return true;
     }
@@ -816,7 +877,19 @@ bool ProcessSupervisor::wait_reply(Child& c, uint64_t id, int64_t until_ns, std:
       c.pending.erase(id);
       return false;
     }
-    if (cv_.wait_until(lock, until) == std::cv_status::timeout) {
+    bool expired;
+    if (replay && replay->ring) {  // polled, then a futex in the ring
+      const auto left = until - clock::now();
+      expired = left <= clock::duration::zero();
+      if (!expired) {
+        lock.unlock();
+        replay->ring->wait(ticket, kRingSpinNs, std::min<int64_t>(left.count(), 100'000'000));
+        lock.lock();
+      }
+    } else {
+      expired = cv_.wait_until(lock, until) == std::cv_status::timeout;
+    }
+    if (expired) {
       if (timed_out) {  // killed, and still no EOF (something else holds the socket)
         why = "plugin process did not end after it was killed";
         return abandon();
@@ -839,15 +912,17 @@ pe_status ProcessSupervisor::collect(const pe_collect_request& request, pe_sink*
     return PE_ERROR;
   }
   uint64_t id;
-  ReplayedLabelNames names;
+  bool use_ring;
   {
     std::lock_guard lock(mu_);
     id = ++next_id_;
-    Pending& p = c->pending[id];
-    p.collect = true;
-    p.sink = sink;
-    p.names = &names;
+    use_ring = c->ring && !c->ring_busy;
+    c->ring_busy = c->ring_busy || use_ring;
+    c->pending[id].collect = true;
+    c->pending[id].uses_ring = use_ring;
   }
+  CollectReplay replay(*sink, id);
+  if (use_ring) replay.ring = c->ring.get();
   FrameWriter w(FrameType::collect);
   w.u64(id);
   w.i64(request.deadline_monotonic_ns);
@@ -856,13 +931,19 @@ pe_status ProcessSupervisor::collect(const pe_collect_request& request, pe_sink*
     w.str(request.params[i].name ? request.params[i].name : "");
     w.str(request.params[i].value ? request.params[i].value : "");
   }
+  w.u8(use_ring ? 1 : 0);
   send(*c, w.finish());  // a failed write shows as the child's death below
   std::string payload;
   bool timed_out = false;
-  // Parts are replayed into the real sink by the reader as they arrive,
-  // while the child fills the next one.
-  if (!wait_reply(*c, id, request.deadline_monotonic_ns + kDeadlineGraceNs, payload, why,
-                  timed_out)) {
+  // Parts are replayed into the real sink here as they arrive, while the
+  // child fills the next one.
+  const bool answered = wait_reply(*c, id, request.deadline_monotonic_ns + kDeadlineGraceNs,
+                                   payload, why, timed_out, &replay);
+  if (use_ring && answered) {  // else the child is on its way out, and its ring with it
+    std::lock_guard lock(mu_);
+    c->ring_busy = false;
+  }
+  if (!answered) {
     if (why == kMalformedBatch) {
       kill_child(*c, "protocol error: malformed collect batch", "protocol");
       api->sink_error(sink, "plugin process sent a malformed collect batch; killed");
@@ -875,7 +956,7 @@ pe_status ProcessSupervisor::collect(const pe_collect_request& request, pe_sink*
   FrameReader r(payload.data(), payload.size());
   r.u64();  // id
   const pe_status status = r.i32();
-  if (!replay_collect_batch(r, *sink, names)) {
+  if (!replay_collect_batch(r, *sink, replay.names)) {
     kill_child(*c, "protocol error: malformed collect batch", "protocol");
     api->sink_error(sink, "plugin process sent a malformed collect batch; killed");
     return PE_ERROR;

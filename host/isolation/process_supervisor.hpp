@@ -7,9 +7,12 @@
 // pe_host_api on the real nodes (so errors keep file:line:column and unread
 // keys stay errors) and remembered, so a restarted child's create is
 // answered the same without the config document. Sink records come back in
-// parts while the child collects and are replayed into the real sink
-// (merge, relabel and limits as in-process) by the thread that
-// reads the child's socket, so the collecting thread sleeps until the end.
+// parts while the child collects: the thread that reads the child's socket
+// queues each part, and the collecting thread replays it into the real sink
+// (merge, relabel and limits as in-process) while the child fills the next.
+// The collecting thread owns the sink and its MetricSet, as in process:
+// replayed by the socket's reader, the same records took twice the CPU on
+// a 2-core machine (its writes went to memory other threads had touched).
 //
 // Supervision: a child that dies fails the calls in flight with a reason
 // ("plugin process killed by signal 11 (SIGSEGV)", "plugin process exited
@@ -103,6 +106,7 @@ class ProcessSupervisor {
  private:
   struct Child;
   struct Pending;
+  struct CollectReplay;
   explicit ProcessSupervisor(IsolationSettings settings, std::function<int64_t()> clock);
   std::shared_ptr<Child> launch(std::string& error);
   // Sends create and serves the child's config calls until create_done.
@@ -112,18 +116,19 @@ class ProcessSupervisor {
                      std::string& error);
   bool ensure_child(std::shared_ptr<Child>& out, std::string& why);
   void reader_loop(std::shared_ptr<Child> c);
-  // Handles one frame from the child; false (error set, or empty for a
-  // frame that has no place here) ends the child with a protocol error.
-  bool on_frame(Child& c, uint8_t type, std::string_view payload, std::string& error);
-  // Replays a collect_part into its collect's sink, on the reader thread.
-  bool replay_part(Child& c, FrameReader& r, std::string& error);
+  // Handles one frame from the child; false (a frame that has no place
+  // here, or does not decode) ends the child with a protocol error.
+  bool on_frame(Child& c, uint8_t type, std::string_view payload);
+  // Queues a collect_part for its collect's thread (on the reader thread).
+  bool queue_part(Child& c, std::string_view payload);
   void child_exited(Child& c, int wait_status);
   void kill_child(Child& c, const std::string& reason, const std::string& label);
   bool send(Child& c, std::string_view frame);
-  // Waits for call `id` of `c`; false when the child died first, a part
-  // was malformed, or the deadline passed (why set).
+  // Waits for call `id` of `c`, replaying a collect's parts (`replay`) as
+  // they come; false when the child died first, a part was malformed, or
+  // the deadline passed (why set).
   bool wait_reply(Child& c, uint64_t id, int64_t until_ns, std::string& payload, std::string& why,
-                  bool& timed_out);
+                  bool& timed_out, CollectReplay* replay = nullptr);
   void maybe_recycle(const std::shared_ptr<Child>& c);
 
   const IsolationSettings settings_;

@@ -103,6 +103,22 @@ bool replay_collect_batch(FrameReader& r, pe_sink& sink, ReplayedLabelNames& nam
   return !r.failed();
 }
 
+bool replay_part_frames(std::string_view bytes, std::size_t& at, uint64_t id, pe_sink& sink,
+                        ReplayedLabelNames& names) {
+  while (bytes.size() - at >= 4) {
+    const auto len = detail::load_le<uint32_t>(bytes.data() + at);
+    if (len < 1 + sizeof id || len > kMaxFrameBytes) return false;
+    if (bytes.size() - at - 4 < len) break;
+    const char* frame = bytes.data() + at + 4;
+    FrameReader r(frame + 1, len - 1);
+    if (static_cast<FrameType>(frame[0]) != FrameType::collect_part || r.u64() != id ||
+        !replay_collect_batch(r, sink, names))
+      return false;
+    at += 4 + std::size_t{len};
+  }
+  return true;
+}
+
 bool decode_http_answer(FrameReader& r, HttpAnswer& out) {
   out.status = r.i32();
   out.code = r.i32();

@@ -46,6 +46,14 @@ class ReplayedLabelNames {
 // then (its samples are discarded).
 bool replay_collect_batch(FrameReader& r, pe_sink& sink, ReplayedLabelNames& names);
 
+// Replays the whole frames in `bytes` from `at` on — the stream of
+// collect_part frames of collect `id` a child wrote into its shared ring —
+// and moves `at` past them; an incomplete frame at the end waits for more
+// bytes. False on anything else there: another frame type or collect, a
+// length out of bounds, a malformed batch.
+bool replay_part_frames(std::string_view bytes, std::size_t& at, uint64_t id, pe_sink& sink,
+                        ReplayedLabelNames& names);
+
 struct HttpAnswer {
   pe_status status = PE_ERROR;
   int32_t code = 0;                                                    // 0: none set (200)

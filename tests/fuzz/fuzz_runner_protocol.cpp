@@ -3,12 +3,14 @@
 // sink records replayed into the host's real sink (pe_sink over a
 // MetricSet), the answer to a forwarded HTTP request, and the frame stream
 // those arrive in (lengths, frames cut by EOF; collect parts in it are
-// replayed). Never crashes, never reads out of bounds, and a batch it
-// accepts fills the sink only with what the sink validated. The first input
-// byte chooses the decoder.
+// replayed), and the bytes of a child's shared ring (collect_part frames of
+// one collect, cut anywhere). Never crashes, never reads out of bounds, and
+// a batch it accepts fills the sink only with what the sink validated. The
+// first input byte chooses the decoder.
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -59,6 +61,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   using namespace pe::host::isolation;
   if (size == 0) return 0;
   const char* payload = reinterpret_cast<const char*>(data + 1);
+  if (data[0] & 4) {
+    // Ring bytes as they come: in two takes, cut where the second byte says.
+    const std::string_view bytes(payload, size - 1);
+    const std::size_t cut = size > 1 ? std::min<std::size_t>(data[1], bytes.size()) : 0;
+    pe::MetricSet set;
+    pe_sink sink(set, 1000);
+    ReplayedLabelNames names;
+    std::size_t at = 0;
+    if (replay_part_frames(bytes.substr(0, cut), at, 1, sink, names)) {
+      if (at > cut) std::abort();
+      replay_part_frames(bytes, at, 1, sink, names);
+      if (at > bytes.size()) std::abort();
+    }
+    if (set.sample_count() > 1000) std::abort();
+    return 0;
+  }
   if (data[0] & 2) {
     read_stream(payload, size - 1);
     return 0;

@@ -1,10 +1,10 @@
 // isolated_collect_test.cpp — isolation = "process" driven through the real
 // host components in this process (tests/support/in_process_host.hpp): the
 // child is this test binary in its runner mode (main below), so the
-// supervisor's threads — the collect thread waiting, the reader replaying a
-// collect's parts into its sink, a deadline killing a child — run under the
-// sanitizers (labels sanitize and concurrency). The exporter-level suite is
-// tests/integration/test_isolation.py.
+// supervisor's threads — the reader queueing a collect's socket parts, the
+// collect thread replaying them and its ring's, a deadline killing a child —
+// run under the sanitizers (labels sanitize and concurrency). The
+// exporter-level suite is tests/integration/test_isolation.py.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -36,8 +36,9 @@ double value_of(const pe::MetricSet& set, std::string_view name, std::string_vie
   return -1;
 }
 
-// Many parts per collect (a sample takes ~30 bytes, a part ~64 KiB), several
-// collects: every sample arrives once, in order, with its value.
+// Many parts per collect (a sample takes ~16 bytes, a part ~16 KiB: 800 KB
+// through a ring of 512 KiB), several collects: every sample arrives once,
+// in order, with its value.
 TEST(IsolatedCollect, PartsAreReplayedIntoTheSinkOnEveryCollect) {
   pe::test::InProcessHost host(isolated_huge(50'000, "30s"));
   ASSERT_TRUE(host.ok()) << (host.errors().empty() ? "" : host.errors()[0]);

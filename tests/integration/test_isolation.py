@@ -223,7 +223,10 @@ class IsolationTest(unittest.TestCase):
         with open(f"/proc/{child}/status") as f:
             status = f.read()
         self.assertRegex(status, r"NoNewPrivs:\s+1")
-        self.assertEqual(sorted(int(fd) for fd in os.listdir(f"/proc/{child}/fd")), [0, 1, 2, 3])
+        # Nothing inherited but stdio, the socket and the shared ring of its parts.
+        self.assertEqual(sorted(int(fd) for fd in os.listdir(f"/proc/{child}/fd")), [0, 1, 2, 3, 4])
+        self.assertIn("socket:", os.readlink(f"/proc/{child}/fd/3"))
+        self.assertIn("memfd:plugin_exporter-collect-ring", os.readlink(f"/proc/{child}/fd/4"))
         with open(f"/proc/{child}/cmdline", "rb") as f:
             self.assertIn(b"--collector-runner", f.read())
         # The host dies: so does the child (PR_SET_PDEATHSIG).
