@@ -86,6 +86,9 @@ struct ProcessSupervisor::CollectReplay {
     if (ring_at == ring_bytes.size()) {
       ring_bytes.clear();  // capacity kept for the next part
       ring_at = 0;
+    } else if (ring_at >= ring_bytes.size() / 2) {  // the start of a frame: keep only it
+      ring_bytes.erase(0, ring_at);
+      ring_at = 0;
     }
     return true;
   }
