@@ -167,7 +167,7 @@ void SharedRing::wait(uint32_t seen, int64_t spin_ns, int64_t timeout_ns) {
 void SharedRing::wake_consumer() {
   Header& h = header();
   h.written_seq.fetch_add(1);
-  futex_wake(h.written_seq);
+  if (h.consumer_waiting.load()) futex_wake(h.written_seq);  // else it sees the bump
 }
 
 }  // namespace pe::host::isolation
