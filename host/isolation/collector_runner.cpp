@@ -283,20 +283,16 @@ bool has_records(const RecordingSink& sink) {
   return sink.frame.size() > 13;
 }
 
-// A part through the ring, or the socket.
-void send_part(RecordingSink& sink) {
+// Sends the records gathered so far once a part is full: through the ring
+// when the collect has it, else the socket.
+void flush_part(RecordingSink& sink) {
+  if (!has_records(sink) || sink.frame.size() < RecordingSink::kPartBytes) return;
   if (sink.ring) {
     const std::string_view f = sink.frame.finish();
     sink.ring->write(f.data(), f.size());
   } else {
     send_frame(sink.frame);
   }
-}
-
-// Sends the records gathered so far once a part is full.
-void flush_part(RecordingSink& sink) {
-  if (!has_records(sink) || sink.frame.size() < RecordingSink::kPartBytes) return;
-  send_part(sink);
   sink.frame.reset(FrameType::collect_part);
   sink.frame.u64(sink.id);
 }

@@ -64,10 +64,7 @@ bool FrameStream::next(FrameType& type, std::string_view& payload, std::string& 
   };
   const int r = fill(4);
   if (r <= 0) return r < 0 ? failed(" header") : false;
-  unsigned char head[4];
-  std::memcpy(head, buf_.data() + begin_, 4);
-  const uint32_t len = uint32_t{head[0]} | uint32_t{head[1]} << 8 | uint32_t{head[2]} << 16 |
-                       uint32_t{head[3]} << 24;
+  const uint32_t len = frame_length(buf_.data() + begin_);
   if (len == 0 || len > kMaxFrameBytes) {
     error = "frame length " + std::to_string(len) + " out of bounds";
     return false;

@@ -852,34 +852,35 @@ bool ProcessSupervisor::wait_reply(Child& c, uint64_t id, int64_t until_ns, std:
   // Replays what the ring holds and what the reader queued (unlocked). The
   // queue is taken first: a part in it was sent after every part the child
   // wrote into the ring before it, so the ring, read after, holds them.
+  SharedRing* const ring = replay ? replay->ring : nullptr;  // this collect's parts come there
   std::deque<std::string> parts;
   auto replay_arrived = [&](Pending& p) {
     parts.swap(p.parts);
     p.queued_bytes = 0;
     if (!parts.empty()) cv_.notify_all();  // room for the reader
     lock.unlock();
-    bool ok = !replay || !replay->ring || replay->drain_ring();
+    bool ok = !ring || replay->drain_ring();
     for (const std::string& part : parts) ok = ok && replay && replay->replay(part);
     parts.clear();
     lock.lock();
     return ok;
   };
   for (;;) {
-    const uint32_t ticket = replay && replay->ring ? replay->ring->wake_ticket() : 0;
+    const uint32_t ticket = ring ? ring->wake_ticket() : 0;
     Pending& p = c.pending[id];
     // Parts before done: collect_done follows the last part, and the ring
     // holds all of a collect's parts before the child sends it.
     const bool done = p.done;
-    if ((!p.parts.empty() || (replay && replay->ring)) && !replay_arrived(c.pending[id])) {
+    if ((!p.parts.empty() || ring) && !replay_arrived(p)) {
       why = kMalformedBatch;
       return abandon();
     }
     if (done) {
-      if (replay && replay->ring && !replay->ring_drained()) {
+      if (ring && !replay->ring_drained()) {
         why = kMalformedBatch;  // a frame cut short
         return abandon();
       }
-      payload = std::move(c.pending[id].payload);
+      payload = std::move(p.payload);
       c.pending.erase(id);
       return true;
     }
@@ -889,13 +890,13 @@ bool ProcessSupervisor::wait_reply(Child& c, uint64_t id, int64_t until_ns, std:
       return false;
     }
     bool expired;
-    if (replay && replay->ring) {  // polled, then a futex in the ring
+    if (ring) {  // polled, then a futex in the ring
       const auto left = until - clock::now();
       expired = left <= clock::duration::zero();
       if (!expired) {
         lock.unlock();
-        replay->ring->wait(ticket, replay->flowing ? kRingSpinNs : 0,
-                           std::min<int64_t>(left.count(), 100'000'000));
+        ring->wait(ticket, replay->flowing ? kRingSpinNs : 0,
+                   std::min<int64_t>(left.count(), 100'000'000));
         lock.lock();
       }
     } else {

@@ -52,11 +52,7 @@ void replay_sample(FrameReader& r, pe_sink& sink, ReplayedLabelNames& names) {
   const double value = r.f64();
   const int64_t timestamp_ms = flags & kSampleHasTimestamp ? r.i64() : 0;
   if (r.failed()) return;
-  const bool has_timestamp = flags & kSampleHasTimestamp;
-  if (checked)
-    sink.sample_with_checked_names(name, labels, value, has_timestamp, timestamp_ms);
-  else
-    sink.sample(name, labels, value, has_timestamp, timestamp_ms);
+  sink.sample(name, labels, value, flags & kSampleHasTimestamp, timestamp_ms, checked);
 }
 
 }  // namespace
@@ -106,7 +102,7 @@ bool replay_collect_batch(FrameReader& r, pe_sink& sink, ReplayedLabelNames& nam
 bool replay_part_frames(std::string_view bytes, std::size_t& at, uint64_t id, pe_sink& sink,
                         ReplayedLabelNames& names) {
   while (bytes.size() - at >= 4) {
-    const auto len = detail::load_le<uint32_t>(bytes.data() + at);
+    const uint32_t len = frame_length(bytes.data() + at);
     if (len < 1 + sizeof id || len > kMaxFrameBytes) return false;
     if (bytes.size() - at - 4 < len) break;
     const char* frame = bytes.data() + at + 4;

@@ -263,15 +263,12 @@ class FrameReader {
     return s;
   }
   // A nullable string: null when absent.
-  const char* opt_str() { return opt_view().data(); }
-  // A nullable string as a view: data() null when absent (or on failure);
-  // a present string, even empty, points at its bytes (NUL after them).
-  std::string_view opt_view() {
+  const char* opt_str() {
     const uint8_t present = u8();
     if (present > 1) fail();
-    if (!present || failed_) return {};
-    const std::string_view s = str();
-    return failed_ ? std::string_view() : s;
+    if (!present || failed_) return nullptr;
+    const char* s = str().data();
+    return failed_ ? nullptr : s;
   }
   // A varint (FrameWriter::varint); more than 32 bits fails.
   uint32_t varint() {
@@ -341,6 +338,12 @@ class FrameReader {
   std::size_t left_;
   bool failed_ = false;
 };
+
+// The length field of the frame that starts at `p` (4 bytes there): what
+// follows it, type included. Callers check it against kMaxFrameBytes.
+inline uint32_t frame_length(const char* p) noexcept {
+  return detail::load_le<uint32_t>(p);
+}
 
 // Writes a whole buffer (retrying on EINTR and short writes). False on error.
 bool write_all(int fd, const char* data, std::size_t size) noexcept;

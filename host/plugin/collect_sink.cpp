@@ -119,19 +119,14 @@ pe_status pe_sink::sample(const pe_sample& s) {
 }
 
 pe_status pe_sink::sample(std::string_view name, std::span<const pe::host::LabelView> labels,
-                          double value, bool has_timestamp, int64_t timestamp_ms) {
-  return add_sample<false>(
-      name, name.data() != nullptr, labels.size(), [labels](std::size_t i) { return labels[i]; },
-      value, has_timestamp, timestamp_ms);
-}
-
-pe_status pe_sink::sample_with_checked_names(std::string_view name,
-                                             std::span<const pe::host::LabelView> labels,
-                                             double value, bool has_timestamp,
-                                             int64_t timestamp_ms) {
-  return add_sample<true>(
-      name, name.data() != nullptr, labels.size(), [labels](std::size_t i) { return labels[i]; },
-      value, has_timestamp, timestamp_ms);
+                          double value, bool has_timestamp, int64_t timestamp_ms,
+                          bool names_checked) {
+  const auto label_at = [labels](std::size_t i) { return labels[i]; };
+  const bool has_name = name.data() != nullptr;
+  return names_checked ? add_sample<true>(name, has_name, labels.size(), label_at, value,
+                                          has_timestamp, timestamp_ms)
+                       : add_sample<false>(name, has_name, labels.size(), label_at, value,
+                                           has_timestamp, timestamp_ms);
 }
 
 pe_status pe_sink::text(const char* data, std::size_t len, pe_format format,

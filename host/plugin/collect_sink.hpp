@@ -38,17 +38,14 @@ struct pe_sink {
   pe_status sample(const pe_sample& s);
   // The same as sample() for a sample given as views; `name` null (no
   // data) means the family's name, as a null pe_sample.name does.
+  // `names_checked`: every label name came from checked_label_name.
   pe_status sample(std::string_view name, std::span<const pe::host::LabelView> labels, double value,
-                   bool has_timestamp, int64_t timestamp_ms);
+                   bool has_timestamp, int64_t timestamp_ms, bool names_checked = false);
   // A label name checked (valid, not reserved) and interned once, for a
   // caller that gives it again and again (the isolation replay): the view
-  // to give sample_with_checked_names, or nullopt when a sample with this
-  // label would be dropped (give such a sample to sample() for the reason).
+  // to give sample() with names_checked, or nullopt when a sample with this
+  // label would be dropped (give such a sample unchecked, for the reason).
   std::optional<std::string_view> checked_label_name(std::string_view name);
-  // sample() for labels whose every name came from checked_label_name.
-  pe_status sample_with_checked_names(std::string_view name,
-                                      std::span<const pe::host::LabelView> labels, double value,
-                                      bool has_timestamp, int64_t timestamp_ms);
   pe_status text(const char* data, std::size_t len, pe_format format, bool skip_invalid_lines);
   pe_status stat(const char* name, const char* help, double value);
   void set_error(const char* message);

@@ -76,6 +76,13 @@ void sample_record(FrameWriter& w, const char* name, uint32_t code, std::string_
   if (timestamped) w.i64(1700000000000);
 }
 
+// Replays the records of a collect_part frame (after its header and id).
+bool replay_frame(const std::string& frame, pe_sink& sink, ReplayedLabelNames& names) {
+  FrameReader r(frame.data() + 5, frame.size() - 5);
+  r.u64();
+  return replay_collect_batch(r, sink, names);
+}
+
 TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
   using namespace std::string_view_literals;
   pe_family jobs{};
@@ -99,10 +106,8 @@ TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
 
   pe::MetricSet replayed;
   pe_sink sink(replayed, 100);
-  FrameReader r(frame.data() + 5, frame.size() - 5);
-  r.u64();
   ReplayedLabelNames names;
-  ASSERT_TRUE(replay_collect_batch(r, sink, names));
+  ASSERT_TRUE(replay_frame(frame, sink, names));
   EXPECT_EQ(names.size(), 2u);
   EXPECT_EQ(sink.invalid_samples, 4u);
   ASSERT_EQ(replayed.samples.size(), 4u);
@@ -168,10 +173,8 @@ TEST(ReplayCollectBatch, AMalformedRecordStopsTheReplay) {
   const std::string frame(w.finish());
   pe::MetricSet set;
   pe_sink sink(set, 100);
-  FrameReader r(frame.data() + 5, frame.size() - 5);
-  r.u64();
   ReplayedLabelNames names;
-  EXPECT_FALSE(replay_collect_batch(r, sink, names));
+  EXPECT_FALSE(replay_frame(frame, sink, names));
   EXPECT_EQ(set.samples.size(), 1u);  // the records before it were replayed
 }
 

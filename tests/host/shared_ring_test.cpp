@@ -19,16 +19,24 @@
 namespace pe::host::isolation {
 namespace {
 
-std::unique_ptr<SharedRing> child_side(const SharedRing& host) {
-  return SharedRing::attach(dup(host.fd()));
-}
+// A new ring as the host makes it, and the same ring as a child maps it.
+struct HostAndChild {
+  HostAndChild() {
+    std::string error;
+    host = SharedRing::create(error);
+    EXPECT_TRUE(host) << error;
+    if (host) child = SharedRing::attach(dup(host->fd()));
+    EXPECT_TRUE(child);
+  }
+  bool ok() const { return host && child; }
+  std::unique_ptr<SharedRing> host, child;
+};
 
 TEST(SharedRing, BytesArriveWholeAndInOrderThroughAFullRing) {
-  std::string error;
-  auto host = SharedRing::create(error);
-  ASSERT_TRUE(host) << error;
-  auto child = child_side(*host);
-  ASSERT_TRUE(child);
+  HostAndChild ring;
+  ASSERT_TRUE(ring.ok());
+  auto& host = ring.host;
+  auto& child = ring.child;
   // Eight times the ring, in pieces of odd sizes: it wraps and fills up, and
   // the writer waits for the reader.
   std::string sent;
@@ -81,11 +89,10 @@ TEST(SharedRing, AWaitEndsOnAWakeOrOnTime) {
 // read, or more than the ring holds ahead of it, is refused, and nothing
 // beyond the ring is read.
 TEST(SharedRing, ACounterTheRingCannotHoldIsRefused) {
-  std::string error;
-  auto host = SharedRing::create(error);
-  ASSERT_TRUE(host) << error;
-  auto child = child_side(*host);
-  ASSERT_TRUE(child);
+  HostAndChild ring;
+  ASSERT_TRUE(ring.ok());
+  auto& host = ring.host;
+  auto& child = ring.child;
   child->write("abc", 3);
   std::string got;
   ASSERT_TRUE(host->take(got));
