@@ -4,7 +4,8 @@
 // plugin) given to the sink through the host api table (in process), and
 // the same samples encoded as collect_part records (what a runner child
 // sends) and replayed into a sink (isolated). Each iteration fills a new
-// MetricSet sized like the last one, as a collector's does.
+// MetricSet sized like the last one, as a collector's does. Also the
+// child's encoding of those samples.
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -74,6 +75,31 @@ std::string encoded_part() {
   }
   return std::string(w.finish());
 }
+
+// The child's side: the same samples encoded into parts of kPartBytes.
+void BM_EncodeChild(benchmark::State& state) {
+  constexpr std::size_t kPartBytes = 16u << 10;  // collector_runner's RecordingSink
+  FrameWriter w(FrameType::collect_part);
+  std::string id;
+  for (auto _ : state) {
+    LabelNameCodes names;
+    w.reset(FrameType::collect_part);
+    w.u64(1);
+    write_family_record(w, huge_family());
+    for (long i = 0; i < kSamples; ++i) {
+      id = std::to_string(i);
+      const pe_label l{"id", id.c_str()};
+      write_sample_record(w, names, huge_sample(i, l));
+      if (w.size() >= kPartBytes) {
+        benchmark::DoNotOptimize(w.finish().data());
+        w.reset(FrameType::collect_part);
+        w.u64(1);
+      }
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kSamples);
+}
+BENCHMARK(BM_EncodeChild);
 
 void BM_ReplayIsolated(benchmark::State& state) {
   const std::string part = encoded_part();

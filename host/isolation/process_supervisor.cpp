@@ -3,6 +3,7 @@
 #include "isolation/process_supervisor.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
@@ -400,7 +401,22 @@ std::shared_ptr<ProcessSupervisor::Child> ProcessSupervisor::launch(std::string&
 
 bool ProcessSupervisor::send(Child& c, std::string_view frame) {
   std::lock_guard lock(c.write_mu);
-  return write_all(c.fd, frame.data(), frame.size());
+  if (!c.ring) return write_all(c.fd, frame.data(), frame.size());
+  // The child sleeps on the ring's doorbell, not in read(): it is rung after
+  // each piece that reaches the socket (a large frame takes several).
+  while (!frame.empty()) {
+    const ssize_t w = ::send(c.fd, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (w > 0) {
+      frame.remove_prefix(static_cast<std::size_t>(w));
+      c.ring->ring_doorbell();
+    } else if (w < 0 && errno == EAGAIN) {
+      pollfd p{c.fd, POLLOUT, 0};
+      ::poll(&p, 1, -1);
+    } else if (w < 0 && errno != EINTR) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool ProcessSupervisor::answer_config(Child& c, std::string_view request,

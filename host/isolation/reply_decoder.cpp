@@ -4,15 +4,9 @@
 namespace pe::host::isolation {
 
 const ReplayedLabelNames::Entry& ReplayedLabelNames::add(pe_sink& sink, std::string_view name) {
-  Entry& e = entries_.emplace_back();
-  if (const auto checked = sink.checked_label_name(name)) {
-    e.name = *checked;
-    e.valid = true;
-  } else {
-    e.invalid_name = name;
-    e.name = e.invalid_name;
-  }
-  return e;
+  if (const auto checked = sink.checked_label_name(name))
+    return entries_.emplace_back(Entry{*checked, true});
+  return entries_.emplace_back(Entry{invalid_.emplace_back(name), false});
 }
 
 namespace {
@@ -20,7 +14,7 @@ namespace {
 // One sample record (runner_protocol.hpp: write_sample_record). Labels whose
 // names the table holds as checked go the sink's short way; a sample with
 // an inline or invalid name goes through every check, for the same reason.
-void replay_sample(FrameReader& r, pe_sink& sink, ReplayedLabelNames& names) {
+inline void replay_sample(FrameReader& r, pe_sink& sink, ReplayedLabelNames& names) {
   thread_local std::vector<LabelView> labels;
   const uint8_t flags = r.u8();
   if (flags & ~(kSampleHasName | kSampleHasTimestamp)) r.fail();
@@ -57,9 +51,22 @@ void replay_sample(FrameReader& r, pe_sink& sink, ReplayedLabelNames& names) {
 
 }  // namespace
 
-bool replay_collect_batch(FrameReader& r, pe_sink& sink, ReplayedLabelNames& names) {
+bool replay_collect_batch(FrameReader& reader, pe_sink& sink, ReplayedLabelNames& names) {
+  // Decoded from a local copy: the sink cannot reach it, so its position
+  // stays in registers across the sink's calls.
+  FrameReader r = reader;
+  struct WriteBack {
+    FrameReader& to;
+    const FrameReader& from;
+    ~WriteBack() { to = from; }
+  } write_back{reader, r};
   while (!r.failed() && !r.at_end()) {
-    switch (static_cast<SinkRecord>(r.u8())) {
+    const auto type = static_cast<SinkRecord>(r.u8());
+    if (type == SinkRecord::sample) {  // nearly every record
+      replay_sample(r, sink, names);
+      continue;
+    }
+    switch (type) {
       case SinkRecord::family: {
         pe_family f{};
         f.struct_size = sizeof f;

@@ -28,16 +28,16 @@ namespace pe::host::isolation {
 class ReplayedLabelNames {
  public:
   struct Entry {
-    std::string_view name;  // interned by the sink when valid, else invalid_name
+    std::string_view name;  // interned by the sink when valid, else kept in invalid_
     bool valid = false;
-    std::string invalid_name;
   };
   std::size_t size() const noexcept { return entries_.size(); }
   const Entry& operator[](std::size_t i) const { return entries_[i]; }
   const Entry& add(pe_sink& sink, std::string_view name);
 
  private:
-  std::deque<Entry> entries_;  // a deque: an entry's invalid_name never moves
+  std::vector<Entry> entries_;       // indexed once per label of every sample
+  std::deque<std::string> invalid_;  // a deque: an invalid name's text never moves
 };
 
 // Replays the records left in `r` (after id and status) into `sink`;

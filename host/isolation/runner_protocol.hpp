@@ -187,15 +187,24 @@ class LabelNameCodes {
   // Writes the code of the label name at `position` in its sample (and the
   // name itself the first time). Most samples repeat the label names of the
   // last one in the same order: that is one comparison per label.
-  void write(FrameWriter& w, std::size_t position, std::string_view name) {
-    if (position < last_.size() && last_[position].first == name) {
+  void write(FrameWriter& w, std::size_t position, const char* name) {
+    if (position < last_.size() && equals(last_[position].first, name)) {
       w.varint(last_[position].second);
       return;
     }
     write_looked_up(w, position, name);
   }
+  void write(FrameWriter& w, std::size_t position, const std::string& name) {
+    write(w, position, name.c_str());
+  }
 
  private:
+  // `known` (no NUL inside) against a C string, without measuring it first.
+  static bool equals(std::string_view known, const char* s) noexcept {
+    for (const char c : known)
+      if (*s++ != c) return false;  // a shorter `s` stops at its NUL
+    return *s == '\0';
+  }
   void write_looked_up(FrameWriter& w, std::size_t position, std::string_view name);
   struct Hash {
     using is_transparent = void;

@@ -26,6 +26,8 @@ struct SharedRing::Header {
   alignas(64) std::atomic<uint64_t> read{0};
   std::atomic<uint32_t> read_seq{0};
   std::atomic<uint32_t> producer_waiting{0};
+  alignas(64) std::atomic<uint32_t> doorbell_seq{0};
+  std::atomic<uint32_t> child_waiting{0};
 };
 
 namespace {
@@ -168,6 +170,23 @@ void SharedRing::wake_consumer() {
   Header& h = header();
   h.written_seq.fetch_add(1);
   if (h.consumer_waiting.load()) futex_wake(h.written_seq);  // else it sees the bump
+}
+
+void SharedRing::ring_doorbell() {
+  Header& h = header();
+  h.doorbell_seq.fetch_add(1);
+  if (h.child_waiting.load()) futex_wake(h.doorbell_seq);
+}
+
+uint32_t SharedRing::doorbell_ticket() const noexcept {
+  return header().doorbell_seq.load();
+}
+
+void SharedRing::wait_doorbell(uint32_t ticket, int64_t timeout_ns) {
+  Header& h = header();
+  h.child_waiting.store(1);
+  if (h.doorbell_seq.load() == ticket) futex_wait(h.doorbell_seq, ticket, timeout_ns);
+  h.child_waiting.store(0);
 }
 
 }  // namespace pe::host::isolation

@@ -57,6 +57,18 @@ class SharedRing {
   // Any host thread: ends a wait() now (the call it serves is done or dead).
   void wake_consumer();
 
+  // The child's doorbell. The child's reading thread sleeps here instead of
+  // in read() on the socket, and the host rings after each piece it writes
+  // there: a futex wake-up puts the child on an idle CPU, where a socket's
+  // "synchronous" wake-up put it on the sending thread's CPU, ahead of it.
+  // Host, any thread: after writing to the socket.
+  void ring_doorbell();
+  // Child: what wait_doorbell() compares; taken before checking the socket.
+  uint32_t doorbell_ticket() const noexcept;
+  // Child: returns once the doorbell rang after `ticket` was taken, or
+  // after `timeout_ns`.
+  void wait_doorbell(uint32_t ticket, int64_t timeout_ns);
+
  private:
   struct Header;
   SharedRing(int fd, void* map) noexcept;

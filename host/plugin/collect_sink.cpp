@@ -79,7 +79,9 @@ pe_status pe_sink::add_sample(std::string_view name_in, bool has_name, std::size
   }
   scratch_.clear();
   for (std::size_t i = 0; i < label_count; ++i) {
-    const pe::host::LabelView l = label_at(i);
+    // By reference where the caller holds views: a 16-byte copy of a view
+    // the decoder has just stored as two 8-byte halves stalled every label.
+    decltype(auto) l = label_at(i);
     if (!kNamesChecked &&
         (!pe::is_valid_label_name(l.name) || pe::is_reserved_label_name(l.name))) {
       drop("sample " + std::string(name) + ": invalid label name \"" + std::string(l.name) + "\"");
@@ -121,7 +123,7 @@ pe_status pe_sink::sample(const pe_sample& s) {
 pe_status pe_sink::sample(std::string_view name, std::span<const pe::host::LabelView> labels,
                           double value, bool has_timestamp, int64_t timestamp_ms,
                           bool names_checked) {
-  const auto label_at = [labels](std::size_t i) { return labels[i]; };
+  const auto label_at = [labels](std::size_t i) -> const pe::host::LabelView& { return labels[i]; };
   const bool has_name = name.data() != nullptr;
   return names_checked ? add_sample<true>(name, has_name, labels.size(), label_at, value,
                                           has_timestamp, timestamp_ms)

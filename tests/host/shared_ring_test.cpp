@@ -1,6 +1,7 @@
 // shared_ring_test.cpp — SharedRing, the memory a runner child writes its
 // collect parts into: bytes arrive whole and in order across wrap-arounds
-// and a full ring, waits end on data, on a wake and on time, and a child
+// and a full ring, waits end on data, on a wake and on time, the child's
+// doorbell wakes it, and a child
 // that lies about its counter is refused. Two mappings of one memfd in
 // this process stand for the host and the child.
 #include "isolation/shared_ring.hpp"
@@ -83,6 +84,34 @@ TEST(SharedRing, AWaitEndsOnAWakeOrOnTime) {
   host->wait(host->wake_ticket(), 0, 5'000'000'000);
   EXPECT_LT(clock::now() - t0, std::chrono::seconds(2));
   waker.join();
+}
+
+// The child's doorbell: a ring after the ticket was taken ends the wait at
+// once; a ring from the host's side (another mapping) wakes a sleeping
+// child; nothing rung, the wait ends on time.
+TEST(SharedRing, TheDoorbellWakesTheChild) {
+  HostAndChild ring;
+  ASSERT_TRUE(ring.ok());
+  using clock = std::chrono::steady_clock;
+  auto t0 = clock::now();
+  ring.child->wait_doorbell(ring.child->doorbell_ticket(), 20'000'000);
+  EXPECT_GE(clock::now() - t0, std::chrono::milliseconds(15));
+
+  const uint32_t ticket = ring.child->doorbell_ticket();
+  ring.host->ring_doorbell();
+  EXPECT_NE(ring.child->doorbell_ticket(), ticket);
+  t0 = clock::now();
+  ring.child->wait_doorbell(ticket, 5'000'000'000);
+  EXPECT_LT(clock::now() - t0, std::chrono::seconds(2));
+
+  std::thread host([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ring.host->ring_doorbell();
+  });
+  t0 = clock::now();
+  ring.child->wait_doorbell(ring.child->doorbell_ticket(), 5'000'000'000);
+  EXPECT_LT(clock::now() - t0, std::chrono::seconds(2));
+  host.join();
 }
 
 // The child owns the shared counters' memory: a `written` behind what was

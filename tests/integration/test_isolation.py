@@ -223,6 +223,10 @@ class IsolationTest(unittest.TestCase):
         with open(f"/proc/{child}/status") as f:
             status = f.read()
         self.assertRegex(status, r"NoNewPrivs:\s+1")
+        # SCHED_BATCH, every thread: woken by a request, it does not preempt the
+        # host's collecting thread (same share of the CPU otherwise).
+        for tid in os.listdir(f"/proc/{child}/task"):
+            self.assertEqual(os.sched_getscheduler(int(tid)), os.SCHED_BATCH, tid)
         # Nothing inherited but stdio, the socket and the shared ring of its parts.
         self.assertEqual(sorted(int(fd) for fd in os.listdir(f"/proc/{child}/fd")), [0, 1, 2, 3, 4])
         self.assertIn("socket:", os.readlink(f"/proc/{child}/fd/3"))
