@@ -48,9 +48,10 @@ struct RemoteNode {
 struct RecordingSink {
   static constexpr std::size_t kPartBytes = 16u << 10;
   static constexpr std::size_t kFirstPartBytes = 2u << 10;
-  explicit RecordingSink(uint64_t call_id) : id(call_id), frame(thread_part_writer()) {
-    frame.reset(FrameType::collect_part);
-    frame.u64(id);
+  explicit RecordingSink(uint64_t call_id)
+      : id(call_id), frame(thread_part_writer()), strings(thread_part_strings()) {
+    begin_part(frame, id);
+    strings.clear();
   }
   ~RecordingSink() {
     if (frame.capacity() > 4 * kPartBytes)
@@ -64,8 +65,15 @@ struct RecordingSink {
     thread_local FrameWriter w(FrameType::collect_part);
     return w;
   }
+  static std::string& thread_part_strings() {
+    thread_local std::string s;
+    return s;
+  }
+  // Bytes of the part being filled.
+  std::size_t size() const noexcept { return frame.size() + strings.size(); }
   uint64_t id;
-  FrameWriter& frame;
+  FrameWriter& frame;                        // the part's records (runner_protocol.hpp: begin_part)
+  std::string& strings;                      // its label values
   std::size_t part_bytes = kFirstPartBytes;  // when the part being filled goes out
   LabelNameCodes label_names;                // this collect's
   SharedRing* ring = nullptr;  // parts go here when the host gave this collect the ring
@@ -104,16 +112,18 @@ struct Runner {
 
 Runner g_runner;
 
-void send_frame(FrameWriter& w) {
-  const std::string_view f = w.finish();
+void send_bytes(std::string_view f) {
   std::lock_guard lock(g_runner.write_mu);
   if (!write_all(g_runner.fd, f.data(), f.size())) _exit(0);  // the host is gone
 }
 
-// Two frames with one write (a collect's last part and its collect_done).
-void send_frames(FrameWriter& first, FrameWriter& second) {
-  const std::string_view a = first.finish();
-  const std::string_view b = second.finish();
+void send_frame(FrameWriter& w) {
+  send_bytes(w.finish());
+}
+
+// Two finished frames with one write (a collect's last part and its
+// collect_done).
+void send_frames(std::string_view a, std::string_view b) {
   std::lock_guard lock(g_runner.write_mu);
   if (!write_all(g_runner.fd, a, b)) _exit(0);  // the host is gone
 }
@@ -285,22 +295,20 @@ RecordingSink& rec(pe_sink* s) {
 
 // True when the part holds records (more than type and id).
 bool has_records(const RecordingSink& sink) {
-  return sink.frame.size() > 13;
+  return sink.frame.size() > kPartRecordsAt;
 }
 
 // Sends the records gathered so far once a part is full: through the ring
 // when the collect has it, else the socket.
 void flush_part(RecordingSink& sink) {
-  if (!has_records(sink) || sink.frame.size() < sink.part_bytes) return;
+  if (!has_records(sink) || sink.size() < sink.part_bytes) return;
   sink.part_bytes = RecordingSink::kPartBytes;
-  if (sink.ring) {
-    const std::string_view f = sink.frame.finish();
-    sink.ring->write(f.data(), f.size());
-  } else {
-    send_frame(sink.frame);
-  }
-  sink.frame.reset(FrameType::collect_part);
-  sink.frame.u64(sink.id);
+  const std::string_view part = finish_part(sink.frame, sink.strings);
+  if (sink.ring)
+    sink.ring->write(part.data(), part.size());
+  else
+    send_bytes(part);
+  begin_part(sink.frame, sink.id);
 }
 
 pe_status c_sink_family(pe_sink* s, const pe_family* f) {
@@ -323,7 +331,7 @@ pe_status c_sink_sample(pe_sink* s, const pe_sample* sample) {
   }
   if (sample->label_count && !sample->labels) return PE_ERROR;
   if (sample->label_count > kMaxLabels) return PE_ERROR;
-  write_sample_record(rec(s).frame, rec(s).label_names, *sample);
+  write_sample_record(rec(s).frame, rec(s).label_names, rec(s).strings, *sample);
   flush_part(rec(s));
   return PE_OK;
 }
@@ -540,7 +548,7 @@ void serve_collect(std::string payload) {
   // carried the others: a small collect then costs the host one wake-up.
   // The host replays the ring's parts first (they were written before).
   if (has_records(sink))
-    send_frames(sink.frame, done);
+    send_frames(finish_part(sink.frame, sink.strings), done.finish());
   else
     send_frame(done);
 }

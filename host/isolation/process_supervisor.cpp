@@ -76,10 +76,10 @@ struct ProcessSupervisor::CollectReplay {
   std::size_t ring_at = 0;
   bool flowing = false;  // a part came
 
-  bool replay(std::string_view records) {
+  // A part the reader queued (its payload after the id).
+  bool replay(std::string_view part) {
     flowing = true;
-    FrameReader r(records.data(), records.size());
-    return replay_collect_batch(r, sink, names);
+    return replay_collect_part(part, sink, names);
   }
   // Replays the whole collect_part frames the ring holds; false when the
   // child wrote anything else there.
@@ -981,11 +981,11 @@ pe_status ProcessSupervisor::collect(const pe_collect_request& request, pe_sink*
     api->sink_error(sink, why.c_str());
     return timed_out ? PE_TIMEOUT : PE_ERROR;
   }
-  // Replay the batch into the real sink with the real api.
+  // Every record came in a part: collect_done holds the status alone.
   FrameReader r(payload.data(), payload.size());
   r.u64();  // id
   const pe_status status = r.i32();
-  if (!replay_collect_batch(r, *sink, replay.names)) {
+  if (r.failed() || !r.at_end()) {
     kill_child(*c, "protocol error: malformed collect batch", "protocol");
     api->sink_error(sink, "plugin process sent a malformed collect batch; killed");
     return PE_ERROR;

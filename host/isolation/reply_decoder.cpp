@@ -9,12 +9,20 @@ const ReplayedLabelNames::Entry& ReplayedLabelNames::add(pe_sink& sink, std::str
   return entries_.emplace_back(Entry{invalid_.emplace_back(name), false});
 }
 
+void PartStrings::check(pe_sink& sink) {
+  const auto kept = sink.checked_label_values(block_);
+  kept_ = kept ? kept->data() : nullptr;
+  state_ = kept ? State::checked : State::unchecked;
+}
+
 namespace {
 
 // One sample record (runner_protocol.hpp: write_sample_record). Labels whose
-// names the table holds as checked go the sink's short way; a sample with
-// an inline or invalid name goes through every check, for the same reason.
-inline void replay_sample(FrameReader& r, pe_sink& sink, ReplayedLabelNames& names) {
+// names the table holds as checked, with values the part's strings hold as
+// checked, go the sink's short way; any other sample goes through every
+// check, for the same drops and reasons as in process.
+inline void replay_sample(FrameReader& r, PartStrings& strings, pe_sink& sink,
+                          ReplayedLabelNames& names) {
   thread_local std::vector<LabelView> labels;
   const uint8_t flags = r.u8();
   if (flags & ~(kSampleHasName | kSampleHasTimestamp)) r.fail();
@@ -23,7 +31,7 @@ inline void replay_sample(FrameReader& r, pe_sink& sink, ReplayedLabelNames& nam
   const std::string_view name = flags & kSampleHasName ? r.vcstr() : std::string_view();
   const uint32_t n = r.vcount(kMaxLabels, 2);
   labels.resize(n);
-  bool checked = true;
+  bool checked = true, values_checked = true;
   for (auto& l : labels) {
     const uint32_t code = r.varint();
     if (code == kInlineLabelName) {
@@ -41,17 +49,21 @@ inline void replay_sample(FrameReader& r, pe_sink& sink, ReplayedLabelNames& nam
       l.name = names[i].name;
       checked = checked && names[i].valid;
     }
-    l.value = r.vcstr();
+    bool value_checked = false;
+    if (!strings.take(r.varint(), sink, l.value, value_checked)) return r.fail();
+    values_checked = values_checked && value_checked;
   }
   const double value = r.f64();
   const int64_t timestamp_ms = flags & kSampleHasTimestamp ? r.i64() : 0;
   if (r.failed()) return;
-  sink.sample(name, labels, value, flags & kSampleHasTimestamp, timestamp_ms, checked);
+  sink.sample(name, labels, value, flags & kSampleHasTimestamp, timestamp_ms, checked,
+              checked && values_checked);
 }
 
 }  // namespace
 
-bool replay_collect_batch(FrameReader& reader, pe_sink& sink, ReplayedLabelNames& names) {
+bool replay_collect_batch(FrameReader& reader, PartStrings& strings, pe_sink& sink,
+                          ReplayedLabelNames& names) {
   // Decoded from a local copy: the sink cannot reach it, so its position
   // stays in registers across the sink's calls.
   FrameReader r = reader;
@@ -63,7 +75,7 @@ bool replay_collect_batch(FrameReader& reader, pe_sink& sink, ReplayedLabelNames
   while (!r.failed() && !r.at_end()) {
     const auto type = static_cast<SinkRecord>(r.u8());
     if (type == SinkRecord::sample) {  // nearly every record
-      replay_sample(r, sink, names);
+      replay_sample(r, strings, sink, names);
       continue;
     }
     switch (type) {
@@ -77,9 +89,6 @@ bool replay_collect_batch(FrameReader& reader, pe_sink& sink, ReplayedLabelNames
         if (!r.failed()) sink.family(f);
         break;
       }
-      case SinkRecord::sample:
-        replay_sample(r, sink, names);
-        break;
       case SinkRecord::text: {
         const std::string_view data = r.str();
         const pe_format format = r.i32();
@@ -106,6 +115,15 @@ bool replay_collect_batch(FrameReader& reader, pe_sink& sink, ReplayedLabelNames
   return !r.failed();
 }
 
+bool replay_collect_part(std::string_view part, pe_sink& sink, ReplayedLabelNames& names) {
+  FrameReader header(part.data(), part.size());
+  const uint32_t records_bytes = header.u32();
+  if (header.failed() || part.size() - 4 < records_bytes) return false;
+  FrameReader records(part.data() + 4, records_bytes);
+  PartStrings strings(part.substr(4 + std::size_t{records_bytes}));
+  return replay_collect_batch(records, strings, sink, names);
+}
+
 bool replay_part_frames(std::string_view bytes, std::size_t& at, uint64_t id, pe_sink& sink,
                         ReplayedLabelNames& names) {
   while (bytes.size() - at >= 4) {
@@ -115,7 +133,8 @@ bool replay_part_frames(std::string_view bytes, std::size_t& at, uint64_t id, pe
     const char* frame = bytes.data() + at + 4;
     FrameReader r(frame + 1, len - 1);
     if (static_cast<FrameType>(frame[0]) != FrameType::collect_part || r.u64() != id ||
-        !replay_collect_batch(r, sink, names))
+        !replay_collect_part(std::string_view(frame + 1 + sizeof id, len - 1 - sizeof id), sink,
+                             names))
       return false;
     at += 4 + std::size_t{len};
   }

@@ -5,8 +5,10 @@
 // fixed-width little-endian integers, doubles (IEEE bits) and strings as
 // u32 length + bytes + a NUL (so a decoded string is a C string in place).
 // Sample records, the bulk of a collect, are compact instead: varint
-// lengths and counts, no NULs, and label names sent once per collect and
-// then as a code (LabelNameCodes), so the host checks each name once.
+// lengths and counts, no NULs, label names sent once per collect and then
+// as a code (LabelNameCodes), so the host checks each name once, and label
+// values gathered at the end of their collect_part (see begin_part), so the
+// host checks and copies them once per part.
 // The host reads a child as hostile: every length is checked against what is
 // left and against hard caps; a decode failure kills that child.
 //
@@ -38,12 +40,12 @@ enum class FrameType : uint8_t {
   route = 6,          // child → host: register_route during create
   log = 7,            // child → host: a log line (any time)
   collect = 8,        // host → child: id, deadline, parameters
-  collect_done = 9,   // child → host: id, status, the batch of sink records
+  collect_done = 9,   // child → host: id, status (its records came in collect_part frames)
   http = 10,          // host → child: id, a pe_http_request
   http_done = 11,     // child → host: id, status, response code, headers, body
   destroy = 12,       // host → child: destroy the instance and exit
   destroy_done = 13,  // child → host
-  collect_part = 14,  // child → host: id, sink records so far (sent while collect runs)
+  collect_part = 14,  // child → host: id, sink records so far (begin_part; while collect runs)
 };
 
 // Hard limits the decoder enforces (a frame beyond them is a protocol error).
@@ -150,6 +152,13 @@ class FrameWriter {
     if (!s.empty()) std::memcpy(room(s.size()), s.data(), s.size());
     size_ += s.size();
   }
+  // Bytes as they are (no length).
+  void raw(std::string_view s) {
+    if (!s.empty()) std::memcpy(room(s.size()), s.data(), s.size());
+    size_ += s.size();
+  }
+  // Overwrites the u32 written at `at` (from the frame's start).
+  void patch_u32(std::size_t at, uint32_t v) { detail::store_le(data_.get() + at, v); }
   // The finished frame, length filled in; valid until the next write.
   std::string_view finish() {
     detail::store_le(data_.get(), static_cast<uint32_t>(size_ - 4));
@@ -168,11 +177,34 @@ class FrameWriter {
   std::size_t size_ = 0, cap_ = 0;
 };
 
+// A collect_part frame: u64 id | u32 records_bytes | records | strings.
+// `strings` holds the label values of the part's sample records one after
+// the other, in the order the records give their lengths: the host checks
+// the whole block (UTF-8, no NUL) and copies it into the collect's
+// MetricSet once, and then each value is a view into that copy (a value
+// that does not start and end on a character boundary is checked alone).
+inline constexpr std::size_t kPartRecordsAt = 4 + 1 + 8 + 4;  // in the frame
+// Starts a collect_part of collect `id` in `w`.
+inline void begin_part(FrameWriter& w, uint64_t id) {
+  w.reset(FrameType::collect_part);
+  w.u64(id);
+  w.u32(0);  // records_bytes, filled by finish_part()
+}
+// The finished part: the records written since begin_part, then `strings`
+// (emptied for the next part).
+inline std::string_view finish_part(FrameWriter& w, std::string& strings) {
+  w.patch_u32(kPartRecordsAt - 4, static_cast<uint32_t>(w.size() - kPartRecordsAt));
+  w.raw(strings);
+  strings.clear();
+  return w.finish();
+}
+
 // A sample record: u8 SinkRecord::sample | u8 flags | [name: vbytes] |
-// varint label count | per label: varint name code [+ vbytes name], value
-// vbytes | f64 value | [i64 timestamp]. A null string is sent as empty (an
-// in-process sink reads a null label name or value as ""), except the
-// sample name, whose absence (the family's name) is a flag.
+// varint label count | per label: varint name code [+ vbytes name], varint
+// value length (the bytes go to the part's strings) | f64 value | [i64
+// timestamp]. A null string is sent as empty (an in-process sink reads a
+// null label name or value as ""), except the sample name, whose absence
+// (the family's name) is a flag.
 inline constexpr uint8_t kSampleHasName = 1, kSampleHasTimestamp = 2;
 // Label name codes: the name follows and is not remembered; the name
 // follows and becomes the next entry of the collect's table; entry i is
@@ -227,7 +259,8 @@ inline void write_family_record(FrameWriter& w, const pe_family& f) {
   w.i32(f.type);
   w.opt_str(f.unit);
 }
-inline void write_sample_record(FrameWriter& w, LabelNameCodes& names, const pe_sample& s) {
+inline void write_sample_record(FrameWriter& w, LabelNameCodes& names, std::string& strings,
+                                const pe_sample& s) {
   w.u8(static_cast<uint8_t>(SinkRecord::sample));
   w.u8(static_cast<uint8_t>((s.name ? kSampleHasName : 0) |
                             (s.has_timestamp ? kSampleHasTimestamp : 0)));
@@ -235,7 +268,9 @@ inline void write_sample_record(FrameWriter& w, LabelNameCodes& names, const pe_
   w.varint(static_cast<uint32_t>(s.label_count));
   for (size_t i = 0; i < s.label_count; ++i) {
     names.write(w, i, s.labels[i].name ? s.labels[i].name : "");
-    w.vbytes(s.labels[i].value ? s.labels[i].value : "");
+    const std::string_view value = s.labels[i].value ? s.labels[i].value : "";
+    w.varint(static_cast<uint32_t>(value.size()));
+    strings.append(value);
   }
   w.f64(s.value);
   if (s.has_timestamp) w.i64(s.timestamp_ms);

@@ -56,7 +56,13 @@ std::optional<std::string_view> pe_sink::checked_label_name(std::string_view nam
   return intern_label_name(name);
 }
 
-template <bool kNamesChecked, typename LabelAt>
+std::optional<std::string_view> pe_sink::checked_label_values(std::string_view block) {
+  if (limit_reached || block.find('\0') != std::string_view::npos || !pe::is_valid_utf8(block))
+    return std::nullopt;
+  return set.intern(block);
+}
+
+template <bool kNamesChecked, bool kValuesChecked, typename LabelAt>
 pe_status pe_sink::add_sample(std::string_view name_in, bool has_name, std::size_t label_count,
                               LabelAt label_at, double value, bool has_timestamp,
                               int64_t timestamp_ms) {
@@ -87,20 +93,20 @@ pe_status pe_sink::add_sample(std::string_view name_in, bool has_name, std::size
       drop("sample " + std::string(name) + ": invalid label name \"" + std::string(l.name) + "\"");
       return PE_ERROR;
     }
-    if (!pe::is_valid_utf8(l.value)) {
+    if (!kValuesChecked && !pe::is_valid_utf8(l.value)) {
       drop("sample " + std::string(name) + ": label " + std::string(l.name) +
            " value is not valid UTF-8");
       return PE_ERROR;
     }
-    scratch_.push_back(
-        pe::Label{kNamesChecked ? l.name : intern_label_name(l.name), set.intern(l.value)});
+    scratch_.push_back(pe::Label{kNamesChecked ? l.name : intern_label_name(l.name),
+                                 kValuesChecked ? l.value : set.intern(l.value)});
   }
   // After the loop, sorted for long label sets: never quadratic per scrape.
   if (const auto dup = pe::find_duplicate_label_name(scratch_, name_scratch_)) {
     drop("sample " + std::string(name) + ": duplicate label \"" + std::string(*dup) + "\"");
     return PE_ERROR;
   }
-  std::string_view stored_name = name == fam.name ? fam.name : set.intern(name);
+  std::string_view stored_name = !has_name || name == fam.name ? fam.name : set.intern(name);
   pe::Sample& out = set.add_sample(stored_name, scratch_, value);
   if (has_timestamp) {
     out.has_timestamp = true;
@@ -111,7 +117,7 @@ pe_status pe_sink::add_sample(std::string_view name_in, bool has_name, std::size
 
 pe_status pe_sink::sample(const pe_sample& s) {
   const pe_label* labels = s.labels;
-  return add_sample<false>(
+  return add_sample<false, false>(
       s.name ? std::string_view(s.name) : std::string_view(), s.name != nullptr, s.label_count,
       [labels](std::size_t i) {
         return pe::host::LabelView{labels[i].name ? labels[i].name : "",
@@ -122,13 +128,17 @@ pe_status pe_sink::sample(const pe_sample& s) {
 
 pe_status pe_sink::sample(std::string_view name, std::span<const pe::host::LabelView> labels,
                           double value, bool has_timestamp, int64_t timestamp_ms,
-                          bool names_checked) {
+                          bool names_checked, bool values_checked) {
   const auto label_at = [labels](std::size_t i) -> const pe::host::LabelView& { return labels[i]; };
   const bool has_name = name.data() != nullptr;
-  return names_checked ? add_sample<true>(name, has_name, labels.size(), label_at, value,
-                                          has_timestamp, timestamp_ms)
-                       : add_sample<false>(name, has_name, labels.size(), label_at, value,
-                                           has_timestamp, timestamp_ms);
+  if (names_checked && values_checked)
+    return add_sample<true, true>(name, has_name, labels.size(), label_at, value, has_timestamp,
+                                  timestamp_ms);
+  if (names_checked)
+    return add_sample<true, false>(name, has_name, labels.size(), label_at, value, has_timestamp,
+                                   timestamp_ms);
+  return add_sample<false, false>(name, has_name, labels.size(), label_at, value, has_timestamp,
+                                  timestamp_ms);
 }
 
 pe_status pe_sink::text(const char* data, std::size_t len, pe_format format,

@@ -38,14 +38,23 @@ struct pe_sink {
   pe_status sample(const pe_sample& s);
   // The same as sample() for a sample given as views; `name` null (no
   // data) means the family's name, as a null pe_sample.name does.
-  // `names_checked`: every label name came from checked_label_name.
+  // `names_checked`: every label name came from checked_label_name;
+  // `values_checked` (counted with names_checked only): every value is
+  // valid UTF-8 in memory the set keeps (from checked_label_values).
   pe_status sample(std::string_view name, std::span<const pe::host::LabelView> labels, double value,
-                   bool has_timestamp, int64_t timestamp_ms, bool names_checked = false);
+                   bool has_timestamp, int64_t timestamp_ms, bool names_checked = false,
+                   bool values_checked = false);
   // A label name checked (valid, not reserved) and interned once, for a
   // caller that gives it again and again (the isolation replay): the view
   // to give sample() with names_checked, or nullopt when a sample with this
   // label would be dropped (give such a sample unchecked, for the reason).
   std::optional<std::string_view> checked_label_name(std::string_view name);
+  // Label values that come as one block (the isolation replay's parts):
+  // checked as valid UTF-8 without a NUL and copied into the set once; the
+  // copy, or nullopt when they are not all that (or no sample is taken any
+  // more). A value inside the copy that starts and ends on a character
+  // boundary is then checked.
+  std::optional<std::string_view> checked_label_values(std::string_view block);
   pe_status text(const char* data, std::size_t len, pe_format format, bool skip_invalid_lines);
   pe_status stat(const char* name, const char* help, double value);
   void set_error(const char* message);
@@ -61,8 +70,8 @@ struct pe_sink {
  private:
   void drop(const std::string& reason);
   // sample()'s body for both label forms: label_at(i) gives label i;
-  // kNamesChecked: its names came from checked_label_name.
-  template <bool kNamesChecked, typename LabelAt>
+  // kNamesChecked, kValuesChecked: sample()'s names_checked, values_checked.
+  template <bool kNamesChecked, bool kValuesChecked, typename LabelAt>
   pe_status add_sample(std::string_view name, bool has_name, std::size_t label_count,
                        LabelAt label_at, double value, bool has_timestamp, int64_t timestamp_ms);
   // Label names repeat across samples: intern each distinct one once.

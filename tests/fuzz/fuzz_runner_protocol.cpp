@@ -1,12 +1,11 @@
 // fuzz_runner_protocol.cpp — what the host decodes from a collector-runner
 // child (isolation = "process"), which may be hostile: a collect's batch of
 // sink records replayed into the host's real sink (pe_sink over a
-// MetricSet), the answer to a forwarded HTTP request, and the frame stream
-// those arrive in (lengths, frames cut by EOF; collect parts in it are
-// replayed), and the bytes of a child's shared ring (collect_part frames of
-// one collect, cut anywhere). Never crashes, never reads out of bounds, and
-// a batch it accepts fills the sink only with what the sink validated. The
-// first input byte chooses the decoder.
+// MetricSet; a collect_part's records and strings), the answer to a forwarded HTTP request, and the
+// frame stream those arrive in (lengths, frames cut by EOF; collect parts in it are replayed), and
+// the bytes of a child's shared ring (collect_part frames of one collect, cut anywhere). Never
+// crashes, never reads out of bounds, and a batch it accepts fills the sink only with what the sink
+// validated. The first input byte chooses the decoder.
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -45,10 +44,8 @@ void read_stream(const char* bytes, std::size_t size) {
   std::string error;
   while (in.next(type, payload, error)) {
     if (payload.size() > size) std::abort();
-    if (type != FrameType::collect_part) continue;
-    FrameReader r(payload.data(), payload.size());
-    r.u64();  // id
-    if (!replay_collect_batch(r, sink, names)) break;
+    if (type != FrameType::collect_part || payload.size() < 8) continue;
+    if (!replay_collect_part(payload.substr(8), sink, names)) break;  // after the id
   }
   writer.join();
   close(sv[1]);
@@ -91,12 +88,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     }
     return 0;
   }
-  r.u64();  // id
-  r.i32();  // status
+  // One collect_part's payload after its id.
   pe::MetricSet set;
   pe_sink sink(set, 1000);
   ReplayedLabelNames names;
-  replay_collect_batch(r, sink, names);
+  const std::string_view part(payload, size - 1);
+  if (part.size() >= 8) replay_collect_part(part.substr(8), sink, names);
   if (set.sample_count() > 1000) std::abort();
   return 0;
 }

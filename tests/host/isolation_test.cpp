@@ -58,29 +58,37 @@ TEST(RunnerProtocol, FieldsRoundTrip) {
   EXPECT_TRUE(r.at_end());
 }
 
+// A collect_part of collect 7 written by hand: its records and their strings.
+struct HandPart {
+  HandPart() { begin_part(w, 7); }
+  std::string finish() { return std::string(finish_part(w, strings)); }
+  FrameWriter w{FrameType::collect_part};
+  std::string strings;
+};
+
 // One sample record with one label written by hand, its strings given as
 // raw bytes (a hostile child may put a NUL inside one, which
 // write_sample_record of a pe_sample cannot). `code` is the label name's
 // code; the name follows unless the code is a table index.
-void sample_record(FrameWriter& w, const char* name, uint32_t code, std::string_view label_name,
+void sample_record(HandPart& part, const char* name, uint32_t code, std::string_view label_name,
                    std::string_view label_value, double value) {
   const bool timestamped = value == 3;  // the third one has a timestamp
+  FrameWriter& w = part.w;
   w.u8(static_cast<uint8_t>(SinkRecord::sample));
   w.u8(static_cast<uint8_t>((name ? kSampleHasName : 0) | (timestamped ? kSampleHasTimestamp : 0)));
   if (name) w.vbytes(name);
   w.varint(1);
   w.varint(code);
   if (code < kFirstLabelNameIndex) w.vbytes(label_name);
-  w.vbytes(label_value);
+  w.varint(static_cast<uint32_t>(label_value.size()));
+  part.strings.append(label_value);
   w.f64(value);
   if (timestamped) w.i64(1700000000000);
 }
 
-// Replays the records of a collect_part frame (after its header and id).
+// Replays a collect_part frame (after its header and id).
 bool replay_frame(const std::string& frame, pe_sink& sink, ReplayedLabelNames& names) {
-  FrameReader r(frame.data() + 5, frame.size() - 5);
-  r.u64();
-  return replay_collect_batch(r, sink, names);
+  return replay_collect_part(std::string_view(frame).substr(5 + 8), sink, names);
 }
 
 TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
@@ -90,9 +98,8 @@ TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
   jobs.name = "jobs_total";
   jobs.help = "Jobs.";
   jobs.type = PE_TYPE_COUNTER;
-  FrameWriter w(FrameType::collect_part);
-  w.u64(7);
-  write_family_record(w, jobs);
+  HandPart w;
+  write_family_record(w.w, jobs);
   constexpr uint32_t queue = kFirstLabelNameIndex, bad_name = kFirstLabelNameIndex + 1;
   sample_record(w, nullptr, kNewLabelName, "queue", "a", 1);    // the family's name
   sample_record(w, "jobs_total", queue, "", "b\0hidden"sv, 2);  // a C string ends at its NUL
@@ -102,7 +109,7 @@ TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
   sample_record(w, "jobs_total", queue, "", "\xff"sv, 6);              // not UTF-8
   sample_record(w, "jobs_total", bad_name, "", "f", 7);  // the invalid name again: dropped
   sample_record(w, "jobs_total", kInlineLabelName, "queue", "g", 8);  // inline: checked, kept
-  const std::string frame(w.finish());
+  const std::string frame = w.finish();
 
   pe::MetricSet replayed;
   pe_sink sink(replayed, 100);
@@ -165,17 +172,89 @@ TEST(ReplayCollectBatch, AMalformedRecordStopsTheReplay) {
   up.struct_size = sizeof up;
   up.name = "up";
   up.type = PE_TYPE_GAUGE;
-  FrameWriter w(FrameType::collect_part);
-  w.u64(7);
-  write_family_record(w, up);
+  HandPart w;
+  write_family_record(w.w, up);
   sample_record(w, nullptr, kNewLabelName, "a", "1", 1);
   sample_record(w, nullptr, kFirstLabelNameIndex + 1, "", "2", 2);  // a code past the table
-  const std::string frame(w.finish());
+  const std::string frame = w.finish();
   pe::MetricSet set;
   pe_sink sink(set, 100);
   ReplayedLabelNames names;
   EXPECT_FALSE(replay_frame(frame, sink, names));
   EXPECT_EQ(set.samples.size(), 1u);  // the records before it were replayed
+}
+
+// A part whose strings are valid UTF-8 as a whole: values are kept from
+// the sink's one copy of the block (the part may go), and a value that a
+// hostile child cut inside a character is still checked alone — the same
+// drops and reason as the same samples in process.
+TEST(ReplayCollectBatch, ValuesOfAValidBlockAreKeptOnceAndCutCharactersChecked) {
+  using namespace std::string_view_literals;
+  pe_family up{};
+  up.struct_size = sizeof up;
+  up.name = "up";
+  up.type = PE_TYPE_GAUGE;
+  const std::string_view values[] = {"caf\xc3\xa9"sv, "\xc3"sv, "\xa9"sv, ""sv, "ok"sv};
+  HandPart w;
+  write_family_record(w.w, up);
+  double v = 1;
+  for (const std::string_view value : values) {
+    sample_record(w, nullptr, v == 1 ? kNewLabelName : kFirstLabelNameIndex, "site", value, v * 2);
+    ++v;
+  }
+  std::string frame = w.finish();
+  ASSERT_NE(frame.find("caf\xc3\xa9\xc3\xa9ok"), std::string::npos);  // one block
+
+  pe::MetricSet replayed;
+  pe_sink sink(replayed, 100);
+  ReplayedLabelNames names;
+  ASSERT_TRUE(replay_frame(frame, sink, names));
+  frame.assign(frame.size(), 'x');  // the part is gone: the values must not point into it
+
+  pe::MetricSet direct;
+  pe_sink in_process(direct, 100);
+  ASSERT_EQ(in_process.family(up), PE_OK);
+  v = 1;
+  for (const std::string_view value : values) {
+    const std::string text(value);
+    const pe_label l{"site", text.c_str()};
+    pe_sample s{};
+    s.struct_size = sizeof s;
+    s.labels = &l;
+    s.label_count = 1;
+    s.value = v++ * 2;
+    in_process.sample(s);
+  }
+  EXPECT_EQ(sink.invalid_samples, 2u);
+  EXPECT_EQ(in_process.invalid_samples, sink.invalid_samples);
+  EXPECT_EQ(in_process.first_invalid_reason, sink.first_invalid_reason);
+  ASSERT_EQ(replayed.samples.size(), 3u);
+  ASSERT_EQ(direct.samples.size(), replayed.samples.size());
+  for (std::size_t i = 0; i < direct.samples.size(); ++i) {
+    EXPECT_EQ(direct.samples[i].value, replayed.samples[i].value);
+    EXPECT_EQ(direct.labels[direct.samples[i].label_begin].value,
+              replayed.labels[replayed.samples[i].label_begin].value);
+  }
+  EXPECT_EQ(replayed.labels[replayed.samples[0].label_begin].value, "caf\xc3\xa9");
+}
+
+// A value longer than what is left of the strings is malformed.
+TEST(ReplayCollectBatch, AValueBeyondTheStringsIsMalformed) {
+  pe_family up{};
+  up.struct_size = sizeof up;
+  up.name = "up";
+  up.type = PE_TYPE_GAUGE;
+  HandPart w;
+  write_family_record(w.w, up);
+  sample_record(w, nullptr, kNewLabelName, "a", "1", 1);
+  std::string frame = w.finish();
+  frame.pop_back();  // the value's byte
+  frame[0] = static_cast<char>(frame[0] - 1);
+  pe::MetricSet set;
+  pe_sink sink(set, 100);
+  ReplayedLabelNames names;
+  EXPECT_FALSE(replay_frame(frame, sink, names));
+  EXPECT_TRUE(set.samples.empty());
 }
 
 TEST(RunnerProtocol, VarintsAndCompactBytesRoundTrip) {
