@@ -57,7 +57,7 @@ inline void replay_sample(FrameReader& r, PartStrings& strings, pe_sink& sink,
   const int64_t timestamp_ms = flags & kSampleHasTimestamp ? r.i64() : 0;
   if (r.failed()) return;
   sink.sample(name, labels, value, flags & kSampleHasTimestamp, timestamp_ms, checked,
-              checked && values_checked);
+              values_checked);
 }
 
 }  // namespace

@@ -149,8 +149,7 @@ class FrameWriter {
   // Bytes of a compact record: varint length, the bytes, no NUL.
   void vbytes(std::string_view s) {
     varint(static_cast<uint32_t>(s.size()));
-    if (!s.empty()) std::memcpy(room(s.size()), s.data(), s.size());
-    size_ += s.size();
+    raw(s);
   }
   // Bytes as they are (no length).
   void raw(std::string_view s) {

@@ -58,13 +58,26 @@ TEST(RunnerProtocol, FieldsRoundTrip) {
   EXPECT_TRUE(r.at_end());
 }
 
-// A collect_part of collect 7 written by hand: its records and their strings.
+// A collect_part of collect 7 written by hand, opening with `family`: its
+// records and their strings.
 struct HandPart {
-  HandPart() { begin_part(w, 7); }
+  explicit HandPart(const pe_family& family) {
+    begin_part(w, 7);
+    write_family_record(w, family);
+  }
   std::string finish() { return std::string(finish_part(w, strings)); }
   FrameWriter w{FrameType::collect_part};
   std::string strings;
 };
+
+// The gauge `up`, the family of the hand-made parts below.
+pe_family up_gauge() {
+  pe_family up{};
+  up.struct_size = sizeof up;
+  up.name = "up";
+  up.type = PE_TYPE_GAUGE;
+  return up;
+}
 
 // One sample record with one label written by hand, its strings given as
 // raw bytes (a hostile child may put a NUL inside one, which
@@ -98,8 +111,7 @@ TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
   jobs.name = "jobs_total";
   jobs.help = "Jobs.";
   jobs.type = PE_TYPE_COUNTER;
-  HandPart w;
-  write_family_record(w.w, jobs);
+  HandPart w(jobs);
   constexpr uint32_t queue = kFirstLabelNameIndex, bad_name = kFirstLabelNameIndex + 1;
   sample_record(w, nullptr, kNewLabelName, "queue", "a", 1);    // the family's name
   sample_record(w, "jobs_total", queue, "", "b\0hidden"sv, 2);  // a C string ends at its NUL
@@ -168,12 +180,8 @@ TEST(ReplayCollectBatch, SamplesAreCheckedAsAPluginsAreInProcess) {
 }
 
 TEST(ReplayCollectBatch, AMalformedRecordStopsTheReplay) {
-  pe_family up{};
-  up.struct_size = sizeof up;
-  up.name = "up";
-  up.type = PE_TYPE_GAUGE;
-  HandPart w;
-  write_family_record(w.w, up);
+  const pe_family up = up_gauge();
+  HandPart w(up);
   sample_record(w, nullptr, kNewLabelName, "a", "1", 1);
   sample_record(w, nullptr, kFirstLabelNameIndex + 1, "", "2", 2);  // a code past the table
   const std::string frame = w.finish();
@@ -190,13 +198,9 @@ TEST(ReplayCollectBatch, AMalformedRecordStopsTheReplay) {
 // drops and reason as the same samples in process.
 TEST(ReplayCollectBatch, ValuesOfAValidBlockAreKeptOnceAndCutCharactersChecked) {
   using namespace std::string_view_literals;
-  pe_family up{};
-  up.struct_size = sizeof up;
-  up.name = "up";
-  up.type = PE_TYPE_GAUGE;
+  const pe_family up = up_gauge();
   const std::string_view values[] = {"caf\xc3\xa9"sv, "\xc3"sv, "\xa9"sv, ""sv, "ok"sv};
-  HandPart w;
-  write_family_record(w.w, up);
+  HandPart w(up);
   double v = 1;
   for (const std::string_view value : values) {
     sample_record(w, nullptr, v == 1 ? kNewLabelName : kFirstLabelNameIndex, "site", value, v * 2);
@@ -240,12 +244,8 @@ TEST(ReplayCollectBatch, ValuesOfAValidBlockAreKeptOnceAndCutCharactersChecked) 
 
 // A value longer than what is left of the strings is malformed.
 TEST(ReplayCollectBatch, AValueBeyondTheStringsIsMalformed) {
-  pe_family up{};
-  up.struct_size = sizeof up;
-  up.name = "up";
-  up.type = PE_TYPE_GAUGE;
-  HandPart w;
-  write_family_record(w.w, up);
+  const pe_family up = up_gauge();
+  HandPart w(up);
   sample_record(w, nullptr, kNewLabelName, "a", "1", 1);
   std::string frame = w.finish();
   frame.pop_back();  // the value's byte
